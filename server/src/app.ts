@@ -1,0 +1,205 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { serveStatic } from '@hono/node-server/serve-static'
+import type { ClientConfig } from '@membercard/shared'
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { HTTPException } from 'hono/http-exception'
+import { requestId } from 'hono/request-id'
+import { secureHeaders } from 'hono/secure-headers'
+import type { Clock } from './clock.ts'
+import type { Config } from './config.ts'
+import type { Db } from './db/client.ts'
+import { ApiError, errorBody } from './http/api-error.ts'
+import { type AppVariables, customerAuth, requestLog } from './http/middleware.ts'
+import { createIdTokenVerifier, type IdTokenVerifier } from './line/id-token.ts'
+import type { LineStandIn } from './line/stand-in.ts'
+import { createLogger, type Logger } from './logger.ts'
+import { cardRoutes } from './routes/card.ts'
+import type { RouteDeps } from './routes/deps.ts'
+import { linkRoutes } from './routes/link.ts'
+import { meRoutes } from './routes/me.ts'
+import { pointsRoutes } from './routes/points.ts'
+import { staffRoutes } from './routes/staff.ts'
+import type { Secrets } from './secrets.ts'
+import { createMembership } from './services/membership.ts'
+import { createStaffService } from './services/staff.ts'
+
+/** Everything the app is built from; tests hand in a memory database and a fake clock. */
+export interface AppDeps {
+  db: Db
+  clock: Clock
+  config: Config
+  secrets: Secrets
+  logger?: Logger
+  /** Replaces the verifier built from the config. */
+  verifier?: IdTokenVerifier
+  /** The local LINE stand-in, mounted under `/__line` (demo mode only). */
+  standIn?: LineStandIn
+  /** The built LIFF app to serve (`liff-app/dist`). */
+  staticRoot?: string
+}
+
+/** Largest request body accepted. */
+export const MAX_BODY_BYTES = 64 * 1024
+
+const STATUS_CODES = {
+  400: 'VALIDATION_FAILED',
+  401: 'INVALID_ID_TOKEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  503: 'SERVICE_UNAVAILABLE',
+} as const
+
+/** SQLite errors that mean the storage, not the request, is at fault. */
+const STORAGE_FAULTS = new Set([
+  'SQLITE_READONLY',
+  'SQLITE_FULL',
+  'SQLITE_IOERR',
+  'SQLITE_BUSY',
+  'SQLITE_CANTOPEN',
+])
+
+/** Builds the HTTP app from its dependencies. */
+export function createApp(deps: AppDeps) {
+  const { db, clock, config, secrets } = deps
+  const logger = deps.logger ?? createLogger(config.logLevel)
+  const verifier =
+    deps.verifier ??
+    createIdTokenVerifier({
+      apiBase: config.line.apiBase,
+      issuer: config.line.issuer,
+      channelId: config.line.loginChannelId,
+      channelSecret: config.line.loginChannelSecret,
+      now: () => clock.now(),
+    })
+  const routeDeps: RouteDeps = {
+    db,
+    clock,
+    config,
+    secrets,
+    logger,
+    verifier,
+    membership: createMembership({ db, clock, secrets, linkBonusPoints: config.linkBonusPoints }),
+    staff: createStaffService({ db, clock }),
+  }
+
+  const clientConfig: ClientConfig = {
+    mode: config.demo ? 'demo' : 'line',
+    liffId: config.line.liffId ?? null,
+    storeName: config.storeName,
+    bonusPoints: config.linkBonusPoints,
+    consentVersion: config.consentVersion,
+    privacyPolicyUrl: config.privacyPolicyUrl,
+    qrTtlSeconds: config.cardTokenTtlSeconds,
+  }
+
+  const customer = new Hono<{ Variables: AppVariables }>()
+    .use(customerAuth(verifier))
+    .route('/', meRoutes(routeDeps))
+    .route('/', linkRoutes(routeDeps))
+    .route('/', cardRoutes(routeDeps))
+    .route('/', pointsRoutes(routeDeps))
+
+  const api = new Hono<{ Variables: AppVariables }>()
+    .get('/config', (c) => c.json(clientConfig, 200))
+    .route('/staff', staffRoutes(routeDeps))
+    .route('/', customer)
+
+  const app = new Hono<{ Variables: AppVariables }>()
+  app.use(requestId({ headerName: 'X-Request-Id' }))
+  app.use(requestLog(logger))
+  app.use(secureHeaders({ crossOriginEmbedderPolicy: false, contentSecurityPolicy: undefined }))
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        c.json(errorBody('PAYLOAD_TOO_LARGE', `The body is over ${MAX_BODY_BYTES} bytes.`), 413),
+    }),
+  )
+  app.get('/healthz', (c) => {
+    db.$client.prepare('SELECT 1').get()
+    return c.json({ ok: true }, 200)
+  })
+  app.use('/api/*', async (c, next) => {
+    c.header('Cache-Control', 'no-store')
+    const method = c.req.method
+    if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
+      const type = c.req.header('Content-Type') ?? ''
+      const length = c.req.header('Content-Length')
+      if (!/^application\/json\b/i.test(type) && !(length === '0' && type === '')) {
+        throw new ApiError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          'Send JSON with Content-Type: application/json.',
+        )
+      }
+    }
+    await next()
+  })
+  const routes = app.route('/api', api)
+
+  if (deps.standIn) app.route('/__line', deps.standIn.app)
+
+  app.all('/api/*', (c) => c.json(errorBody('NOT_FOUND', 'No such route.'), 404))
+  app.all('/webhook/*', (c) => c.json(errorBody('NOT_FOUND', 'No such route.'), 404))
+
+  if (deps.staticRoot && existsSync(join(deps.staticRoot, 'index.html'))) {
+    const root = deps.staticRoot
+    const indexHtml = readFileSync(join(root, 'index.html'), 'utf8')
+    app.use(
+      '/assets/*',
+      serveStatic({
+        root,
+        onFound: (_path, c) => {
+          c.header('Cache-Control', 'public, max-age=31536000, immutable')
+        },
+      }),
+    )
+    app.use('*', serveStatic({ root }))
+    // Path-based routes of the single-page app all get its index.
+    app.get('*', (c) => {
+      c.header('Cache-Control', 'no-cache')
+      return c.html(indexHtml)
+    })
+  }
+
+  app.notFound((c) => c.json(errorBody('NOT_FOUND', 'No such route.'), 404))
+  app.onError((err, c) => {
+    if (err instanceof ApiError) {
+      for (const [k, v] of Object.entries(err.headers)) c.header(k, v)
+      return c.json(errorBody(err.code, err.message), err.status)
+    }
+    if (err instanceof HTTPException && err.status < 500) {
+      const code = STATUS_CODES[err.status as keyof typeof STATUS_CODES] ?? 'VALIDATION_FAILED'
+      const message =
+        err.status === 400 ? 'The request body is not valid JSON.' : err.message || code
+      return c.json(errorBody(code, message), err.status)
+    }
+    const sqliteCode = (err as { code?: unknown }).code
+    if (
+      typeof sqliteCode === 'string' &&
+      [...STORAGE_FAULTS].some((f) => sqliteCode.startsWith(f))
+    ) {
+      logger.error('storage fault', { requestId: c.get('requestId'), code: sqliteCode })
+      c.header('Retry-After', '5')
+      return c.json(
+        errorBody('SERVICE_UNAVAILABLE', 'Storage is unavailable. Try again shortly.'),
+        503,
+      )
+    }
+    logger.error('unhandled error', {
+      requestId: c.get('requestId'),
+      path: c.req.path,
+      error: err.name,
+      message: err.message.slice(0, 300),
+    })
+    return c.json(errorBody('INTERNAL_ERROR', 'Something went wrong on our side.'), 500)
+  })
+
+  return routes
+}
+
+/** The app's type, for the LIFF app's typed client (`hc<AppType>`). */
+export type AppType = ReturnType<typeof createApp>

@@ -1,0 +1,160 @@
+// biome-ignore-all lint/style/noRestrictedGlobals: the one module that reads the environment
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { config as loadDotenv } from 'dotenv'
+import { z } from 'zod'
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+
+const url = z.url({ protocol: /^https?$/ })
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_PATH: z.string().min(1).default('./data/membercard.db'),
+  LINE_LOGIN_CHANNEL_ID: optionalString.pipe(
+    z.string().regex(/^\d+$/, 'must be the numeric channel ID').optional(),
+  ),
+  LINE_LOGIN_CHANNEL_SECRET: optionalString,
+  LIFF_ID: optionalString,
+  LINE_API_BASE: url.default('https://api.line.me'),
+  LINE_API_DATA_BASE: url.default('https://api-data.line.me'),
+  LINE_ISSUER: z.string().min(1).default('https://access.line.me'),
+  LINE_MESSAGING_CHANNEL_SECRET: optionalString,
+  LINE_MESSAGING_ACCESS_TOKEN: optionalString,
+  LINK_BONUS_POINTS: z.coerce.number().int().min(0).max(1_000_000).default(200),
+  CARD_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(60),
+  /** Hex key (≥ 32 bytes) for the PIN hashes; generated into the secrets file when unset. */
+  PIN_HASH_SECRET: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[0-9a-fA-F]{64,}$/)
+      .optional(),
+  ),
+  /** Hex key (≥ 32 bytes) for the QR tokens; generated into the secrets file when unset. */
+  QR_TOKEN_SECRET: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[0-9a-fA-F]{64,}$/)
+      .optional(),
+  ),
+  /** Where generated secrets are kept: outside the database, beside it by default. */
+  SECRETS_PATH: optionalString,
+  CONSENT_VERSION: z.string().min(1).default('2026-11-01'),
+  STORE_NAME: z.string().min(1).default('デモストア'),
+  PRIVACY_POLICY_URL: z.string().min(1).default('/privacy'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+})
+
+/** The validated settings the server runs with. */
+export interface Config {
+  port: number
+  host: string
+  databasePath: string
+  secretsPath: string
+  /** True when no LINE Login channel is configured: the local stand-in plays LINE. */
+  demo: boolean
+  line: {
+    loginChannelId: string
+    loginChannelSecret: string | undefined
+    liffId: string | undefined
+    apiBase: string
+    apiDataBase: string
+    issuer: string
+    messagingChannelSecret: string | undefined
+    messagingAccessToken: string | undefined
+  }
+  linkBonusPoints: number
+  cardTokenTtlSeconds: number
+  pinHashSecret: string | undefined
+  qrTokenSecret: string | undefined
+  consentVersion: string
+  storeName: string
+  privacyPolicyUrl: string
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
+}
+
+/** The channel ID the demo stand-in issues tokens for. */
+export const DEMO_CHANNEL_ID = '1000000000'
+/** The LIFF ID the app uses in demo mode. */
+export const DEMO_LIFF_ID = '1000000000-demo'
+
+/** A bad setting: the message names the variable. */
+export class ConfigError extends Error {}
+
+/**
+ * Validates `env` once and returns the settings. In demo mode (no `LINE_LOGIN_CHANNEL_ID`)
+ * the LINE API base points at the stand-in mounted on this server under `/__line`.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`,
+    )
+    throw new ConfigError(`Invalid settings:\n${lines.join('\n')}`)
+  }
+  const e = parsed.data
+  const demo = e.LINE_LOGIN_CHANNEL_ID === undefined
+  const databasePath = e.DATABASE_PATH === ':memory:' ? ':memory:' : resolve(e.DATABASE_PATH)
+  const secretsPath =
+    e.SECRETS_PATH !== undefined
+      ? resolve(e.SECRETS_PATH)
+      : databasePath === ':memory:'
+        ? ':memory:'
+        : `${databasePath}.secrets.json`
+  const localBase = `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}/__line`
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databasePath,
+    secretsPath,
+    demo,
+    line: {
+      loginChannelId: e.LINE_LOGIN_CHANNEL_ID ?? DEMO_CHANNEL_ID,
+      loginChannelSecret: e.LINE_LOGIN_CHANNEL_SECRET,
+      liffId: demo ? DEMO_LIFF_ID : e.LIFF_ID,
+      apiBase: stripSlash(demo ? localBase : e.LINE_API_BASE),
+      apiDataBase: stripSlash(demo ? localBase : e.LINE_API_DATA_BASE),
+      issuer: e.LINE_ISSUER,
+      messagingChannelSecret: demo
+        ? (e.LINE_MESSAGING_CHANNEL_SECRET ?? 'demo-channel-secret')
+        : e.LINE_MESSAGING_CHANNEL_SECRET,
+      messagingAccessToken: demo
+        ? (e.LINE_MESSAGING_ACCESS_TOKEN ?? 'demo-access-token')
+        : e.LINE_MESSAGING_ACCESS_TOKEN,
+    },
+    linkBonusPoints: e.LINK_BONUS_POINTS,
+    cardTokenTtlSeconds: e.CARD_TOKEN_TTL_SECONDS,
+    pinHashSecret: e.PIN_HASH_SECRET,
+    qrTokenSecret: e.QR_TOKEN_SECRET,
+    consentVersion: e.CONSENT_VERSION,
+    storeName: e.STORE_NAME,
+    privacyPolicyUrl: e.PRIVACY_POLICY_URL,
+    logLevel: e.LOG_LEVEL,
+  }
+}
+
+/**
+ * Loads `.env` from the repository root (or the working directory) without overriding what
+ * the environment already sets, then validates. Used by the server entry and the CLIs.
+ */
+export function loadConfigFromProcess(): Config {
+  for (const candidate of [
+    resolve(process.cwd(), '.env'),
+    resolve(import.meta.dirname, '../../.env'),
+  ]) {
+    if (existsSync(candidate)) {
+      loadDotenv({ path: candidate, override: false, quiet: true })
+      break
+    }
+  }
+  return loadConfig(process.env)
+}
+
+function stripSlash(s: string): string {
+  return s.endsWith('/') ? s.slice(0, -1) : s
+}

@@ -1,0 +1,235 @@
+import { sql } from 'drizzle-orm'
+import {
+  check,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core'
+
+/**
+ * The one source of truth for the tables. Times are Unix milliseconds (integers).
+ * The ledger is append-only; `point_cards.points` is the running balance, changed only in the
+ * same transaction that appends to the ledger, and checked never to go below zero.
+ */
+
+/** Point cards: imported from the retailer, issued in the app, or seeded in demo mode. */
+export const pointCards = sqliteTable(
+  'point_cards',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    cardNumber: text('card_number').notNull(),
+    /** HMAC-SHA256(secret, cardNumber ":" pin), hex; null for a digital card with no PIN. */
+    pinHash: text('pin_hash'),
+    name: text('name').notNull(),
+    rank: text('rank').notNull().default('regular'),
+    birthDate: text('birth_date'),
+    points: integer('points').notNull().default(0),
+    source: text('source', { enum: ['import', 'issued', 'demo'] }).notNull(),
+    lastActivityAt: integer('last_activity_at'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('point_cards_card_number_uq').on(t.cardNumber),
+    index('point_cards_rank_idx').on(t.rank),
+    index('point_cards_birth_date_idx').on(t.birthDate),
+    check('point_cards_points_nonnegative', sql`${t.points} >= 0`),
+  ],
+)
+
+/** Links between a LINE user and a card; an unlink closes the row, a relink adds a new one. */
+export const lineLinks = sqliteTable(
+  'line_links',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    lineUserId: text('line_user_id').notNull(),
+    cardId: integer('card_id')
+      .notNull()
+      .references(() => pointCards.id),
+    method: text('method', { enum: ['liff', 'issued', 'account_link'] }).notNull(),
+    linkedAt: integer('linked_at').notNull(),
+    unlinkedAt: integer('unlinked_at'),
+  },
+  (t) => [
+    uniqueIndex('line_links_active_user_uq').on(t.lineUserId).where(sql`unlinked_at IS NULL`),
+    uniqueIndex('line_links_active_card_uq').on(t.cardId).where(sql`unlinked_at IS NULL`),
+    index('line_links_user_idx').on(t.lineUserId),
+    index('line_links_card_idx').on(t.cardId),
+  ],
+)
+
+/** Consents granted, versioned; never deleted. */
+export const consents = sqliteTable(
+  'consents',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    lineUserId: text('line_user_id').notNull(),
+    cardId: integer('card_id')
+      .notNull()
+      .references(() => pointCards.id),
+    purpose: text('purpose').notNull(),
+    version: text('version').notNull(),
+    grantedAt: integer('granted_at').notNull(),
+  },
+  (t) => [index('consents_user_idx').on(t.lineUserId), index('consents_card_idx').on(t.cardId)],
+)
+
+/** The append-only points ledger. */
+export const ledger = sqliteTable(
+  'ledger',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    cardId: integer('card_id')
+      .notNull()
+      .references(() => pointCards.id),
+    type: text('type', {
+      enum: ['bonus', 'award', 'redeem', 'expire', 'void', 'adjust', 'import'],
+    }).notNull(),
+    points: integer('points').notNull(),
+    balanceAfter: integer('balance_after').notNull(),
+    storeCode: text('store_code'),
+    staffId: text('staff_id'),
+    idempotencyKey: text('idempotency_key'),
+    /** Which QR token (its id) a till transaction used. */
+    qrTokenId: text('qr_token_id'),
+    /** The entry a void compensates. */
+    voidsEntryId: integer('voids_entry_id'),
+    purchaseAmount: integer('purchase_amount'),
+    note: text('note'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    index('ledger_card_idx').on(t.cardId, t.id),
+    index('ledger_store_time_idx').on(t.storeCode, t.createdAt),
+    uniqueIndex('ledger_voids_uq').on(t.voidsEntryId).where(sql`voids_entry_id IS NOT NULL`),
+    check('ledger_balance_nonnegative', sql`${t.balanceAfter} >= 0`),
+  ],
+)
+
+/**
+ * The linking bonus, once per card and once per LINE user, ever: the unique indexes are
+ * what enforce it, whatever the code does.
+ */
+export const linkBonuses = sqliteTable(
+  'link_bonuses',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    cardId: integer('card_id')
+      .notNull()
+      .references(() => pointCards.id),
+    lineUserId: text('line_user_id').notNull(),
+    ledgerId: integer('ledger_id')
+      .notNull()
+      .references(() => ledger.id),
+    grantedAt: integer('granted_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('link_bonuses_card_uq').on(t.cardId),
+    uniqueIndex('link_bonuses_user_uq').on(t.lineUserId),
+  ],
+)
+
+/** Failed link attempts, for the rate limits (kept in the database to survive restarts). */
+export const linkAttempts = sqliteTable(
+  'link_attempts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    lineUserId: text('line_user_id').notNull(),
+    /** HMAC of the card number: counts attempts per card without storing the number. */
+    cardKey: text('card_key').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    index('link_attempts_user_idx').on(t.lineUserId, t.createdAt),
+    index('link_attempts_card_idx').on(t.cardKey, t.createdAt),
+  ],
+)
+
+/** Stores (shops). */
+export const stores = sqliteTable('stores', {
+  code: text('code').primaryKey(),
+  name: text('name').notNull(),
+  createdAt: integer('created_at').notNull(),
+})
+
+/** Staff accounts. */
+export const staff = sqliteTable(
+  'staff',
+  {
+    id: text('id').primaryKey(),
+    storeCode: text('store_code')
+      .notNull()
+      .references(() => stores.code),
+    role: text('role', { enum: ['clerk', 'manager'] }).notNull(),
+    /** scrypt, `scrypt$N$r$p$salt$hash` (base64url). */
+    passwordHash: text('password_hash').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('staff_store_idx').on(t.storeCode)],
+)
+
+/** Staff sign-in sessions: opaque tokens, stored hashed. */
+export const staffSessions = sqliteTable(
+  'staff_sessions',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    staffId: text('staff_id')
+      .notNull()
+      .references(() => staff.id),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [index('staff_sessions_staff_idx').on(t.staffId)],
+)
+
+/** Failed staff logins, per staff ID and per client address, for the rate limits. */
+export const loginAttempts = sqliteTable(
+  'login_attempts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    staffId: text('staff_id').notNull(),
+    ip: text('ip').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    index('login_attempts_staff_idx').on(t.staffId, t.createdAt),
+    index('login_attempts_ip_idx').on(t.ip, t.createdAt),
+  ],
+)
+
+/** Idempotency records for mutating staff calls, scoped to the store. */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    state: text('state', { enum: ['running', 'done'] }).notNull(),
+    responseStatus: integer('response_status'),
+    responseBody: text('response_body'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.scope, t.key] }),
+    index('idempotency_keys_created_idx').on(t.createdAt),
+  ],
+)
+
+/** Customer-side idempotency (issuing a digital card), keyed by LINE user and key. */
+export const issuedCards = sqliteTable(
+  'issued_cards',
+  {
+    lineUserId: text('line_user_id').notNull(),
+    requestKey: text('request_key').notNull(),
+    cardId: integer('card_id')
+      .notNull()
+      .references(() => pointCards.id),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.lineUserId, t.requestKey] })],
+)

@@ -1,0 +1,81 @@
+import type { MiddlewareHandler } from 'hono'
+import { createMiddleware } from 'hono/factory'
+import type { IdTokenVerifier } from '../line/id-token.ts'
+import { IdTokenError } from '../line/id-token.ts'
+import type { Logger } from '../logger.ts'
+import type { StaffPrincipal, StaffService } from '../services/staff.ts'
+import { ApiError } from './api-error.ts'
+
+/** Variables the middlewares set. */
+export interface AppVariables {
+  requestId: string
+  lineUserId: string
+  lineName: string | undefined
+  staff: StaffPrincipal
+}
+
+/** Structured request log: method, path, status, time, request ID. Never the query or headers. */
+export function requestLog(logger: Logger): MiddlewareHandler<{ Variables: AppVariables }> {
+  return async function requestLogMiddleware(c, next) {
+    const start = performance.now()
+    await next()
+    logger.info('request', {
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round((performance.now() - start) * 10) / 10,
+    })
+  }
+}
+
+function bearer(header: string | undefined): string | undefined {
+  const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null
+  return m?.[1]
+}
+
+/**
+ * Customer routes: only a request with a verified LINE ID token gets past; the LINE user is
+ * the token's `sub`, never anything from the body.
+ */
+export function customerAuth(verifier: IdTokenVerifier) {
+  return createMiddleware<{ Variables: AppVariables }>(
+    async function customerAuthMiddleware(c, next) {
+      const token = bearer(c.req.header('Authorization'))
+      if (!token) throw new ApiError('INVALID_ID_TOKEN', 'A LINE ID token is required.')
+      try {
+        const verified = await verifier.verify(token)
+        c.set('lineUserId', verified.sub)
+        c.set('lineName', verified.name)
+      } catch (err) {
+        if (err instanceof IdTokenError) {
+          if (err.reason === 'expired')
+            throw new ApiError('ID_TOKEN_EXPIRED', 'The LINE ID token has expired.')
+          if (err.reason === 'unavailable') {
+            throw new ApiError(
+              'SERVICE_UNAVAILABLE',
+              'LINE sign-in cannot be checked right now. Try again shortly.',
+              {
+                'Retry-After': '5',
+              },
+            )
+          }
+          throw new ApiError('INVALID_ID_TOKEN', 'The LINE ID token is not valid.')
+        }
+        throw err
+      }
+      await next()
+    },
+  )
+}
+
+/** Staff routes: an opaque staff token; a LINE ID token never passes. */
+export function staffAuth(service: StaffService) {
+  return createMiddleware<{ Variables: AppVariables }>(async function staffAuthMiddleware(c, next) {
+    const token = bearer(c.req.header('Authorization'))
+    const principal = token ? service.authenticate(token) : null
+    if (!principal) throw new ApiError('STAFF_AUTH_REQUIRED', 'Staff sign-in is required.')
+    c.set('staff', principal)
+    await next()
+  })
+}

@@ -1,0 +1,88 @@
+// biome-ignore-all lint/style/noRestrictedGlobals: the process entry point
+import { resolve } from 'node:path'
+import { serve } from '@hono/node-server'
+import { createApp } from './app.ts'
+import { formatCardNumberForPrint } from './cli/print.ts'
+import { systemClock } from './clock.ts'
+import { type Config, ConfigError, loadConfigFromProcess } from './config.ts'
+import { openDatabase } from './db/client.ts'
+import { DEMO_CARDS, DEMO_STAFF, DEMO_STORE, seedDemo } from './demo.ts'
+import { createLineStandIn, type LineStandIn } from './line/stand-in.ts'
+import { createLogger } from './logger.ts'
+import { loadSecrets } from './secrets.ts'
+import { createStaffService } from './services/staff.ts'
+
+let config: Config
+try {
+  config = loadConfigFromProcess()
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message)
+    process.exit(1)
+  }
+  throw err
+}
+
+const logger = createLogger(config.logLevel)
+const db = openDatabase(config.databasePath)
+const secrets = loadSecrets(config.secretsPath, config)
+let standIn: LineStandIn | undefined
+let seeded = false
+if (config.demo) {
+  standIn = await createLineStandIn({
+    issuer: config.line.issuer,
+    channelId: config.line.loginChannelId,
+  })
+  seeded = await seedDemo(db, secrets, createStaffService({ db, clock: systemClock }), Date.now())
+}
+
+const app = createApp({
+  db,
+  clock: systemClock,
+  config,
+  secrets,
+  logger,
+  standIn,
+  staticRoot: resolve(import.meta.dirname, '../../liff-app/dist'),
+})
+
+const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+  if (config.demo) {
+    // The stand-in lives on this server: point the LINE base at the port actually bound.
+    const base = `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}/__line`
+    config.line.apiBase = base
+    config.line.apiDataBase = base
+  }
+  const url = `http://${config.host}:${info.port}`
+  logger.info('listening', { url, demo: config.demo })
+  if (config.demo) {
+    const lines = [
+      '',
+      `  LINE digital membership card — DEMO MODE (no LINE account needed)`,
+      `  Customer app:  ${url}/`,
+      `  Till (staff):  ${url}/staff`,
+      '',
+      `  Demo point cards${seeded ? ' (seeded just now)' : ''}:`,
+      ...DEMO_CARDS.map(
+        (c) =>
+          `    ${formatCardNumberForPrint(c.cardNumber)}  PIN ${c.pin}  ${c.name} (${c.rank}, ${c.points} pt)`,
+      ),
+      '',
+      `  Demo staff at ${DEMO_STORE.code} ${DEMO_STORE.name}:`,
+      ...DEMO_STAFF.map((s) => `    ${s.staffId} / ${s.password} (${s.role})`),
+      '',
+    ]
+    console.log(lines.join('\n'))
+  }
+})
+
+function shutdown(signal: string) {
+  logger.info('shutting down', { signal })
+  server.close(() => {
+    db.$client.close()
+    process.exit(0)
+  })
+  setTimeout(() => process.exit(0), 5000).unref()
+}
+process.on('SIGTERM', () => shutdown('SIGTERM'))
+process.on('SIGINT', () => shutdown('SIGINT'))

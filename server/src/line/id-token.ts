@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto'
+import {
+  createRemoteJWKSet,
+  errors,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+  type ProtectedHeaderParameters,
+} from 'jose'
+
+/** The claims the app uses from a verified LINE ID token. */
+export interface VerifiedIdToken {
+  sub: string
+  name: string | undefined
+  exp: number
+}
+
+/** Why a token was refused: `expired` maps to `ID_TOKEN_EXPIRED`, the rest `INVALID_ID_TOKEN`. */
+export class IdTokenError extends Error {
+  constructor(
+    readonly reason: 'expired' | 'invalid' | 'unavailable',
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** Verifies LINE ID tokens. */
+export interface IdTokenVerifier {
+  verify(token: string): Promise<VerifiedIdToken>
+}
+
+export interface IdTokenVerifierOptions {
+  /** Base of `/oauth2/v2.1/certs`. */
+  apiBase: string
+  issuer: string
+  /** The LINE Login channel ID: the `aud` a token must carry. */
+  channelId: string
+  /** When set, HS256 tokens signed with it (web login) are accepted too. */
+  channelSecret?: string | undefined
+  now: () => number
+  /** Clock tolerance in seconds for `exp` and `iat` (phones with a wrong clock). */
+  toleranceSeconds?: number
+  /** Verified tokens remembered (by hash, until `exp`). */
+  cacheSize?: number
+  /** Replaces the remote JWKS, e.g. with a local key set. */
+  keySet?: JWTVerifyGetKey
+}
+
+const LINE_USER_ID = /^U[0-9a-f]{32}$/
+
+/**
+ * ES256 against LINE's JWKS (cached by jose, refetched on an unknown `kid` at most once a
+ * minute), HS256 with the channel secret when configured; `iss`, `aud`, `exp`, `iat` checked
+ * with a small tolerance. Verified tokens are remembered, keyed by their SHA-256, until they
+ * expire, in a bounded map, so a returning customer does not pay for the signature again.
+ */
+export function createIdTokenVerifier(opts: IdTokenVerifierOptions): IdTokenVerifier {
+  const tolerance = opts.toleranceSeconds ?? 60
+  const cacheSize = opts.cacheSize ?? 10_000
+  const cache = new Map<string, VerifiedIdToken>()
+  let remote: JWTVerifyGetKey | undefined
+  const jwks = (): JWTVerifyGetKey => {
+    if (opts.keySet) return opts.keySet
+    remote ??= createRemoteJWKSet(new URL(`${opts.apiBase}/oauth2/v2.1/certs`), {
+      cooldownDuration: 60_000,
+      cacheMaxAge: 60 * 60_000,
+      timeoutDuration: 5_000,
+    })
+    return remote
+  }
+  const hsKey = opts.channelSecret ? new TextEncoder().encode(opts.channelSecret) : undefined
+  const algorithms = hsKey ? ['ES256', 'HS256'] : ['ES256']
+
+  const getKey: JWTVerifyGetKey = (header: ProtectedHeaderParameters, token) => {
+    if (header.alg === 'HS256') {
+      if (!hsKey) throw new IdTokenError('invalid', 'HS256 not accepted')
+      return hsKey
+    }
+    return jwks()(header as Parameters<JWTVerifyGetKey>[0], token)
+  }
+
+  return {
+    async verify(token) {
+      if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
+        throw new IdTokenError('invalid', 'malformed token')
+      }
+      const nowMs = opts.now()
+      const nowSec = Math.floor(nowMs / 1000)
+      const key = createHash('sha256').update(token).digest('base64url')
+      const hit = cache.get(key)
+      if (hit) {
+        if (hit.exp + tolerance >= nowSec) return hit
+        cache.delete(key)
+        throw new IdTokenError('expired', 'token expired')
+      }
+      let payload: JWTPayload
+      try {
+        const result = await jwtVerify(token, getKey, {
+          algorithms,
+          issuer: opts.issuer,
+          audience: opts.channelId,
+          clockTolerance: tolerance,
+          currentDate: new Date(nowMs),
+          requiredClaims: ['sub', 'exp', 'iat'],
+        })
+        payload = result.payload
+      } catch (err) {
+        if (err instanceof errors.JWTExpired) throw new IdTokenError('expired', 'token expired')
+        if (err instanceof IdTokenError) throw err
+        // LINE's key endpoint unreachable: not the caller's fault.
+        if (err instanceof errors.JWKSTimeout || err instanceof TypeError) {
+          throw new IdTokenError('unavailable', 'LINE keys unavailable')
+        }
+        if (err instanceof errors.JOSEError) {
+          throw new IdTokenError('invalid', err.message)
+        }
+        throw err
+      }
+      const { sub, exp, iat } = payload
+      if (typeof sub !== 'string' || !LINE_USER_ID.test(sub)) {
+        throw new IdTokenError('invalid', 'bad subject')
+      }
+      if (typeof exp !== 'number' || typeof iat !== 'number' || iat > nowSec + tolerance) {
+        throw new IdTokenError('invalid', 'bad iat')
+      }
+      const verified: VerifiedIdToken = {
+        sub,
+        exp,
+        name: typeof payload.name === 'string' ? payload.name : undefined,
+      }
+      if (cache.size >= cacheSize) {
+        // Evict the oldest entry (Map keeps insertion order).
+        const oldest = cache.keys().next().value
+        if (oldest !== undefined) cache.delete(oldest)
+      }
+      cache.set(key, verified)
+      return verified
+    },
+  }
+}

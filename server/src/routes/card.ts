@@ -1,0 +1,16 @@
+import { Hono } from 'hono'
+import { ApiError } from '../http/api-error.ts'
+import { issueQrToken } from '../services/qr-token.ts'
+import type { Env, RouteDeps } from './deps.ts'
+
+/** `GET /api/card/qr`: a short-lived signed token for the member QR code. */
+export function cardRoutes({ membership, clock, config, secrets }: RouteDeps) {
+  return new Hono<Env>().get('/card/qr', (c) => {
+    const linked = membership.memberOf(c.get('lineUserId'))
+    if (!linked) throw new ApiError('NOT_LINKED', 'This LINE account is not linked.')
+    const expiresAtSec = Math.floor(clock.now() / 1000) + config.cardTokenTtlSeconds
+    const token = issueQrToken(secrets.qrTokenKey, linked.linkId, expiresAtSec)
+    c.header('Cache-Control', 'no-store')
+    return c.json({ token, expiresAt: new Date(expiresAtSec * 1000).toISOString() }, 200)
+  })
+}

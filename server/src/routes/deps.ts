@@ -1,0 +1,24 @@
+import type { Clock } from '../clock.ts'
+import type { Config } from '../config.ts'
+import type { Db } from '../db/client.ts'
+import type { AppVariables } from '../http/middleware.ts'
+import type { IdTokenVerifier } from '../line/id-token.ts'
+import type { Logger } from '../logger.ts'
+import type { Secrets } from '../secrets.ts'
+import type { Membership } from '../services/membership.ts'
+import type { StaffService } from '../services/staff.ts'
+
+/** What the route modules are built from. */
+export interface RouteDeps {
+  db: Db
+  clock: Clock
+  config: Config
+  secrets: Secrets
+  logger: Logger
+  verifier: IdTokenVerifier
+  membership: Membership
+  staff: StaffService
+}
+
+/** Hono environment of every route module. */
+export type Env = { Variables: AppVariables }

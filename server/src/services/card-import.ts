@@ -1,0 +1,192 @@
+import type { Readable } from 'node:stream'
+import { cardNumberProblem, normalizeCardNumber, RANKS } from '@membercard/shared'
+import { parse } from 'csv-parse'
+import type { Db } from '../db/client.ts'
+import { hashPin } from './pin.ts'
+
+/** One bad row of an import, by its line number in the file. */
+export interface ImportRowError {
+  line: number
+  message: string
+}
+
+/** What an import did (nothing at all when `errors` is not empty). */
+export interface ImportResult {
+  rows: number
+  created: number
+  updated: number
+  unchanged: number
+  /** Existing cards whose `points` in the file differ: the ledger owns balances once imported. */
+  pointsIgnored: number
+  errors: ImportRowError[]
+}
+
+const REQUIRED = ['card_number', 'pin', 'name', 'points'] as const
+const OPTIONAL = ['rank', 'birth_date'] as const
+const MAX_ERRORS = 50
+
+function validDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false
+  const d = new Date(`${s}T00:00:00Z`)
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s)
+}
+
+/**
+ * Imports point cards from a CSV stream (see the contract for the format), streaming, in one
+ * transaction: a bad row is reported with its line number and nothing of the file is kept.
+ * Idempotent: a card already present is updated only where its name, rank, birth date or PIN
+ * differ; its points are never overwritten (see docs/decisions/003-import-points.md).
+ */
+export async function importCards(
+  db: Db,
+  pinKey: Buffer,
+  input: Readable,
+  now: number,
+): Promise<ImportResult> {
+  const sqlite = db.$client
+  const insertCard = sqlite.prepare(
+    `INSERT INTO point_cards (card_number, pin_hash, name, rank, birth_date, points, source, last_activity_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, 'import', ?, ?, ?) ON CONFLICT(card_number) DO NOTHING`,
+  )
+  const insertLedger = sqlite.prepare(
+    `INSERT INTO ledger (card_id, type, points, balance_after, note, created_at) VALUES (?, 'import', ?, ?, 'import', ?)`,
+  )
+  const findCard = sqlite.prepare<
+    [string],
+    {
+      id: number
+      pin_hash: string | null
+      name: string
+      rank: string
+      birth_date: string | null
+      points: number
+      source: string
+    }
+  >(
+    'SELECT id, pin_hash, name, rank, birth_date, points, source FROM point_cards WHERE card_number = ?',
+  )
+  const updateCard = sqlite.prepare(
+    'UPDATE point_cards SET pin_hash = ?, name = ?, rank = ?, birth_date = ?, updated_at = ? WHERE id = ?',
+  )
+
+  const result: ImportResult = {
+    rows: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    pointsIgnored: 0,
+    errors: [],
+  }
+  const seen = new Set<string>()
+  const parser = input.pipe(
+    parse({ bom: true, info: true, skip_empty_lines: true, relax_column_count: false, trim: true }),
+  )
+  let header: Map<string, number> | undefined
+  sqlite.exec('BEGIN IMMEDIATE')
+  let committed = false
+  try {
+    for await (const record of parser as AsyncIterable<{
+      record: string[]
+      info: { lines: number }
+    }>) {
+      const line = record.info.lines
+      const cells = record.record
+      if (!header) {
+        header = new Map(cells.map((name, i) => [name.trim().toLowerCase(), i]))
+        const missing = REQUIRED.filter((c) => !header?.has(c))
+        const unknown = [...header.keys()].filter(
+          (c) =>
+            !(REQUIRED as readonly string[]).includes(c) &&
+            !(OPTIONAL as readonly string[]).includes(c),
+        )
+        if (missing.length || unknown.length) {
+          result.errors.push({
+            line,
+            message: [
+              missing.length ? `missing column(s): ${missing.join(', ')}` : '',
+              unknown.length ? `unknown column(s): ${unknown.join(', ')}` : '',
+            ]
+              .filter(Boolean)
+              .join('; '),
+          })
+          break
+        }
+        continue
+      }
+      result.rows++
+      const get = (name: string) => {
+        const i = header?.get(name)
+        return i === undefined ? '' : (cells[i] ?? '')
+      }
+      const problems: string[] = []
+      const cardNumber = normalizeCardNumber(get('card_number'))
+      const cardProblem = cardNumberProblem(cardNumber)
+      if (cardProblem === 'format') problems.push('card_number must be 16 digits')
+      if (cardProblem === 'checkDigit') problems.push('card_number has a wrong check digit')
+      const pin = get('pin')
+      if (!/^\d{4}$/.test(pin)) problems.push('pin must be 4 digits')
+      const name = get('name')
+      if (name === '' || name.length > 100) problems.push('name must be 1–100 characters')
+      const pointsText = get('points')
+      const points = /^\d{1,9}$/.test(pointsText) ? Number(pointsText) : Number.NaN
+      if (Number.isNaN(points)) problems.push('points must be a non-negative integer')
+      const rank = get('rank') || 'regular'
+      if (!(RANKS as readonly string[]).includes(rank))
+        problems.push(`rank must be one of ${RANKS.join(', ')}`)
+      const birthDate = get('birth_date') || null
+      if (birthDate !== null && !validDate(birthDate))
+        problems.push('birth_date must be a date YYYY-MM-DD')
+      if (!cardProblem) {
+        if (seen.has(cardNumber)) problems.push('card_number appears twice in this file')
+        seen.add(cardNumber)
+      }
+      if (problems.length) {
+        result.errors.push({ line, message: problems.join('; ') })
+        if (result.errors.length >= MAX_ERRORS) break
+        continue
+      }
+      if (result.errors.length) continue // keep validating, stop writing
+      const pinHash = hashPin(pinKey, cardNumber, pin)
+      const info = insertCard.run(cardNumber, pinHash, name, rank, birthDate, points, now, now, now)
+      if (info.changes === 1) {
+        result.created++
+        if (points > 0) insertLedger.run(info.lastInsertRowid, points, points, now)
+        continue
+      }
+      const existing = findCard.get(cardNumber)
+      if (!existing) throw new Error('card vanished during import')
+      if (
+        existing.pin_hash !== pinHash ||
+        existing.name !== name ||
+        existing.rank !== rank ||
+        existing.birth_date !== birthDate
+      ) {
+        updateCard.run(pinHash, name, rank, birthDate, now, existing.id)
+        result.updated++
+      } else {
+        result.unchanged++
+      }
+      if (existing.points !== points) result.pointsIgnored++
+    }
+    if (!header && result.errors.length === 0)
+      result.errors.push({ line: 1, message: 'the file is empty (a header row is required)' })
+    if (result.errors.length === 0) {
+      sqlite.exec('COMMIT')
+      committed = true
+    }
+  } catch (err) {
+    const e = err as { code?: string; lines?: number; message?: string }
+    if (typeof e.code === 'string' && e.code.startsWith('CSV_')) {
+      result.errors.push({ line: e.lines ?? 0, message: `CSV: ${e.message ?? e.code}` })
+    } else {
+      if (sqlite.inTransaction) sqlite.exec('ROLLBACK')
+      throw err
+    }
+  } finally {
+    if (!committed && sqlite.inTransaction) sqlite.exec('ROLLBACK')
+  }
+  if (result.errors.length) {
+    return { ...result, created: 0, updated: 0, unchanged: 0, pointsIgnored: 0 }
+  }
+  return result
+}
