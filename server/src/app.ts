@@ -69,7 +69,10 @@ export function createApp(deps: AppDeps) {
   const verifier =
     deps.verifier ??
     createIdTokenVerifier({
-      apiBase: config.line.apiBase,
+      // Read lazily: in demo mode the stand-in's base is known only once the port is bound.
+      get apiBase() {
+        return config.line.apiBase
+      },
       issuer: config.line.issuer,
       channelId: config.line.loginChannelId,
       channelSecret: config.line.loginChannelSecret,
@@ -144,6 +147,7 @@ export function createApp(deps: AppDeps) {
 
   app.all('/api/*', (c) => c.json(errorBody('NOT_FOUND', 'No such route.'), 404))
   app.all('/webhook/*', (c) => c.json(errorBody('NOT_FOUND', 'No such route.'), 404))
+  app.all('/__line/*', (c) => c.json(errorBody('NOT_FOUND', 'No such route.'), 404))
 
   if (deps.staticRoot && existsSync(join(deps.staticRoot, 'index.html'))) {
     const root = deps.staticRoot

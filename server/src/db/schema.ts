@@ -233,3 +233,82 @@ export const issuedCards = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.lineUserId, t.requestKey] })],
 )
+
+/** Friends of the Official Account, from follow/unfollow webhook events. */
+export const lineFriends = sqliteTable('line_friends', {
+  lineUserId: text('line_user_id').primaryKey(),
+  followedAt: integer('followed_at'),
+  /** Set on `unfollow` (blocked): no pushes go to this user until the next `follow`. */
+  blockedAt: integer('blocked_at'),
+  language: text('language'),
+  updatedAt: integer('updated_at').notNull(),
+})
+
+/** Webhook events already handled, by `webhookEventId` (redeliveries do nothing twice). */
+export const webhookEvents = sqliteTable(
+  'webhook_events',
+  {
+    webhookEventId: text('webhook_event_id').primaryKey(),
+    type: text('type').notNull(),
+    receivedAt: integer('received_at').notNull(),
+  },
+  (t) => [index('webhook_events_received_idx').on(t.receivedAt)],
+)
+
+/**
+ * The outbox: Messaging API calls (pushes, replies, rich menu links) written in the same
+ * transaction as the change that caused them, sent by a worker with retries; `retry_key`
+ * goes out as `X-Line-Retry-Key` so a retry never sends twice.
+ */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind').notNull(),
+    lineUserId: text('line_user_id'),
+    payload: text('payload').notNull(),
+    retryKey: text('retry_key').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    sentAt: integer('sent_at'),
+    failedAt: integer('failed_at'),
+    lastError: text('last_error'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    index('outbox_pending_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`sent_at IS NULL AND failed_at IS NULL`),
+    uniqueIndex('outbox_retry_key_uq').on(t.retryKey),
+  ],
+)
+
+/** Nonces of the Messaging API account-link flow (≥ 128 random bits, single use). */
+export const accountLinkNonces = sqliteTable(
+  'account_link_nonces',
+  {
+    nonce: text('nonce').primaryKey(),
+    cardId: integer('card_id')
+      .notNull()
+      .references(() => pointCards.id),
+    consentVersion: text('consent_version').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    usedAt: integer('used_at'),
+  },
+  (t) => [index('account_link_nonces_card_idx').on(t.cardId)],
+)
+
+/** Rich menus deployed by `pnpm richmenu:deploy`, by name (`linked`, `unlinked`). */
+export const richMenus = sqliteTable('rich_menus', {
+  name: text('name').primaryKey(),
+  richMenuId: text('rich_menu_id').notNull(),
+  definitionHash: text('definition_hash').notNull(),
+  deployedAt: integer('deployed_at').notNull(),
+})
+
+/** Messages sent per month (plans have free quotas). */
+export const messageCounts = sqliteTable('message_counts', {
+  month: text('month').primaryKey(),
+  count: integer('count').notNull().default(0),
+})
