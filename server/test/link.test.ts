@@ -1,0 +1,276 @@
+import { describe, expect, it } from 'vitest'
+import { LINK_LIMITS } from '../src/services/membership.ts'
+import { addCard, balances, createTestContext, linkBody } from './support.ts'
+
+const ctx = await createTestContext()
+const { db, secrets, call } = ctx
+
+async function link(user: string, body: unknown) {
+  return call('POST', '/api/link', { headers: await ctx.userHeaders(user), body })
+}
+
+describe('POST /api/link', () => {
+  it('links a card with the right PIN, grants the bonus once, and /api/me shows the member', async () => {
+    const card = addCard(db, secrets, { points: 100, name: '山田 花子', rank: 'gold' })
+    const user = ctx.newUser()
+    const res = await link(
+      user,
+      linkBody(card.cardNumber.replace(/(\d{4})/g, '$1 ').trim(), card.pin),
+    )
+    expect(res.status).toBe(201)
+    expect(res.json).toEqual({
+      member: {
+        cardNumber: `************${card.cardNumber.slice(-4)}`,
+        name: '山田 花子',
+        points: 300,
+        rank: 'gold',
+      },
+      bonusPoints: 200,
+    })
+    const me = await call('GET', '/api/me', { headers: await ctx.userHeaders(user) })
+    expect(me.json).toMatchObject({ linked: true, member: { points: 300 } })
+    expect(balances(db, card.cardId)).toEqual({ ledger: 300, stored: 300 })
+    const consent = db.$client
+      .prepare('SELECT version FROM consents WHERE card_id = ?')
+      .all(card.cardId)
+    expect(consent).toEqual([{ version: '2026-11-01' }])
+  })
+
+  it('refuses a typo in the card number with CARD_NUMBER_INVALID, without counting an attempt', async () => {
+    const user = ctx.newUser()
+    const card = addCard(db, secrets)
+    const typo = `${card.cardNumber.slice(0, 15)}${(Number(card.cardNumber[15]) + 1) % 10}`
+    for (let i = 0; i < LINK_LIMITS.perUser + 2; i++) {
+      const res = await link(user, linkBody(typo, card.pin))
+      expect(res.status).toBe(400)
+      expect(res.json.error.code).toBe('CARD_NUMBER_INVALID')
+    }
+    expect((await link(user, linkBody('1234', card.pin))).json.error.code).toBe(
+      'CARD_NUMBER_INVALID',
+    )
+    // none of those counted: the right card still links
+    expect((await link(user, linkBody(card.cardNumber, card.pin))).status).toBe(201)
+  })
+
+  it('requires consent (403 CONSENT_REQUIRED) and links nothing without it', async () => {
+    const user = ctx.newUser()
+    const card = addCard(db, secrets)
+    const res = await link(user, linkBody(card.cardNumber, card.pin, false))
+    expect(res.status).toBe(403)
+    expect(res.json.error.code).toBe('CONSENT_REQUIRED')
+    expect((await call('GET', '/api/me', { headers: await ctx.userHeaders(user) })).json).toEqual({
+      linked: false,
+    })
+  })
+
+  it('answers one message for a wrong PIN and for an unknown card (422 CARD_OR_PIN_WRONG)', async () => {
+    const user = ctx.newUser()
+    const card = addCard(db, secrets)
+    const wrongPin = await link(user, linkBody(card.cardNumber, '9999'))
+    const unknown = await link(user, linkBody('4111111111111111', '1234'))
+    expect(wrongPin.status).toBe(422)
+    expect(unknown.status).toBe(422)
+    expect(wrongPin.json).toEqual(unknown.json)
+    expect(wrongPin.json.error.code).toBe('CARD_OR_PIN_WRONG')
+  })
+
+  it('answers 409 CARD_ALREADY_LINKED for a card of another LINE account, 409 ALREADY_LINKED for a linked user', async () => {
+    const card = addCard(db, secrets)
+    const other = addCard(db, secrets)
+    const first = ctx.newUser()
+    expect((await link(first, linkBody(card.cardNumber, card.pin))).status).toBe(201)
+    const second = await link(ctx.newUser(), linkBody(card.cardNumber, card.pin))
+    expect(second.status).toBe(409)
+    expect(second.json.error.code).toBe('CARD_ALREADY_LINKED')
+    const again = await link(first, linkBody(other.cardNumber, other.pin))
+    expect(again.status).toBe(409)
+    expect(again.json.error.code).toBe('ALREADY_LINKED')
+  })
+
+  it('rejects unknown fields, wrong types and non-JSON with 400 in the contract shape', async () => {
+    const user = ctx.newUser()
+    const card = addCard(db, secrets)
+    const extra = await link(user, {
+      ...linkBody(card.cardNumber, card.pin),
+      lineUserId: ctx.newUser(),
+    })
+    expect(extra.status).toBe(400)
+    expect(extra.json.error.code).toBe('VALIDATION_FAILED')
+    expect(extra.json.error.message).toContain('lineUserId')
+    expect((await link(user, { cardNumber: 1234 })).status).toBe(400)
+    expect((await link(user, '{"cardNumber":')).json.error.code).toBe('VALIDATION_FAILED')
+    const noJson = await call('POST', '/api/link', {
+      headers: { ...(await ctx.userHeaders(user)), 'Content-Type': 'text/plain' },
+      body: 'hello',
+    })
+    expect(noJson.status).toBe(415)
+    expect(noJson.json.error.code).toBe('UNSUPPORTED_MEDIA_TYPE')
+  })
+})
+
+describe('the linking bonus', () => {
+  it('is granted once per card: unlink and relink, or another LINE account later, get none', async () => {
+    const card = addCard(db, secrets)
+    const alice = ctx.newUser()
+    expect((await link(alice, linkBody(card.cardNumber, card.pin))).json.bonusPoints).toBe(200)
+    expect(
+      (await call('DELETE', '/api/link', { headers: await ctx.userHeaders(alice) })).status,
+    ).toBe(204)
+    const relink = await link(alice, linkBody(card.cardNumber, card.pin))
+    expect(relink.status).toBe(201)
+    expect(relink.json).toMatchObject({ bonusPoints: 0, member: { points: 200 } })
+    await call('DELETE', '/api/link', { headers: await ctx.userHeaders(alice) })
+    const bob = ctx.newUser()
+    const bobLink = await link(bob, linkBody(card.cardNumber, card.pin))
+    expect(bobLink.json).toMatchObject({ bonusPoints: 0, member: { points: 200 } })
+    expect(balances(db, card.cardId)).toEqual({ ledger: 200, stored: 200 })
+  })
+
+  it('is granted once per LINE user: a second card linked later by the same user gets none', async () => {
+    const user = ctx.newUser()
+    const a = addCard(db, secrets)
+    const b = addCard(db, secrets)
+    expect((await link(user, linkBody(a.cardNumber, a.pin))).json.bonusPoints).toBe(200)
+    await call('DELETE', '/api/link', { headers: await ctx.userHeaders(user) })
+    const second = await link(user, linkBody(b.cardNumber, b.pin))
+    expect(second.json).toMatchObject({ bonusPoints: 0, member: { points: 0 } })
+  })
+
+  it('is granted once when the same request is fired many times at once', async () => {
+    const card = addCard(db, secrets)
+    const user = ctx.newUser()
+    const headers = await ctx.userHeaders(user)
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        call('POST', '/api/link', { headers, body: linkBody(card.cardNumber, card.pin) }),
+      ),
+    )
+    const statuses = results.map((r) => r.status).sort()
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1)
+    expect(statuses.filter((s) => s === 409)).toHaveLength(7)
+    expect(balances(db, card.cardId)).toEqual({ ledger: 200, stored: 200 })
+  })
+
+  it('is granted once when two LINE accounts race for the same card', async () => {
+    const card = addCard(db, secrets)
+    const results = await Promise.all(
+      Array.from({ length: 6 }, async () =>
+        link(ctx.newUser(), linkBody(card.cardNumber, card.pin)),
+      ),
+    )
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1)
+    expect(results.filter((r) => r.json?.error?.code === 'CARD_ALREADY_LINKED')).toHaveLength(5)
+    expect(balances(db, card.cardId).ledger).toBe(200)
+  })
+
+  it('is enforced by the database even if the code were bypassed', () => {
+    const card = addCard(db, secrets)
+    const bonus = db.$client.prepare(
+      'INSERT INTO link_bonuses (card_id, line_user_id, ledger_id, granted_at) VALUES (?, ?, 1, 0)',
+    )
+    bonus.run(card.cardId, ctx.newUser())
+    expect(() => bonus.run(card.cardId, ctx.newUser())).toThrow(/UNIQUE/)
+    const other = addCard(db, secrets)
+    const user = ctx.newUser()
+    bonus.run(other.cardId, user)
+    const third = addCard(db, secrets)
+    expect(() => bonus.run(third.cardId, user)).toThrow(/UNIQUE/)
+  })
+
+  it('is not granted when LINK_BONUS_POINTS is 0', async () => {
+    const zero = await createTestContext({ env: { LINK_BONUS_POINTS: '0' } })
+    const card = addCard(zero.db, zero.secrets, { points: 5 })
+    const res = await zero.call('POST', '/api/link', {
+      headers: await zero.userHeaders(zero.newUser()),
+      body: linkBody(card.cardNumber, card.pin),
+    })
+    expect(res.json).toMatchObject({ bonusPoints: 0, member: { points: 5 } })
+  })
+})
+
+describe('rate limits on linking', () => {
+  it('locks a LINE user after 5 failures in 15 minutes, even for the right PIN, with Retry-After', async () => {
+    const user = ctx.newUser()
+    const card = addCard(db, secrets)
+    for (let i = 0; i < LINK_LIMITS.perUser; i++) {
+      expect((await link(user, linkBody(card.cardNumber, '0000'))).status).toBe(422)
+    }
+    const locked = await link(user, linkBody(card.cardNumber, card.pin))
+    expect(locked.status).toBe(429)
+    expect(locked.json.error.code).toBe('TOO_MANY_ATTEMPTS')
+    const retry = Number(locked.headers.get('Retry-After'))
+    expect(retry).toBeGreaterThan(0)
+    expect(retry).toBeLessThanOrEqual(15 * 60)
+    ctx.clock.advance(retry * 1000 + 1000)
+    expect((await link(user, linkBody(card.cardNumber, card.pin))).status).toBe(201)
+  })
+
+  it('locks a card after 5 failures from many LINE users (PIN spraying on one card)', async () => {
+    const card = addCard(db, secrets)
+    for (let i = 0; i < LINK_LIMITS.perCard; i++) {
+      expect((await link(ctx.newUser(), linkBody(card.cardNumber, `000${i}`))).status).toBe(422)
+    }
+    const owner = await link(ctx.newUser(), linkBody(card.cardNumber, card.pin))
+    expect(owner.status).toBe(429)
+    expect(owner.headers.get('Retry-After')).toMatch(/^\d+$/)
+  })
+
+  it('caps one LINE user across many cards per day', async () => {
+    const user = ctx.newUser()
+    let locked = false
+    for (let i = 0; i < LINK_LIMITS.perUserDay + 5 && !locked; i++) {
+      const card = addCard(db, secrets)
+      const res = await link(user, linkBody(card.cardNumber, '0000'))
+      if (res.status === 429) locked = true
+      else expect(res.status).toBe(422)
+      ctx.clock.advance(16 * 60_000) // past the 15-minute window each time
+    }
+    expect(locked).toBe(true)
+    const rows = db.$client
+      .prepare('SELECT count(*) AS n FROM link_attempts WHERE line_user_id = ?')
+      .get(user) as { n: number }
+    expect(rows.n).toBe(LINK_LIMITS.perUserDay)
+  })
+
+  it('survives a restart: the attempts live in the database file', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const dir = mkdtempSync(join(tmpdir(), 'mc-rate-'))
+    const path = join(dir, 'db.sqlite')
+    const first = await createTestContext({ databasePath: path })
+    const card = addCard(first.db, first.secrets)
+    const user = first.newUser()
+    for (let i = 0; i < LINK_LIMITS.perUser; i++) {
+      await first.call('POST', '/api/link', {
+        headers: await first.userHeaders(user),
+        body: linkBody(card.cardNumber, '0000'),
+      })
+    }
+    first.db.$client.close()
+    const second = await createTestContext({ databasePath: path, secrets: first.secrets })
+    second.clock.set(first.clock.now())
+    const res = await second.call('POST', '/api/link', {
+      headers: await second.userHeaders(user),
+      body: linkBody(card.cardNumber, card.pin),
+    })
+    expect(res.status).toBe(429)
+    second.db.$client.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+})
+
+describe('DELETE /api/link', () => {
+  it('unlinks (204), then 404 NOT_LINKED; the card and its points stay', async () => {
+    const user = ctx.newUser()
+    const card = addCard(db, secrets, { points: 50 })
+    await link(user, linkBody(card.cardNumber, card.pin))
+    const headers = await ctx.userHeaders(user)
+    expect((await call('DELETE', '/api/link', { headers })).status).toBe(204)
+    const again = await call('DELETE', '/api/link', { headers })
+    expect(again.status).toBe(404)
+    expect(again.json.error.code).toBe('NOT_LINKED')
+    expect((await call('GET', '/api/me', { headers })).json).toEqual({ linked: false })
+    expect(balances(db, card.cardId).stored).toBe(250)
+  })
+})

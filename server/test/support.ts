@@ -1,0 +1,144 @@
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import { luhnCheckDigit } from '@membercard/shared'
+import { afterAll } from 'vitest'
+import { createApp } from '../src/app.ts'
+import { fakeClock } from '../src/clock.ts'
+import { loadConfig } from '../src/config.ts'
+import { type Db, openDatabase } from '../src/db/client.ts'
+import { createLineStandIn, type MintOptions, randomUserId } from '../src/line/stand-in.ts'
+import { memoryLogger } from '../src/logger.ts'
+import { loadSecrets, type Secrets } from '../src/secrets.ts'
+import { hashPin } from '../src/services/pin.ts'
+
+export const CHANNEL_ID = '1234567890'
+export const ISSUER = 'https://access.line.me'
+
+/** The stand-in LINE on a loopback port, shared by a test file and closed after it. */
+export async function startStandIn(clock = fakeClock()) {
+  const line = await createLineStandIn({
+    issuer: ISSUER,
+    channelId: CHANNEL_ID,
+    now: () => clock.now(),
+  })
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: line.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
+  })
+  const port = (server.address() as AddressInfo).port
+  afterAll(() => {
+    server.close()
+  })
+  return { line, clock, base: `http://127.0.0.1:${port}` }
+}
+
+/**
+ * A fresh app on a fresh in-memory database (migrated by the real migrations), with a fake
+ * clock and the stand-in LINE, configured as a real LINE channel would be.
+ */
+export async function createTestContext(
+  opts: { env?: Record<string, string>; databasePath?: string; secrets?: Secrets } = {},
+) {
+  const { line, clock, base } = await startStandIn()
+  const config = loadConfig({
+    LINE_LOGIN_CHANNEL_ID: CHANNEL_ID,
+    LINE_API_BASE: base,
+    DATABASE_PATH: opts.databasePath ?? ':memory:',
+    SECRETS_PATH: ':memory:',
+    ...opts.env,
+  })
+  const db = openDatabase(config.databasePath)
+  const secrets = opts.secrets ?? loadSecrets(':memory:')
+  const logger = memoryLogger()
+  const app = createApp({ db, clock, config, secrets, logger })
+  afterAll(() => {
+    db.$client.close()
+  })
+
+  /** Headers of a signed-in LINE user (a token minted by the stand-in). */
+  async function userHeaders(sub: string, mint: MintOptions = {}) {
+    const token = await line.mintIdToken({ sub, ...mint })
+    return { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }
+  }
+
+  async function call(
+    method: string,
+    path: string,
+    o: { headers?: Record<string, string>; body?: unknown } = {},
+  ) {
+    const res = await app.request(path, {
+      method,
+      headers: o.headers,
+      body:
+        o.body === undefined
+          ? undefined
+          : typeof o.body === 'string'
+            ? o.body
+            : JSON.stringify(o.body),
+    })
+    const text = await res.text()
+    let json: unknown = null
+    try {
+      json = text ? JSON.parse(text) : null
+    } catch {
+      json = text
+    }
+    return { status: res.status, headers: res.headers, json: json as any }
+  }
+
+  return { app, db, clock, config, secrets, line, logger, userHeaders, call, newUser: randomUserId }
+}
+
+export type TestContext = Awaited<ReturnType<typeof createTestContext>>
+
+let cardSeq = 0
+/** Inserts a point card with a PIN and returns its number. */
+export function addCard(
+  db: Db,
+  secrets: Secrets,
+  o: { pin?: string; points?: number; name?: string; rank?: string } = {},
+) {
+  cardSeq++
+  const body = `1${String(Date.now() % 1e6).padStart(6, '0')}${String(cardSeq).padStart(8, '0')}`
+  const cardNumber = body + luhnCheckDigit(body)
+  const pin = o.pin ?? '1234'
+  const now = Date.now()
+  const points = o.points ?? 0
+  const info = db.$client
+    .prepare(
+      `INSERT INTO point_cards (card_number, pin_hash, name, rank, points, source, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, 'import', ?, ?)`,
+    )
+    .run(
+      cardNumber,
+      hashPin(secrets.pinHashKey, cardNumber, pin),
+      o.name ?? 'テスト 花子',
+      o.rank ?? 'regular',
+      points,
+      now,
+      now,
+    )
+  if (points > 0) {
+    db.$client
+      .prepare(
+        `INSERT INTO ledger (card_id, type, points, balance_after, created_at) VALUES (?, 'import', ?, ?, ?)`,
+      )
+      .run(info.lastInsertRowid, points, points, now)
+  }
+  return { cardNumber, pin, cardId: Number(info.lastInsertRowid) }
+}
+
+/** A valid link body for `cardNumber` and `pin`. */
+export function linkBody(cardNumber: string, pin: string, accepted = true) {
+  return { cardNumber, pin, consent: { version: '2026-11-01', accepted } }
+}
+
+/** Sum of a card's ledger and its stored balance. */
+export function balances(db: Db, cardId: number) {
+  const sum = db.$client
+    .prepare('SELECT coalesce(sum(points),0) AS s FROM ledger WHERE card_id = ?')
+    .get(cardId) as { s: number }
+  const card = db.$client.prepare('SELECT points FROM point_cards WHERE id = ?').get(cardId) as {
+    points: number
+  }
+  return { ledger: sum.s, stored: card.points }
+}
