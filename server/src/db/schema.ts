@@ -274,8 +274,11 @@ export const outbox = sqliteTable(
     failedAt: integer('failed_at'),
     lastError: text('last_error'),
     createdAt: integer('created_at').notNull(),
+    /** Set while a worker is sending the row; a claim older than the lease is abandoned. */
+    claimedAt: integer('claimed_at'),
   },
   (t) => [
+    index('outbox_user_idx').on(t.lineUserId, t.id),
     index('outbox_pending_idx')
       .on(t.nextAttemptAt)
       .where(sql`sent_at IS NULL AND failed_at IS NULL`),
@@ -295,8 +298,26 @@ export const accountLinkNonces = sqliteTable(
     createdAt: integer('created_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
     usedAt: integer('used_at'),
+    /** The LINE user the link token was issued for; the `accountLink` event must match it. */
+    lineUserId: text('line_user_id'),
   },
   (t) => [index('account_link_nonces_card_idx').on(t.cardId)],
+)
+
+/**
+ * Link tokens this server asked LINE for (`/v2/bot/user/{userId}/linkToken`), stored as a
+ * SHA-256 hash, so the company sign-in page knows which LINE user is signing in (for the
+ * same rate limits as the LIFF link) without trusting anything the browser sends.
+ */
+export const accountLinkTokens = sqliteTable(
+  'account_link_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    lineUserId: text('line_user_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('account_link_tokens_user_idx').on(t.lineUserId)],
 )
 
 /** Rich menus deployed by `pnpm richmenu:deploy`, by name (`linked`, `unlinked`). */
