@@ -11,7 +11,7 @@ import type { Clock } from './clock.ts'
 import type { Config } from './config.ts'
 import type { Db } from './db/client.ts'
 import { ApiError, errorBody } from './http/api-error.ts'
-import { type AppVariables, customerAuth, requestLog } from './http/middleware.ts'
+import { type AppVariables, customerAuth, requestLog, staffAuth } from './http/middleware.ts'
 import { createIdTokenVerifier, type IdTokenVerifier } from './line/id-token.ts'
 import type { LineStandIn } from './line/stand-in.ts'
 import { createLogger, type Logger } from './logger.ts'
@@ -78,6 +78,7 @@ export function createApp(deps: AppDeps) {
       channelSecret: config.line.loginChannelSecret,
       now: () => clock.now(),
     })
+  const staffService = createStaffService({ db, clock })
   const routeDeps: RouteDeps = {
     db,
     clock,
@@ -86,7 +87,9 @@ export function createApp(deps: AppDeps) {
     logger,
     verifier,
     membership: createMembership({ db, clock, secrets, linkBonusPoints: config.linkBonusPoints }),
-    staff: createStaffService({ db, clock }),
+    staff: staffService,
+    customerAuth: customerAuth(verifier),
+    staffAuth: staffAuth(staffService),
   }
 
   const clientConfig: ClientConfig = {
@@ -100,7 +103,6 @@ export function createApp(deps: AppDeps) {
   }
 
   const customer = new Hono<{ Variables: AppVariables }>()
-    .use(customerAuth(verifier))
     .route('/', meRoutes(routeDeps))
     .route('/', linkRoutes(routeDeps))
     .route('/', cardRoutes(routeDeps))

@@ -4,8 +4,8 @@ import { issueQrToken } from '../services/qr-token.ts'
 import type { Env, RouteDeps } from './deps.ts'
 
 /** `GET /api/card/qr`: a short-lived signed token for the member QR code. */
-export function cardRoutes({ membership, clock, config, secrets }: RouteDeps) {
-  return new Hono<Env>().get('/card/qr', (c) => {
+export function cardRoutes({ membership, clock, config, secrets, customerAuth }: RouteDeps) {
+  return new Hono<Env>().get('/card/qr', customerAuth, (c) => {
     const linked = membership.memberOf(c.get('lineUserId'))
     if (!linked) throw new ApiError('NOT_LINKED', 'This LINE account is not linked.')
     const expiresAtSec = Math.floor(clock.now() / 1000) + config.cardTokenTtlSeconds

@@ -1,3 +1,4 @@
+import type { MiddlewareHandler } from 'hono'
 import type { Clock } from '../clock.ts'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
@@ -18,6 +19,10 @@ export interface RouteDeps {
   verifier: IdTokenVerifier
   membership: Membership
   staff: StaffService
+  /** Verifies the LINE ID token; put it on every customer route. */
+  customerAuth: MiddlewareHandler<Env>
+  /** Checks the staff token; put it on every staff route but login. */
+  staffAuth: MiddlewareHandler<Env>
 }
 
 /** Hono environment of every route module. */

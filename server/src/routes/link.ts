@@ -7,17 +7,17 @@ import type { Env, RouteDeps } from './deps.ts'
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/
 
 /** Linking a card (`POST /api/link`), unlinking, and issuing a new digital card. */
-export function linkRoutes({ membership }: RouteDeps) {
+export function linkRoutes({ membership, customerAuth }: RouteDeps) {
   return new Hono<Env>()
-    .post('/link', validate('json', linkRequestSchema), (c) => {
+    .post('/link', customerAuth, validate('json', linkRequestSchema), (c) => {
       const result = membership.link(c.get('lineUserId'), c.req.valid('json'))
       return c.json(result, 201)
     })
-    .delete('/link', (c) => {
+    .delete('/link', customerAuth, (c) => {
       membership.unlink(c.get('lineUserId'))
       return c.body(null, 204)
     })
-    .post('/cards', validate('json', issueCardRequestSchema), (c) => {
+    .post('/cards', customerAuth, validate('json', issueCardRequestSchema), (c) => {
       const key = c.req.header('Idempotency-Key')
       if (!key || !IDEMPOTENCY_KEY.test(key)) {
         throw new ApiError(

@@ -2,7 +2,6 @@ import { getConnInfo } from '@hono/node-server/conninfo'
 import { scanRequestSchema, staffLoginSchema } from '@membercard/shared'
 import { Hono } from 'hono'
 import { ApiError } from '../http/api-error.ts'
-import { staffAuth } from '../http/middleware.ts'
 import { validate } from '../http/validate.ts'
 import { checkQrToken } from '../services/qr-token.ts'
 import type { Env, RouteDeps } from './deps.ts'
@@ -17,21 +16,24 @@ function clientIp(c: Parameters<typeof getConnInfo>[0]): string {
 
 /** Staff at the till: sign-in, sign-out, and scanning a member's QR. */
 export function staffRoutes(deps: RouteDeps) {
-  const { staff, membership, secrets, clock } = deps
-  const authed = new Hono<Env>()
-    .use(staffAuth(staff))
-    .get('/me', (c) => {
+  const { staff, membership, secrets, clock, staffAuth } = deps
+  return new Hono<Env>()
+    .post('/login', validate('json', staffLoginSchema), async (c) => {
+      const { staffId, password } = c.req.valid('json')
+      return c.json(await staff.login(staffId, password, clientIp(c)), 200)
+    })
+    .get('/me', staffAuth, (c) => {
       const s = c.get('staff')
       return c.json(
         { staffId: s.staffId, storeCode: s.storeCode, storeName: s.storeName, role: s.role },
         200,
       )
     })
-    .post('/logout', (c) => {
+    .post('/logout', staffAuth, (c) => {
       staff.logout(c.get('staff').tokenHash)
       return c.body(null, 204)
     })
-    .post('/scan', validate('json', scanRequestSchema), (c) => {
+    .post('/scan', staffAuth, validate('json', scanRequestSchema), (c) => {
       const check = checkQrToken(secrets.qrTokenKey, c.req.valid('json').qrToken, clock.now())
       if (!check.ok) {
         if (check.reason === 'expired')
@@ -48,11 +50,4 @@ export function staffRoutes(deps: RouteDeps) {
         200,
       )
     })
-
-  return new Hono<Env>()
-    .post('/login', validate('json', staffLoginSchema), async (c) => {
-      const { staffId, password } = c.req.valid('json')
-      return c.json(await staff.login(staffId, password, clientIp(c)), 200)
-    })
-    .route('/', authed)
 }

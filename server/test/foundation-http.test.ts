@@ -1,0 +1,117 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../src/config.ts'
+import { openDatabase } from '../src/db/client.ts'
+import { loadSecrets } from '../src/secrets.ts'
+import { createTestContext } from './support.ts'
+
+const ctx = await createTestContext()
+
+describe('HTTP basics', () => {
+  it('GET /healthz answers 200', async () => {
+    expect((await ctx.call('GET', '/healthz')).status).toBe(200)
+  })
+
+  it('answers unknown API routes with 404 NOT_FOUND in the contract shape', async () => {
+    for (const path of ['/api/nope', '/api/staff/nope', '/webhook/nope']) {
+      const res = await ctx.call('GET', path, { headers: await ctx.userHeaders(ctx.newUser()) })
+      expect(res.status, path).toBe(404)
+      expect(res.json.error.code).toBe('NOT_FOUND')
+    }
+    // without the app built, other paths are 404 too (no LIFF app in this test)
+    expect((await ctx.call('GET', '/somewhere')).json.error.code).toBe('NOT_FOUND')
+  })
+
+  it('answers a body over 64 KiB with 413 PAYLOAD_TOO_LARGE', async () => {
+    const body = JSON.stringify({
+      cardNumber: 'x'.repeat(70 * 1024),
+      pin: '1',
+      consent: { version: '1', accepted: true },
+    })
+    const res = await ctx.call('POST', '/api/link', {
+      headers: await ctx.userHeaders(ctx.newUser()),
+      body,
+    })
+    expect(res.status).toBe(413)
+    expect(res.json.error.code).toBe('PAYLOAD_TOO_LARGE')
+  })
+
+  it('tags every answer with a request ID and sends security headers', async () => {
+    const res = await ctx.app.request('/healthz')
+    expect(res.headers.get('X-Request-Id')).toMatch(/\S{8,}/)
+    expect(res.headers.get('X-Content-Type-Options')).toBe('nosniff')
+  })
+
+  it('logs each request as one JSON line: method, path, status, time, request ID', async () => {
+    await ctx.call('GET', '/healthz')
+    const line = ctx.logger.lines.map((l) => JSON.parse(l)).find((l) => l.path === '/healthz')
+    expect(line).toMatchObject({ msg: 'request', method: 'GET', status: 200 })
+    expect(typeof line.ms).toBe('number')
+    expect(typeof line.requestId).toBe('string')
+  })
+
+  it('GET /api/config gives the app its public settings, no secrets', async () => {
+    const res = await ctx.call('GET', '/api/config')
+    expect(res.json).toMatchObject({ mode: 'line', bonusPoints: 200, qrTtlSeconds: 60 })
+    expect(JSON.stringify(res.json)).not.toMatch(/secret/i)
+  })
+})
+
+describe('configuration', () => {
+  it('stops with a message naming the bad variable', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError)
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/)
+    expect(() => loadConfig({ LINK_BONUS_POINTS: '-5' })).toThrow(/LINK_BONUS_POINTS/)
+    expect(() => loadConfig({ LINE_API_BASE: 'not a url', LINE_LOGIN_CHANNEL_ID: '1' })).toThrow(
+      /LINE_API_BASE/,
+    )
+    expect(() => loadConfig({ LINE_LOGIN_CHANNEL_ID: 'abc' })).toThrow(/LINE_LOGIN_CHANNEL_ID/)
+  })
+
+  it('runs in demo mode without a channel, and uses the real settings with one', () => {
+    const demo = loadConfig({ PORT: '4321' })
+    expect(demo.demo).toBe(true)
+    expect(demo.line.apiBase).toBe('http://127.0.0.1:4321/__line')
+    const real = loadConfig({ LINE_LOGIN_CHANNEL_ID: '1234', LIFF_ID: '1234-abc' })
+    expect(real.demo).toBe(false)
+    expect(real.line.apiBase).toBe('https://api.line.me')
+    expect(real.line.messagingAccessToken).toBeUndefined()
+    expect(real.cardTokenTtlSeconds).toBe(60)
+    expect(real.linkBonusPoints).toBe(200)
+  })
+})
+
+describe('storage', () => {
+  it('creates the folder, sets WAL and synchronous=FULL every time it opens (also on reopen)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mc-db-'))
+    const path = join(dir, 'nested', 'membercard.db')
+    for (let i = 0; i < 2; i++) {
+      const db = openDatabase(path)
+      expect(db.$client.pragma('journal_mode', { simple: true })).toBe('wal')
+      expect(db.$client.pragma('synchronous', { simple: true })).toBe(2) // FULL
+      expect(db.$client.pragma('foreign_keys', { simple: true })).toBe(1)
+      expect(db.$client.pragma('busy_timeout', { simple: true })).toBe(5000)
+      db.$client.close()
+    }
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('generates the secrets once, outside the database, readable only by the owner', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mc-secrets-'))
+    const path = join(dir, 'secrets.json')
+    const first = loadSecrets(path)
+    const second = loadSecrets(path)
+    expect(second.pinHashKey.equals(first.pinHashKey)).toBe(true)
+    expect(first.pinHashKey.equals(first.qrTokenKey)).toBe(false)
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+    expect(JSON.parse(readFileSync(path, 'utf8')).pinHashKey).toHaveLength(64)
+    const configured = loadSecrets(path, {
+      pinHashSecret: 'ab'.repeat(32),
+      qrTokenSecret: 'cd'.repeat(32),
+    })
+    expect(configured.pinHashKey.toString('hex')).toBe('ab'.repeat(32))
+    rmSync(dir, { recursive: true, force: true })
+  })
+})

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest'
+import { createLedger } from '../src/services/ledger.ts'
+import { addCard, createTestContext, linkBody } from './support.ts'
+
+const ctx = await createTestContext()
+const { db, secrets, call } = ctx
+
+describe('GET /api/points/history', () => {
+  it('pages the ledger newest first by an opaque cursor, with nothing lost or repeated', async () => {
+    const card = addCard(db, secrets, { points: 1 })
+    const user = ctx.newUser()
+    const headers = await ctx.userHeaders(user)
+    await call('POST', '/api/link', { headers, body: linkBody(card.cardNumber, card.pin) })
+    const ledger = createLedger(db.$client)
+    db.$client.transaction(() => {
+      for (let i = 1; i <= 45; i++)
+        ledger.append({ cardId: card.cardId, type: 'adjust', points: i, at: ctx.clock.now() + i })
+    })()
+    const seen: string[] = []
+    let cursor: string | null = null
+    let pages = 0
+    do {
+      const q: string = cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''
+      const res = await call('GET', `/api/points/history${q}`, { headers })
+      expect(res.status).toBe(200)
+      seen.push(...res.json.items.map((i: { id: string }) => i.id))
+      cursor = res.json.nextCursor
+      pages++
+    } while (cursor && pages < 10)
+    expect(pages).toBe(3)
+    expect(seen).toHaveLength(47) // import + bonus + 45
+    expect(new Set(seen).size).toBe(47)
+    const ids = seen.map(Number)
+    expect([...ids].sort((a, b) => b - a)).toEqual(ids)
+    const first = (await call('GET', '/api/points/history', { headers })).json.items[0]
+    expect(first).toMatchObject({ type: 'adjust', points: 45, balance: 1 + 200 + (45 * 46) / 2 })
+    expect(typeof first.createdAt).toBe('string')
+  })
+
+  it('rejects a forged cursor with 400 and answers an empty list for an unlinked user', async () => {
+    const headers = await ctx.userHeaders(ctx.newUser())
+    const bad = await call('GET', '/api/points/history?cursor=not-a-cursor', { headers })
+    expect(bad.status).toBe(400)
+    expect(bad.json.error.code).toBe('VALIDATION_FAILED')
+    const empty = await call('GET', '/api/points/history', { headers })
+    expect(empty.json).toEqual({ items: [], nextCursor: null })
+  })
+
+  it('shows only the linked card’s entries', async () => {
+    const a = addCard(db, secrets, { points: 7 })
+    addCard(db, secrets, { points: 99 })
+    const headers = await ctx.userHeaders(ctx.newUser())
+    await call('POST', '/api/link', { headers, body: linkBody(a.cardNumber, a.pin) })
+    const res = await call('GET', '/api/points/history', { headers })
+    expect(res.json.items.map((i: { points: number }) => i.points)).toEqual([200, 7])
+  })
+})
+
+describe('the ledger', () => {
+  it('is append-only and never lets a balance go negative', () => {
+    const card = addCard(db, secrets, { points: 10 })
+    const ledger = createLedger(db.$client)
+    expect(() =>
+      db.$client.transaction(() =>
+        ledger.append({ cardId: card.cardId, type: 'redeem', points: -11, at: 1 }),
+      )(),
+    ).toThrow(/insufficient/)
+    expect(() =>
+      db.$client.prepare('UPDATE ledger SET points = 1000 WHERE card_id = ?').run(card.cardId),
+    ).toThrow(/append-only/)
+    expect(() =>
+      db.$client.prepare('DELETE FROM ledger WHERE card_id = ?').run(card.cardId),
+    ).toThrow(/append-only/)
+    expect(() =>
+      db.$client.prepare('UPDATE point_cards SET points = -1 WHERE id = ?').run(card.cardId),
+    ).toThrow(/CHECK/)
+    expect(() => ledger.append({ cardId: card.cardId, type: 'adjust', points: 1, at: 1 })).toThrow(
+      /transaction/,
+    )
+  })
+})
