@@ -22,7 +22,9 @@ import { meRoutes } from './routes/me.ts'
 import { pointsRoutes } from './routes/points.ts'
 import { staffRoutes } from './routes/staff.ts'
 import type { Secrets } from './secrets.ts'
+import { createIdempotencyStore } from './services/idempotency.ts'
 import { createMembership } from './services/membership.ts'
+import { createPointsService, type OnLedgerChange } from './services/points.ts'
 import { createStaffService } from './services/staff.ts'
 
 /** Everything the app is built from; tests hand in a memory database and a fake clock. */
@@ -38,6 +40,11 @@ export interface AppDeps {
   standIn?: LineStandIn
   /** The built LIFF app to serve (`liff-app/dist`). */
   staticRoot?: string
+  /**
+   * Called inside the transaction of every points change the till (or expiry) makes, with the
+   * same db: write an outbox row here and it commits or rolls back with the points.
+   */
+  onLedgerChange?: OnLedgerChange
 }
 
 /** Largest request body accepted. */
@@ -88,6 +95,18 @@ export function createApp(deps: AppDeps) {
     verifier,
     membership: createMembership({ db, clock, secrets, linkBonusPoints: config.linkBonusPoints }),
     staff: staffService,
+    points: createPointsService({
+      db,
+      clock,
+      secrets,
+      rules: config.points,
+      onLedgerChange: deps.onLedgerChange,
+    }),
+    idempotency: createIdempotencyStore({
+      db,
+      clock,
+      retentionMs: config.points.idempotencyRetentionMs,
+    }),
     customerAuth: customerAuth(verifier),
     staffAuth: staffAuth(staffService),
   }

@@ -47,6 +47,39 @@ const envSchema = z.object({
   STORE_NAME: z.string().min(1).default('デモストア'),
   PRIVACY_POLICY_URL: z.string().min(1).default('/privacy'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Points per yen of purchase, as a decimal (0.01 = 1 point per 100 yen). See docs/points-rules.md. */
+  POINTS_RATE: z
+    .string()
+    .regex(/^\d{1,6}(\.\d{1,6})?$/, 'must be a decimal such as 0.01')
+    .default('0.01'),
+  /** Per-rank multipliers, `rank:decimal` separated by commas. */
+  POINTS_RANK_MULTIPLIERS: z
+    .string()
+    .regex(
+      /^\s*[a-z][a-z0-9_-]{0,31}\s*:\s*\d{1,3}(\.\d{1,4})?\s*(,\s*[a-z][a-z0-9_-]{0,31}\s*:\s*\d{1,3}(\.\d{1,4})?\s*)*$/,
+      'must look like regular:1,silver:1.5,gold:2',
+    )
+    .default('regular:1,silver:1.5,gold:2'),
+  /** Days after a member's last activity when the balance expires; 0 turns expiry off. */
+  POINTS_EXPIRY_DAYS: z.coerce.number().int().min(0).max(36500).default(365),
+  /** How often the server runs the expiry job, in minutes; 0 turns the scheduled job off. */
+  POINTS_EXPIRY_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(10080).default(60),
+  /** How long after a till transaction a manager may still void it, in minutes. */
+  POINTS_VOID_WINDOW_MINUTES: z.coerce.number().int().min(0).max(525600).default(1440),
+  /** How long Idempotency-Key records are kept, in hours (at least 24). */
+  IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).max(8760).default(48),
+  /** The time zone that decides what "today" means on the till. */
+  TILL_TIME_ZONE: z
+    .string()
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz })
+        return true
+      } catch {
+        return false
+      }
+    }, 'must be an IANA time zone such as Asia/Tokyo')
+    .default('Asia/Tokyo'),
 })
 
 /** The validated settings the server runs with. */
@@ -75,6 +108,48 @@ export interface Config {
   storeName: string
   privacyPolicyUrl: string
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
+  /** The points rules (award rate, rank multipliers, expiry, void window). */
+  points: PointsRules
+}
+
+/** An exact decimal as a fraction: `num / den`. */
+export interface Ratio {
+  num: number
+  den: number
+}
+
+/** The points rules, documented in docs/points-rules.md. */
+export interface PointsRules {
+  /** Points per yen (exact: 0.01 is 1/100). */
+  rate: Ratio
+  /** Multiplier per rank; a rank not listed earns 1×. */
+  rankMultipliers: Record<string, Ratio>
+  /** Days of inactivity after which a balance expires; 0 = never. */
+  expiryDays: number
+  /** Interval of the scheduled expiry job in ms; 0 = not scheduled. */
+  expiryIntervalMs: number
+  /** How long a manager may void a transaction, in ms. */
+  voidWindowMs: number
+  /** How long Idempotency-Key records are kept, in ms. */
+  idempotencyRetentionMs: number
+  /** The IANA time zone of "today" on the till. */
+  timeZone: string
+}
+
+/** Parses a decimal string ("1.5") into an exact fraction (3/2 as 15/10). */
+export function parseRatio(decimal: string): Ratio {
+  const [whole = '0', frac = ''] = decimal.trim().split('.')
+  const den = 10 ** frac.length
+  return { num: Number(whole) * den + Number(frac || '0'), den }
+}
+
+function parseMultipliers(spec: string): Record<string, Ratio> {
+  const out: Record<string, Ratio> = {}
+  for (const part of spec.split(',')) {
+    const [rank = '', value = ''] = part.split(':').map((s) => s.trim())
+    out[rank] = parseRatio(value)
+  }
+  return out
 }
 
 /** The channel ID the demo stand-in issues tokens for. */
@@ -135,6 +210,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     storeName: e.STORE_NAME,
     privacyPolicyUrl: e.PRIVACY_POLICY_URL,
     logLevel: e.LOG_LEVEL,
+    points: {
+      rate: parseRatio(e.POINTS_RATE),
+      rankMultipliers: parseMultipliers(e.POINTS_RANK_MULTIPLIERS),
+      expiryDays: e.POINTS_EXPIRY_DAYS,
+      expiryIntervalMs: e.POINTS_EXPIRY_INTERVAL_MINUTES * 60_000,
+      voidWindowMs: e.POINTS_VOID_WINDOW_MINUTES * 60_000,
+      idempotencyRetentionMs: e.IDEMPOTENCY_RETENTION_HOURS * 3_600_000,
+      timeZone: e.TILL_TIME_ZONE,
+    },
   }
 }
 

@@ -84,3 +84,76 @@ export interface ClientConfig {
   privacyPolicyUrl: string
   qrTtlSeconds: number
 }
+
+/** Largest purchase amount the till accepts, in yen. */
+export const MAX_PURCHASE_YEN = 10_000_000
+/** Largest number of points one till transaction may redeem or adjust. */
+export const MAX_TILL_POINTS = 1_000_000
+
+/** `POST /api/staff/points` body: award for a purchase, or redeem points. */
+export const staffPointsRequestSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    qrToken: z.string().min(1).max(256),
+    type: z.literal('award'),
+    purchaseAmount: z.number().int().min(1).max(MAX_PURCHASE_YEN),
+  }),
+  z.strictObject({
+    qrToken: z.string().min(1).max(256),
+    type: z.literal('redeem'),
+    points: z.number().int().min(1).max(MAX_TILL_POINTS),
+  }),
+])
+export type StaffPointsRequest = z.infer<typeof staffPointsRequestSchema>
+
+/** `POST /api/staff/adjust` body (managers): a signed correction with a reason. */
+export const staffAdjustRequestSchema = z
+  .strictObject({
+    qrToken: z.string().min(1).max(256).optional(),
+    cardNumber: z.string().min(1).max(64).optional(),
+    points: z
+      .number()
+      .int()
+      .min(-MAX_TILL_POINTS)
+      .max(MAX_TILL_POINTS)
+      .refine((n) => n !== 0, 'must not be 0'),
+    reason: z.string().trim().min(1).max(200),
+  })
+  .refine((b) => (b.qrToken === undefined) !== (b.cardNumber === undefined), {
+    message: 'give exactly one of qrToken or cardNumber',
+  })
+export type StaffAdjustRequest = z.infer<typeof staffAdjustRequestSchema>
+
+/** `POST /api/staff/transactions/:id/void` body (managers). */
+export const staffVoidRequestSchema = z.strictObject({
+  reason: z.string().trim().min(1).max(200).optional(),
+})
+
+/** `GET /api/staff/transactions` query: today's transactions of the store, or only mine. */
+export const staffTransactionsQuerySchema = z.strictObject({
+  mine: z.enum(['0', '1', 'true', 'false']).optional(),
+})
+
+/** The answer to a till transaction (award, redeem, void, adjust). */
+export interface TillResult {
+  transactionId: string
+  points: number
+  balance: number
+}
+
+/** One of today's transactions, as the till lists it. */
+export interface TillTransaction {
+  id: string
+  type: LedgerType
+  points: number
+  balance: number
+  createdAt: string
+  staffId: string | null
+  cardNumber: string
+  memberName: string
+  purchaseAmount: number | null
+  note: string | null
+  voidsId: string | null
+  voidedBy: string | null
+  /** True when the signed-in staff member may void it now. */
+  voidable: boolean
+}

@@ -6,7 +6,9 @@ import type { AppVariables } from '../http/middleware.ts'
 import type { IdTokenVerifier } from '../line/id-token.ts'
 import type { Logger } from '../logger.ts'
 import type { Secrets } from '../secrets.ts'
+import type { IdempotencyStore } from '../services/idempotency.ts'
 import type { Membership } from '../services/membership.ts'
+import type { PointsService } from '../services/points.ts'
 import type { StaffService } from '../services/staff.ts'
 
 /** What the route modules are built from. */
@@ -19,6 +21,10 @@ export interface RouteDeps {
   verifier: IdTokenVerifier
   membership: Membership
   staff: StaffService
+  /** Till points operations (award, redeem, void, adjust, today, expiry). */
+  points: PointsService
+  /** Idempotency-Key records of mutating staff calls. */
+  idempotency: IdempotencyStore
   /** Verifies the LINE ID token; put it on every customer route. */
   customerAuth: MiddlewareHandler<Env>
   /** Checks the staff token; put it on every staff route but login. */

@@ -1,7 +1,15 @@
 import { getConnInfo } from '@hono/node-server/conninfo'
-import { scanRequestSchema, staffLoginSchema } from '@membercard/shared'
+import {
+  scanRequestSchema,
+  staffAdjustRequestSchema,
+  staffLoginSchema,
+  staffPointsRequestSchema,
+  staffTransactionsQuerySchema,
+  staffVoidRequestSchema,
+} from '@membercard/shared'
 import { Hono } from 'hono'
 import { ApiError } from '../http/api-error.ts'
+import { idempotencyKey } from '../http/idempotency.ts'
 import { validate } from '../http/validate.ts'
 import { checkQrToken } from '../services/qr-token.ts'
 import type { Env, RouteDeps } from './deps.ts'
@@ -14,9 +22,14 @@ function clientIp(c: Parameters<typeof getConnInfo>[0]): string {
   }
 }
 
-/** Staff at the till: sign-in, sign-out, and scanning a member's QR. */
+/**
+ * Staff at the till: sign-in, sign-out, scanning a member's QR, awarding and redeeming points,
+ * voids and adjustments (managers), and today's transactions. Every mutating points call needs
+ * an `Idempotency-Key`.
+ */
 export function staffRoutes(deps: RouteDeps) {
-  const { staff, membership, secrets, clock, staffAuth } = deps
+  const { staff, membership, secrets, clock, staffAuth, points } = deps
+  const idem = idempotencyKey(deps.idempotency)
   return new Hono<Env>()
     .post('/login', validate('json', staffLoginSchema), async (c) => {
       const { staffId, password } = c.req.valid('json')
@@ -49,5 +62,31 @@ export function staffRoutes(deps: RouteDeps) {
         { member: found.member, expiresAt: new Date(check.payload.expiresAt * 1000).toISOString() },
         200,
       )
+    })
+    .post('/points', staffAuth, idem, validate('json', staffPointsRequestSchema), (c) =>
+      c.json(points.transact(c.get('staff'), c.req.valid('json'), c.get('idempotency')), 200),
+    )
+    .post(
+      '/transactions/:id{[0-9]{1,15}}/void',
+      staffAuth,
+      idem,
+      validate('json', staffVoidRequestSchema),
+      (c) =>
+        c.json(
+          points.void(
+            c.get('staff'),
+            Number(c.req.param('id')),
+            c.req.valid('json').reason,
+            c.get('idempotency'),
+          ),
+          200,
+        ),
+    )
+    .post('/adjust', staffAuth, idem, validate('json', staffAdjustRequestSchema), (c) =>
+      c.json(points.adjust(c.get('staff'), c.req.valid('json'), c.get('idempotency')), 200),
+    )
+    .get('/transactions', staffAuth, validate('query', staffTransactionsQuerySchema), (c) => {
+      const mine = c.req.valid('query').mine
+      return c.json({ items: points.today(c.get('staff'), mine === '1' || mine === 'true') }, 200)
     })
 }
