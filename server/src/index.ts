@@ -10,6 +10,7 @@ import { DEMO_CARDS, DEMO_STAFF, DEMO_STORE, seedDemo } from './demo.ts'
 import { createLineStandIn, type LineStandIn } from './line/stand-in.ts'
 import { createLogger } from './logger.ts'
 import { loadSecrets } from './secrets.ts'
+import { startPointsJobs } from './services/points-jobs.ts'
 import { createStaffService } from './services/staff.ts'
 
 let config: Config
@@ -76,7 +77,17 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
   }
 })
 
+// Points expiry and idempotency-record cleanup, on a timer inside the server.
+const stopPointsJobs = startPointsJobs({
+  db,
+  clock: systemClock,
+  secrets,
+  rules: config.points,
+  logger,
+})
+
 function shutdown(signal: string) {
+  stopPointsJobs()
   logger.info('shutting down', { signal })
   server.close(() => {
     db.$client.close()
