@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { exportJWK, generateKeyPair, type JWK, jwtVerify, SignJWT } from 'jose'
 
 /** One Messaging API call the stand-in received. */
@@ -93,15 +93,28 @@ export async function createLineStandIn(opts: LineStandInOptions) {
     calls.length = 0
     return c.body(null, 204)
   })
+  /** Rich menus created through the stand-in, by ID, as LINE keeps them. */
+  const richMenus = new Map<string, { menu: unknown; hasImage: boolean }>()
+  /** Per-user rich menu links. */
+  const userRichMenus = new Map<string, string>()
+  let defaultRichMenuId: string | null = null
+  /** Retry keys already accepted (`X-Line-Retry-Key`): a repeat answers 409. */
+  const acceptedRetryKeys = new Map<string, string>()
+  /** Calls refused because their retry key had been accepted before. */
+  const rejected: RecordedCall[] = []
+  const notFound = (c: Context) => c.json({ message: 'Not found' }, 404)
+
   app.all('/v2/bot/*', async (c) => {
     const path = c.req.path.replace(/^.*?\/v2\/bot\//, '/v2/bot/')
-    const text = await c.req.text()
+    const method = c.req.method
+    const raw = new Uint8Array(await c.req.arrayBuffer())
+    const text = new TextDecoder().decode(raw)
     let body: unknown = text
     try {
       body = text ? JSON.parse(text) : null
     } catch {
       // not JSON (an image upload): keep its size only
-      body = { bytes: text.length }
+      body = { bytes: raw.byteLength }
     }
     const headers: Record<string, string> = {}
     for (const name of ['content-type', 'x-line-retry-key', 'authorization']) {
@@ -113,21 +126,95 @@ export async function createLineStandIn(opts: LineStandInOptions) {
       failure.times--
       return c.json({ message: 'stand-in failure' }, failure.status as 500)
     }
-    calls.push({ method: c.req.method, path, headers, body, at: now() })
-    if (path.endsWith('/linkToken')) return c.json({ linkToken: randomBytes(16).toString('hex') })
-    if (path === '/v2/bot/richmenu' && c.req.method === 'POST') {
-      return c.json({ richMenuId: `richmenu-${(++richMenuSeq).toString(16).padStart(32, '0')}` })
+    const call: RecordedCall = { method, path, headers, body, at: now() }
+    const retryKey = headers['x-line-retry-key']
+    if (retryKey !== undefined) {
+      const accepted = acceptedRetryKeys.get(retryKey)
+      if (accepted) {
+        rejected.push(call)
+        c.header('x-line-accepted-request-id', accepted)
+        return c.json({ message: 'The retry key is already accepted' }, 409)
+      }
+      acceptedRetryKeys.set(retryKey, randomUUID())
     }
-    if (path === '/v2/bot/richmenu/list') return c.json({ richmenus: [] })
+    calls.push(call)
+    c.header('x-line-request-id', randomUUID())
+    if (path.endsWith('/linkToken')) return c.json({ linkToken: randomBytes(16).toString('hex') })
+    if (path === '/v2/bot/message/push') return c.json({ sentMessages: [] })
+    if (path === '/v2/bot/richmenu' && method === 'POST') {
+      const richMenuId = `richmenu-${(++richMenuSeq).toString(16).padStart(32, '0')}`
+      richMenus.set(richMenuId, { menu: body, hasImage: false })
+      return c.json({ richMenuId })
+    }
+    if (path === '/v2/bot/richmenu/list') {
+      return c.json({
+        richmenus: [...richMenus].map(([richMenuId, m]) => ({
+          richMenuId,
+          ...(m.menu as object),
+        })),
+      })
+    }
+    if (path === '/v2/bot/richmenu/bulk/link' && method === 'POST') {
+      const b = body as { richMenuId: string; userIds: string[] }
+      if (!richMenus.has(b.richMenuId)) return notFound(c)
+      for (const u of b.userIds) userRichMenus.set(u, b.richMenuId)
+      return c.body(null, 202)
+    }
+    if (path === '/v2/bot/richmenu/bulk/unlink' && method === 'POST') {
+      for (const u of (body as { userIds: string[] }).userIds) userRichMenus.delete(u)
+      return c.body(null, 202)
+    }
+    let m = /^\/v2\/bot\/richmenu\/([^/]+)(\/content)?$/.exec(path)
+    if (m?.[1]) {
+      const menu = richMenus.get(m[1])
+      if (!menu) return notFound(c)
+      if (m[2] && method === 'POST') menu.hasImage = true
+      else if (method === 'DELETE') {
+        richMenus.delete(m[1])
+        for (const [u, id] of userRichMenus) if (id === m[1]) userRichMenus.delete(u)
+        if (defaultRichMenuId === m[1]) defaultRichMenuId = null
+      } else if (method === 'GET') return c.json({ richMenuId: m[1], ...(menu.menu as object) })
+      return c.json({})
+    }
+    m = /^\/v2\/bot\/user\/all\/richmenu(?:\/([^/]+))?$/.exec(path)
+    if (m) {
+      if (method === 'POST' && m[1]) {
+        if (!richMenus.get(m[1])?.hasImage)
+          return c.json({ message: 'image must be uploaded' }, 400)
+        defaultRichMenuId = m[1]
+      } else if (method === 'DELETE') defaultRichMenuId = null
+      else if (method === 'GET') {
+        return defaultRichMenuId ? c.json({ richMenuId: defaultRichMenuId }) : notFound(c)
+      }
+      return c.json({})
+    }
+    m = /^\/v2\/bot\/user\/([^/]+)\/richmenu(?:\/([^/]+))?$/.exec(path)
+    if (m?.[1]) {
+      if (method === 'POST' && m[2]) {
+        if (!richMenus.get(m[2])?.hasImage) return notFound(c)
+        userRichMenus.set(m[1], m[2])
+      } else if (method === 'DELETE') userRichMenus.delete(m[1])
+      else if (method === 'GET') {
+        const id = userRichMenus.get(m[1])
+        return id ? c.json({ richMenuId: id }) : notFound(c)
+      }
+      return c.json({})
+    }
     return c.json({})
   })
 
   return {
     app,
+    /** Calls accepted, newest last (a call refused for a reused retry key is in `rejected`). */
     kid,
     publicJwk,
     calls,
     mintIdToken,
+    rejected,
+    richMenus,
+    userRichMenus,
+    /** The default rich menu's ID, or null. */
+    defaultRichMenu: () => defaultRichMenuId,
     /** The next `times` calls whose path starts with `prefix` answer `status`. */
     failNext(prefix: string, status: number, times = 1) {
       failures.push({ prefix, status, times })

@@ -34,11 +34,27 @@ export const LINK_LIMITS = {
   perUserDay: 20,
 } as const
 
+/**
+ * Called inside the transaction that links or unlinks, so what they write (the LINE outbox)
+ * commits or rolls back with the link itself.
+ */
+export interface MembershipEvents {
+  linked?(e: {
+    userId: string
+    cardId: number
+    method: 'liff' | 'issued' | 'account_link'
+    bonusPoints: number
+    at: number
+  }): void
+  unlinked?(e: { userId: string; cardId: number; at: number }): void
+}
+
 export interface MembershipDeps {
   db: Db
   clock: Clock
   secrets: Secrets
   linkBonusPoints: number
+  events?: MembershipEvents
 }
 
 /** A card row joined with its active link. */
@@ -72,7 +88,7 @@ function isUniqueViolation(err: unknown, index?: string): boolean {
  * Membership: who a LINE user is linked to, linking with a PIN, the once-only bonus,
  * unlinking, issuing digital cards, and the customer's history.
  */
-export function createMembership({ db, clock, secrets, linkBonusPoints }: MembershipDeps) {
+export function createMembership({ db, clock, secrets, linkBonusPoints, events }: MembershipDeps) {
   const sqlite = db.$client
   const ledger = createLedger(sqlite)
   const p = sql.placeholder
@@ -206,6 +222,18 @@ export function createMembership({ db, clock, secrets, linkBonusPoints }: Member
     consentVersion: string,
     now: number,
   ): number {
+    const bonusPoints = linkAndGrantInTx(userId, cardId, method, consentVersion, now)
+    events?.linked?.({ userId, cardId, method, bonusPoints, at: now })
+    return bonusPoints
+  }
+
+  function linkAndGrantInTx(
+    userId: string,
+    cardId: number,
+    method: 'liff' | 'issued' | 'account_link',
+    consentVersion: string,
+    now: number,
+  ): number {
     if (activeLinkByUser.get({ userId })) {
       throw new ApiError('ALREADY_LINKED', 'This LINE account is already linked to a card.')
     }
@@ -261,7 +289,7 @@ export function createMembership({ db, clock, secrets, linkBonusPoints }: Member
     return linkBonusPoints
   }
 
-  return {
+  const membership = {
     /** The user's linked member, or null. */
     memberOf(userId: string): { linkId: number; cardId: number; member: Member } | null {
       const row = activeLinkByUser.get({ userId })
@@ -275,15 +303,15 @@ export function createMembership({ db, clock, secrets, linkBonusPoints }: Member
     },
 
     /**
-     * Links the user to the card after checking, in this order: the number's format and
-     * check digit (a typo is not an attempt), consent, the rate limits, that the user is not
-     * linked yet, the PIN (a failure is recorded), then links in one transaction.
+     * Checks, in this order: the number's format and check digit (a typo is not an attempt),
+     * consent, that the user is not linked yet, the rate limits, the PIN (a failure is
+     * recorded). Returns the card; links nothing. Shared by the LIFF link and the company
+     * sign-in page of the Messaging API account-link flow.
      */
-    link(
+    verifyCard(
       userId: string,
       input: { cardNumber: string; pin: string; consent: { version: string; accepted: boolean } },
-      method: 'liff' | 'account_link' = 'liff',
-    ): { member: Member; bonusPoints: number } {
+    ): { cardId: number } {
       const cardNumber = normalizeCardNumber(input.cardNumber)
       const problem = cardNumberProblem(cardNumber)
       if (problem) {
@@ -313,8 +341,36 @@ export function createMembership({ db, clock, secrets, linkBonusPoints }: Member
         db.insert(linkAttempts).values({ lineUserId: userId, cardKey: key, createdAt: now }).run()
         throw new ApiError('CARD_OR_PIN_WRONG', 'The card number or the PIN is wrong.')
       }
+      return { cardId: card.id }
+    },
+
+    /**
+     * Links the user to the card after `verifyCard`'s checks, in one transaction: the link,
+     * the consent record, the once-only bonus and the `linked` event.
+     */
+    link(
+      userId: string,
+      input: { cardNumber: string; pin: string; consent: { version: string; accepted: boolean } },
+      method: 'liff' | 'account_link' = 'liff',
+    ): { member: Member; bonusPoints: number } {
+      const { cardId } = membership.verifyCard(userId, input)
+      return membership.linkVerifiedCard(userId, cardId, method, input.consent.version)
+    },
+
+    /**
+     * Links a card whose PIN was checked earlier (the account-link flow: checked on the
+     * sign-in page, linked on the `accountLink` event) exactly as `link` does. Inside a
+     * caller's transaction it runs as a savepoint of it.
+     */
+    linkVerifiedCard(
+      userId: string,
+      cardId: number,
+      method: 'liff' | 'account_link',
+      consentVersion: string,
+    ): { member: Member; bonusPoints: number } {
+      const now = clock.now()
       const bonusPoints = sqlite
-        .transaction(() => linkInTx(userId, card.id, method, input.consent.version, now))
+        .transaction(() => linkInTx(userId, cardId, method, consentVersion, now))
         .immediate()
       const linked = activeLinkByUser.get({ userId })
       if (!linked) throw new Error('link vanished')
@@ -324,12 +380,19 @@ export function createMembership({ db, clock, secrets, linkBonusPoints }: Member
     /** Closes the user's active link. */
     unlink(userId: string): void {
       const now = clock.now()
-      const res = db
-        .update(lineLinks)
-        .set({ unlinkedAt: now })
-        .where(and(eq(lineLinks.lineUserId, userId), isNull(lineLinks.unlinkedAt)))
-        .run()
-      if (res.changes === 0) throw new ApiError('NOT_LINKED', 'This LINE account is not linked.')
+      sqlite
+        .transaction(() => {
+          const closed = db
+            .update(lineLinks)
+            .set({ unlinkedAt: now })
+            .where(and(eq(lineLinks.lineUserId, userId), isNull(lineLinks.unlinkedAt)))
+            .returning({ cardId: lineLinks.cardId })
+            .all()
+          const row = closed[0]
+          if (!row) throw new ApiError('NOT_LINKED', 'This LINE account is not linked.')
+          events?.unlinked?.({ userId, cardId: row.cardId, at: now })
+        })
+        .immediate()
     },
 
     /**
@@ -429,6 +492,7 @@ export function createMembership({ db, clock, secrets, linkBonusPoints }: Member
       }
     },
   }
+  return membership
 }
 
 export type Membership = ReturnType<typeof createMembership>
