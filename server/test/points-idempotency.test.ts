@@ -1,0 +1,218 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createApp } from '../src/app.ts'
+import { openDatabase } from '../src/db/client.ts'
+import { memoryLogger } from '../src/logger.ts'
+import { loadSecrets } from '../src/secrets.ts'
+import { requestFingerprint } from '../src/services/idempotency.ts'
+import { cardState, linkedMember, signInStaff, tillCall } from './points-support.ts'
+import { createTestContext } from './support.ts'
+
+const ctx = await createTestContext({ env: { LINK_BONUS_POINTS: '0' } })
+const staff = await signInStaff(ctx)
+
+function ledgerRowsWithKey(key: string) {
+  return ctx.db.$client
+    .prepare('SELECT count(*) AS n FROM ledger WHERE idempotency_key = ?')
+    .get(key) as { n: number }
+}
+
+describe('Idempotency-Key on POST /api/staff/points', () => {
+  it('returns the first answer for the same key and body, and changes nothing again', async () => {
+    const m = await linkedMember(ctx, { points: 100 })
+    const body = { qrToken: m.qrNow(), type: 'redeem', points: 40 }
+    const first = await tillCall(ctx, staff.clerk, '/api/staff/points', body, 'same-key-1')
+    expect(first.status).toBe(200)
+    expect(first.headers.get('Idempotent-Replayed')).toBeNull()
+    // The body's keys in another order are the same request.
+    const reordered = { points: 40, type: 'redeem', qrToken: body.qrToken }
+    const second = await tillCall(ctx, staff.clerk, '/api/staff/points', reordered, 'same-key-1')
+    expect(second.status).toBe(200)
+    expect(second.json).toEqual(first.json)
+    expect(second.headers.get('Idempotent-Replayed')).toBe('true')
+    // Another till of the same store, another staff member: still the same store scope.
+    const third = await tillCall(ctx, staff.manager, '/api/staff/points', body, 'same-key-1')
+    expect(third.json).toEqual(first.json)
+    expect(ledgerRowsWithKey('same-key-1').n).toBe(1)
+    expect(cardState(ctx, m.cardId)).toEqual({ ledgerSum: 60, balance: 60 })
+  })
+
+  it('answers 422 IDEMPOTENCY_KEY_REUSED for the same key with another body or route', async () => {
+    const m = await linkedMember(ctx, { points: 100 })
+    const qrToken = m.qrNow()
+    const key = 'reused-key'
+    const ok = await tillCall(
+      ctx,
+      staff.clerk,
+      '/api/staff/points',
+      { qrToken, type: 'redeem', points: 1 },
+      key,
+    )
+    expect(ok.status).toBe(200)
+    const other = await tillCall(
+      ctx,
+      staff.clerk,
+      '/api/staff/points',
+      { qrToken, type: 'redeem', points: 2 },
+      key,
+    )
+    expect(other.status).toBe(422)
+    expect(other.json.error.code).toBe('IDEMPOTENCY_KEY_REUSED')
+    const route = await tillCall(
+      ctx,
+      staff.manager,
+      '/api/staff/adjust',
+      { qrToken, points: 1, reason: 'x' },
+      key,
+    )
+    expect(route.status).toBe(422)
+    expect(route.json.error.code).toBe('IDEMPOTENCY_KEY_REUSED')
+    expect(cardState(ctx, m.cardId).balance).toBe(99)
+  })
+
+  it('scopes keys to the store: the same key at another store is another transaction', async () => {
+    const m = await linkedMember(ctx, { points: 100 })
+    const body = { qrToken: m.qrNow(), points: -5, reason: 'scope test' }
+    const a = await tillCall(ctx, staff.manager, '/api/staff/adjust', body, 'store-scoped')
+    const b = await tillCall(ctx, staff.otherManager, '/api/staff/adjust', body, 'store-scoped')
+    expect(a.status).toBe(200)
+    expect(b.status).toBe(200)
+    expect(b.json.transactionId).not.toBe(a.json.transactionId)
+    expect(cardState(ctx, m.cardId).balance).toBe(90)
+  })
+
+  it('answers 409 IDEMPOTENCY_KEY_IN_USE while the first is running, and takes over an abandoned one', async () => {
+    const m = await linkedMember(ctx, { points: 100 })
+    const body = { qrToken: m.qrNow(), type: 'redeem', points: 10 }
+    const hash = requestFingerprint('POST', '/api/staff/points', JSON.stringify(body))
+    // What another process holds while it is between claim and commit.
+    ctx.db.$client
+      .prepare(
+        `INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at) VALUES ('S001', 'running-key', ?, 'running', ?)`,
+      )
+      .run(hash, ctx.clock.now())
+    const busy = await tillCall(ctx, staff.clerk, '/api/staff/points', body, 'running-key')
+    expect(busy.status).toBe(409)
+    expect(busy.json.error.code).toBe('IDEMPOTENCY_KEY_IN_USE')
+    expect(busy.headers.get('Retry-After')).toBe('1')
+    expect(cardState(ctx, m.cardId).balance).toBe(100)
+    // A claim commits with its ledger entry, so one still running after 30 s never committed.
+    ctx.clock.advance(31_000)
+    const body2 = { ...body, qrToken: m.qrNow() }
+    const different = await tillCall(ctx, staff.clerk, '/api/staff/points', body2, 'running-key')
+    expect(different.json.error.code).toBe('IDEMPOTENCY_KEY_REUSED')
+    const taken = await tillCall(ctx, staff.clerk, '/api/staff/points', body, 'running-key')
+    expect(taken.status).toBe(200)
+    const replay = await tillCall(ctx, staff.clerk, '/api/staff/points', body, 'running-key')
+    expect(replay.json).toEqual(taken.json)
+    expect(cardState(ctx, m.cardId).balance).toBe(90)
+  })
+
+  it('gives the key back after a failure, so the same key can be retried once it can succeed', async () => {
+    const m = await linkedMember(ctx, { points: 10 })
+    const body = { qrToken: m.qrNow(), type: 'redeem', points: 30 }
+    const fail = await tillCall(ctx, staff.clerk, '/api/staff/points', body, 'retry-after-fail')
+    expect(fail.json.error.code).toBe('INSUFFICIENT_POINTS')
+    await tillCall(ctx, staff.manager, '/api/staff/adjust', {
+      cardNumber: m.cardNumber,
+      points: 20,
+      reason: 'top up',
+    })
+    const ok = await tillCall(ctx, staff.clerk, '/api/staff/points', body, 'retry-after-fail')
+    expect(ok.status).toBe(200)
+    expect(ok.json).toMatchObject({ points: -30, balance: 0 })
+  })
+
+  it('accepts the key as a structured-field string ("…")', async () => {
+    const m = await linkedMember(ctx)
+    const body = { qrToken: m.qrNow(), type: 'award', purchaseAmount: 500 }
+    const a = await tillCall(ctx, staff.clerk, '/api/staff/points', body, '"quoted-key"')
+    const b = await tillCall(ctx, staff.clerk, '/api/staff/points', body, 'quoted-key')
+    expect(b.json).toEqual(a.json)
+    expect(cardState(ctx, m.cardId).balance).toBe(5)
+  })
+
+  it('keeps records at least 24 hours, then the housekeeping removes them', async () => {
+    const m = await linkedMember(ctx, { points: 100 })
+    const body = { qrToken: m.qrNow(), type: 'redeem', points: 1 }
+    const first = await tillCall(ctx, staff.clerk, '/api/staff/points', body, 'kept-key')
+    ctx.clock.advance(24 * 3600_000)
+    const fresh = await signInStaff(ctx)
+    const replay = await tillCall(ctx, fresh.clerk, '/api/staff/points', body, 'kept-key')
+    expect(replay.json).toEqual(first.json)
+    expect(replay.headers.get('Idempotent-Replayed')).toBe('true')
+    const { runPointsHousekeeping } = await import('../src/services/points-jobs.ts')
+    const housekeeping = () =>
+      runPointsHousekeeping({
+        db: ctx.db,
+        clock: ctx.clock,
+        secrets: ctx.secrets,
+        rules: ctx.config.points,
+        logger: memoryLogger(),
+      })
+    expect(housekeeping().purgedKeys).toBe(0)
+    ctx.clock.advance(ctx.config.points.idempotencyRetentionMs - 24 * 3600_000 + 1)
+    expect(housekeeping().purgedKeys).toBeGreaterThan(0)
+    const row = ctx.db.$client
+      .prepare(`SELECT count(*) AS n FROM idempotency_keys WHERE key = 'kept-key'`)
+      .get() as { n: number }
+    expect(row.n).toBe(0)
+  })
+})
+
+describe('idempotency across a restart with the same database file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'points-idem-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('answers a retry after the restart with the first answer', async () => {
+    const databasePath = join(dir, 'till.db')
+    const secrets = loadSecrets(join(dir, 'secrets.json'))
+    const before = await createTestContext({
+      databasePath,
+      secrets,
+      env: { LINK_BONUS_POINTS: '0' },
+    })
+    const s = await signInStaff(before)
+    const m = await linkedMember(before, { points: 200 })
+    const body = { qrToken: m.qrNow(), type: 'redeem', points: 150 }
+    const first = await tillCall(before, s.clerk, '/api/staff/points', body, 'survives-restart')
+    expect(first.status).toBe(200)
+    before.db.$client.close()
+
+    // A new process: a new connection to the same file and a fresh app.
+    const db = openDatabase(databasePath)
+    const app = createApp({
+      db,
+      clock: before.clock,
+      config: before.config,
+      secrets: loadSecrets(join(dir, 'secrets.json')),
+      logger: memoryLogger(),
+    })
+    try {
+      const send = (b: unknown) =>
+        app.request('/api/staff/points', {
+          method: 'POST',
+          headers: { ...s.clerk, 'Idempotency-Key': 'survives-restart' },
+          body: JSON.stringify(b),
+        })
+      const again = await send(body)
+      expect(again.status).toBe(200)
+      expect(await again.json()).toEqual(first.json)
+      expect(again.headers.get('Idempotent-Replayed')).toBe('true')
+      const other = await send({ ...body, points: 10 })
+      expect(other.status).toBe(422)
+      const card = db.$client
+        .prepare('SELECT points FROM point_cards WHERE id = ?')
+        .get(m.cardId) as { points: number }
+      expect(card.points).toBe(50)
+      const rows = db.$client
+        .prepare(`SELECT count(*) AS n FROM ledger WHERE idempotency_key = 'survives-restart'`)
+        .get() as { n: number }
+      expect(rows.n).toBe(1)
+    } finally {
+      db.$client.close()
+    }
+  })
+})
