@@ -77,113 +77,137 @@ export async function importCards(
     pointsIgnored: 0,
     errors: [],
   }
-  const seen = new Set<string>()
-  const parser = input.pipe(
-    parse({ bom: true, info: true, skip_empty_lines: true, relax_column_count: false, trim: true }),
-  )
+  // Cards with a higher id were created by this import: meeting one again is a duplicate row.
+  const maxIdBefore = (
+    sqlite.prepare('SELECT coalesce(max(id), 0) AS m FROM point_cards').get() as { m: number }
+  ).m
   let header: Map<string, number> | undefined
-  sqlite.exec('BEGIN IMMEDIATE')
-  let committed = false
-  try {
-    for await (const record of parser as AsyncIterable<{
-      record: string[]
-      info: { lines: number }
-    }>) {
-      const line = record.info.lines
-      const cells = record.record
-      if (!header) {
-        header = new Map(cells.map((name, i) => [name.trim().toLowerCase(), i]))
-        const missing = REQUIRED.filter((c) => !header?.has(c))
-        const unknown = [...header.keys()].filter(
-          (c) =>
-            !(REQUIRED as readonly string[]).includes(c) &&
-            !(OPTIONAL as readonly string[]).includes(c),
-        )
-        if (missing.length || unknown.length) {
-          result.errors.push({
-            line,
-            message: [
-              missing.length ? `missing column(s): ${missing.join(', ')}` : '',
-              unknown.length ? `unknown column(s): ${unknown.join(', ')}` : '',
-            ]
-              .filter(Boolean)
-              .join('; '),
-          })
-          break
-        }
-        continue
+  let stopped = false
+
+  /** Handles one record; synchronous, so the whole file runs in one SQLite transaction. */
+  function handle(cells: string[], line: number): void {
+    if (!header) {
+      header = new Map(cells.map((name, i) => [name.trim().toLowerCase(), i]))
+      const missing = REQUIRED.filter((c) => !header?.has(c))
+      const unknown = [...header.keys()].filter(
+        (c) =>
+          !(REQUIRED as readonly string[]).includes(c) &&
+          !(OPTIONAL as readonly string[]).includes(c),
+      )
+      if (missing.length || unknown.length) {
+        result.errors.push({
+          line,
+          message: [
+            missing.length ? `missing column(s): ${missing.join(', ')}` : '',
+            unknown.length ? `unknown column(s): ${unknown.join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join('; '),
+        })
+        stopped = true
       }
-      result.rows++
-      const get = (name: string) => {
-        const i = header?.get(name)
-        return i === undefined ? '' : (cells[i] ?? '')
-      }
-      const problems: string[] = []
-      const cardNumber = normalizeCardNumber(get('card_number'))
-      const cardProblem = cardNumberProblem(cardNumber)
-      if (cardProblem === 'format') problems.push('card_number must be 16 digits')
-      if (cardProblem === 'checkDigit') problems.push('card_number has a wrong check digit')
-      const pin = get('pin')
-      if (!/^\d{4}$/.test(pin)) problems.push('pin must be 4 digits')
-      const name = get('name')
-      if (name === '' || name.length > 100) problems.push('name must be 1–100 characters')
-      const pointsText = get('points')
-      const points = /^\d{1,9}$/.test(pointsText) ? Number(pointsText) : Number.NaN
-      if (Number.isNaN(points)) problems.push('points must be a non-negative integer')
-      const rank = get('rank') || 'regular'
-      if (!(RANKS as readonly string[]).includes(rank))
-        problems.push(`rank must be one of ${RANKS.join(', ')}`)
-      const birthDate = get('birth_date') || null
-      if (birthDate !== null && !validDate(birthDate))
-        problems.push('birth_date must be a date YYYY-MM-DD')
-      if (!cardProblem) {
-        if (seen.has(cardNumber)) problems.push('card_number appears twice in this file')
-        seen.add(cardNumber)
-      }
-      if (problems.length) {
-        result.errors.push({ line, message: problems.join('; ') })
-        if (result.errors.length >= MAX_ERRORS) break
-        continue
-      }
-      if (result.errors.length) continue // keep validating, stop writing
+      return
+    }
+    result.rows++
+    const h = header
+    const get = (name: string) => {
+      const i = h.get(name)
+      return i === undefined ? '' : (cells[i] ?? '').trim()
+    }
+    const problems: string[] = []
+    const cardNumber = normalizeCardNumber(get('card_number'))
+    const cardProblem = cardNumberProblem(cardNumber)
+    if (cardProblem === 'format') problems.push('card_number must be 16 digits')
+    if (cardProblem === 'checkDigit') problems.push('card_number has a wrong check digit')
+    const pin = get('pin')
+    if (!/^\d{4}$/.test(pin)) problems.push('pin must be 4 digits')
+    const name = get('name')
+    if (name === '' || name.length > 100) problems.push('name must be 1–100 characters')
+    const pointsText = get('points')
+    const points = /^\d{1,9}$/.test(pointsText) ? Number(pointsText) : Number.NaN
+    if (Number.isNaN(points)) problems.push('points must be a non-negative integer')
+    const rank = get('rank') || 'regular'
+    if (!(RANKS as readonly string[]).includes(rank)) {
+      problems.push(`rank must be one of ${RANKS.join(', ')}`)
+    }
+    const birthDate = get('birth_date') || null
+    if (birthDate !== null && !validDate(birthDate)) {
+      problems.push('birth_date must be a date YYYY-MM-DD')
+    }
+    if (problems.length === 0) {
       const pinHash = hashPin(pinKey, cardNumber, pin)
       const info = insertCard.run(cardNumber, pinHash, name, rank, birthDate, points, now, now, now)
       if (info.changes === 1) {
         result.created++
         if (points > 0) insertLedger.run(info.lastInsertRowid, points, points, now)
-        continue
+        return
       }
       const existing = findCard.get(cardNumber)
       if (!existing) throw new Error('card vanished during import')
-      if (
-        existing.pin_hash !== pinHash ||
-        existing.name !== name ||
-        existing.rank !== rank ||
-        existing.birth_date !== birthDate
-      ) {
-        updateCard.run(pinHash, name, rank, birthDate, now, existing.id)
-        result.updated++
+      if (existing.id > maxIdBefore) {
+        problems.push('card_number appears twice in this file')
       } else {
-        result.unchanged++
+        if (
+          existing.pin_hash !== pinHash ||
+          existing.name !== name ||
+          existing.rank !== rank ||
+          existing.birth_date !== birthDate
+        ) {
+          updateCard.run(pinHash, name, rank, birthDate, now, existing.id)
+          result.updated++
+        } else {
+          result.unchanged++
+        }
+        if (existing.points !== points) result.pointsIgnored++
+        return
       }
-      if (existing.points !== points) result.pointsIgnored++
     }
-    if (!header && result.errors.length === 0)
+    result.errors.push({ line, message: problems.join('; ') })
+    if (result.errors.length >= MAX_ERRORS) stopped = true
+  }
+
+  // A bigger page cache for the duration: index inserts of a large file stay in memory.
+  const cacheBefore = sqlite.pragma('cache_size', { simple: true })
+  sqlite.pragma('cache_size = -65536')
+  sqlite.exec('BEGIN IMMEDIATE')
+  try {
+    await new Promise<void>((resolveDone, rejectDone) => {
+      const parser = parse({ bom: true, info: true, skip_empty_lines: true })
+      parser.on('readable', () => {
+        let rec: { record: string[]; info: { lines: number } } | null
+        // biome-ignore lint/suspicious/noAssignInExpressions: the stream read loop
+        while ((rec = parser.read()) !== null) {
+          if (stopped) continue
+          try {
+            handle(rec.record, rec.info.lines)
+          } catch (err) {
+            stopped = true
+            parser.destroy()
+            input.destroy()
+            rejectDone(err)
+            return
+          }
+        }
+      })
+      parser.on('end', () => resolveDone())
+      parser.on('error', (err: Error & { code?: string; lines?: number }) => {
+        if (typeof err.code === 'string' && err.code.startsWith('CSV_')) {
+          result.errors.push({ line: err.lines ?? 0, message: `CSV: ${err.message}` })
+          resolveDone()
+        } else {
+          rejectDone(err)
+        }
+      })
+      input.on('error', (err) => rejectDone(err))
+      input.pipe(parser)
+    })
+    if (!header && result.errors.length === 0) {
       result.errors.push({ line: 1, message: 'the file is empty (a header row is required)' })
-    if (result.errors.length === 0) {
-      sqlite.exec('COMMIT')
-      committed = true
     }
-  } catch (err) {
-    const e = err as { code?: string; lines?: number; message?: string }
-    if (typeof e.code === 'string' && e.code.startsWith('CSV_')) {
-      result.errors.push({ line: e.lines ?? 0, message: `CSV: ${e.message ?? e.code}` })
-    } else {
-      if (sqlite.inTransaction) sqlite.exec('ROLLBACK')
-      throw err
-    }
+    if (result.errors.length === 0) sqlite.exec('COMMIT')
   } finally {
-    if (!committed && sqlite.inTransaction) sqlite.exec('ROLLBACK')
+    if (sqlite.inTransaction) sqlite.exec('ROLLBACK')
+    sqlite.pragma(`cache_size = ${Number(cacheBefore)}`)
   }
   if (result.errors.length) {
     return { ...result, created: 0, updated: 0, unchanged: 0, pointsIgnored: 0 }
