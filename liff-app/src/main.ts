@@ -1,4 +1,57 @@
+import type { ClientConfig } from '@membercard/shared'
+import { createPinia } from 'pinia'
 import { createApp } from 'vue'
 import App from './App.vue'
+import { createAppI18n, initialLocale } from './i18n/index.ts'
+import { createApi } from './lib/api.ts'
+import { initLiff } from './lib/liff-session.ts'
+import { setServices } from './lib/services.ts'
+import { createAppRouter } from './router.ts'
+import StartFailed from './StartFailed.vue'
+import { useSessionStore } from './stores/session.ts'
+import './styles.css'
 
-createApp(App).mount('#app')
+async function fetchConfig(): Promise<ClientConfig> {
+  const res = await fetch('/api/config')
+  if (!res.ok) throw new Error(`config: ${res.status}`)
+  return (await res.json()) as ClientConfig
+}
+
+/**
+ * Start-up: the server's settings, then LIFF (once, before the router runs, as LIFF requires
+ * in a single-page app), then the router and the first screen.
+ */
+async function boot() {
+  const locale = initialLocale()
+  document.documentElement.lang = locale
+  const i18n = createAppI18n(locale)
+  const pinia = createPinia()
+  const session = useSessionStore(pinia)
+  const staffOnly = location.pathname.startsWith('/staff')
+  try {
+    const config = await fetchConfig()
+    session.start(config)
+    if (!staffOnly) {
+      const liff = await initLiff(config)
+      let recovering: Promise<boolean> | null = null
+      const api = createApi({
+        idToken: () => liff.idToken(),
+        // Calls failing together share one recovery.
+        recover: () => {
+          recovering ??= liff.recover().finally(() => {
+            recovering = null
+          })
+          return recovering
+        },
+        signInRequired: () => session.requireSignIn(),
+      })
+      setServices({ config, liff, api })
+    }
+  } catch {
+    createApp(StartFailed).use(i18n).mount('#app')
+    return
+  }
+  createApp(App).use(pinia).use(i18n).use(createAppRouter()).mount('#app')
+}
+
+void boot()

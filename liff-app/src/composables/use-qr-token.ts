@@ -1,0 +1,114 @@
+import { getCurrentScope, onScopeDispose, ref } from 'vue'
+import { ApiFailure } from '../lib/api.ts'
+
+export interface QrTokenOptions {
+  fetchQr: () => Promise<{ token: string; expiresAt: string }>
+  /** The server's token lifetime (`CARD_TOKEN_TTL_SECONDS`). */
+  ttlSeconds: number
+  /** Called when the server says the user is no longer linked. */
+  onNotLinked?: () => void
+  now?: () => number
+}
+
+/**
+ * The member QR token: fetched at once, replaced before it expires (the old one stays on
+ * screen until the new one is ready, so there is no flash), and kept while offline until it
+ * expires. Expiry is measured on this device's clock from when the request was sent, so a
+ * phone with a wrong clock still refreshes in time.
+ */
+export function useQrToken(opts: QrTokenOptions) {
+  const now = opts.now ?? (() => Date.now())
+  const ttlMs = opts.ttlSeconds * 1000
+  /** Refresh this long before expiry. */
+  const leadMs = Math.min(10_000, Math.max(3_000, ttlMs * 0.2))
+
+  const token = ref<string | null>(null)
+  /** Local time (ms) at which the shown token stops being valid. */
+  const expiresAt = ref<number | null>(null)
+  const offline = ref(typeof navigator !== 'undefined' && navigator.onLine === false)
+  const expired = ref(false)
+  const loading = ref(false)
+  let refreshTimer: ReturnType<typeof setTimeout> | undefined
+  let expiryTimer: ReturnType<typeof setTimeout> | undefined
+  let failures = 0
+  let disposed = false
+
+  function clearTimers() {
+    clearTimeout(refreshTimer)
+    clearTimeout(expiryTimer)
+  }
+
+  function scheduleRefresh(delay: number) {
+    clearTimeout(refreshTimer)
+    refreshTimer = setTimeout(() => void load(), Math.max(0, delay))
+  }
+
+  async function load(): Promise<void> {
+    if (disposed || loading.value) return
+    loading.value = true
+    const sentAt = now()
+    try {
+      const res = await opts.fetchQr()
+      if (disposed) return
+      failures = 0
+      token.value = res.token
+      expiresAt.value = sentAt + ttlMs - 1000
+      offline.value = false
+      expired.value = false
+      clearTimeout(expiryTimer)
+      expiryTimer = setTimeout(expire, expiresAt.value - now())
+      scheduleRefresh(expiresAt.value - leadMs - now())
+    } catch (err) {
+      if (disposed) return
+      if (err instanceof ApiFailure && err.code === 'NOT_LINKED') {
+        opts.onNotLinked?.()
+        return
+      }
+      failures++
+      if (err instanceof ApiFailure && err.code === 'NETWORK') offline.value = true
+      // Try again soon, backing off, but never later than the shown token's expiry.
+      const backoff = Math.min(15_000, 1000 * 2 ** Math.min(failures, 4))
+      const untilExpiry = expiresAt.value === null ? backoff : expiresAt.value - now()
+      scheduleRefresh(Math.min(backoff, Math.max(1000, untilExpiry)))
+    } finally {
+      loading.value = false
+    }
+  }
+
+  function expire() {
+    token.value = null
+    expiresAt.value = null
+    expired.value = true
+  }
+
+  function onOnline() {
+    offline.value = false
+    void load()
+  }
+  function onOffline() {
+    offline.value = true
+  }
+  function onVisible() {
+    if (document.visibilityState !== 'visible') return
+    if (expiresAt.value === null || expiresAt.value - now() < leadMs) void load()
+  }
+
+  if (typeof window !== 'undefined') {
+    window.addEventListener('online', onOnline)
+    window.addEventListener('offline', onOffline)
+    document.addEventListener('visibilitychange', onVisible)
+  }
+  if (getCurrentScope()) {
+    onScopeDispose(() => {
+      disposed = true
+      clearTimers()
+      window.removeEventListener('online', onOnline)
+      window.removeEventListener('offline', onOffline)
+      document.removeEventListener('visibilitychange', onVisible)
+    })
+  }
+
+  void load()
+
+  return { token, expiresAt, offline, expired, loading, refresh: load, leadMs }
+}

@@ -1,0 +1,56 @@
+import { createI18n } from 'vue-i18n'
+import { staffMessages } from '../staff/messages.ts'
+import { en } from './en.ts'
+import { ja, type Messages } from './ja.ts'
+
+/** The languages the app speaks. */
+export const LOCALES = ['ja', 'en'] as const
+export type Locale = (typeof LOCALES)[number]
+
+const LANG_KEY = 'membercard.lang'
+
+/** The user's chosen language, else the device's: English for an English device, else Japanese. */
+export function initialLocale(
+  stored: string | null = safeGet(LANG_KEY),
+  device: readonly string[] = typeof navigator === 'undefined' ? [] : navigator.languages,
+): Locale {
+  if (stored === 'ja' || stored === 'en') return stored
+  for (const lang of device) {
+    const l = lang.toLowerCase()
+    if (l.startsWith('ja')) return 'ja'
+    if (l.startsWith('en')) return 'en'
+  }
+  return 'ja'
+}
+
+/** Remembers the user's choice of language. */
+export function rememberLocale(locale: Locale): void {
+  try {
+    localStorage.setItem(LANG_KEY, locale)
+  } catch {
+    // private mode: the choice lasts for this visit only
+  }
+}
+
+function safeGet(key: string): string | null {
+  try {
+    return localStorage.getItem(key)
+  } catch {
+    return null
+  }
+}
+
+/** The app's i18n instance (Composition API mode). */
+export function createAppI18n(locale: Locale = initialLocale()) {
+  return createI18n<[Messages & { staff: object }], Locale, false>({
+    legacy: false,
+    locale,
+    fallbackLocale: 'ja',
+    messages: {
+      ja: { ...ja, staff: staffMessages.ja },
+      en: { ...en, staff: staffMessages.en },
+    },
+  })
+}
+
+export type AppI18n = ReturnType<typeof createAppI18n>

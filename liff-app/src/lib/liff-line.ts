@@ -1,0 +1,62 @@
+import liff from '@line/liff/core'
+import GetDecodedIDToken from '@line/liff/get-decoded-id-token'
+import GetIDToken from '@line/liff/get-id-token'
+import IsInClient from '@line/liff/is-in-client'
+import IsLoggedIn from '@line/liff/is-logged-in'
+import Login from '@line/liff/login'
+import Logout from '@line/liff/logout'
+import type { ClientConfig } from '@membercard/shared'
+import { clearLiffCache, type LiffSession } from './liff-session.ts'
+
+/** Seconds before `exp` at which a cached token is treated as already expired. */
+const EXPIRY_MARGIN_S = 30
+
+/**
+ * The real LIFF SDK, pluggable core with only the modules this app uses. Outside LINE,
+ * `withLoginOnExternalBrowser` logs the user in through LINE Login.
+ */
+export async function initLineLiff(config: ClientConfig): Promise<LiffSession> {
+  if (!config.liffId) throw new Error('LIFF_ID is not set on the server')
+  liff.use(new IsInClient())
+  liff.use(new IsLoggedIn())
+  liff.use(new Login())
+  liff.use(new Logout())
+  liff.use(new GetIDToken())
+  liff.use(new GetDecodedIDToken())
+  await liff.init({ liffId: config.liffId, withLoginOnExternalBrowser: true })
+
+  function relogin(): Promise<boolean> {
+    clearLiffCache()
+    if (liff.isInClient()) {
+      // Inside LINE, login is automatic: a fresh start of the page re-initialises LIFF.
+      location.reload()
+    } else {
+      if (liff.isLoggedIn()) liff.logout()
+      liff.login({ redirectUri: location.href })
+    }
+    return new Promise<boolean>(() => {
+      // the page is navigating away
+    })
+  }
+
+  // The known LIFF problem: a token cached from an earlier visit may already be expired.
+  const decoded = liff.getDecodedIDToken()
+  if (decoded?.exp && decoded.exp - EXPIRY_MARGIN_S < Date.now() / 1000) {
+    const reloaded = sessionStorage.getItem('membercard.relogin')
+    if (!reloaded) {
+      sessionStorage.setItem('membercard.relogin', '1')
+      await relogin()
+    }
+  } else {
+    sessionStorage.removeItem('membercard.relogin')
+  }
+
+  return {
+    idToken: () => liff.getIDToken(),
+    displayName: () => liff.getDecodedIDToken()?.name ?? null,
+    recover: relogin,
+    async signInAgain() {
+      await relogin()
+    },
+  }
+}

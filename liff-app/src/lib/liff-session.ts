@@ -1,0 +1,58 @@
+import type { ClientConfig } from '@membercard/shared'
+
+/**
+ * What the app needs from LIFF. Two implementations: the real SDK (`liff-line.ts`) and demo
+ * mode's mock (`liff-demo.ts`), each loaded on demand so a build carries only the one it runs.
+ */
+export interface LiffSession {
+  /** The current ID token, or null when there is none (not signed in). */
+  idToken(): string | null
+  /** The signed-in user's LINE display name, when the token carries it. */
+  displayName(): string | null
+  /**
+   * Recovers from a rejected (expired) ID token: clears LIFF's cached token and initialises
+   * again or logs in again. Resolves true when a fresh token is ready in this page; false
+   * when the page is navigating away to log in (the retry happens after the reload).
+   */
+  recover(): Promise<boolean>
+  /** The user's explicit "sign in again": logs out and in again. */
+  signInAgain(): Promise<void>
+}
+
+/** LIFF keeps its cached tokens in localStorage under keys with this prefix. */
+export const LIFF_STORE_PREFIX = 'LIFF_STORE:'
+
+/** Removes LIFF's cached tokens (the known stale-token problem), leaving the app's own keys. */
+export function clearLiffCache(storage: Storage = localStorage): void {
+  const keys: string[] = []
+  for (let i = 0; i < storage.length; i++) {
+    const key = storage.key(i)
+    if (key?.startsWith(LIFF_STORE_PREFIX)) keys.push(key)
+  }
+  for (const key of keys) storage.removeItem(key)
+}
+
+/** Decodes a JWT's payload for display (never as proof: the server verifies the token). */
+export function decodeJwtPayload(token: string): Record<string, unknown> | null {
+  const part = token.split('.')[1]
+  if (!part) return null
+  try {
+    const b64 = part.replace(/-/g, '+').replace(/_/g, '/')
+    const bin = atob(b64.padEnd(b64.length + ((4 - (b64.length % 4)) % 4), '='))
+    const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0))
+    const json = JSON.parse(new TextDecoder().decode(bytes)) as unknown
+    return typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : null
+  } catch {
+    return null
+  }
+}
+
+/** Initialises LIFF once, in the mode the server announced, before the router runs. */
+export async function initLiff(config: ClientConfig): Promise<LiffSession> {
+  if (config.mode === 'demo') {
+    const { initDemoLiff } = await import('./liff-demo.ts')
+    return initDemoLiff(config)
+  }
+  const { initLineLiff } = await import('./liff-line.ts')
+  return initLineLiff(config)
+}

@@ -1,0 +1,119 @@
+import type { LinkRequest, Member } from '@membercard/shared'
+import { defineStore } from 'pinia'
+import { ref } from 'vue'
+import { decodeJwtPayload } from '../lib/liff-session.ts'
+import { services } from '../lib/services.ts'
+
+const CACHE_PREFIX = 'membercard.member:'
+const ISSUE_KEY = 'membercard.issueKey'
+
+function cacheKey(): string | null {
+  const token = services().liff.idToken()
+  const sub = token ? decodeJwtPayload(token)?.sub : null
+  return typeof sub === 'string' ? CACHE_PREFIX + sub : null
+}
+
+function readCache(): Member | null {
+  try {
+    const key = cacheKey()
+    const raw = key ? localStorage.getItem(key) : null
+    return raw ? (JSON.parse(raw) as Member) : null
+  } catch {
+    return null
+  }
+}
+
+function writeCache(member: Member | null) {
+  try {
+    const key = cacheKey()
+    if (!key) return
+    if (member) localStorage.setItem(key, JSON.stringify(member))
+    else localStorage.removeItem(key)
+  } catch {
+    // storage full or disabled: the card still works, only without the instant start
+  }
+}
+
+/**
+ * The linked member. A returning user's name and balance come from the last visit's copy at
+ * once, and are refreshed in the background.
+ */
+export const useMemberStore = defineStore('member', () => {
+  /** null until known. */
+  const linked = ref<boolean | null>(null)
+  const member = ref<Member | null>(null)
+  /** True while the shown member is the cached copy, not yet confirmed by the server. */
+  const stale = ref(false)
+  let inflight: Promise<void> | null = null
+
+  function set(next: Member | null) {
+    member.value = next
+    linked.value = next !== null
+    writeCache(next)
+  }
+
+  /** Asks the server who the user is. */
+  function refresh(): Promise<void> {
+    inflight ??= services()
+      .api.me()
+      .then((me) => {
+        set(me.linked ? me.member : null)
+        stale.value = false
+      })
+      .finally(() => {
+        inflight = null
+      })
+    return inflight
+  }
+
+  /** Resolves once it is known whether the user is linked: at once from the cache. */
+  async function ensureLoaded(): Promise<void> {
+    if (linked.value !== null) return
+    const cached = readCache()
+    if (cached) {
+      member.value = cached
+      linked.value = true
+      stale.value = true
+      refresh().catch(() => {
+        // offline: keep showing the cached card
+      })
+      return
+    }
+    await refresh()
+  }
+
+  /** Links a card; resolves with the bonus granted (0 when none is due). */
+  async function link(body: LinkRequest): Promise<number> {
+    const res = await services().api.link(body)
+    set(res.member)
+    return res.bonusPoints
+  }
+
+  /** Issues a new digital card; the request key makes a retried tap safe. */
+  async function issue(name: string, consentVersion: string) {
+    let key = sessionStorage.getItem(ISSUE_KEY)
+    if (!key) {
+      key = crypto.randomUUID()
+      sessionStorage.setItem(ISSUE_KEY, key)
+    }
+    const res = await services().api.issueCard(
+      { name, consent: { version: consentVersion, accepted: true } },
+      key,
+    )
+    sessionStorage.removeItem(ISSUE_KEY)
+    set(res.member)
+    return res
+  }
+
+  async function unlink() {
+    await services().api.unlink()
+    set(null)
+  }
+
+  /** Updates the balance shown (e.g. from the history's newest row). */
+  function setPoints(points: number) {
+    if (member.value && member.value.points !== points) set({ ...member.value, points })
+  }
+
+  return { linked, member, stale, refresh, ensureLoaded, link, issue, unlink, setPoints }
+})
