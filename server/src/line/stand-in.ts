@@ -82,11 +82,20 @@ export async function createLineStandIn(opts: LineStandInOptions) {
   })
   // Demo only: the LIFF app in mock mode asks here for the demo user's ID token.
   app.post('/demo/id-token', async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as { sub?: unknown; name?: unknown }
+    const body = (await c.req.json().catch(() => ({}))) as {
+      sub?: unknown
+      name?: unknown
+      expiresIn?: unknown
+    }
     const sub =
       typeof body.sub === 'string' && /^U[0-9a-f]{32}$/.test(body.sub) ? body.sub : undefined
     const name = typeof body.name === 'string' ? body.name.slice(0, 50) : undefined
-    return c.json({ idToken: await mintIdToken({ sub, name }) })
+    // Tests of the app's recovery ask for an already expired token (the stale-LIFF-cache case).
+    const expiresIn =
+      typeof body.expiresIn === 'number' && Number.isInteger(body.expiresIn)
+        ? Math.min(3600, Math.max(-86_400, body.expiresIn))
+        : undefined
+    return c.json({ idToken: await mintIdToken({ sub, name, expiresIn }) })
   })
   app.get('/_calls', (c) => c.json({ calls }))
   app.delete('/_calls', (c) => {
