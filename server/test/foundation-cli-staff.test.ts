@@ -1,0 +1,58 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { fakeClock } from '../src/clock.ts'
+import { openDatabase } from '../src/db/client.ts'
+import { createStaffService } from '../src/services/staff.ts'
+
+const root = resolve(import.meta.dirname, '../..')
+
+describe('pnpm staff:add (the command)', () => {
+  it('creates a staff account from a password on standard input, then updates it; the store is created when first named', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mc-staff-'))
+    const env = { ...process.env, DATABASE_PATH: join(dir, 'db.sqlite') }
+    const cli = (args: string[], input: string) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'server/src/cli/staff-add.ts', ...args], {
+        cwd: root,
+        env,
+        input,
+        encoding: 'utf8',
+      })
+    const created = cli(
+      ['--id', 'tanaka', '--store', 'S002', '--role', 'manager'],
+      'first-password\n',
+    )
+    expect(created.status).toBe(0)
+    expect(created.stdout).toMatch(/Created staff tanaka \(manager\) at store S002/)
+    expect(created.stdout + created.stderr).not.toContain('first-password')
+    const updated = cli(['--id', 'tanaka', '--store', 'S002'], 'second-password\n')
+    expect(updated.stdout).toMatch(/Updated staff tanaka \(clerk\)/)
+    expect(cli(['--id', 'tanaka'], 'x\n').status).toBe(2)
+    expect(
+      cli(['--id', 'sato', '--store', 'S002', '--role', 'owner'], 'long-enough-pass\n').status,
+    ).toBe(2)
+    expect(cli(['--id', 'sato', '--store', 'S002'], 'short\n').status).toBe(2)
+
+    const db = openDatabase(join(dir, 'db.sqlite'))
+    const row = db.$client
+      .prepare('SELECT role, password_hash FROM staff WHERE id = ?')
+      .get('tanaka') as {
+      role: string
+      password_hash: string
+    }
+    expect(row.role).toBe('clerk')
+    expect(row.password_hash).toMatch(/^scrypt\$/)
+    expect(db.$client.prepare('SELECT code FROM stores').all()).toEqual([{ code: 'S002' }])
+    const service = createStaffService({ db, clock: fakeClock() })
+    await expect(service.login('tanaka', 'first-password', '127.0.0.1')).rejects.toMatchObject({
+      code: 'INVALID_CREDENTIALS',
+    })
+    await expect(service.login('tanaka', 'second-password', '127.0.0.1')).resolves.toMatchObject({
+      token: expect.any(String),
+    })
+    db.$client.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+})
