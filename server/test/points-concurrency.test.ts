@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto'
+import Database from 'better-sqlite3'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RunningServer, removeDataDir, startServer } from '../../tests/support/server.ts'
+import { randomUserId } from '../src/line/stand-in.ts'
+import { cardState, linkedMember, signInStaff, tillCall } from './points-support.ts'
+import { createTestContext } from './support.ts'
+
+const ctx = await createTestContext({ env: { LINK_BONUS_POINTS: '0' } })
+const staff = await signInStaff(ctx)
+
+describe('many simultaneous requests (in-process, Promise.all on app.request)', () => {
+  it('redeems exactly what the balance allows: 50 × 10 points on 200 → 20 succeed', async () => {
+    const m = await linkedMember(ctx, { points: 200 })
+    const qrToken = m.qrNow()
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        tillCall(ctx, staff.clerk, '/api/staff/points', { qrToken, type: 'redeem', points: 10 }),
+      ),
+    )
+    const ok = results.filter((r) => r.status === 200)
+    expect(ok).toHaveLength(20)
+    expect(
+      results
+        .filter((r) => r.status === 422)
+        .every((r) => r.json.error.code === 'INSUFFICIENT_POINTS'),
+    ).toBe(true)
+    expect(results.every((r) => r.status === 200 || r.status === 422)).toBe(true)
+    expect(new Set(ok.map((r) => r.json.balance)).size).toBe(20)
+    expect(Math.min(...ok.map((r) => r.json.balance))).toBe(0)
+    expect(cardState(ctx, m.cardId)).toEqual({ ledgerSum: 0, balance: 0 })
+  })
+
+  it('counts one transaction for 30 simultaneous repeats of one key', async () => {
+    const m = await linkedMember(ctx, { points: 0 })
+    const body = { qrToken: m.qrNow(), type: 'award', purchaseAmount: 5000 }
+    const results = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        tillCall(ctx, staff.clerk, '/api/staff/points', body, 'one-tap-many-retries'),
+      ),
+    )
+    const ok = results.filter((r) => r.status === 200)
+    expect(ok.length).toBeGreaterThanOrEqual(1)
+    for (const r of ok) expect(r.json).toEqual(ok[0]?.json)
+    for (const r of results.filter((x) => x.status !== 200)) {
+      expect(r.status).toBe(409)
+      expect(r.json.error.code).toBe('IDEMPOTENCY_KEY_IN_USE')
+    }
+    expect(cardState(ctx, m.cardId)).toEqual({ ledgerSum: 50, balance: 50 })
+  })
+
+  it('voids once when two managers tap void at the same moment', async () => {
+    const m = await linkedMember(ctx, { points: 0 })
+    const award = await tillCall(ctx, staff.clerk, '/api/staff/points', {
+      qrToken: m.qrNow(),
+      type: 'award',
+      purchaseAmount: 3000,
+    })
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        tillCall(
+          ctx,
+          staff.manager,
+          `/api/staff/transactions/${award.json.transactionId}/void`,
+          {},
+        ),
+      ),
+    )
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1)
+    expect(results.filter((r) => r.json?.error?.code === 'ALREADY_VOIDED')).toHaveLength(9)
+    expect(cardState(ctx, m.cardId)).toEqual({ ledgerSum: 0, balance: 0 })
+  })
+
+  it('keeps balance == sum(ledger) ≥ 0 under a mixed burst on several members', async () => {
+    const members = await Promise.all([0, 1, 2].map(() => linkedMember(ctx, { points: 100 })))
+    const requests = Array.from({ length: 90 }, (_, i) => {
+      const m = members[i % 3]!
+      const body =
+        i % 2 === 0
+          ? { qrToken: m.qrNow(), type: 'award', purchaseAmount: 1000 + i }
+          : { qrToken: m.qrNow(), type: 'redeem', points: 25 }
+      return tillCall(ctx, staff.clerk, '/api/staff/points', body)
+    })
+    const results = await Promise.all(requests)
+    expect(
+      results.every((r) => r.status === 200 || r.json.error.code === 'INSUFFICIENT_POINTS'),
+    ).toBe(true)
+    for (const m of members) {
+      const s = cardState(ctx, m.cardId)
+      expect(s.balance).toBe(s.ledgerSum)
+      expect(s.balance).toBeGreaterThanOrEqual(0)
+    }
+  })
+})
+
+describe('many simultaneous requests on real server processes sharing one database file', () => {
+  let a: RunningServer
+  let b: RunningServer
+  let clerkA: Record<string, string>
+  let clerkB: Record<string, string>
+  let qrToken: string
+
+  async function json(url: string, init: RequestInit = {}) {
+    const res = await fetch(url, init)
+    return { status: res.status, body: (await res.json().catch(() => null)) as any }
+  }
+  async function clerkOn(server: RunningServer) {
+    const login = await json(`${server.url}/api/staff/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ staffId: 'demo-clerk', password: 'demo-clerk-pass' }),
+    })
+    expect(login.status).toBe(200)
+    return { Authorization: `Bearer ${login.body.token}`, 'Content-Type': 'application/json' }
+  }
+
+  beforeAll(async () => {
+    a = await startServer()
+    b = await startServer({ dataDir: a.dataDir })
+    const sub = randomUserId()
+    const { idToken } = (
+      await json(`${a.url}/__line/demo/id-token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ sub }),
+      })
+    ).body
+    const auth = { Authorization: `Bearer ${idToken}`, 'Content-Type': 'application/json' }
+    const link = await json(`${a.url}/api/link`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({
+        cardNumber: '4900000000000011',
+        pin: '1234',
+        consent: { version: '2026-11-01', accepted: true },
+      }),
+    })
+    expect(link.status).toBe(201)
+    qrToken = (await json(`${a.url}/api/card/qr`, { headers: auth })).body.token
+    clerkA = await clerkOn(a)
+    clerkB = await clerkOn(b)
+  }, 120_000)
+  afterAll(async () => {
+    await a?.stop()
+    await b?.stop()
+    if (a) removeDataDir(a.dataDir)
+  })
+
+  function ledgerCheck() {
+    const db = new Database(a.databasePath, { readonly: true })
+    try {
+      return db
+        .prepare(
+          `SELECT c.points AS balance, (SELECT sum(points) FROM ledger WHERE card_id = c.id) AS ledgerSum,
+                  (SELECT min(balance_after) FROM ledger WHERE card_id = c.id) AS lowest
+             FROM point_cards c WHERE card_number = '4900000000000011'`,
+        )
+        .get() as { balance: number; ledgerSum: number; lowest: number }
+    } finally {
+      db.close()
+    }
+  }
+
+  it('redeems exactly the balance across two processes (1400 pt, 60 × 50 pt)', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        json(`${(i % 2 ? a : b).url}/api/staff/points`, {
+          method: 'POST',
+          headers: { ...(i % 2 ? clerkA : clerkB), 'Idempotency-Key': randomUUID() },
+          body: JSON.stringify({ qrToken, type: 'redeem', points: 50 }),
+        }),
+      ),
+    )
+    expect(results.filter((r) => r.status === 200)).toHaveLength(28)
+    expect(results.filter((r) => r.status === 422)).toHaveLength(32)
+    expect(ledgerCheck()).toEqual({ balance: 0, ledgerSum: 0, lowest: 0 })
+  })
+
+  it('counts one award for one key sent 20 times at once to both processes', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        json(`${(i % 2 ? a : b).url}/api/staff/points`, {
+          method: 'POST',
+          headers: { ...(i % 2 ? clerkA : clerkB), 'Idempotency-Key': 'till-7-sale-42' },
+          body: JSON.stringify({ qrToken, type: 'award', purchaseAmount: 1000 }),
+        }),
+      ),
+    )
+    const ok = results.filter((r) => r.status === 200)
+    expect(ok.length).toBeGreaterThanOrEqual(1)
+    for (const r of ok) expect(r.body).toEqual(ok[0]?.body)
+    expect(
+      results.every((r) => r.status === 200 || r.body.error.code === 'IDEMPOTENCY_KEY_IN_USE'),
+    ).toBe(true)
+    // Gold: 1000 yen × 0.01 × 2 = 20 points, once.
+    expect(ledgerCheck()).toMatchObject({ balance: 20, ledgerSum: 20 })
+  })
+})
