@@ -82,6 +82,7 @@ export async function createTestContext(
     } catch {
       json = text
     }
+    // biome-ignore lint/suspicious/noExplicitAny: tests inspect answers of many shapes
     return { status: res.status, headers: res.headers, json: json as any }
   }
 
