@@ -24,6 +24,15 @@ describe('POST /api/staff/login, /me, /logout', () => {
       storeCode: 'S001',
       storeName: 'Store S001',
       role: 'clerk',
+      rules: {
+        rate: { num: 1, den: 100 },
+        rankMultipliers: {
+          regular: { num: 1, den: 1 },
+          silver: { num: 15, den: 10 },
+          gold: { num: 2, den: 1 },
+        },
+        voidWindowMinutes: 1440,
+      },
     })
     expect((await call('POST', '/api/staff/logout', { headers })).status).toBe(204)
     const after = await call('GET', '/api/staff/me', { headers })

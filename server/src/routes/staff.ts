@@ -6,6 +6,7 @@ import {
   staffPointsRequestSchema,
   staffTransactionsQuerySchema,
   staffVoidRequestSchema,
+  type TillRules,
 } from '@membercard/shared'
 import { Hono } from 'hono'
 import { ApiError } from '../http/api-error.ts'
@@ -38,7 +39,17 @@ export function staffRoutes(deps: RouteDeps) {
     .get('/me', staffAuth, (c) => {
       const s = c.get('staff')
       return c.json(
-        { staffId: s.staffId, storeCode: s.storeCode, storeName: s.storeName, role: s.role },
+        {
+          staffId: s.staffId,
+          storeCode: s.storeCode,
+          storeName: s.storeName,
+          role: s.role,
+          rules: {
+            rate: deps.config.points.rate,
+            rankMultipliers: deps.config.points.rankMultipliers,
+            voidWindowMinutes: Math.round(deps.config.points.voidWindowMs / 60_000),
+          } satisfies TillRules,
+        },
         200,
       )
     })

@@ -1,4 +1,5 @@
 import {
+  awardPoints,
   cardNumberProblem,
   type LedgerType,
   maskCardNumber,
@@ -57,17 +58,8 @@ export interface PointsServiceDeps {
   onLedgerChange?: OnLedgerChange | undefined
 }
 
-/**
- * Points for a purchase: floor(amount × rate × rank multiplier), computed exactly on integers
- * (no floating point: 1.5 × 0.01 is 15/1000, not 0.015000000000000001).
- */
-export function awardPointsFor(purchaseAmount: number, rate: Ratio, multiplier: Ratio): number {
-  const num = BigInt(purchaseAmount) * BigInt(rate.num) * BigInt(multiplier.num)
-  const den = BigInt(rate.den) * BigInt(multiplier.den)
-  const points = num / den // BigInt division truncates: floor for non-negative values
-  if (points > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error('award too large')
-  return Number(points)
-}
+/** Points for a purchase: exactly floor(amount × rate × multiplier) (shared with the till). */
+export const awardPointsFor = awardPoints
 
 /** The multiplier of `rank` (1× for a rank the rules do not name). */
 export function multiplierOf(rules: PointsRules, rank: string): Ratio {
