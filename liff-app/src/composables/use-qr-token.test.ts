@@ -1,0 +1,72 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { effectScope } from 'vue'
+import { ApiFailure } from '../lib/api.ts'
+import { useQrToken } from './use-qr-token.ts'
+
+describe('the QR token', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_000_000 })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  function start(fetchQr: () => Promise<{ token: string; expiresAt: string }>, ttlSeconds = 60) {
+    const scope = effectScope()
+    const qr = scope.run(() => useQrToken({ fetchQr, ttlSeconds }))!
+    return { qr, stop: () => scope.stop() }
+  }
+
+  it('is replaced before it expires, never leaving the screen empty', async () => {
+    let n = 0
+    const fetchQr = vi.fn(async () => ({ token: `t${++n}`, expiresAt: '' }))
+    const { qr, stop } = start(fetchQr)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(qr.token.value).toBe('t1')
+    // 60 s lifetime, refreshed 10 s before its end (less the 1 s of rounding).
+    await vi.advanceTimersByTimeAsync(48_900)
+    expect(fetchQr).toHaveBeenCalledTimes(1)
+    await vi.advanceTimersByTimeAsync(200)
+    expect(fetchQr).toHaveBeenCalledTimes(2)
+    expect(qr.token.value).toBe('t2')
+    expect(qr.expired.value).toBe(false)
+    stop()
+  })
+
+  it('keeps the last token while offline until it expires, then says so', async () => {
+    let online = true
+    const fetchQr = vi.fn(async () => {
+      if (!online) throw new ApiFailure('NETWORK', 0)
+      return { token: 'only', expiresAt: '' }
+    })
+    const { qr, stop } = start(fetchQr, 20)
+    await vi.advanceTimersByTimeAsync(0)
+    online = false
+    await vi.advanceTimersByTimeAsync(15_500)
+    expect(qr.offline.value).toBe(true)
+    expect(qr.token.value).toBe('only')
+    await vi.advanceTimersByTimeAsync(4_000)
+    expect(qr.token.value).toBeNull()
+    expect(qr.expired.value).toBe(true)
+    // Back online: a fresh token at once.
+    online = true
+    window.dispatchEvent(new Event('online'))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(qr.token.value).toBe('only')
+    expect(qr.offline.value).toBe(false)
+    stop()
+  })
+
+  it('tells the screen when the user is no longer linked, and stops', async () => {
+    const onNotLinked = vi.fn()
+    const fetchQr = vi.fn(async () => {
+      throw new ApiFailure('NOT_LINKED', 404)
+    })
+    const scope = effectScope()
+    scope.run(() => useQrToken({ fetchQr, ttlSeconds: 60, onNotLinked }))
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(onNotLinked).toHaveBeenCalledTimes(1)
+    expect(fetchQr).toHaveBeenCalledTimes(1)
+    scope.stop()
+  })
+})

@@ -1,0 +1,40 @@
+import { onBeforeUnmount, onMounted } from 'vue'
+import { normalizeQrToken } from './scanner.ts'
+
+/** Longest pause between two characters of one scan (a scanner types far faster than this). */
+const MAX_GAP_MS = 80
+
+/**
+ * A USB or Bluetooth barcode scanner in keyboard mode ("wedge") types the token and Enter.
+ * This listens on the whole page while no text field has focus (a field gets the characters
+ * itself and its form submits on Enter) and hands a complete token to `onToken`.
+ */
+export function useKeyboardWedge(onToken: (token: string) => void, now: () => number = () => performance.now()) {
+  let buffer = ''
+  let last = 0
+
+  function onKeydown(e: KeyboardEvent) {
+    const target = e.target as HTMLElement | null
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) {
+      return
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey) return
+    const t = now()
+    if (t - last > MAX_GAP_MS) buffer = ''
+    last = t
+    if (e.key === 'Enter') {
+      const token = normalizeQrToken(buffer)
+      buffer = ''
+      if (token) {
+        e.preventDefault()
+        onToken(token)
+      }
+      return
+    }
+    if (e.key.length === 1) buffer = (buffer + e.key).slice(-64)
+  }
+
+  onMounted(() => window.addEventListener('keydown', onKeydown))
+  onBeforeUnmount(() => window.removeEventListener('keydown', onKeydown))
+  return { onKeydown }
+}

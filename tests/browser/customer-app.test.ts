@@ -1,0 +1,334 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import {
+  decodeQr,
+  demoIdToken,
+  ensureAppBuilt,
+  launchBrowser,
+  linkByApi,
+  newLineUserId,
+  newPhone,
+  saveArtifact,
+  staffScan,
+  staffToken,
+} from '../support/browser.ts'
+import { type RunningServer, removeDataDir, startServer } from '../support/server.ts'
+
+/** A short QR lifetime so a test can watch a token expire and be replaced. */
+const TTL_S = 10
+
+describe('the customer LIFF app in a phone browser (demo mode)', () => {
+  let server: RunningServer
+  let browser: Browser
+  let context: BrowserContext | undefined
+
+  beforeAll(async () => {
+    ensureAppBuilt()
+    ;[server, browser] = await Promise.all([
+      startServer({ env: { CARD_TOKEN_TTL_SECONDS: String(TTL_S) } }),
+      launchBrowser(),
+    ])
+  })
+  afterEach(async () => {
+    await context?.close()
+    context = undefined
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+    if (server) removeDataDir(server.dataDir)
+  })
+
+  async function open(user: string, path = '/', locale = 'ja-JP'): Promise<Page> {
+    context = await newPhone(browser, server.url, { user, locale })
+    const page = await context.newPage()
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(e.message))
+    await page.goto(path)
+    return page
+  }
+
+  /** Screenshots the QR box, decodes it with zbarimg and returns the token. */
+  async function readQr(page: Page, name: string): Promise<string> {
+    const box = page.getByTestId('qr-box')
+    await box.locator('svg').waitFor()
+    const path = saveArtifact(name, await box.screenshot())
+    return decodeQr(path)
+  }
+
+  it('first visit: consent, a typo, a wrong PIN, the right PIN, then the card with the bonus', async () => {
+    const page = await open(newLineUserId())
+    await expect.poll(() => page.url()).toMatch(/\/link$/)
+    await page.getByRole('heading', { name: 'LINEと会員カードを連携' }).waitFor()
+    expect(await page.getByTestId('bonus').textContent()).toContain('連携で200ポイント')
+    expect(
+      await page.getByRole('link', { name: 'プライバシーポリシー' }).getAttribute('href'),
+    ).toBe('/privacy')
+    saveArtifact('01-consent.png', await page.screenshot({ fullPage: true }))
+
+    const card = page.getByLabel('カード番号（16桁）')
+    const pin = page.getByLabel('暗証番号（4桁）')
+    expect(await card.getAttribute('inputmode')).toBe('numeric')
+    expect(await pin.getAttribute('type')).toBe('password')
+    expect(await pin.getAttribute('inputmode')).toBe('numeric')
+
+    // Submitting without consent: told what to do, next to the checkbox.
+    await card.pressSequentially('4900000000000011')
+    expect(await card.inputValue()).toBe('4900 0000 0000 0011')
+    await pin.fill('1234')
+    await page.getByRole('button', { name: '同意して連携する' }).click()
+    await page.getByText('連携するには同意にチェックを入れてください。').waitFor()
+
+    // A typo in the card number is caught by the check digit before anything is sent.
+    await page.getByLabel('上記の内容とプライバシーポリシーに同意します').check()
+    await card.fill('')
+    await card.pressSequentially('4900000000000012')
+    let linkCalls = 0
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/link') && r.method() === 'POST') linkCalls++
+    })
+    await page.getByRole('button', { name: '同意して連携する' }).click()
+    await page.locator('#card-number-error').getByText('カード番号に誤りがあります').waitFor()
+    expect(await card.getAttribute('aria-invalid')).toBe('true')
+    expect(linkCalls).toBe(0)
+    saveArtifact('02-card-typo.png', await page.screenshot({ fullPage: true }))
+
+    // The right card with a wrong PIN: the server's CARD_OR_PIN_WRONG, shown by the PIN.
+    await card.fill('')
+    await card.pressSequentially('4900000000000011')
+    await pin.fill('9999')
+    await page.getByRole('button', { name: '同意して連携する' }).click()
+    await page.locator('#pin-error').getByText('カード番号または暗証番号が違います').waitFor()
+    expect(linkCalls).toBe(1)
+    expect(await pin.inputValue()).toBe('')
+    saveArtifact('03-wrong-pin.png', await page.screenshot({ fullPage: true }))
+
+    // The right PIN: the card, with the bonus in the balance.
+    await pin.fill('1234')
+    await page.getByRole('button', { name: '同意して連携する' }).click()
+    await expect.poll(() => page.url()).toMatch(/\/card$/)
+    await page.getByTestId('flash').getByText('200ポイントを付与しました').waitFor()
+    expect(await page.getByTestId('points').textContent()).toContain('1,400')
+    expect(await page.getByTestId('member-name').textContent()).toBeTruthy()
+    expect(await page.getByTestId('rank').textContent()).toBe('ゴールド')
+    expect(await page.getByText('•••• •••• •••• 0011').count()).toBe(1)
+
+    // The QR read back by an independent decoder is accepted by the till.
+    const token = await readQr(page, '04-card-qr.png')
+    saveArtifact('04-card.png', await page.screenshot({ fullPage: true }))
+    const scan = await staffScan(server.url, await staffToken(server.url), token)
+    expect(scan.status).toBe(200)
+    expect(scan.body.member).toMatchObject({ cardNumber: '************0011', points: 1400 })
+
+    // The bonus in the history, newest first.
+    await page.getByRole('link', { name: '履歴' }).click()
+    await page.getByRole('heading', { name: 'ポイント履歴' }).waitFor()
+    const first = page.getByTestId('history-item').first()
+    await first.waitFor()
+    expect(await first.textContent()).toContain('連携ボーナス')
+    expect(await first.textContent()).toContain('+200')
+    saveArtifact('05-history.png', await page.screenshot({ fullPage: true }))
+  })
+
+  it('refreshes the QR before it expires without a gap, and keeps it while offline until expiry', async () => {
+    const user = newLineUserId()
+    await linkByApi(server.url, user, '4900000000000029', '2345')
+    const page = await open(user, '/card')
+    await page.getByTestId('qr-box').locator('svg').waitFor()
+    // Count every moment the QR box is without a code (a flash).
+    await page.evaluate(() => {
+      const box = document.querySelector('[data-testid="qr-box"]')
+      const w = window as unknown as { qrGaps: number }
+      w.qrGaps = 0
+      new MutationObserver(() => {
+        if (!box?.querySelector('svg')) w.qrGaps++
+      }).observe(box as Node, { childList: true, subtree: true })
+    })
+    const staff = await staffToken(server.url)
+    const first = await readQr(page, '06-qr-first.png')
+    expect((await staffScan(server.url, staff, first)).status).toBe(200)
+
+    // Past the first token's expiry, the screen shows a newer one the till accepts.
+    await page.waitForResponse((r) => r.url().endsWith('/api/card/qr') && r.ok(), {
+      timeout: TTL_S * 1000,
+    })
+    await expect.poll(() => readQr(page, '07-qr-refreshed.png')).not.toBe(first)
+    const second = await readQr(page, '07-qr-refreshed.png')
+    await expect
+      .poll(async () => (await staffScan(server.url, staff, first)).body.error?.code, {
+        timeout: TTL_S * 1000,
+        interval: 500,
+      })
+      .toBe('QR_EXPIRED')
+    expect((await staffScan(server.url, staff, second)).status).toBe(200)
+    expect(await page.evaluate(() => (window as unknown as { qrGaps: number }).qrGaps)).toBe(0)
+
+    // Offline: the card says so and keeps the last code until it expires.
+    await context!.setOffline(true)
+    await page.getByTestId('qr-status').getByText('オフラインです').waitFor()
+    const offlineToken = await readQr(page, '08-offline.png')
+    saveArtifact('08-offline-card.png', await page.screenshot({ fullPage: true }))
+    expect((await staffScan(server.url, staff, offlineToken)).status).toBe(200)
+    await page
+      .getByText('通信できないためコードを表示できません')
+      .waitFor({ timeout: TTL_S * 1000 + 2000 })
+    expect(await page.getByTestId('qr-box').locator('svg').count()).toBe(0)
+    saveArtifact('09-offline-expired.png', await page.screenshot({ fullPage: true }))
+
+    // Back online: a fresh code at once.
+    await context!.setOffline(false)
+    await page.getByTestId('qr-box').locator('svg').waitFor()
+    const back = await readQr(page, '10-back-online.png')
+    expect((await staffScan(server.url, staff, back)).status).toBe(200)
+  })
+
+  it('a returning user sees the cached card at once and the QR after LIFF init', async () => {
+    const user = newLineUserId()
+    await linkByApi(server.url, user, '4900000000000037', '3456')
+    const page = await open(user, '/card')
+    await page.getByTestId('qr-box').locator('svg').waitFor()
+    expect(await page.getByTestId('points').textContent()).toBe('200pt')
+    // Second visit: the balance is on screen before /api/me answers.
+    let releaseMe: () => void = () => undefined
+    await page.route('**/api/me', async (route) => {
+      await new Promise<void>((r) => {
+        releaseMe = r
+      })
+      await route.continue()
+    })
+    await page.reload()
+    await page.getByTestId('qr-box').locator('svg').waitFor()
+    expect(await page.getByTestId('points').textContent()).toBe('200pt')
+    expect(await page.getByTestId('member-name').textContent()).toBe('Jane Smith')
+    const meAnswered = page.waitForResponse((r) => r.url().endsWith('/api/me'))
+    releaseMe()
+    expect((await meAnswered).status()).toBe(200)
+    await page.unrouteAll({ behavior: 'wait' })
+  })
+
+  it('recovers by itself from an expired cached ID token, and unlinks', async () => {
+    const user = newLineUserId()
+    // A returning customer, here one with a digital card issued earlier.
+    const token = await demoIdToken(server.url, { sub: user })
+    const res = await fetch(`${server.url}/api/cards`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'idempotency-key': `test-${user}`,
+      },
+      body: JSON.stringify({
+        name: '回復 太郎',
+        consent: { version: '2026-11-01', accepted: true },
+      }),
+    })
+    expect(res.status).toBe(201)
+    // LIFF cached a token on an earlier visit that has expired since (the known problem).
+    const stale = await demoIdToken(server.url, { sub: user, expiresIn: -600 })
+    context = await newPhone(browser, server.url, { user })
+    await context.addInitScript((t) => {
+      if (!sessionStorage.getItem('planted')) {
+        sessionStorage.setItem('planted', '1')
+        localStorage.setItem('LIFF_STORE:1000000000-demo:IDToken', t)
+      }
+    }, stale)
+    const page = await context.newPage()
+    const expired: string[] = []
+    page.on('response', async (r) => {
+      if (r.status() === 401)
+        expired.push(((await r.json()) as { error: { code: string } }).error.code)
+    })
+    await page.goto('/card')
+    await page.getByTestId('qr-box').locator('svg').waitFor()
+    expect(expired).toContain('ID_TOKEN_EXPIRED')
+    expect(await page.getByTestId('sign-in-again').count()).toBe(0)
+    const qr = await readQr(page, '11-recovered-qr.png')
+    expect((await staffScan(server.url, await staffToken(server.url), qr)).status).toBe(200)
+
+    // Unlink: a confirmation saying what happens, then back to the consent screen.
+    await page.getByRole('link', { name: '設定' }).click()
+    await page.getByRole('button', { name: '連携を解除する' }).click()
+    const dialog = page.getByRole('alertdialog', { name: '連携を解除しますか？' })
+    await dialog.waitFor()
+    expect(await dialog.textContent()).toContain('ポイントはカードに残ります')
+    saveArtifact('12-unlink-dialog.png', await page.screenshot({ fullPage: true }))
+    await dialog.getByRole('button', { name: '解除する' }).click()
+    await expect.poll(() => page.url()).toMatch(/\/link$/)
+    await page.getByText('連携を解除しました').waitFor()
+    const after = await fetch(`${server.url}/api/me`, {
+      headers: { authorization: `Bearer ${await demoIdToken(server.url, { sub: user })}` },
+    })
+    expect(await after.json()).toEqual({ linked: false })
+  })
+
+  it('shows "sign in again" with a button when recovery cannot get a valid token', async () => {
+    const user = newLineUserId()
+    const stale = await demoIdToken(server.url, { sub: user, expiresIn: -600 })
+    const page = await open(user, '/settings')
+    await page.getByRole('heading', { name: '設定' }).waitFor()
+    // From now on LINE hands out only expired tokens (a revoked or broken session).
+    await page.route('**/__line/demo/id-token', (route) =>
+      route.fulfill({ json: { idToken: stale }, status: 200 }),
+    )
+    await page.evaluate((t) => localStorage.setItem('LIFF_STORE:1000000000-demo:IDToken', t), stale)
+    await page.reload()
+    await page.getByRole('link', { name: '設定' }).count()
+    await page.goto('/card')
+    const panel = page.getByTestId('sign-in-again')
+    await panel.waitFor()
+    expect(await panel.textContent()).toContain('もう一度ログインしてください')
+    saveArtifact('13-sign-in-again.png', await page.screenshot({ fullPage: true }))
+    // LINE works again: the button signs in and the app goes on.
+    await page.unroute('**/__line/demo/id-token')
+    await panel.getByRole('button', { name: 'もう一度ログイン' }).click()
+    await expect.poll(() => page.url()).toMatch(/\/link$/)
+    await page.getByRole('heading', { name: 'LINEと会員カードを連携' }).waitFor()
+  })
+
+  it('issues a new digital card with the bonus, once', async () => {
+    const page = await open(newLineUserId(), '/link')
+    await page.getByRole('link', { name: 'デジタル会員証を新しく発行する' }).click()
+    await page.getByRole('heading', { name: 'デジタル会員証を発行' }).waitFor()
+    await page.getByLabel('お名前').fill('新規 花子')
+    await page.getByRole('button', { name: '同意して発行する' }).click()
+    await page.getByText('連携するには同意にチェックを入れてください。').waitFor()
+    await page.getByLabel('上記の内容とプライバシーポリシーに同意します').check()
+    await page.getByRole('button', { name: '同意して発行する' }).click()
+    await page.getByRole('heading', { name: 'デジタル会員証を発行しました' }).waitFor()
+    const issued = (await page.getByTestId('issued-card').textContent()) ?? ''
+    expect(issued).toMatch(/^9\d{3} \d{4} \d{4} \d{4}$/)
+    expect(await page.getByTestId('issued-pin').textContent()).toMatch(/^\d{4}$/)
+    saveArtifact('14-issued.png', await page.screenshot({ fullPage: true }))
+    await page.getByRole('button', { name: '会員証を表示する' }).click()
+    await page.getByTestId('flash').getByText('200ポイントを付与しました').waitFor()
+    expect(await page.getByTestId('points').textContent()).toContain('200')
+    expect(await page.getByTestId('member-name').textContent()).toBe('新規 花子')
+    const token = await readQr(page, '15-issued-card-qr.png')
+    const scan = await staffScan(server.url, await staffToken(server.url), token)
+    expect(scan.body.member).toMatchObject({
+      cardNumber: `************${issued.slice(-4)}`,
+      points: 200,
+    })
+  })
+
+  it('speaks English on an English phone, and switches language in settings', async () => {
+    const page = await open(newLineUserId(), '/', 'en-US')
+    await page.getByRole('heading', { name: 'Link your member card with LINE' }).waitFor()
+    expect(await page.getByTestId('bonus').textContent()).toContain('Get 200 points for linking')
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en')
+    await page.getByLabel('I agree to the above and to the privacy policy').check()
+    await page.getByLabel('Card number (16 digits)').pressSequentially('4900000000000012')
+    await page.getByLabel('PIN (4 digits)').fill('1234')
+    await page.getByRole('button', { name: 'Agree and link' }).click()
+    await page.getByText('This card number has a typo').waitFor()
+    saveArtifact('16-consent-en.png', await page.screenshot({ fullPage: true }))
+
+    await page.getByRole('link', { name: 'Settings' }).click()
+    await page.getByLabel('日本語').check()
+    await page.getByRole('heading', { name: '設定' }).waitFor()
+    await page.reload()
+    await page.getByRole('heading', { name: '設定' }).waitFor()
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('ja')
+    saveArtifact('17-settings-ja.png', await page.screenshot({ fullPage: true }))
+  })
+})

@@ -1,0 +1,170 @@
+import { execFile, execFileSync } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { type Browser, type BrowserContext, chromium } from 'playwright-core'
+import { ROOT } from './server.ts'
+
+const run = promisify(execFile)
+
+/** Where browser tests keep their screenshots (git-ignored). */
+export const ARTIFACTS = join(ROOT, 'tests/artifacts')
+
+/** Debian's Chromium, headless, without anything that reaches the network by itself. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+    ],
+  })
+}
+
+/** A fresh LINE user ID, so each test signs in as a new customer. */
+export function newLineUserId(): string {
+  return `U${randomUUID().replace(/-/g, '')}`
+}
+
+/**
+ * A phone (390×844 at 3× like a mid-range handset) signed in to demo mode as `user`.
+ * `locale` sets the device language the app follows.
+ */
+export async function newPhone(
+  browser: Browser,
+  baseURL: string,
+  opts: { user: string; locale?: string },
+): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    baseURL,
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 3,
+    isMobile: true,
+    hasTouch: true,
+    locale: opts.locale ?? 'ja-JP',
+  })
+  await context.addInitScript((user) => {
+    if (!localStorage.getItem('membercard.demoUser'))
+      localStorage.setItem('membercard.demoUser', user)
+  }, opts.user)
+  return context
+}
+
+/** Saves a screenshot under tests/artifacts and returns its path. */
+export function saveArtifact(name: string, png: Buffer): string {
+  mkdirSync(ARTIFACTS, { recursive: true })
+  const path = join(ARTIFACTS, name)
+  writeFileSync(path, png)
+  return path
+}
+
+/** Reads a QR code from a PNG with zbarimg (an independent decoder). */
+export async function decodeQr(pngPath: string): Promise<string> {
+  const { stdout } = await run('zbarimg', [
+    '--quiet',
+    '--raw',
+    '-Sdisable',
+    '-Sqrcode.enable',
+    pngPath,
+  ])
+  return stdout.trim()
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name)
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs)
+  }
+  return newest
+}
+
+/** Builds the LIFF app when its build is missing or older than its sources. */
+export function ensureAppBuilt(): void {
+  const app = join(ROOT, 'liff-app')
+  let built = 0
+  try {
+    built = statSync(join(app, 'dist/index.html')).mtimeMs
+  } catch {
+    // not built yet
+  }
+  const sources = Math.max(
+    newestMtime(join(app, 'src')),
+    newestMtime(join(ROOT, 'shared/src')),
+    statSync(join(app, 'index.html')).mtimeMs,
+    statSync(join(app, 'vite.config.ts')).mtimeMs,
+  )
+  if (built >= sources) return
+  execFileSync('pnpm', ['--filter', '@membercard/liff-app', 'build'], {
+    cwd: ROOT,
+    stdio: 'ignore',
+    timeout: 180_000,
+  })
+}
+
+/** Asks the demo stand-in for an ID token (optionally already expired). */
+export async function demoIdToken(
+  baseUrl: string,
+  body: { sub: string; expiresIn?: number },
+): Promise<string> {
+  const res = await fetch(`${baseUrl}/__line/demo/id-token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  if (!res.ok) throw new Error(`demo id-token: ${res.status}`)
+  return ((await res.json()) as { idToken: string }).idToken
+}
+
+/** Links a demo card for `sub` through the API (the set-up of tests about a returning user). */
+export async function linkByApi(
+  baseUrl: string,
+  sub: string,
+  cardNumber: string,
+  pin: string,
+): Promise<void> {
+  const token = await demoIdToken(baseUrl, { sub })
+  const config = (await (await fetch(`${baseUrl}/api/config`)).json()) as { consentVersion: string }
+  const res = await fetch(`${baseUrl}/api/link`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      cardNumber,
+      pin,
+      consent: { version: config.consentVersion, accepted: true },
+    }),
+  })
+  if (res.status !== 201) throw new Error(`link: ${res.status} ${await res.text()}`)
+}
+
+/** Signs in a demo clerk and returns their staff token. */
+export async function staffToken(baseUrl: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/staff/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ staffId: 'demo-clerk', password: 'demo-clerk-pass' }),
+  })
+  if (!res.ok) throw new Error(`staff login: ${res.status}`)
+  return ((await res.json()) as { token: string }).token
+}
+
+/** The till's scan of a QR token: the status and body. */
+export async function staffScan(
+  baseUrl: string,
+  token: string,
+  qrToken: string,
+): Promise<{
+  status: number
+  body: { member?: { cardNumber: string; points: number }; error?: { code: string } }
+}> {
+  const res = await fetch(`${baseUrl}/api/staff/scan`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ qrToken }),
+  })
+  return { status: res.status, body: (await res.json()) as never }
+}
