@@ -12,15 +12,19 @@ import type { Config } from './config.ts'
 import type { Db } from './db/client.ts'
 import { ApiError, errorBody } from './http/api-error.ts'
 import { type AppVariables, customerAuth, requestLog, staffAuth } from './http/middleware.ts'
+import { createAccountLink } from './line/account-link.ts'
 import { createIdTokenVerifier, type IdTokenVerifier } from './line/id-token.ts'
+import { createLineMessaging, type LineMessaging } from './line/line-service.ts'
 import type { LineStandIn } from './line/stand-in.ts'
 import { createLogger, type Logger } from './logger.ts'
+import { accountLinkRoutes } from './routes/account-link.ts'
 import { cardRoutes } from './routes/card.ts'
 import type { RouteDeps } from './routes/deps.ts'
 import { linkRoutes } from './routes/link.ts'
 import { meRoutes } from './routes/me.ts'
 import { pointsRoutes } from './routes/points.ts'
 import { staffRoutes } from './routes/staff.ts'
+import { webhookRoutes } from './routes/webhook.ts'
 import type { Secrets } from './secrets.ts'
 import { createIdempotencyStore } from './services/idempotency.ts'
 import { createMembership } from './services/membership.ts'
@@ -45,6 +49,8 @@ export interface AppDeps {
    * same db: write an outbox row here and it commits or rolls back with the points.
    */
   onLedgerChange?: OnLedgerChange
+  /** The Messaging API side (client, outbox, worker); built from the config when absent. */
+  line?: LineMessaging
 }
 
 /** Largest request body accepted. */
@@ -86,6 +92,7 @@ export function createApp(deps: AppDeps) {
       now: () => clock.now(),
     })
   const staffService = createStaffService({ db, clock })
+  const line = deps.line ?? createLineMessaging({ db, clock, config, logger })
   const routeDeps: RouteDeps = {
     db,
     clock,
@@ -93,14 +100,23 @@ export function createApp(deps: AppDeps) {
     secrets,
     logger,
     verifier,
-    membership: createMembership({ db, clock, secrets, linkBonusPoints: config.linkBonusPoints }),
+    membership: createMembership({
+      db,
+      clock,
+      secrets,
+      linkBonusPoints: config.linkBonusPoints,
+      events: line.membershipEvents,
+    }),
     staff: staffService,
     points: createPointsService({
       db,
       clock,
       secrets,
       rules: config.points,
-      onLedgerChange: deps.onLedgerChange,
+      onLedgerChange: (tx, change) => {
+        line.onLedgerChange(change)
+        deps.onLedgerChange?.(tx, change)
+      },
     }),
     idempotency: createIdempotencyStore({
       db,
@@ -136,6 +152,10 @@ export function createApp(deps: AppDeps) {
   app.use(requestId({ headerName: 'X-Request-Id' }))
   app.use(requestLog(logger))
   app.use(secureHeaders({ crossOriginEmbedderPolicy: false, contentSecurityPolicy: undefined }))
+  // The SDK calls `/v2/bot/...` at the origin of the LINE base (see line/messaging-client.ts):
+  // in demo mode that is this server; served before the body limit (rich menu images).
+  const standIn = deps.standIn
+  if (standIn) app.all('/v2/bot/*', (c) => standIn.app.fetch(c.req.raw))
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
@@ -167,6 +187,9 @@ export function createApp(deps: AppDeps) {
   if (deps.standIn) app.route('/__line', deps.standIn.app)
 
   app.all('/api/*', (c) => c.json(errorBody('NOT_FOUND', 'No such route.'), 404))
+  const accountLink = createAccountLink({ db, clock, membership: routeDeps.membership })
+  app.route('/webhook', webhookRoutes({ ...routeDeps, line, accountLink }))
+  app.route('/account-link', accountLinkRoutes({ ...routeDeps, accountLink }))
   app.all('/webhook/*', (c) => c.json(errorBody('NOT_FOUND', 'No such route.'), 404))
   app.all('/__line/*', (c) => c.json(errorBody('NOT_FOUND', 'No such route.'), 404))
 

@@ -7,6 +7,8 @@ import { systemClock } from './clock.ts'
 import { type Config, ConfigError, loadConfigFromProcess } from './config.ts'
 import { openDatabase } from './db/client.ts'
 import { DEMO_CARDS, DEMO_STAFF, DEMO_STORE, seedDemo } from './demo.ts'
+import { createLineMessaging } from './line/line-service.ts'
+import { deployRichMenus } from './line/rich-menus.ts'
 import { createLineStandIn, type LineStandIn } from './line/stand-in.ts'
 import { createLogger } from './logger.ts'
 import { loadSecrets } from './secrets.ts'
@@ -37,6 +39,13 @@ if (config.demo) {
   seeded = await seedDemo(db, secrets, createStaffService({ db, clock: systemClock }), Date.now())
 }
 
+// The Messaging API side: its outbox worker sends what the app queues (pushes, replies,
+// rich menu switches), with retries; claims a previous process left are released.
+const line = createLineMessaging({ db, clock: systemClock, config, logger })
+if (!line.client.enabled) {
+  logger.warn('LINE_MESSAGING_ACCESS_TOKEN is not set: Messaging API calls are skipped')
+}
+
 const app = createApp({
   db,
   clock: systemClock,
@@ -44,6 +53,7 @@ const app = createApp({
   secrets,
   logger,
   standIn,
+  line,
   staticRoot: resolve(import.meta.dirname, '../../liff-app/dist'),
 })
 
@@ -56,6 +66,20 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
   }
   const url = `http://${config.host}:${info.port}`
   logger.info('listening', { url, demo: config.demo })
+  if (config.demo) {
+    // The demo LINE has no menus until deployed: deploy the repository's menus to it.
+    deployRichMenus({
+      db,
+      client: line.client,
+      clock: systemClock,
+      logger,
+      liffId: config.line.liffId,
+    })
+      .then(() => line.worker.kick())
+      .catch((err: unknown) => {
+        logger.warn('demo rich menu deploy failed', { error: (err as Error).message.slice(0, 200) })
+      })
+  }
   if (config.demo) {
     const lines = [
       '',
@@ -86,7 +110,21 @@ const stopPointsJobs = startPointsJobs({
   logger,
 })
 
+line.worker.start()
+// Pre-expiry notices (once per expiry batch), hourly and shortly after start.
+const queueExpiryNotices = () => {
+  try {
+    const n = line.queuePreExpiryNotices(Date.now(), config.points.expiryDays)
+    if (n > 0) logger.info('pre-expiry notices queued', { count: n })
+  } catch (err) {
+    logger.error('pre-expiry notices failed', { error: (err as Error).message.slice(0, 200) })
+  }
+}
+setTimeout(queueExpiryNotices, 10_000).unref()
+setInterval(queueExpiryNotices, 60 * 60_000).unref()
+
 function shutdown(signal: string) {
+  void line.worker.stop()
   stopPointsJobs()
   logger.info('shutting down', { signal })
   server.close(() => {

@@ -173,6 +173,7 @@ export async function createLineStandIn(opts: LineStandInOptions) {
       for (const u of (body as { userIds: string[] }).userIds) userRichMenus.delete(u)
       return c.body(null, 202)
     }
+    if (path === '/v2/bot/richmenu/validate') return c.json({})
     let m = /^\/v2\/bot\/richmenu\/([^/]+)(\/content)?$/.exec(path)
     if (m?.[1]) {
       const menu = richMenus.get(m[1])

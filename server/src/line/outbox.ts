@@ -1,0 +1,334 @@
+import { createHash, randomUUID } from 'node:crypto'
+import type { Clock } from '../clock.ts'
+import type { Db } from '../db/client.ts'
+import type { Logger } from '../logger.ts'
+import { type CallFailure, classifyError } from './messaging-client.ts'
+
+/** The kinds of outbox rows and what each carries. */
+export interface OutboxPayloads {
+  /** A push (`POST /v2/bot/message/push`, with `X-Line-Retry-Key`). */
+  push: { to: string; messages: unknown[] }
+  /** A reply to a webhook event; reply tokens are short-lived and single use. */
+  reply: { replyToken: string; messages: unknown[] }
+  /** Re-apply the rich menu that fits the user's current link state. */
+  richmenu_sync: { userId: string }
+  /** Issue a link token for the account-link flow and reply with the sign-in button. */
+  account_link_start: { userId: string; replyToken: string; signInBase: string }
+}
+
+export type OutboxKind = keyof OutboxPayloads
+
+/** One row as the worker sees it. */
+export interface OutboxRow {
+  id: number
+  kind: OutboxKind
+  lineUserId: string | null
+  payload: string
+  retryKey: string
+  attempts: number
+}
+
+/** What an executor says about a row. */
+export type ExecuteResult = { done: true } | { skipped: string }
+
+/** Sends one row; throws what the SDK throws. */
+export type Executor<K extends OutboxKind> = (
+  payload: OutboxPayloads[K],
+  row: OutboxRow,
+) => Promise<ExecuteResult>
+
+/** How often each kind is tried before it is given up (and logged as failed). */
+export const MAX_ATTEMPTS: Record<OutboxKind, number> = {
+  // Backoff doubles from 2 s up to 30 min: 20 attempts span about 7 hours of LINE outage.
+  push: 20,
+  richmenu_sync: 20,
+  // A reply token is valid for a short time only: a reply that cannot go out soon is moot.
+  reply: 3,
+  account_link_start: 3,
+}
+
+/** A claimed row not finished within this long is taken to be abandoned (a crashed worker). */
+export const CLAIM_LEASE_MS = 60_000
+
+/** Delay before attempt `attempts + 1` (attempts ≥ 1), with ±20 % jitter. */
+export function backoffMs(attempts: number, random = Math.random): number {
+  const base = Math.min(2_000 * 2 ** (attempts - 1), 30 * 60_000)
+  return Math.round(base * (0.8 + 0.4 * random()))
+}
+
+/**
+ * A retry key (a UUID, as LINE wants) derived from a stable key, so enqueueing the same
+ * notice twice (the same ledger entry, the same expiry batch) yields one row and one push.
+ */
+export function retryKeyFor(dedupeKey: string): string {
+  const h = createHash('sha256').update(dedupeKey).digest('hex')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((Number.parseInt(h[16] ?? '0', 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`
+}
+
+/** The month a message counts against (LINE's quotas are per calendar month, JST). */
+export function quotaMonth(at: number): string {
+  return new Intl.DateTimeFormat('sv-SE', {
+    timeZone: 'Asia/Tokyo',
+    year: 'numeric',
+    month: '2-digit',
+  }).format(new Date(at))
+}
+
+/**
+ * Writes outbox rows. Call `enqueue` inside the transaction of the change that causes the
+ * message: the row commits or rolls back with it. A row with a `dedupeKey` already queued
+ * is not queued again.
+ */
+export function createOutbox(db: Db, clock: Clock) {
+  const insert = db.$client.prepare(
+    `INSERT INTO outbox (kind, line_user_id, payload, retry_key, next_attempt_at, created_at)
+     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (retry_key) DO NOTHING`,
+  )
+  return {
+    /** Queues a row; returns false when a row with the same dedupe key exists already. */
+    enqueue<K extends OutboxKind>(
+      kind: K,
+      payload: OutboxPayloads[K],
+      o: { userId: string | null; dedupeKey?: string; at?: number },
+    ): boolean {
+      const now = o.at ?? clock.now()
+      const retryKey = o.dedupeKey ? retryKeyFor(o.dedupeKey) : randomUUID()
+      const info = insert.run(kind, o.userId, JSON.stringify(payload), retryKey, now, now)
+      return info.changes === 1
+    },
+  }
+}
+
+export type Outbox = ReturnType<typeof createOutbox>
+
+export interface OutboxWorkerDeps {
+  db: Db
+  clock: Clock
+  logger: Logger
+  /** False when no access token is configured: rows are marked skipped, and logged. */
+  enabled: () => boolean
+  executors: { [K in OutboxKind]: Executor<K> }
+  /** Rows taken per run. */
+  batchSize?: number
+  /** Most calls per second (the platform allows 2,000/s for push and rich menu links). */
+  maxPerSecond?: number
+  /** Idle polling interval of `start()`. */
+  pollMs?: number
+  random?: () => number
+}
+
+/** What one run did. */
+export interface RunResult {
+  sent: number
+  retried: number
+  failed: number
+  skipped: number
+}
+
+/**
+ * Sends outbox rows with retries and backoff. A row is claimed before it is sent (so two
+ * workers never send it at once) and marked sent after; should the process die between
+ * the two, the claim lapses, the row is sent again with the same `X-Line-Retry-Key`, and
+ * LINE answers 409 (already accepted), which counts as sent: no message lost, none twice.
+ */
+export function createOutboxWorker(deps: OutboxWorkerDeps) {
+  const { db, clock, logger } = deps
+  const sqlite = db.$client
+  const batchSize = deps.batchSize ?? 50
+  const maxPerSecond = deps.maxPerSecond ?? 200
+  const pollMs = deps.pollMs ?? 1_000
+  const random = deps.random ?? Math.random
+
+  const due = sqlite.prepare<[number, number, number], OutboxRow>(
+    `SELECT id, kind, line_user_id AS lineUserId, payload, retry_key AS retryKey, attempts
+       FROM outbox
+      WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
+        AND (claimed_at IS NULL OR claimed_at < ?)
+      ORDER BY id LIMIT ?`,
+  )
+  // Pushes to one user go out in the order they were queued.
+  const earlierPending = sqlite.prepare<[string, number], { id: number }>(
+    `SELECT id FROM outbox
+      WHERE line_user_id = ? AND kind = 'push' AND id < ?
+        AND sent_at IS NULL AND failed_at IS NULL LIMIT 1`,
+  )
+  const claim = sqlite.prepare<[number, number, number]>(
+    `UPDATE outbox SET claimed_at = ?, attempts = attempts + 1
+      WHERE id = ? AND sent_at IS NULL AND failed_at IS NULL
+        AND (claimed_at IS NULL OR claimed_at < ?)`,
+  )
+  const markSent = sqlite.prepare<[number, string | null, number]>(
+    `UPDATE outbox SET sent_at = ?, claimed_at = NULL, last_error = ? WHERE id = ?`,
+  )
+  const markFailed = sqlite.prepare<[number, string, number]>(
+    `UPDATE outbox SET failed_at = ?, claimed_at = NULL, last_error = ? WHERE id = ?`,
+  )
+  const reschedule = sqlite.prepare<[number, string, number]>(
+    `UPDATE outbox SET next_attempt_at = ?, claimed_at = NULL, last_error = ? WHERE id = ?`,
+  )
+  const countMessage = sqlite.prepare<[string], { count: number }>(
+    `INSERT INTO message_counts (month, count) VALUES (?, 1)
+       ON CONFLICT (month) DO UPDATE SET count = count + 1 RETURNING count`,
+  )
+  const blocked = sqlite.prepare<[string], { blockedAt: number | null }>(
+    `SELECT blocked_at AS blockedAt FROM line_friends WHERE line_user_id = ?`,
+  )
+
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<RunResult> | undefined
+  let started = false
+  let again = false
+
+  async function processRow(row: OutboxRow, result: RunResult): Promise<void> {
+    const now = clock.now()
+    if (claim.run(now, row.id, now - CLAIM_LEASE_MS).changes !== 1) return
+    const attempts = row.attempts + 1
+    const log = { outboxId: row.id, kind: row.kind, attempts }
+    if (!deps.enabled()) {
+      markFailed.run(now, 'skipped: no LINE_MESSAGING_ACCESS_TOKEN', row.id)
+      logger.info('messaging call skipped: no channel access token', log)
+      result.skipped++
+      return
+    }
+    if (row.kind === 'push' && row.lineUserId && blocked.get(row.lineUserId)?.blockedAt) {
+      markFailed.run(now, 'skipped: the user blocked the account', row.id)
+      logger.info('push skipped: user has blocked the account', log)
+      result.skipped++
+      return
+    }
+    try {
+      const executor = deps.executors[row.kind] as Executor<OutboxKind>
+      const outcome = await executor(JSON.parse(row.payload), row)
+      const at = clock.now()
+      if ('skipped' in outcome) {
+        markFailed.run(at, `skipped: ${outcome.skipped}`, row.id)
+        logger.info('messaging call skipped', { ...log, reason: outcome.skipped })
+        result.skipped++
+        return
+      }
+      markSent.run(at, null, row.id)
+      result.sent++
+      if (row.kind === 'push') countSent(at, log)
+      else logger.debug('messaging call sent', log)
+    } catch (err) {
+      const failure: CallFailure = classifyError(err)
+      const at = clock.now()
+      if (row.kind === 'push' && failure.status === 409) {
+        // LINE accepted this retry key before: the earlier attempt went out.
+        markSent.run(at, 'accepted before (409 for the retry key)', row.id)
+        result.sent++
+        logger.info('push already accepted by LINE (retry key)', log)
+        return
+      }
+      if (failure.retryable && attempts < MAX_ATTEMPTS[row.kind]) {
+        const next = at + backoffMs(attempts, random)
+        reschedule.run(next, failure.message, row.id)
+        result.retried++
+        logger.warn('messaging call failed, will retry', {
+          ...log,
+          status: failure.status,
+          error: failure.message,
+          retryInMs: next - at,
+        })
+        return
+      }
+      markFailed.run(at, failure.message, row.id)
+      result.failed++
+      logger.error('messaging call failed for good', {
+        ...log,
+        status: failure.status,
+        error: failure.message,
+      })
+    }
+  }
+
+  function countSent(at: number, log: Record<string, unknown>): void {
+    const month = quotaMonth(at)
+    const row = countMessage.get(month)
+    logger.info('push sent', { ...log, month, messagesThisMonth: row?.count ?? 0 })
+  }
+
+  /** Sends what is due now, once; resolves with what happened. */
+  async function runOnce(): Promise<RunResult> {
+    const result: RunResult = { sent: 0, retried: 0, failed: 0, skipped: 0 }
+    const now = clock.now()
+    const rows = due.all(now, now - CLAIM_LEASE_MS, batchSize)
+    let windowStart = Date.now()
+    let inWindow = 0
+    for (const row of rows) {
+      if (row.kind === 'push' && row.lineUserId && earlierPending.get(row.lineUserId, row.id)) {
+        continue
+      }
+      if (++inWindow > maxPerSecond) {
+        const wait = 1_000 - (Date.now() - windowStart)
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+        windowStart = Date.now()
+        inWindow = 1
+      }
+      await processRow(row, result)
+    }
+    if (rows.length === batchSize) again = true
+    return result
+  }
+
+  /** Runs once, or joins the run under way. */
+  function run(): Promise<RunResult> {
+    if (!running) {
+      running = runOnce().finally(() => {
+        running = undefined
+      })
+    }
+    return running
+  }
+
+  function schedule(ms: number): void {
+    if (!started) return
+    if (timer) clearTimeout(timer)
+    timer = setTimeout(() => {
+      timer = undefined
+      run()
+        .catch((err: unknown) => {
+          logger.error('outbox worker run failed', {
+            error: err instanceof Error ? err.message.slice(0, 200) : String(err),
+          })
+        })
+        .finally(() => {
+          const more = again
+          again = false
+          schedule(more ? 0 : pollMs)
+        })
+    }, ms)
+    timer.unref?.()
+  }
+
+  return {
+    runOnce: run,
+    /** Starts polling (and releases claims left by a previous process of this database). */
+    start(): void {
+      if (started) return
+      started = true
+      // One worker per database: whatever this database shows as claimed, a previous
+      // process left behind when it stopped; the retry key keeps a resend from duplicating.
+      sqlite.prepare('UPDATE outbox SET claimed_at = NULL WHERE claimed_at IS NOT NULL').run()
+      schedule(0)
+    },
+    /** Runs soon (after the transaction that queued something has committed). */
+    kick(): void {
+      if (!started) return
+      if (running) {
+        again = true
+        return
+      }
+      schedule(0)
+    },
+    /** Stops polling and waits for a run under way. */
+    async stop(): Promise<void> {
+      started = false
+      if (timer) clearTimeout(timer)
+      timer = undefined
+      await running?.catch(() => undefined)
+    },
+  }
+}
+
+export type OutboxWorker = ReturnType<typeof createOutboxWorker>

@@ -1,0 +1,285 @@
+import { validateSignature } from '@line/bot-sdk'
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { ApiError } from '../http/api-error.ts'
+import type { AccountLink, AccountLinkRefusal } from '../line/account-link.ts'
+import type { LineMessaging } from '../line/line-service.ts'
+import {
+  balanceMessage,
+  cardMessage,
+  greetingMessages,
+  inviteToLinkMessage,
+  type MessageContext,
+  textMessage,
+} from '../line/messages.ts'
+import { POSTBACK } from '../line/rich-menus.ts'
+import type { Env, RouteDeps } from './deps.ts'
+
+/** What this server reads of a webhook event; everything else is ignored. */
+const eventSchema = z.looseObject({
+  type: z.string().max(64),
+  mode: z.string().max(32).optional(),
+  webhookEventId: z.string().min(1).max(128).optional(),
+  replyToken: z.string().max(256).optional(),
+  source: z.looseObject({ type: z.string(), userId: z.string().max(64).optional() }).optional(),
+  message: z.looseObject({ type: z.string(), text: z.string().max(10_000).optional() }).optional(),
+  postback: z.looseObject({ data: z.string().max(1_000) }).optional(),
+  link: z.looseObject({ result: z.string(), nonce: z.string().max(255).optional() }).optional(),
+})
+const bodySchema = z.looseObject({
+  destination: z.string().optional(),
+  events: z.array(z.unknown()),
+})
+
+type WebhookEvent = z.infer<typeof eventSchema>
+
+const KEYWORDS: { re: RegExp; action: Action }[] = [
+  { re: /^(ポイント|ぽいんと|残高|ポイント残高|points?|balance)$/, action: 'balance' },
+  { re: /^(会員証|カード|card|member ?card)$/, action: 'card' },
+  { re: /^(連携|アカウント連携|トークで連携|link)$/, action: 'account-link' },
+  { re: /^(お知らせ|news)$/, action: 'news' },
+  { re: /^(ヘルプ|help|\?)$/, action: 'help' },
+]
+type Action = 'balance' | 'card' | 'account-link' | 'news' | 'help' | 'other'
+
+const POSTBACK_ACTIONS: Record<string, Action> = {
+  [POSTBACK.balance]: 'balance',
+  [POSTBACK.news]: 'news',
+  [POSTBACK.help]: 'help',
+  [POSTBACK.accountLink]: 'account-link',
+}
+
+const REFUSALS: Record<AccountLinkRefusal | 'failed', string> = {
+  unknown_nonce:
+    '連携できませんでした。もう一度「トークで連携」からお試しください。\nLinking failed: please try again.',
+  nonce_used:
+    'この連携リンクは使用済みです。もう一度「トークで連携」からお試しください。\nThis sign-in was already used: please start again.',
+  nonce_expired:
+    '連携の有効期限(10分)が切れました。もう一度「トークで連携」からお試しください。\nThe sign-in expired: please start again.',
+  user_mismatch:
+    '連携できませんでした。もう一度「トークで連携」からお試しください。\nLinking failed: please try again.',
+  ALREADY_LINKED:
+    'この LINE アカウントはすでに会員証と連携済みです。\nThis LINE account is already linked.',
+  CARD_ALREADY_LINKED:
+    'このカードは別の LINE アカウントと連携済みです。店舗スタッフにお問い合わせください。\nThis card is linked to another LINE account.',
+  failed:
+    '連携が完了しませんでした。もう一度お試しください。\nLinking was not completed: please try again.',
+}
+
+/**
+ * The LINE webhook (`POST /webhook/line`): the signature is checked on the raw body before
+ * anything is parsed; each event is handled once (by `webhookEventId`) in its own
+ * transaction, and what has to reach LINE goes through the outbox, so the answer is quick.
+ */
+export function webhookRoutes(deps: RouteDeps & { line: LineMessaging; accountLink: AccountLink }) {
+  const { db, clock, config, logger, membership, line, accountLink } = deps
+  const sqlite = db.$client
+  const markSeen = sqlite.prepare<[string, string, number]>(
+    `INSERT INTO webhook_events (webhook_event_id, type, received_at) VALUES (?, ?, ?)
+       ON CONFLICT (webhook_event_id) DO NOTHING`,
+  )
+  const follow = sqlite.prepare<[string, number, number]>(
+    `INSERT INTO line_friends (line_user_id, followed_at, blocked_at, updated_at)
+       VALUES (?, ?, NULL, ?)
+     ON CONFLICT (line_user_id) DO UPDATE SET followed_at = excluded.followed_at,
+       blocked_at = NULL, updated_at = excluded.updated_at`,
+  )
+  const block = sqlite.prepare<[string, number, number]>(
+    `INSERT INTO line_friends (line_user_id, blocked_at, updated_at) VALUES (?, ?, ?)
+     ON CONFLICT (line_user_id) DO UPDATE SET blocked_at = excluded.blocked_at,
+       updated_at = excluded.updated_at`,
+  )
+
+  function reply(event: WebhookEvent, userId: string, messages: unknown[]): void {
+    if (!event.replyToken) return
+    line.outbox.enqueue('reply', { replyToken: event.replyToken, messages }, { userId })
+  }
+
+  /** The messages for an action, or null when the account-link flow takes over. */
+  function answer(
+    action: Action,
+    event: WebhookEvent,
+    userId: string,
+    ctx: MessageContext,
+    signInBase: string,
+  ): unknown[] | null {
+    const linked = membership.memberOf(userId)
+    const en = ctx.lang === 'en'
+    const invite = [inviteToLinkMessage(ctx, config.linkBonusPoints)]
+    switch (action) {
+      case 'balance':
+        return linked
+          ? [balanceMessage(ctx, { balance: linked.member.points, rank: linked.member.rank })]
+          : invite
+      case 'card':
+        return linked ? [cardMessage(ctx)] : invite
+      case 'account-link':
+        if (linked) {
+          return [
+            textMessage(
+              en ? 'Your card is already linked.' : 'この LINE アカウントはすでに連携済みです。',
+            ),
+            cardMessage(ctx),
+          ]
+        }
+        if (event.replyToken) {
+          line.outbox.enqueue(
+            'account_link_start',
+            { userId, replyToken: event.replyToken, signInBase },
+            { userId },
+          )
+        }
+        return null
+      case 'news':
+        return [
+          textMessage(
+            en
+              ? `No news from ${ctx.storeName} right now.`
+              : `${ctx.storeName}からのお知らせは、今はありません。`,
+          ),
+        ]
+      case 'help':
+        return [helpText(ctx, Boolean(linked))]
+      default:
+        return linked ? [helpText(ctx, true)] : invite
+    }
+  }
+
+  function respond(
+    action: Action,
+    event: WebhookEvent,
+    userId: string,
+    ctx: MessageContext,
+    signInBase: string,
+  ): void {
+    const messages = answer(action, event, userId, ctx, signInBase)
+    if (messages) reply(event, userId, messages)
+  }
+
+  function handle(event: WebhookEvent, signInBase: string): void {
+    // Another channel holds the chat (module channels): record, do nothing.
+    if (event.mode === 'standby') return
+    const userId = event.source?.type === 'user' ? event.source.userId : undefined
+    if (!userId || !/^U[0-9a-f]{32}$/.test(userId)) return
+    const now = clock.now()
+    const ctx = line.contextFor(userId)
+    switch (event.type) {
+      case 'follow': {
+        follow.run(userId, now, now)
+        const linked = membership.memberOf(userId) !== null
+        reply(event, userId, greetingMessages(ctx, { linked, bonusPoints: config.linkBonusPoints }))
+        line.queueRichMenuSync(userId, now)
+        return
+      }
+      case 'unfollow':
+        block.run(userId, now, now)
+        return
+      case 'message': {
+        const text = event.message?.type === 'text' ? (event.message.text ?? '') : ''
+        const key = text.normalize('NFKC').trim().toLowerCase()
+        const action = KEYWORDS.find((k) => k.re.test(key))?.action ?? 'other'
+        respond(action, event, userId, ctx, signInBase)
+        return
+      }
+      case 'postback': {
+        const action = POSTBACK_ACTIONS[event.postback?.data ?? '']
+        if (action) respond(action, event, userId, ctx, signInBase)
+        return
+      }
+      case 'accountLink': {
+        if (event.link?.result !== 'ok' || !event.link.nonce) {
+          reply(event, userId, [textMessage(REFUSALS.failed)])
+          return
+        }
+        const result = accountLink.complete(userId, event.link.nonce)
+        if (result.ok) {
+          logger.info('account linked through the account-link flow', {
+            bonusPoints: result.bonusPoints,
+          })
+          // The completion push and the rich menu switch are queued by the link itself.
+          return
+        }
+        logger.warn('account-link event refused', { reason: result.reason })
+        reply(event, userId, [textMessage(REFUSALS[result.reason])])
+        return
+      }
+      default:
+        return
+    }
+  }
+
+  return new Hono<Env>().post('/line', async (c) => {
+    // The raw bytes, before anything parses them: the signature covers exactly these.
+    const raw = Buffer.from(await c.req.arrayBuffer())
+    const secret = config.line.messagingChannelSecret
+    const signature = c.req.header('x-line-signature') ?? ''
+    if (!secret) {
+      logger.warn('webhook refused: LINE_MESSAGING_CHANNEL_SECRET is not set')
+      throw new ApiError('INVALID_SIGNATURE', 'The webhook signature cannot be checked.')
+    }
+    if (!signature || !validateSignature(raw, secret, signature)) {
+      throw new ApiError('INVALID_SIGNATURE', 'The X-Line-Signature header does not match.')
+    }
+    let json: unknown
+    try {
+      json = JSON.parse(raw.toString('utf8'))
+    } catch {
+      throw new ApiError('VALIDATION_FAILED', 'The request body is not valid JSON.')
+    }
+    const body = bodySchema.safeParse(json)
+    if (!body.success) throw new ApiError('VALIDATION_FAILED', 'The body has no events array.')
+    const signInBase = publicBase(c.req.url, c.req.header('host'), config.demo)
+    let handled = 0
+    let duplicates = 0
+    for (const item of body.data.events) {
+      const parsed = eventSchema.safeParse(item)
+      if (!parsed.success) {
+        logger.warn('webhook event ignored: unexpected shape')
+        continue
+      }
+      const event = parsed.data
+      const fresh = sqlite
+        .transaction(() => {
+          if (event.webhookEventId) {
+            const seen = markSeen.run(event.webhookEventId, event.type, clock.now())
+            if (seen.changes === 0) return false
+          }
+          handle(event, signInBase)
+          return true
+        })
+        .immediate()
+      if (fresh) handled++
+      else duplicates++
+    }
+    if (handled > 0) line.kickSoon()
+    logger.info('webhook handled', { events: body.data.events.length, handled, duplicates })
+    return c.json({}, 200)
+  })
+}
+
+function helpText(ctx: MessageContext, linked: boolean) {
+  if (ctx.lang === 'en') {
+    return textMessage(
+      linked
+        ? 'Send "points" for your balance or "card" for your membership card.'
+        : 'Send "link" to link your point card in this chat.',
+    )
+  }
+  return textMessage(
+    linked
+      ? '「ポイント」で残高、「会員証」で会員証を表示します。メニューからもご利用いただけます。'
+      : '「連携」と送ると、このトークでポイントカードを連携できます。',
+  )
+}
+
+/**
+ * Where the company sign-in page is reached: the host LINE called the webhook on. LINE
+ * calls webhooks over HTTPS only, so outside demo mode the scheme is https whatever the
+ * proxy in front says.
+ */
+function publicBase(requestUrl: string, host: string | undefined, demo: boolean): string {
+  const url = new URL(requestUrl)
+  const h = host && /^[A-Za-z0-9.:[\]-]+$/.test(host) ? host : url.host
+  const local = /^(localhost|127\.|\[::1\])/.test(h)
+  return `${demo || local ? url.protocol : 'https:'}//${h}`
+}
