@@ -1,0 +1,110 @@
+import { createTestingPinia } from '@pinia/testing'
+import { flushPromises, mount } from '@vue/test-utils'
+import { describe, expect, it, vi } from 'vitest'
+import { createMemoryHistory, createRouter } from 'vue-router'
+import { createAppI18n } from '../i18n/index.ts'
+import { ApiFailure } from '../lib/api.ts'
+import { useMemberStore } from '../stores/member.ts'
+import { fakeFetch, fakeServices } from '../test/fake-api.ts'
+import LinkView from './LinkView.vue'
+
+async function mountLink(locale: 'ja' | 'en' = 'ja') {
+  // No API call is expected: the store's actions are stubbed, and any call fails the test.
+  const { config } = fakeServices(fakeFetch({}).fetch)
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path: '/link', name: 'link', component: LinkView },
+      { path: '/card', name: 'card', component: { template: '<p>card</p>' } },
+      { path: '/issue', name: 'issue', component: { template: '<p>issue</p>' } },
+    ],
+  })
+  await router.push('/link')
+  const pinia = createTestingPinia({ createSpy: vi.fn, initialState: { session: { config } } })
+  const wrapper = mount(LinkView, {
+    global: { plugins: [pinia, router, createAppI18n(locale)] },
+    attachTo: document.body,
+  })
+  return { wrapper, router, member: useMemberStore(pinia) }
+}
+
+async function fill(
+  wrapper: Awaited<ReturnType<typeof mountLink>>['wrapper'],
+  card: string,
+  pin: string,
+) {
+  await wrapper.get('#consent').setValue(true)
+  await wrapper.get('#card-number').setValue(card)
+  await wrapper.get('#pin').setValue(pin)
+  await wrapper.get('form').trigger('submit')
+  await flushPromises()
+}
+
+describe('the consent and link screen', () => {
+  it('labels every input and shows the linking bonus', async () => {
+    const { wrapper } = await mountLink()
+    for (const id of ['consent', 'card-number', 'pin']) {
+      expect(wrapper.find(`label[for="${id}"]`).exists()).toBe(true)
+    }
+    expect(wrapper.get('[data-testid="bonus"]').text()).toBe('連携で200ポイントプレゼント')
+    expect(wrapper.get('#pin').attributes('type')).toBe('password')
+    wrapper.unmount()
+  })
+
+  it('groups the card number by four as typed', async () => {
+    const { wrapper } = await mountLink()
+    const input = wrapper.get('#card-number')
+    await input.setValue('4900-0000 00000011x99')
+    expect((input.element as HTMLInputElement).value).toBe('4900 0000 0000 0011')
+    wrapper.unmount()
+  })
+
+  it('catches a typo by the check digit without calling the server', async () => {
+    const { wrapper, member } = await mountLink()
+    await fill(wrapper, '4900000000000012', '1234')
+    expect(wrapper.get('#card-number-error').text()).toContain('カード番号に誤りがあります')
+    expect(wrapper.get('#card-number').attributes('aria-invalid')).toBe('true')
+    expect(member.link).not.toHaveBeenCalled()
+    wrapper.unmount()
+  })
+
+  it('shows a wrong PIN next to the PIN and clears it', async () => {
+    const { wrapper, member } = await mountLink()
+    vi.mocked(member.link).mockRejectedValueOnce(new ApiFailure('CARD_OR_PIN_WRONG', 422))
+    await fill(wrapper, '4900 0000 0000 0011', '9999')
+    expect(member.link).toHaveBeenCalledWith({
+      cardNumber: '4900000000000011',
+      pin: '9999',
+      consent: { version: 'v1', accepted: true },
+    })
+    expect(wrapper.get('#pin-error').text()).toContain('カード番号または暗証番号が違います')
+    expect((wrapper.get('#pin').element as HTMLInputElement).value).toBe('')
+    wrapper.unmount()
+  })
+
+  it('says how many minutes to wait after too many attempts, in English too', async () => {
+    const { wrapper, member } = await mountLink('en')
+    vi.mocked(member.link).mockRejectedValueOnce(new ApiFailure('TOO_MANY_ATTEMPTS', 429, 840))
+    await fill(wrapper, '4900000000000011', '1111')
+    expect(wrapper.get('[data-testid="form-error"]').text()).toBe(
+      'Too many wrong tries. Try again in 14 minutes.',
+    )
+    wrapper.unmount()
+  })
+
+  it('tells the user when the card belongs to another account', async () => {
+    const { wrapper, member } = await mountLink()
+    vi.mocked(member.link).mockRejectedValueOnce(new ApiFailure('CARD_ALREADY_LINKED', 409))
+    await fill(wrapper, '4900000000000011', '1234')
+    expect(wrapper.get('#card-number-error').text()).toContain('別のLINEアカウントと連携済み')
+    wrapper.unmount()
+  })
+
+  it('goes to the card after linking', async () => {
+    const { wrapper, member, router } = await mountLink()
+    vi.mocked(member.link).mockResolvedValueOnce(200)
+    await fill(wrapper, '4900000000000011', '1234')
+    expect(router.currentRoute.value.name).toBe('card')
+    wrapper.unmount()
+  })
+})
