@@ -58,7 +58,10 @@ export function onSignedOut(listener: Listener): () => void {
 
 /** A new idempotency key: one per intended transaction. */
 export function newIdempotencyKey(): string {
-  if (typeof crypto !== 'undefined' && 'randomUUID' in crypto) return crypto.randomUUID()
+  // randomUUID needs a secure context; a shop tablet on plain http over the LAN has none.
+  if (typeof crypto.randomUUID === 'function' && globalThis.isSecureContext) {
+    return crypto.randomUUID()
+  }
   const bytes = new Uint8Array(16)
   crypto.getRandomValues(bytes)
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')

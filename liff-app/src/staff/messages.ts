@@ -34,7 +34,8 @@ const ja = {
     rank: 'ランク',
     cardNumber: 'カード番号',
     expiresIn: 'QRの有効期限まで {seconds} 秒',
-    expired: 'QRコードの有効期限が切れました。お客様にもう一度会員証を表示してもらい、スキャンしてください。',
+    expired:
+      'QRコードの有効期限が切れました。お客様にもう一度会員証を表示してもらい、スキャンしてください。',
     ranks: { regular: 'レギュラー', silver: 'シルバー', gold: 'ゴールド' },
     next: '次のお客様',
   },
@@ -93,12 +94,15 @@ const ja = {
     },
   },
   errors: {
-    NETWORK: '通信できませんでした。ネットワークを確認してもう一度お試しください（二重に計上されることはありません）。',
+    NETWORK:
+      '通信できませんでした。ネットワークを確認してもう一度お試しください（二重に計上されることはありません）。',
     INVALID_CREDENTIALS: 'スタッフIDまたはパスワードが違います。確認してもう一度入力してください。',
     TOO_MANY_ATTEMPTS: 'サインインの失敗が続いたため、{minutes} 分ほど待ってからお試しください。',
     STAFF_AUTH_REQUIRED: 'サインインの有効期限が切れました。もう一度サインインしてください。',
-    QR_EXPIRED: 'QRコードの有効期限が切れました。お客様にもう一度会員証を表示してもらってください。',
-    QR_INVALID: '会員証のQRコードではないか、連携が解除されています。お客様の会員証をもう一度読み取ってください。',
+    QR_EXPIRED:
+      'QRコードの有効期限が切れました。お客様にもう一度会員証を表示してもらってください。',
+    QR_INVALID:
+      '会員証のQRコードではないか、連携が解除されています。お客様の会員証をもう一度読み取ってください。',
     INSUFFICIENT_POINTS: 'ポイント残高が足りません。残高以下のポイント数にしてください。',
     IDEMPOTENCY_KEY_IN_USE: '処理中です。少し待ってから結果を確認してください。',
     IDEMPOTENCY_KEY_REUSED: '内容が変わったため、もう一度確認から操作してください。',
@@ -109,8 +113,10 @@ const ja = {
     NOT_VOIDABLE: 'この種類の取引は取り消せません。',
     SERVICE_UNAVAILABLE: 'サーバーが混み合っています。少し待ってからもう一度お試しください。',
     VALIDATION_FAILED: '入力内容を確認してください。',
-    CAMERA_DENIED: 'カメラを使えません。ブラウザでカメラを許可するか、QRコードの文字を入力してください。',
-    CAMERA_UNAVAILABLE: 'この端末ではカメラで読み取れません。バーコードリーダーか手入力をご利用ください。',
+    CAMERA_DENIED:
+      'カメラを使えません。ブラウザでカメラを許可するか、QRコードの文字を入力してください。',
+    CAMERA_UNAVAILABLE:
+      'この端末ではカメラで読み取れません。バーコードリーダーか手入力をご利用ください。',
     default: 'うまくいきませんでした。もう一度お試しください。続く場合は店長に連絡してください。',
   },
 }
@@ -211,8 +217,7 @@ const en: StaffMessages = {
     },
   },
   errors: {
-    NETWORK:
-      'No connection. Check the network and try again (nothing will be counted twice).',
+    NETWORK: 'No connection. Check the network and try again (nothing will be counted twice).',
     INVALID_CREDENTIALS: 'The staff ID or the password is wrong. Check them and try again.',
     TOO_MANY_ATTEMPTS: 'Too many failed sign-ins. Wait about {minutes} minute(s) and try again.',
     STAFF_AUTH_REQUIRED: 'Your sign-in has ended. Sign in again.',

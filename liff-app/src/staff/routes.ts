@@ -1,7 +1,31 @@
 import type { RouteRecordRaw } from 'vue-router'
+import { staffToken } from './api.ts'
+
+/** Till screens need a staff token; without one the staff member signs in first. */
+function requireStaff() {
+  return staffToken.get() ? true : { name: 'staff-login', replace: true }
+}
 
 /**
  * The till's routes (under `/staff`), owned by the staff feature; the app's router adds them.
  * Each view is lazy-loaded so the customer card screen never pays for the till.
  */
-export const staffRoutes: RouteRecordRaw[] = []
+export const staffRoutes: RouteRecordRaw[] = [
+  {
+    path: '/staff',
+    name: 'staff-till',
+    component: () => import('./views/TillView.vue'),
+    beforeEnter: requireStaff,
+  },
+  {
+    path: '/staff/login',
+    name: 'staff-login',
+    component: () => import('./views/StaffLoginView.vue'),
+  },
+  {
+    path: '/staff/today',
+    name: 'staff-today',
+    component: () => import('./views/TodayView.vue'),
+    beforeEnter: requireStaff,
+  },
+]

@@ -47,7 +47,8 @@ export async function createQrDetector(): Promise<QrDetector> {
   ])
   prepareZXingModule({
     overrides: {
-      locateFile: (path: string, prefix: string) => (path.endsWith('.wasm') ? wasmUrl : prefix + path),
+      locateFile: (path: string, prefix: string) =>
+        path.endsWith('.wasm') ? wasmUrl : prefix + path,
     },
   })
   return new BarcodeDetector({ formats: ['qr_code'] })

@@ -9,7 +9,10 @@ const MAX_GAP_MS = 80
  * This listens on the whole page while no text field has focus (a field gets the characters
  * itself and its form submits on Enter) and hands a complete token to `onToken`.
  */
-export function useKeyboardWedge(onToken: (token: string) => void, now: () => number = () => performance.now()) {
+export function useKeyboardWedge(
+  onToken: (token: string) => void,
+  now: () => number = () => performance.now(),
+) {
   let buffer = ''
   let last = 0
 
