@@ -64,7 +64,6 @@ export const en: Messages = {
     loading: 'Loading…',
     store: 'Store',
     online: 'Online',
-    expiring: 'Some points have expired. Keep an eye on your points’ expiry.',
     types: {
       bonus: 'Linking bonus',
       award: 'Purchase',

@@ -62,7 +62,6 @@ export const ja = {
     loading: '読み込み中…',
     store: '店舗',
     online: 'オンライン',
-    expiring: '失効したポイントがあります。ポイントの有効期限にご注意ください。',
     types: {
       bonus: '連携ボーナス',
       award: 'お買い物',

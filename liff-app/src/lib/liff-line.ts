@@ -10,6 +10,9 @@ import { clearLiffCache, type LiffSession } from './liff-session.ts'
 
 /** Seconds before `exp` at which a cached token is treated as already expired. */
 const EXPIRY_MARGIN_S = 30
+/** A second recovery this soon after the last one means it did not help: ask the user. */
+const RECOVERY_WINDOW_MS = 2 * 60_000
+const RECOVERED_AT = 'membercard.recoveredAt'
 
 /**
  * The real LIFF SDK, pluggable core with only the modules this app uses. Outside LINE,
@@ -54,7 +57,13 @@ export async function initLineLiff(config: ClientConfig): Promise<LiffSession> {
   return {
     idToken: () => liff.getIDToken(),
     displayName: () => liff.getDecodedIDToken()?.name ?? null,
-    recover: relogin,
+    recover() {
+      // Never loop through logins: one automatic recovery, then the "sign in again" button.
+      const last = Number(sessionStorage.getItem(RECOVERED_AT))
+      if (last && Date.now() - last < RECOVERY_WINDOW_MS) return Promise.resolve(false)
+      sessionStorage.setItem(RECOVERED_AT, String(Date.now()))
+      return relogin()
+    },
     async signInAgain() {
       await relogin()
     },
