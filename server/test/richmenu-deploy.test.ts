@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs'
+import { PNG } from 'pngjs'
+import { describe, expect, it } from 'vitest'
+import { deployRichMenus, richMenuDefinitions, syncRichMenus } from '../src/line/rich-menus.ts'
+import { createMessagingContext, LIFF_ID } from './messaging-support.ts'
+import { addCard, linkBody } from './support.ts'
+
+const ctx = await createMessagingContext()
+
+const creates = () =>
+  ctx.callsTo('/v2/bot/richmenu', 'POST').filter((c) => c.path === '/v2/bot/richmenu')
+
+describe('rich menu definitions and images', () => {
+  const defs = richMenuDefinitions(LIFF_ID)
+  it.each(['guest', 'member'] as const)(
+    '%s: a PNG of the declared size under 1 MB, areas inside it',
+    (name) => {
+      const def = defs[name]
+      const bytes = readFileSync(def.image)
+      expect(bytes.byteLength).toBeLessThan(1024 * 1024)
+      const png = PNG.sync.read(bytes)
+      expect({ width: png.width, height: png.height }).toEqual(def.request.size)
+      expect([843, 1686]).toContain(png.height)
+      const size = def.request.size as { width: number; height: number }
+      for (const a of def.request.areas ?? []) {
+        expect(a.bounds.x + a.bounds.width).toBeLessThanOrEqual(size.width)
+        expect(a.bounds.y + a.bounds.height).toBeLessThanOrEqual(size.height)
+      }
+      expect((def.request.chatBarText ?? '').length).toBeLessThanOrEqual(14)
+    },
+  )
+
+  it('buttons open the LIFF app by path', () => {
+    const uris = JSON.stringify([defs.guest.request, defs.member.request])
+    for (const path of ['/link', '/issue', '/card', '/history', '/settings']) {
+      expect(uris).toContain(`https://liff.line.me/${LIFF_ID}${path}`)
+    }
+  })
+})
+
+describe('pnpm richmenu:deploy (deployRichMenus)', () => {
+  it('creates both menus with their images and sets the guest menu as the default', async () => {
+    const r = await ctx.deploy()
+    expect(r.menus.guest.created).toBe(true)
+    expect(r.menus.member.created).toBe(true)
+    expect(creates()).toHaveLength(2)
+    const uploads = ctx.callsTo('/v2/bot/richmenu/').filter((c) => c.path.endsWith('/content'))
+    expect(uploads.map((u) => u.headers['content-type'])).toEqual(['image/png', 'image/png'])
+    expect(ctx.standIn.defaultRichMenu()).toBe(r.menus.guest.richMenuId)
+    const rows = ctx.db.$client
+      .prepare('SELECT name, rich_menu_id AS id FROM rich_menus ORDER BY name')
+      .all()
+    expect(rows).toEqual([
+      { name: 'guest', id: r.menus.guest.richMenuId },
+      { name: 'member', id: r.menus.member.richMenuId },
+    ])
+  })
+
+  it('is safe to run again: nothing new is created, nothing piles up', async () => {
+    const before = creates().length
+    const r = await ctx.deploy()
+    expect(r.menus.guest.created).toBe(false)
+    expect(r.menus.member.created).toBe(false)
+    expect(r.deleted).toEqual([])
+    expect(creates().length).toBe(before)
+    expect(ctx.standIn.richMenus.size).toBe(2)
+  })
+
+  it('replaces a changed menu, moves linked members to it, and deletes the old ones', async () => {
+    const user = ctx.newUser()
+    const card = addCard(ctx.db, ctx.secrets)
+    await ctx.call('POST', '/api/link', {
+      headers: await ctx.userHeaders(user),
+      body: linkBody(card.cardNumber, card.pin),
+    })
+    await ctx.drain()
+    const old = ctx.db.$client
+      .prepare("SELECT rich_menu_id AS id FROM rich_menus WHERE name = 'member'")
+      .get() as { id: string }
+    expect(ctx.standIn.userRichMenus.get(user)).toBe(old.id)
+    // A leftover of an interrupted deploy, with this product's name prefix.
+    const stray = await ctx.line.client.api().createRichMenu({
+      ...richMenuDefinitions(LIFF_ID).guest.request,
+    })
+    // A changed definition (another LIFF ID) means new menus.
+    const r = await deployRichMenus({
+      db: ctx.db,
+      client: ctx.line.client,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      liffId: '1234567890-changed0',
+      sleep: async () => {},
+    })
+    expect(r.menus.member.created).toBe(true)
+    expect(r.menus.member.richMenuId).not.toBe(old.id)
+    expect(r.relinkedUsers).toBeGreaterThanOrEqual(1)
+    expect(ctx.standIn.userRichMenus.get(user)).toBe(r.menus.member.richMenuId)
+    expect(r.deleted).toContain(old.id)
+    expect(r.deleted).toContain(stray.richMenuId)
+    expect([...ctx.standIn.richMenus.keys()].sort()).toEqual(
+      [r.menus.guest.richMenuId, r.menus.member.richMenuId].sort(),
+    )
+    expect(ctx.standIn.defaultRichMenu()).toBe(r.menus.guest.richMenuId)
+  })
+
+  it('recreates a menu deleted on LINE behind its back', async () => {
+    const current = ctx.db.$client
+      .prepare("SELECT rich_menu_id AS id FROM rich_menus WHERE name = 'guest'")
+      .get() as { id: string }
+    await ctx.line.client.api().deleteRichMenu(current.id)
+    const r = await deployRichMenus({
+      db: ctx.db,
+      client: ctx.line.client,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      liffId: '1234567890-changed0',
+      sleep: async () => {},
+    })
+    expect(r.menus.guest.created).toBe(true)
+    expect(r.menus.member.created).toBe(false)
+    expect(ctx.standIn.defaultRichMenu()).toBe(r.menus.guest.richMenuId)
+  })
+})
+
+describe('pnpm richmenu:sync (syncRichMenus)', () => {
+  it('links every linked user in bulk calls of at most 500, unlinks the unlinked', async () => {
+    const sync = await createMessagingContext()
+    await sync.deploy()
+    const users: string[] = []
+    const now = sync.clock.now()
+    const insertCard = sync.db.$client.prepare(
+      `INSERT INTO point_cards (card_number, name, source, created_at, updated_at) VALUES (?, 'x', 'import', ?, ?)`,
+    )
+    const insertLink = sync.db.$client.prepare(
+      `INSERT INTO line_links (line_user_id, card_id, method, linked_at, unlinked_at) VALUES (?, ?, 'liff', ?, ?)`,
+    )
+    sync.db.$client.transaction(() => {
+      for (let i = 0; i < 1203; i++) {
+        const id = Number(
+          insertCard.run(`8${String(i).padStart(15, '0')}`, now, now).lastInsertRowid,
+        )
+        const u = sync.newUser()
+        users.push(u)
+        insertLink.run(u, id, now, i < 1201 ? null : now)
+      }
+    })()
+    const sleeps: number[] = []
+    const r = await syncRichMenus({
+      db: sync.db,
+      client: sync.line.client,
+      clock: sync.clock,
+      logger: sync.logger,
+      liffId: LIFF_ID,
+      sleep: async (ms) => {
+        sleeps.push(ms)
+      },
+    })
+    expect(r).toEqual({ linked: 1201, unlinked: 2 })
+    const bulk = sync.callsTo('/v2/bot/richmenu/bulk/link', 'POST')
+    expect(bulk.map((b) => (b.body as { userIds: string[] }).userIds.length)).toEqual([
+      500, 500, 201,
+    ])
+    expect(sync.callsTo('/v2/bot/richmenu/bulk/unlink', 'POST')).toHaveLength(1)
+    expect(sleeps).toHaveLength(3)
+    const member = sync.db.$client
+      .prepare("SELECT rich_menu_id AS id FROM rich_menus WHERE name = 'member'")
+      .get() as { id: string }
+    expect(sync.standIn.userRichMenus.get(users[0] as string)).toBe(member.id)
+    expect(sync.standIn.userRichMenus.has(users[1202] as string)).toBe(false)
+  })
+})

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest'
+import { createMessagingContext, outboxRows } from './messaging-support.ts'
+import { addCard, linkBody } from './support.ts'
+
+const ctx = await createMessagingContext()
+const deployed = await ctx.deploy()
+const memberMenu = deployed.menus.member.richMenuId
+
+async function link(user: string) {
+  const card = addCard(ctx.db, ctx.secrets)
+  const res = await ctx.call('POST', '/api/link', {
+    headers: await ctx.userHeaders(user),
+    body: linkBody(card.cardNumber, card.pin),
+  })
+  expect(res.status).toBe(201)
+  return card
+}
+
+describe('the rich menu follows the link', () => {
+  it('links the member menu on link, removes the per-user menu on unlink', async () => {
+    const user = ctx.newUser()
+    await link(user)
+    await ctx.drain()
+    expect(ctx.callsTo(`/v2/bot/user/${user}/richmenu/${memberMenu}`, 'POST')).toHaveLength(1)
+    expect(ctx.standIn.userRichMenus.get(user)).toBe(memberMenu)
+
+    const res = await ctx.call('DELETE', '/api/link', { headers: await ctx.userHeaders(user) })
+    expect(res.status).toBe(204)
+    await ctx.drain()
+    expect(ctx.callsTo(`/v2/bot/user/${user}/richmenu`, 'DELETE')).toHaveLength(1)
+    expect(ctx.standIn.userRichMenus.has(user)).toBe(false)
+  })
+
+  it('a LINE error never fails the link; the switch is retried with backoff and lands', async () => {
+    const user = ctx.newUser()
+    ctx.standIn.failNext(`/v2/bot/user/${user}/richmenu`, 500, 1)
+    await link(user)
+    const first = await ctx.drain()
+    expect(first.retried).toBe(1)
+    expect(ctx.standIn.userRichMenus.has(user)).toBe(false)
+    const row = outboxRows(ctx).find((r) => r.kind === 'richmenu_sync' && r.userId === user)
+    expect(row?.attempts).toBe(1)
+    expect(row?.lastError).toContain('500')
+    // Not before the backoff has passed…
+    expect((await ctx.drain()).sent).toBe(0)
+    ctx.clock.set(row?.nextAttemptAt ?? 0)
+    const second = await ctx.drain()
+    expect(second.sent).toBe(1)
+    expect(ctx.standIn.userRichMenus.get(user)).toBe(memberMenu)
+  })
+
+  it('applies the state at send time: link then unlink before LINE answers ends with no menu', async () => {
+    const user = ctx.newUser()
+    ctx.standIn.failNext(`/v2/bot/user/${user}/richmenu`, 503, 1)
+    await link(user)
+    await ctx.drain() // the link's switch fails once
+    await ctx.call('DELETE', '/api/link', { headers: await ctx.userHeaders(user) })
+    ctx.clock.advance(60_000)
+    await ctx.drain()
+    expect(ctx.standIn.userRichMenus.has(user)).toBe(false)
+  })
+
+  it('a 4xx that retrying cannot fix is given up at once and logged', async () => {
+    const user = ctx.newUser()
+    ctx.standIn.failNext(`/v2/bot/user/${user}/richmenu`, 400, 1)
+    await link(user)
+    const r = await ctx.drain()
+    expect(r.failed).toBe(1)
+    const row = outboxRows(ctx).find((x) => x.kind === 'richmenu_sync' && x.userId === user)
+    expect(row?.failedAt).not.toBeNull()
+    expect(ctx.logger.lines.some((l) => l.includes('failed for good'))).toBe(true)
+  })
+})
