@@ -1,0 +1,313 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  ARTIFACTS,
+  decodeQr,
+  demoIdToken,
+  ensureAppBuilt,
+  launchBrowser,
+  linkByApi,
+  newLineUserId,
+  newPhone,
+  saveArtifact,
+} from '../support/browser.ts'
+import { type RunningServer, removeDataDir, startServer } from '../support/server.ts'
+
+/** The till in a phone-sized browser (no LINE), Japanese first. */
+async function newTill(browser: Browser, baseURL: string): Promise<BrowserContext> {
+  return browser.newContext({
+    baseURL,
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    locale: 'ja-JP',
+  })
+}
+
+async function signIn(page: Page, staffId: string, password: string) {
+  await page.goto('/staff')
+  await expect.poll(() => page.url()).toMatch(/\/staff\/login$/)
+  await page.getByLabel('スタッフID').fill(staffId)
+  await page.getByLabel('パスワード').fill(password)
+  await page.getByRole('button', { name: 'サインイン' }).click()
+  await page.getByTestId('till').waitFor()
+}
+
+/** What the customer's card screen shows: its QR, decoded from a screenshot with zbarimg. */
+async function customerQr(page: Page, name: string): Promise<{ token: string; png: string }> {
+  await page.goto('/card')
+  const box = page.getByTestId('qr-box')
+  await box.locator('svg').waitFor()
+  const png = saveArtifact(name, await box.screenshot())
+  const token = await decodeQr(png)
+  expect(token).toMatch(/^[A-Z2-7]{36}$/)
+  return { token, png }
+}
+
+async function historyOf(url: string, sub: string) {
+  const token = await demoIdToken(url, { sub })
+  const res = await fetch(`${url}/api/points/history`, {
+    headers: { authorization: `Bearer ${token}` },
+  })
+  return ((await res.json()) as { items: { type: string; points: number; balance: number }[] })
+    .items
+}
+
+describe('the till in Chromium (demo mode)', () => {
+  let server: RunningServer
+  let browser: Browser
+  const customer = newLineUserId()
+
+  beforeAll(async () => {
+    ensureAppBuilt()
+    ;[server, browser] = await Promise.all([
+      startServer({ env: { CARD_TOKEN_TTL_SECONDS: '300' } }),
+      launchBrowser(),
+    ])
+    await linkByApi(server.url, customer, '4900000000000011', '1234') // gold, 1200 + 200 bonus
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+    if (server) removeDataDir(server.dataDir)
+  })
+
+  it('a clerk awards by manual entry (a lost answer retried once), redeems by keyboard wedge, and the customer sees it', async () => {
+    const phone = await newPhone(browser, server.url, { user: customer })
+    const till = await newTill(browser, server.url)
+    try {
+      const card = await phone.newPage()
+      const page = await till.newPage()
+      const errors: string[] = []
+      page.on('pageerror', (e) => errors.push(e.message))
+      await signIn(page, 'demo-clerk', 'demo-clerk-pass')
+      expect(await page.getByTestId('till-header').textContent()).toContain('demo-clerk')
+
+      // Manual entry of the token shown on the customer's card screen.
+      const first = await customerQr(card, 'till-01-customer-qr.png')
+      await page
+        .getByLabel('QRコードの文字（手入力・バーコードリーダー）')
+        .fill(first.token.toLowerCase())
+      await page.getByRole('button', { name: '確認' }).click()
+      await page.getByTestId('member').waitFor()
+      expect(await page.getByTestId('member-name').textContent()).toBe('山田 花子')
+      expect(await page.getByTestId('member-rank').textContent()).toBe('ゴールド')
+      expect(await page.getByTestId('member-card').textContent()).toBe('************0011')
+      expect(await page.getByTestId('member-points').textContent()).toContain('1,400')
+      saveArtifact('till-02-member.png', await page.screenshot({ fullPage: true }))
+
+      // Award: the preview before confirming (gold ×2: 1,999 yen → 39 pt).
+      const amount = page.getByLabel('お買い上げ金額（円）')
+      expect(await amount.getAttribute('inputmode')).toBe('numeric')
+      await amount.fill('1999')
+      await expect
+        .poll(() => page.getByTestId('preview').textContent())
+        .toContain('付与予定: 39 pt')
+      await page.getByRole('button', { name: '付与内容を確認' }).click()
+      expect(await page.getByTestId('confirm').textContent()).toContain(
+        '1,999 円のお買い上げで 39 pt を付与します。',
+      )
+      // The first answer is lost on the way back (the server did count it): the screen retries
+      // with the same Idempotency-Key and gets the first answer, not a second award.
+      const keys: string[] = []
+      let dropped = false
+      await page.route('**/api/staff/points', async (route) => {
+        keys.push(route.request().headers()['idempotency-key'] ?? '')
+        if (!dropped) {
+          dropped = true
+          await route.fetch()
+          await route.abort('connectionreset')
+          return
+        }
+        await route.continue()
+      })
+      await page.getByTestId('confirm-ok').dblclick()
+      await page.getByTestId('result').waitFor()
+      expect(await page.getByTestId('result').textContent()).toContain('39 pt を付与しました')
+      expect(await page.getByTestId('result-balance').textContent()).toBe('1,439 pt')
+      expect(keys.length).toBeGreaterThanOrEqual(2)
+      expect(new Set(keys).size).toBe(1)
+      await page.unroute('**/api/staff/points')
+      saveArtifact('till-03-awarded.png', await page.screenshot({ fullPage: true }))
+      const afterAward = await historyOf(server.url, customer)
+      expect(afterAward.filter((i) => i.type === 'award')).toEqual([
+        expect.objectContaining({ points: 39, balance: 1439 }),
+      ])
+
+      // Next customer, by a keyboard-wedge scanner: the token and Enter, typed fast, no field.
+      await page.getByTestId('next-customer').click()
+      await page.getByTestId('wedge-ready').waitFor()
+      const second = await customerQr(card, 'till-04-customer-qr.png')
+      await page.getByRole('heading', { name: '会員証をスキャン' }).click()
+      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
+      await page.keyboard.type(second.token, { delay: 5 })
+      await page.keyboard.press('Enter')
+      await page.getByTestId('member').waitFor()
+      expect(await page.getByTestId('member-points').textContent()).toContain('1,439')
+
+      // Redeem: never more than the balance.
+      await page.getByRole('tab', { name: 'ポイント利用' }).click()
+      const redeem = page.getByLabel('利用するポイント')
+      await redeem.fill('2000')
+      await page.getByTestId('redeem-too-many').waitFor()
+      expect(await page.getByRole('button', { name: '利用内容を確認' }).isDisabled()).toBe(true)
+      await redeem.fill('400')
+      await page.getByRole('button', { name: '利用内容を確認' }).click()
+      await page.getByTestId('confirm-ok').click()
+      await page.getByTestId('result').waitFor()
+      expect(await page.getByTestId('result').textContent()).toContain('400 pt を利用しました')
+      expect(await page.getByTestId('result-balance').textContent()).toBe('1,039 pt')
+
+      // The customer's card and history show the change.
+      await card.goto('/card')
+      await expect.poll(() => card.getByTestId('points').textContent()).toContain('1,039')
+      await card.goto('/history')
+      const items = card.getByTestId('history-item')
+      await items.first().waitFor()
+      expect(await items.nth(0).textContent()).toContain('−400')
+      expect(await items.nth(1).textContent()).toContain('+39')
+      saveArtifact('till-05-customer-history.png', await card.screenshot({ fullPage: true }))
+
+      // Today's transactions: a clerk sees them, without void.
+      await page.getByTestId('nav-today').click()
+      await expect.poll(() => page.getByTestId('tx').count()).toBe(2)
+      expect(await page.getByTestId('void').count()).toBe(0)
+      expect(errors).toEqual([])
+    } finally {
+      await phone.close()
+      await till.close()
+    }
+  })
+
+  it('a manager voids the redemption from today’s list; a wrong password is explained', async () => {
+    const till = await newTill(browser, server.url)
+    try {
+      const page = await till.newPage()
+      await page.goto('/staff/login')
+      await page.getByLabel('スタッフID').fill('demo-manager')
+      await page.getByLabel('パスワード').fill('wrong-password')
+      await page.getByRole('button', { name: 'サインイン' }).click()
+      expect(await page.getByTestId('login-error').textContent()).toContain(
+        'スタッフIDまたはパスワードが違います',
+      )
+      await signIn(page, 'demo-manager', 'demo-manager-pass')
+      await page.getByTestId('nav-today').click()
+      const redeemRow = page.getByTestId('tx').filter({ hasText: '利用' })
+      await redeemRow.getByTestId('void').click()
+      await redeemRow.getByTestId('void-confirm').click()
+      await page.getByTestId('today-notice').waitFor()
+      expect(await page.getByTestId('today-notice').textContent()).toContain('1,439 pt')
+      await expect.poll(() => page.getByTestId('tx').count()).toBe(3)
+      expect(await page.getByTestId('tx').first().textContent()).toContain('取消')
+      saveArtifact('till-06-today-void.png', await page.screenshot({ fullPage: true }))
+      const items = await historyOf(server.url, customer)
+      expect(items[0]).toMatchObject({ type: 'void', points: 400, balance: 1439 })
+    } finally {
+      await till.close()
+    }
+  })
+
+  it('the camera path decodes the customer QR from a fake video stream (BarcodeDetector polyfill)', async () => {
+    // A Y4M video whose frames show the QR the customer's screen shows.
+    const phone = await newPhone(browser, server.url, { user: customer })
+    let video = ''
+    let token = ''
+    try {
+      const card = await phone.newPage()
+      const qr = await customerQr(card, 'till-07-camera-qr.png')
+      token = qr.token
+      video = await qrVideo(card, qr.png)
+    } finally {
+      await phone.close()
+    }
+    const cameraBrowser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--use-fake-device-for-media-stream',
+        '--use-fake-ui-for-media-stream',
+        `--use-file-for-fake-video-capture=${video}`,
+      ],
+    })
+    try {
+      const till = await newTill(cameraBrowser, server.url)
+      await till.grantPermissions(['camera'], { origin: server.url })
+      const page = await till.newPage()
+      const scans: string[] = []
+      const wasm: string[] = []
+      page.on('request', (r) => {
+        if (r.url().endsWith('/api/staff/scan')) scans.push(r.postData() ?? '')
+        if (r.url().endsWith('.wasm')) wasm.push(r.url())
+      })
+      await signIn(page, 'demo-clerk', 'demo-clerk-pass')
+      expect(await page.evaluate(() => 'BarcodeDetector' in window)).toBe(false)
+      await page.getByRole('button', { name: 'カメラでスキャン' }).click()
+      await page.getByTestId('camera').waitFor()
+      await page.getByTestId('member').waitFor({ timeout: 30_000 })
+      expect(await page.getByTestId('member-card').textContent()).toBe('************0011')
+      expect(scans).toEqual([JSON.stringify({ qrToken: token })])
+      // The decoder came from this server, not a CDN.
+      expect(wasm.length).toBeGreaterThan(0)
+      expect(wasm.every((u) => u.startsWith(`${server.url}/assets/`))).toBe(true)
+      saveArtifact('till-08-camera-member.png', await page.screenshot({ fullPage: true }))
+      await till.close()
+    } finally {
+      await cameraBrowser.close()
+    }
+  })
+})
+
+/**
+ * Turns a QR screenshot into a one-frame 640×480 Y4M video (grey levels in Y, neutral
+ * chroma), drawing it in the browser's canvas so no image tool is needed.
+ */
+async function qrVideo(page: Page, pngPath: string): Promise<string> {
+  const { readFileSync } = await import('node:fs')
+  const dataUrl = `data:image/png;base64,${readFileSync(pngPath).toString('base64')}`
+  const W = 640
+  const H = 480
+  const luma = await page.evaluate(
+    async ({ dataUrl, W, H }) => {
+      const img = new Image()
+      img.src = dataUrl
+      await img.decode()
+      const canvas = document.createElement('canvas')
+      canvas.width = W
+      canvas.height = H
+      const ctx = canvas.getContext('2d')
+      if (!ctx) throw new Error('no canvas')
+      ctx.fillStyle = '#fff'
+      ctx.fillRect(0, 0, W, H)
+      const side = 300
+      ctx.imageSmoothingEnabled = false
+      ctx.drawImage(img, (W - side) / 2, (H - side) / 2, side, side)
+      const { data } = ctx.getImageData(0, 0, W, H)
+      const y = new Array<number>(W * H)
+      for (let i = 0; i < W * H; i++) {
+        y[i] = Math.round(
+          0.299 * data[i * 4]! + 0.587 * data[i * 4 + 1]! + 0.114 * data[i * 4 + 2]!,
+        )
+      }
+      return y
+    },
+    { dataUrl, W, H },
+  )
+  const frame = Buffer.concat([
+    Buffer.from('FRAME\n'),
+    Buffer.from(luma),
+    Buffer.alloc((W / 2) * (H / 2) * 2, 128),
+  ])
+  const file = join(ARTIFACTS, 'till-qr-camera.y4m')
+  writeFileSync(
+    file,
+    Buffer.concat([Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\n`), frame, frame]),
+  )
+  return file
+}
