@@ -169,3 +169,59 @@ describe('pnpm richmenu:sync (syncRichMenus)', () => {
     expect(sync.standIn.userRichMenus.has(users[1202] as string)).toBe(false)
   })
 })
+
+describe('the richmenu:deploy and richmenu:sync commands', () => {
+  it('deploy twice against LINE: the second run creates nothing; sync reports its counts', async () => {
+    const { execFile } = await import('node:child_process')
+    const { mkdtempSync, rmSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join, resolve } = await import('node:path')
+    const { startStandIn } = await import('./support.ts')
+    const { line, base } = await startStandIn()
+    const dir = mkdtempSync(join(tmpdir(), 'richmenu-cli-'))
+    const root = resolve(import.meta.dirname, '../..')
+    const run = (script: string, token = 'cli-token') =>
+      new Promise<{ code: number; out: string }>((done) => {
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', `server/src/cli/${script}.ts`],
+          {
+            cwd: root,
+            env: {
+              PATH: process.env.PATH ?? '',
+              LINE_LOGIN_CHANNEL_ID: '1234567890',
+              LIFF_ID,
+              LINE_API_BASE: base,
+              LINE_API_DATA_BASE: base,
+              LINE_MESSAGING_ACCESS_TOKEN: token,
+              DATABASE_PATH: join(dir, 'db.sqlite'),
+            },
+          },
+          (err, stdout, stderr) =>
+            done({ code: err ? Number(err.code ?? 1) : 0, out: stdout + stderr }),
+        )
+      })
+    try {
+      const first = await run('richmenu-deploy')
+      expect(first.code, first.out).toBe(0)
+      expect(first.out).toMatch(/guest\s+richmenu-\S+\s+created/)
+      const second = await run('richmenu-deploy')
+      expect(second.code, second.out).toBe(0)
+      expect(second.out).toMatch(/guest\s+richmenu-\S+\s+unchanged/)
+      expect(second.out).toMatch(/member\s+richmenu-\S+\s+unchanged/)
+      expect(line.richMenus.size).toBe(2)
+      expect(
+        line.calls.filter((c) => c.path === '/v2/bot/richmenu' && c.method === 'POST'),
+      ).toHaveLength(2)
+      expect(line.calls.every((c) => c.headers.authorization === 'Bearer ***')).toBe(true)
+      const sync = await run('richmenu-sync')
+      expect(sync.code, sync.out).toBe(0)
+      expect(sync.out).toContain('member menu linked to 0 user(s)')
+      const noToken = await run('richmenu-deploy', '')
+      expect(noToken.code).toBe(1)
+      expect(noToken.out).toContain('LINE_MESSAGING_ACCESS_TOKEN is not set')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})
