@@ -50,9 +50,11 @@ describe('the till API wrapper', () => {
     expect(fetchMock).toHaveBeenCalledTimes(1)
     fetchMock.mockReset()
     fetchMock.mockRejectedValue(new TypeError('offline'))
-    const err = await mutate('/points', {}, 'k', { attempts: 3, baseDelayMs: 1 }).catch((e) => e)
+    const err: unknown = await mutate('/points', {}, 'k', { attempts: 3, baseDelayMs: 1 }).catch(
+      (e: unknown) => e,
+    )
     expect(err).toBeInstanceOf(TillApiError)
-    expect(err.code).toBe('NETWORK')
+    expect((err as TillApiError).code).toBe('NETWORK')
     expect(fetchMock).toHaveBeenCalledTimes(3)
   })
 
