@@ -111,11 +111,13 @@ const stopPointsJobs = startPointsJobs({
 })
 
 line.worker.start()
-// Pre-expiry notices (once per expiry batch), hourly and shortly after start.
+// Pre-expiry notices (once per expiry batch) and old outbox rows, hourly and after start.
 const queueExpiryNotices = () => {
   try {
     const n = line.queuePreExpiryNotices(Date.now(), config.points.expiryDays)
     if (n > 0) logger.info('pre-expiry notices queued', { count: n })
+    const purged = line.worker.purge(Date.now())
+    if (purged.outbox + purged.webhookEvents > 0) logger.info('messaging records purged', purged)
   } catch (err) {
     logger.error('pre-expiry notices failed', { error: (err as Error).message.slice(0, 200) })
   }

@@ -255,3 +255,18 @@ describe('monthly message count and the no-token mode', () => {
     expect(bare.logger.lines.join('\n')).not.toContain(card.cardNumber)
   })
 })
+
+describe('housekeeping', () => {
+  it('purges sent outbox rows and webhook event IDs older than 30 days, keeps pending ones', async () => {
+    await ctx.drain()
+    const pendingUser = ctx.newUser()
+    ctx.line.outbox.enqueue('push', { to: pendingUser, messages: [] }, { userId: pendingUser })
+    const sentBefore = outboxRows(ctx).filter((r) => r.sentAt !== null).length
+    expect(sentBefore).toBeGreaterThan(0)
+    const r = ctx.line.worker.purge(ctx.clock.now() + 31 * 86_400_000)
+    expect(r.outbox).toBeGreaterThanOrEqual(sentBefore)
+    const left = outboxRows(ctx)
+    expect(left.every((x) => x.sentAt === null && x.failedAt === null)).toBe(true)
+    expect(left.some((x) => x.userId === pendingUser)).toBe(true)
+  })
+})

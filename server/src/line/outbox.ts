@@ -303,6 +303,18 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
 
   return {
     runOnce: run,
+    /**
+     * Deletes what is no longer needed: outbox rows sent or given up over `keepMs` ago, and
+     * webhook event IDs older than that (LINE redelivers within hours, not weeks).
+     */
+    purge(now: number, keepMs = 30 * 86_400_000): { outbox: number; webhookEvents: number } {
+      const before = now - keepMs
+      const o = sqlite
+        .prepare('DELETE FROM outbox WHERE sent_at < ? OR failed_at < ?')
+        .run(before, before)
+      const w = sqlite.prepare('DELETE FROM webhook_events WHERE received_at < ?').run(before)
+      return { outbox: o.changes, webhookEvents: w.changes }
+    },
     /** Starts polling (and releases claims left by a previous process of this database). */
     start(): void {
       if (started) return
