@@ -3,6 +3,10 @@ import { defineConfig } from 'vite'
 
 export default defineConfig({
   plugins: [vue()],
+  resolve: {
+    // The runtime-only vue-i18n: messages are compiled by src/i18n/compile.ts.
+    alias: [{ find: /^vue-i18n$/, replacement: 'vue-i18n/dist/vue-i18n.runtime.esm-bundler.js' }],
+  },
   define: {
     // Smaller bundles: no Options API, no legacy vue-i18n API, no production devtools.
     __VUE_OPTIONS_API__: 'false',

@@ -2,7 +2,7 @@ import type { ClientConfig } from '@membercard/shared'
 import { createPinia } from 'pinia'
 import { createApp } from 'vue'
 import App from './App.vue'
-import { createAppI18n, initialLocale } from './i18n/index.ts'
+import { createAppI18n, initialLocale, loadStaffMessages } from './i18n/index.ts'
 import { createApi } from './lib/api.ts'
 import { initLiff } from './lib/liff-session.ts'
 import { setServices } from './lib/services.ts'
@@ -51,7 +51,8 @@ async function boot() {
     createApp(StartFailed).use(i18n).mount('#app')
     return
   }
-  createApp(App).use(pinia).use(i18n).use(createAppRouter()).mount('#app')
+  const router = createAppRouter({ beforeStaff: () => loadStaffMessages(i18n) })
+  createApp(App).use(pinia).use(i18n).use(router).mount('#app')
 }
 
 void boot()

@@ -47,12 +47,16 @@ export const customerRoutes: RouteRecordRaw[] = [
 ]
 
 /** The app's router; the guard sends a user to the consent screen or the card. */
-export function createAppRouter() {
+export function createAppRouter(hooks: { beforeStaff?: () => Promise<void> } = {}) {
   const router = createRouter({
     history: createWebHistory(),
     routes: [...customerRoutes, ...staffRoutes, { path: '/:rest(.*)*', redirect: '/card' }],
   })
   router.beforeEach(async (to) => {
+    if (to.path.startsWith('/staff')) {
+      await hooks.beforeStaff?.()
+      return true
+    }
     if (!to.meta.linked && !to.meta.guest) return true
     const member = useMemberStore()
     await member.ensureLoaded()

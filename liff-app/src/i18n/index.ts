@@ -1,5 +1,5 @@
 import { createI18n } from 'vue-i18n'
-import { staffMessages } from '../staff/messages.ts'
+import { compileMessage } from './compile.ts'
 import { en } from './en.ts'
 import { ja, type Messages } from './ja.ts'
 
@@ -42,15 +42,28 @@ function safeGet(key: string): string | null {
 
 /** The app's i18n instance (Composition API mode). */
 export function createAppI18n(locale: Locale = initialLocale()) {
-  return createI18n<[Messages & { staff: object }], Locale, false>({
+  return createI18n<[Messages], Locale, false>({
     legacy: false,
     locale,
     fallbackLocale: 'ja',
-    messages: {
-      ja: { ...ja, staff: staffMessages.ja },
-      en: { ...en, staff: staffMessages.en },
-    },
+    messageCompiler: compileMessage,
+    messages: { ja, en },
   })
 }
 
 export type AppI18n = ReturnType<typeof createAppI18n>
+
+let staffLoaded: Promise<void> | null = null
+
+/**
+ * Merges the till's messages under the `staff` key, loaded only when a staff page opens so
+ * the customer's card never downloads them.
+ */
+export function loadStaffMessages(i18n: AppI18n): Promise<void> {
+  staffLoaded ??= import('../staff/messages.ts').then(({ staffMessages }) => {
+    for (const l of LOCALES) {
+      i18n.global.mergeLocaleMessage(l, { staff: staffMessages[l] } as never)
+    }
+  })
+  return staffLoaded
+}
