@@ -23,8 +23,9 @@ describe('rich menu definitions and images', () => {
       expect([843, 1686]).toContain(png.height)
       const size = def.request.size as { width: number; height: number }
       for (const a of def.request.areas ?? []) {
-        expect(a.bounds.x + a.bounds.width).toBeLessThanOrEqual(size.width)
-        expect(a.bounds.y + a.bounds.height).toBeLessThanOrEqual(size.height)
+        const b = a.bounds as { x: number; y: number; width: number; height: number }
+        expect(b.x + b.width).toBeLessThanOrEqual(size.width)
+        expect(b.y + b.height).toBeLessThanOrEqual(size.height)
       }
       expect((def.request.chatBarText ?? '').length).toBeLessThanOrEqual(14)
     },
