@@ -149,7 +149,7 @@ describe('the till in Chromium (demo mode)', () => {
       expect(await page.getByTestId('member-points').textContent()).toContain('1,439')
 
       // Redeem: never more than the balance.
-      await page.getByRole('tab', { name: 'ポイント利用' }).click()
+      await page.getByRole('button', { name: 'ポイント利用', exact: true }).click()
       const redeem = page.getByLabel('利用するポイント')
       await redeem.fill('2000')
       await page.getByTestId('redeem-too-many').waitFor()
@@ -205,6 +205,11 @@ describe('the till in Chromium (demo mode)', () => {
       saveArtifact('till-06-today-void.png', await page.screenshot({ fullPage: true }))
       const items = await historyOf(server.url, customer)
       expect(items[0]).toMatchObject({ type: 'void', points: 400, balance: 1439 })
+      // English second: one tap, remembered.
+      await page.getByRole('button', { name: 'English' }).click()
+      await page.getByRole('heading', { name: "Today's transactions" }).waitFor()
+      expect(await page.getByTestId('tx').first().textContent()).toContain('Void')
+      expect(await page.evaluate(() => document.documentElement.lang)).toBe('en')
     } finally {
       await till.close()
     }
