@@ -1,0 +1,139 @@
+// biome-ignore-all lint/style/noRestrictedGlobals: a bench entry point reads its own settings
+/**
+ * The baselines `pnpm bench` measures the product against, each started as its own process
+ * exactly like the server (`node --import tsx`), on @hono/node-server:
+ *
+ * - `ceiling`: one route returning a small JSON: what this stack does with no work at all.
+ * - `verify`:  one route that only verifies the bearer ES256 ID token with jose (the same
+ *              remote key set, issuer, audience and algorithm checks the server makes).
+ * - `write`:   one route that runs the SQL of a till award with raw better-sqlite3 prepared
+ *              statements and the server's pragmas (WAL, synchronous=FULL): the staff session
+ *              look-up, the idempotency claim, the link look-up, then one IMMEDIATE transaction
+ *              that reads the card, moves the balance, appends the ledger row and completes
+ *              the idempotency record.
+ */
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { serve } from '@hono/node-server'
+import Database from 'better-sqlite3'
+import { Hono } from 'hono'
+import { createRemoteJWKSet, jwtVerify } from 'jose'
+import { checkQrToken } from '../server/src/services/qr-token.ts'
+
+const mode = process.argv[2]
+const port = Number(process.env.BENCH_PORT ?? 0)
+const app = new Hono()
+
+if (mode === 'ceiling') {
+  app.get('/json', (c) => c.json({ linked: true, member: { name: 'x', points: 1200 } }))
+} else if (mode === 'verify') {
+  const jwks = createRemoteJWKSet(new URL(process.env.BENCH_JWKS ?? ''))
+  app.get('/verify', async (c) => {
+    const token = (c.req.header('Authorization') ?? '').slice(7)
+    try {
+      const { payload } = await jwtVerify(token, jwks, {
+        algorithms: ['ES256'],
+        issuer: process.env.BENCH_ISSUER ?? '',
+        audience: process.env.BENCH_AUD ?? '',
+        requiredClaims: ['sub', 'exp', 'iat'],
+      })
+      return c.json({ linked: false, sub: payload.sub })
+    } catch {
+      return c.json({ error: { code: 'INVALID_ID_TOKEN', message: 'no' } }, 401)
+    }
+  })
+} else if (mode === 'write') {
+  const sqlite = new Database(process.env.BENCH_DB ?? '')
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('synchronous = FULL')
+  sqlite.pragma('busy_timeout = 5000')
+  sqlite.pragma('foreign_keys = ON')
+  const secrets = JSON.parse(readFileSync(process.env.BENCH_SECRETS ?? '', 'utf8')) as {
+    qrTokenKey: string
+  }
+  const qrKey = Buffer.from(secrets.qrTokenKey, 'hex')
+  const session = sqlite.prepare<[string, number], { staff_id: string; store_code: string }>(
+    `SELECT s.id AS staff_id, s.store_code, st.name FROM staff_sessions ss
+       JOIN staff s ON s.id = ss.staff_id JOIN stores st ON st.code = s.store_code
+      WHERE ss.token_hash = ? AND ss.revoked_at IS NULL AND ss.expires_at > ?`,
+  )
+  const findKey = sqlite.prepare(
+    'SELECT request_hash, state FROM idempotency_keys WHERE scope = ? AND key = ?',
+  )
+  const insertKey = sqlite.prepare(
+    `INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at)
+       VALUES (?, ?, ?, 'running', ?)`,
+  )
+  const link = sqlite.prepare<[number], { card_id: number }>(
+    'SELECT card_id FROM line_links WHERE id = ? AND unlinked_at IS NULL',
+  )
+  const card = sqlite.prepare<[number], { rank: string; points: number }>(
+    'SELECT id, card_number, name, rank, points FROM point_cards WHERE id = ?',
+  )
+  const move = sqlite.prepare<[number, number, number, number], { points: number }>(
+    `UPDATE point_cards SET points = points + ?, last_activity_at = ?
+       WHERE id = ? AND points + ? >= 0 RETURNING points`,
+  )
+  const ledger = sqlite.prepare(
+    `INSERT INTO ledger (card_id, type, points, balance_after, store_code, staff_id,
+       idempotency_key, qr_token_id, purchase_amount, created_at)
+     VALUES (?, 'award', ?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+  const finish = sqlite.prepare(
+    `UPDATE idempotency_keys SET state = 'done', response_status = 200, response_body = ?
+       WHERE scope = ? AND key = ? AND state = 'running'`,
+  )
+  const claim = sqlite.transaction((scope: string, key: string, hash: string, now: number) => {
+    if (findKey.get(scope, key)) throw new Error('key reused')
+    insertKey.run(scope, key, hash, now)
+  })
+  const award = sqlite.transaction(
+    (cardId: number, amount: number, scope: string, staffId: string, key: string, tid: string) => {
+      const now = Date.now()
+      const c = card.get(cardId)
+      if (!c) throw new Error('no card')
+      const points = Math.floor(amount / 100)
+      const moved = move.get(points, now, cardId, points)
+      if (!moved) throw new Error('negative')
+      const info = ledger.run(cardId, points, moved.points, scope, staffId, key, tid, amount, now)
+      const body = { transactionId: String(info.lastInsertRowid), points, balance: moved.points }
+      finish.run(JSON.stringify(body), scope, key)
+      return body
+    },
+  )
+  app.post('/award', async (c) => {
+    const token = (c.req.header('Authorization') ?? '').slice(7)
+    const staff = session.get(createHash('sha256').update(token).digest('base64url'), Date.now())
+    if (!staff) return c.json({ error: { code: 'STAFF_AUTH_REQUIRED', message: 'no' } }, 401)
+    const key = c.req.header('Idempotency-Key') ?? ''
+    const raw = await c.req.text()
+    const input = JSON.parse(raw) as { qrToken: string; purchaseAmount: number }
+    claim.immediate(
+      staff.store_code,
+      key,
+      createHash('sha256').update(raw).digest('base64url'),
+      Date.now(),
+    )
+    const qr = checkQrToken(qrKey, input.qrToken, Date.now())
+    if (!qr.ok) return c.json({ error: { code: 'QR_INVALID', message: 'no' } }, 400)
+    const l = link.get(qr.payload.linkId)
+    if (!l) return c.json({ error: { code: 'QR_INVALID', message: 'no' } }, 400)
+    const body = award.immediate(
+      l.card_id,
+      input.purchaseAmount,
+      staff.store_code,
+      staff.staff_id,
+      key,
+      qr.payload.tokenId,
+    )
+    return c.json(body)
+  })
+} else {
+  console.error('usage: baselines.ts ceiling|verify|write')
+  process.exit(2)
+}
+
+serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info) => {
+  console.log(`listening on ${info.port}`)
+})
+process.on('SIGTERM', () => process.exit(0))

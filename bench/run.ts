@@ -1,0 +1,523 @@
+// biome-ignore-all lint/style/noRestrictedGlobals: the bench entry point reads its own settings
+/**
+ * `pnpm bench`: the product against this machine's own ceiling, in one run.
+ *
+ * Starts the production server (real LINE settings pointed at a local key server, so ID
+ * tokens are real ES256 tokens verified through the JWKS path) on a fresh database with
+ * 100,000 imported members, and three baseline processes (bench/baselines.ts), then drives
+ * each over loopback with autocannon (50 connections, a warm-up, a measured window).
+ * Every figure is reported as a ratio to its baseline measured minutes apart in the same run.
+ * Also: `pnpm cards:import` of 1,000,000 rows, and the card screen's JS size, Lighthouse and
+ * time-to-QR (bench/front-end.ts). Results: bench/results/latest.{json,md}.
+ *
+ * Settings: BENCH_SECONDS (measured window, 10), BENCH_WARMUP (3), BENCH_IMPORT_ROWS
+ * (1000000), BENCH_SKIP=import,front-end to leave parts out while iterating.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { createHash, generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
+import { join, resolve } from 'node:path'
+import autocannon from 'autocannon'
+import Database from 'better-sqlite3'
+import { benchCardNumber, benchPin, writeCardsCsv } from './cards-csv.ts'
+import { type FrontEndResult, measureFrontEnd } from './front-end.ts'
+
+const ROOT = resolve(import.meta.dirname, '..')
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3)
+const IMPORT_ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000)
+const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean))
+const MEMBERS = 100_000
+const AWARD_MEMBERS = 1000
+const CONNECTIONS = 50
+const ISSUER = 'https://access.line.me'
+const CHANNEL = '1234567890'
+
+const work = mkdtempSync(join(tmpdir(), 'membercard-bench-'))
+const children: ChildProcess[] = []
+const log = (s: string) => console.log(`[bench] ${s}`)
+
+function cleanup() {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL')
+  rmSync(work, { recursive: true, force: true })
+}
+process.on('exit', cleanup)
+process.on('SIGINT', () => process.exit(130))
+
+// ---------------------------------------------------------------- LINE keys and ID tokens
+
+/** The bench's own "LINE": an ES256 key whose JWKS it serves; tokens signed with node:crypto. */
+function lineKeys() {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const kid = 'bench-key'
+  const jwk = { ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' }
+  const header = Buffer.from(JSON.stringify({ alg: 'ES256', kid, typ: 'JWT' })).toString(
+    'base64url',
+  )
+  const mint = (sub: string, key: KeyObject = privateKey) => {
+    const now = Math.floor(Date.now() / 1000)
+    const payload = Buffer.from(
+      JSON.stringify({ iss: ISSUER, sub, aud: CHANNEL, iat: now, exp: now + 3600, name: 'Bench' }),
+    ).toString('base64url')
+    const input = `${header}.${payload}`
+    const sig = sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' })
+    return `${input}.${sig.toString('base64url')}`
+  }
+  return { jwk, mint }
+}
+
+const userId = (n: number) => `U${n.toString(16).padStart(32, '0')}`
+
+// ---------------------------------------------------------------- processes
+
+async function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const s = createServer()
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port
+      s.close(() => res(port))
+    })
+  })
+}
+
+async function waitFor(url: string, child: ChildProcess, out: () => string) {
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`process exited:\n${out()}`)
+    try {
+      const res = await fetch(url)
+      if (res.status < 500) return
+    } catch {
+      // not yet listening
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`no answer from ${url}:\n${out()}`)
+}
+
+/** Starts `node --import tsx <file> [args]` and waits until `probe` answers. */
+async function startNode(
+  file: string,
+  args: string[],
+  env: Record<string, string>,
+  probe: (port: number) => string,
+) {
+  const port = await freePort()
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...env,
+      PORT: String(port),
+      BENCH_PORT: String(port),
+      HOST: '127.0.0.1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  children.push(child)
+  let out = ''
+  child.stdout?.on('data', (d) => {
+    out = (out + d).slice(-4000)
+  })
+  child.stderr?.on('data', (d) => {
+    out = (out + d).slice(-4000)
+  })
+  const base = `http://127.0.0.1:${port}`
+  await waitFor(`${base}${probe(port)}`, child, () => out)
+  return {
+    base,
+    child,
+    stop: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null) return done()
+        child.once('exit', () => done())
+        child.kill('SIGTERM')
+      }),
+  }
+}
+
+/** Runs a command, returning wall seconds and the peak RSS (MB) of its largest process. */
+function timed(cmd: string[], env: Record<string, string>, input?: string) {
+  const res = spawnSync('/usr/bin/time', ['-f', '__TIME__ %e %M', ...cmd], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    input,
+    maxBuffer: 64 << 20,
+  })
+  const m = /__TIME__ ([\d.]+) (\d+)/.exec(res.stderr)
+  if (res.status !== 0 || !m)
+    throw new Error(`${cmd.join(' ')} failed:\n${res.stdout}${res.stderr}`)
+  return { seconds: Number(m[1]), peakRssMb: Number(m[2]) / 1024, stdout: res.stdout }
+}
+
+// ---------------------------------------------------------------- load
+
+interface LoadResult {
+  rps: number
+  p50: number
+  p99: number
+  requests: number
+  non2xx: number
+  errors: number
+}
+
+type Setup = (req: { headers?: Record<string, string>; body?: string }) => {
+  headers?: Record<string, string>
+  body?: string
+}
+
+async function load(
+  url: string,
+  method: 'GET' | 'POST',
+  setupRequest?: Setup,
+  headers: Record<string, string> = {},
+): Promise<LoadResult> {
+  const run = (duration: number) =>
+    autocannon({
+      url,
+      connections: CONNECTIONS,
+      duration,
+      pipelining: 1,
+      timeout: 10,
+      requests: [{ method, headers, ...(setupRequest ? { setupRequest } : {}) }],
+    } as autocannon.Options)
+  await run(WARMUP)
+  const r = await run(SECONDS)
+  return {
+    rps: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    requests: r.requests.total,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+  }
+}
+
+// ---------------------------------------------------------------- the run
+
+interface Row {
+  scenario: string
+  value: string
+  baseline: string
+  ratio: number | null
+  goal: string
+  met: boolean | null
+  note?: string
+}
+
+async function main() {
+  const started = Date.now()
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    loadAverageAtStart: loadavg().map((n) => Math.round(n * 100) / 100),
+  }
+  log(
+    `work dir ${work}; ${machine.cores} × ${machine.cpu}; load ${machine.loadAverageAtStart.join(' ')}`,
+  )
+  const rows: Row[] = []
+  const raw: Record<string, unknown> = {}
+
+  // -- the import of a million rows, exactly as an operator runs it
+  if (!SKIP.has('import')) {
+    const big = join(work, 'cards-1m.csv')
+    log(`generating ${IMPORT_ROWS} rows`)
+    await writeCardsCsv(big, IMPORT_ROWS)
+    log('pnpm cards:import (timed)')
+    const t = timed(['pnpm', '--silent', 'cards:import', big], {
+      DATABASE_PATH: join(work, 'import.db'),
+    })
+    raw.import = { rows: IMPORT_ROWS, ...t, stdout: t.stdout.trim() }
+    rows.push({
+      scenario: `\`pnpm cards:import\` of ${IMPORT_ROWS.toLocaleString('en')} rows`,
+      value: `${t.seconds.toFixed(1)} s, peak RSS ${Math.round(t.peakRssMb)} MB`,
+      baseline: '—',
+      ratio: null,
+      goal: '≤ 30 s, ≤ 300 MB',
+      met: t.seconds <= 30 && t.peakRssMb <= 300,
+    })
+    rmSync(big)
+    rmSync(join(work, 'import.db'), { force: true })
+    rmSync(join(work, 'import.db-wal'), { force: true })
+  }
+
+  // -- the server's database: 100,000 imported members and a clerk
+  const dbPath = join(work, 'server.db')
+  const csv = join(work, 'cards-100k.csv')
+  await writeCardsCsv(csv, MEMBERS)
+  log('importing 100,000 members')
+  timed(['pnpm', '--silent', 'cards:import', csv], { DATABASE_PATH: dbPath })
+  timed(
+    ['pnpm', '--silent', 'staff:add', '--id', 'bench-clerk', '--store', 'S001', '--role', 'clerk'],
+    { DATABASE_PATH: dbPath },
+    'bench-clerk-password\n',
+  )
+
+  // -- LINE's key endpoint, served by the bench
+  const keys = lineKeys()
+  const jwksServer = createServer((_req, res) => {
+    res.setHeader('content-type', 'application/json')
+    res.end(JSON.stringify({ keys: [keys.jwk] }))
+  })
+  const jwksPort = await new Promise<number>((res) =>
+    jwksServer.listen(0, '127.0.0.1', () => res((jwksServer.address() as AddressInfo).port)),
+  )
+  const lineBase = `http://127.0.0.1:${jwksPort}`
+
+  const server = await startNode(
+    'server/src/index.ts',
+    [],
+    {
+      DATABASE_PATH: dbPath,
+      LINE_LOGIN_CHANNEL_ID: CHANNEL,
+      LIFF_ID: `${CHANNEL}-bench`,
+      LINE_API_BASE: lineBase,
+      LINE_ISSUER: ISSUER,
+      LOG_LEVEL: 'warn',
+      CARD_TOKEN_TTL_SECONDS: '3600',
+      POINTS_EXPIRY_INTERVAL_MINUTES: '0',
+    },
+    () => '/healthz',
+  )
+  log(`server up at ${server.base}; linking ${AWARD_MEMBERS} members`)
+  const members: { token: string; qr: string }[] = []
+  let next = 0
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < AWARD_MEMBERS) {
+        const i = next++
+        const token = keys.mint(userId(i + 1))
+        const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+        const link = await fetch(`${server.base}/api/link`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({
+            cardNumber: benchCardNumber(i * 97),
+            pin: benchPin(i * 97),
+            consent: { version: '2026-11-01', accepted: true },
+          }),
+        })
+        if (link.status !== 201) throw new Error(`link ${i}: ${link.status} ${await link.text()}`)
+        const qr = await fetch(`${server.base}/api/card/qr`, { headers: auth })
+        members[i] = { token, qr: ((await qr.json()) as { token: string }).token }
+      }
+    }),
+  )
+  const login = await fetch(`${server.base}/api/staff/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ staffId: 'bench-clerk', password: 'bench-clerk-password' }),
+  })
+  const staffToken = ((await login.json()) as { token: string }).token
+
+  // The write baseline works on a copy of this very database.
+  const copy = join(work, 'baseline.db')
+  const src = new Database(dbPath, { readonly: true })
+  await src.backup(copy)
+  src.close()
+
+  const ceiling = await startNode('bench/baselines.ts', ['ceiling'], {}, () => '/json')
+  const verify = await startNode(
+    'bench/baselines.ts',
+    ['verify'],
+    { BENCH_JWKS: `${lineBase}/oauth2/v2.1/certs`, BENCH_ISSUER: ISSUER, BENCH_AUD: CHANNEL },
+    () => '/verify',
+  )
+  const write = await startNode(
+    'bench/baselines.ts',
+    ['write'],
+    { BENCH_DB: copy, BENCH_SECRETS: `${dbPath}.secrets.json` },
+    () => '/nothing',
+  )
+
+  // Fresh tokens for the "new token on every request" runs, minted before the clock starts.
+  const poolSize = 60_000
+  log(`minting ${2 * poolSize} fresh ID tokens`)
+  const freshPool = (offset: number) =>
+    Array.from({ length: poolSize }, (_, i) => keys.mint(userId(offset + i)))
+  const poolVerify = freshPool(1_000_000)
+  const poolServer = freshPool(2_000_000)
+
+  const rotating = (tokens: string[], label?: string): Setup => {
+    let i = 0
+    return (req) => {
+      if (label && i >= tokens.length) wrapped.add(label)
+      const t = tokens[i++ % tokens.length]
+      return { ...req, headers: { ...req.headers, authorization: `Bearer ${t}` } }
+    }
+  }
+  const wrapped = new Set<string>()
+  const returning = members.map((m) => m.token)
+  const awardBody = (): Setup => (req) => {
+    const m = members[Math.floor(Math.random() * members.length)]!
+    return {
+      ...req,
+      headers: {
+        ...req.headers,
+        authorization: `Bearer ${staffToken}`,
+        'content-type': 'application/json',
+        'idempotency-key': randomUUID(),
+      },
+      body: JSON.stringify({
+        qrToken: m.qr,
+        type: 'award',
+        purchaseAmount: 100 + Math.floor(Math.random() * 20_000),
+      }),
+    }
+  }
+
+  const results: Record<string, LoadResult> = {}
+  const measure = async (name: string, f: () => Promise<LoadResult>) => {
+    log(`${name} …`)
+    results[name] = await f()
+    const r = results[name]
+    log(
+      `${name}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}`,
+    )
+  }
+  await measure('ceiling', () => load(`${ceiling.base}/json`, 'GET'))
+  await measure('me returning', () => load(`${server.base}/api/me`, 'GET', rotating(returning)))
+  await measure('qr returning', () =>
+    load(`${server.base}/api/card/qr`, 'GET', rotating(returning)),
+  )
+  await measure('verify baseline', () =>
+    load(`${verify.base}/verify`, 'GET', rotating(poolVerify, 'verify baseline')),
+  )
+  await measure('me new token', () =>
+    load(`${server.base}/api/me`, 'GET', rotating(poolServer, 'me new token')),
+  )
+  await measure('write baseline', () => load(`${write.base}/award`, 'POST', awardBody()))
+  await measure('award', () => load(`${server.base}/api/staff/points`, 'POST', awardBody()))
+  await measure('ceiling (again)', () => load(`${ceiling.base}/json`, 'GET'))
+
+  // Exactness after the load: every balance still equals its ledger.
+  const check = new Database(dbPath, { readonly: true })
+  const mismatches = check
+    .prepare(
+      `SELECT count(*) AS n FROM (SELECT c.id FROM point_cards c LEFT JOIN ledger l ON l.card_id = c.id
+        GROUP BY c.id HAVING c.points <> coalesce(sum(l.points), 0) OR c.points < 0)`,
+    )
+    .get() as { n: number }
+  check.close()
+
+  await Promise.all([server.stop(), ceiling.stop(), verify.stop(), write.stop()])
+  jwksServer.close()
+
+  const ceil = (results.ceiling!.rps + results['ceiling (again)']!.rps) / 2
+  const pct = (a: number, b: number) => Math.round((a / b) * 1000) / 10
+  const row = (
+    scenario: string,
+    r: LoadResult,
+    base: number,
+    baseName: string,
+    goalRatio: number,
+    extra?: { p99Max: number },
+  ) => {
+    const ratio = pct(r.rps, base)
+    const met =
+      ratio >= goalRatio && (!extra || r.p99 <= extra.p99Max) && r.non2xx === 0 && r.errors === 0
+    rows.push({
+      scenario,
+      value: `${r.rps.toLocaleString('en')} req/s, p99 ${r.p99} ms`,
+      baseline: `${baseName} ${Math.round(base).toLocaleString('en')} req/s`,
+      ratio,
+      goal: `≥ ${goalRatio} %${extra ? `, p99 ≤ ${extra.p99Max} ms` : ''}`,
+      met,
+      ...(r.non2xx || r.errors ? { note: `${r.non2xx} non-2xx, ${r.errors} errors` } : {}),
+    })
+  }
+  row('`GET /api/me`, returning customer', results['me returning']!, ceil, 'ceiling', 40, {
+    p99Max: 15,
+  })
+  row('`GET /api/card/qr`, returning customer', results['qr returning']!, ceil, 'ceiling', 35)
+  row(
+    '`GET /api/me`, a new token every request',
+    results['me new token']!,
+    results['verify baseline']!.rps,
+    'verify',
+    90,
+  )
+  row(
+    '`POST /api/staff/points` award, new key, 1,000 members',
+    results.award!,
+    results['write baseline']!.rps,
+    'write',
+    70,
+  )
+
+  let frontEnd: FrontEndResult | undefined
+  if (!SKIP.has('front-end')) {
+    frontEnd = await measureFrontEnd(log)
+    rows.push(...frontEnd.rows)
+  }
+
+  const report = {
+    date: new Date(started).toISOString(),
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    machine: { ...machine, loadAverageAtEnd: loadavg().map((n) => Math.round(n * 100) / 100) },
+    settings: {
+      connections: CONNECTIONS,
+      warmupSeconds: WARMUP,
+      measuredSeconds: SECONDS,
+      members: MEMBERS,
+      awardMembers: AWARD_MEMBERS,
+    },
+    rows,
+    load: results,
+    ledgerMismatchesAfterLoad: mismatches.n,
+    tokenPoolsWrapped: [...wrapped],
+    raw: { ...raw, frontEnd: frontEnd?.raw },
+    fingerprint: createHash('sha256').update(JSON.stringify(rows)).digest('hex').slice(0, 12),
+  }
+  const md = toMarkdown(report)
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true })
+  writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(report, null, 2)}\n`)
+  writeFileSync(join(ROOT, 'bench/results/latest.md'), md)
+  console.log(`\n${md}`)
+  if (mismatches.n !== 0) throw new Error(`${mismatches.n} balances differ from their ledger`)
+}
+
+function toMarkdown(r: {
+  date: string
+  durationSeconds: number
+  machine: {
+    cpu: string
+    cores: number
+    memoryGb: number
+    node: string
+    loadAverageAtStart: number[]
+    loadAverageAtEnd: number[]
+  }
+  settings: { connections: number; warmupSeconds: number; measuredSeconds: number }
+  rows: Row[]
+  ledgerMismatchesAfterLoad: number
+  tokenPoolsWrapped: string[]
+}): string {
+  const lines = [
+    `# pnpm bench — ${r.date}`,
+    '',
+    `Machine: ${r.machine.cores} × ${r.machine.cpu}, ${r.machine.memoryGb} GB, Node ${r.machine.node}; load average ${r.machine.loadAverageAtStart.join(' ')} at the start, ${r.machine.loadAverageAtEnd.join(' ')} at the end. ${r.settings.connections} connections, ${r.settings.warmupSeconds} s warm-up, ${r.settings.measuredSeconds} s measured; the ceiling is the mean of a run before and after the scenarios. Took ${r.durationSeconds} s.`,
+    '',
+    '| scenario | result | baseline (same run) | ratio | goal | met |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...r.rows.map(
+      (x) =>
+        `| ${x.scenario} | ${x.value}${x.note ? ` (${x.note})` : ''} | ${x.baseline} | ${x.ratio === null ? '—' : `${x.ratio} %`} | ${x.goal} | ${x.met === null ? 'n/a' : x.met ? 'yes' : '**no**'} |`,
+    ),
+    '',
+    `Balances equal to their ledger after the load: ${r.ledgerMismatchesAfterLoad === 0 ? 'all' : `${r.ledgerMismatchesAfterLoad} differ`}.`,
+    r.tokenPoolsWrapped.length
+      ? `Token pools reused (some "new" tokens were cached): ${r.tokenPoolsWrapped.join(', ')}.`
+      : '',
+    '',
+  ]
+  return lines.join('\n')
+}
+
+await main()

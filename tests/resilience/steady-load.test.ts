@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RunningServer, removeDataDir, startServer } from '../support/server.ts'
+import {
+  call,
+  idTokenFor,
+  type LinkedMember,
+  linkMember,
+  randomSub,
+  rssKiB,
+  staffToken,
+} from './helpers.ts'
+
+/** Steady phase length; two minutes unless STEADY_SECONDS says otherwise (for a quick try). */
+const STEADY_MS = Number(process.env.STEADY_SECONDS ?? 120) * 1000
+/** New LINE users per second in the steady phase: more over the run than the token cache holds. */
+const NEW_USERS_PER_S = 100
+/** Entries the ID-token cache keeps (server/src/line/id-token.ts). */
+const TOKEN_CACHE = 10_000
+
+/**
+ * Takes a heap snapshot of the server (it runs a full GC first), returns the live heap bytes.
+ * The server was started with --heapsnapshot-signal=SIGUSR2.
+ */
+async function liveHeapBytes(server: RunningServer): Promise<number> {
+  const before = new Set(readdirSync(server.dataDir))
+  server.process.kill('SIGUSR2')
+  let file: string | undefined
+  for (let i = 0; i < 600 && !file; i++) {
+    await new Promise((r) => setTimeout(r, 100))
+    const found = readdirSync(server.dataDir).find(
+      (f) => f.endsWith('.heapsnapshot') && !before.has(f),
+    )
+    if (found) {
+      // finished once it parses
+      try {
+        const snap = JSON.parse(readFileSync(join(server.dataDir, found), 'utf8')) as {
+          snapshot: { meta: { node_fields: string[] } }
+          nodes: number[]
+        }
+        file = found
+        const fields = snap.snapshot.meta.node_fields
+        const at = fields.indexOf('self_size')
+        let total = 0
+        for (let n = at; n < snap.nodes.length; n += fields.length) total += snap.nodes[n]!
+        rmSync(join(server.dataDir, found))
+        return total
+      } catch {
+        // still being written
+      }
+    }
+  }
+  throw new Error('no heap snapshot')
+}
+
+/**
+ * Two minutes at a steady rate (new and returning customers, QR codes, awards, failed link
+ * attempts): the server's live heap after a full GC does not grow beyond noise. The token
+ * cache is filled to its bound before the first measurement, so a cache (or rate limiter)
+ * that kept growing would show as megabytes here.
+ */
+describe('steady load', () => {
+  let server: RunningServer
+  let members: LinkedMember[]
+  let staff: string
+  beforeAll(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'membercard-soak-'))
+    server = await startServer({
+      dataDir,
+      env: {
+        CARD_TOKEN_TTL_SECONDS: '3600',
+        NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${dataDir}`,
+      },
+    })
+    const cards = [
+      { cardNumber: '4900000000000011', pin: '1234', points: 0 },
+      { cardNumber: '4900000000000029', pin: '2345', points: 0 },
+      { cardNumber: '4900000000000037', pin: '3456', points: 0 },
+    ]
+    members = []
+    for (const c of cards) members.push(await linkMember(server.url, c))
+    staff = await staffToken(server.url)
+  }, 60_000)
+  afterAll(async () => {
+    await server?.stop()
+    if (server) removeDataDir(server.dataDir)
+  })
+
+  const newUser = async () => {
+    const token = await idTokenFor(server.url, randomSub())
+    const res = await call(server.url, '/api/me', { token })
+    if (res.status !== 200) throw new Error(`new user /api/me: ${res.status}`)
+    return token
+  }
+
+  it('keeps the live heap flat over two minutes', async () => {
+    // Warm-up: more new users than the token cache holds, as fast as they come.
+    let made = 0
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (made < TOKEN_CACHE + 500) {
+          made++
+          await newUser()
+        }
+      }),
+    )
+    const heapStart = await liveHeapBytes(server)
+    const rssStart = rssKiB(server.process.pid!)
+
+    const failures: string[] = []
+    const counts = { newUsers: 0, me: 0, qr: 0, awards: 0, linkFailures: 0 }
+    const tickMs = 100
+    const started = performance.now()
+    const inFlight = new Set<Promise<void>>()
+    const track = (p: Promise<void>) => {
+      const q = p.catch((err: Error) => {
+        failures.push(err.message)
+      })
+      inFlight.add(q)
+      void q.finally(() => inFlight.delete(q))
+    }
+    for (let tick = 0; performance.now() - started < STEADY_MS; tick++) {
+      const due = started + tick * tickMs
+      const wait = due - performance.now()
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+      for (let i = 0; i < (NEW_USERS_PER_S * tickMs) / 1000; i++) {
+        track(
+          newUser().then(async (token) => {
+            counts.newUsers++
+            if (counts.newUsers % 5 === 0) {
+              const res = await call(server.url, '/api/link', {
+                token,
+                body: {
+                  cardNumber: '4900000000000011',
+                  pin: '0000',
+                  consent: { version: '2026-11-01', accepted: true },
+                },
+              })
+              // the card is linked already, or its attempts are capped
+              if (![409, 422, 429].includes(res.status)) throw new Error(`link ${res.status}`)
+              counts.linkFailures++
+            }
+          }),
+        )
+      }
+      const m = members[tick % members.length]!
+      track(
+        call(server.url, '/api/me', { token: m.idToken }).then((r) => {
+          if (r.status !== 200) throw new Error(`me ${r.status}`)
+          counts.me++
+        }),
+      )
+      track(
+        call(server.url, '/api/card/qr', { token: m.idToken }).then((r) => {
+          if (r.status !== 200) throw new Error(`qr ${r.status}`)
+          counts.qr++
+        }),
+      )
+      track(
+        call(server.url, '/api/staff/points', {
+          token: staff,
+          headers: { 'Idempotency-Key': randomUUID() },
+          body: { qrToken: m.qrToken, type: 'award', purchaseAmount: 500 },
+        }).then((r) => {
+          if (r.status !== 200) throw new Error(`award ${r.status}`)
+          counts.awards++
+        }),
+      )
+    }
+    await Promise.all(inFlight)
+    const heapEnd = await liveHeapBytes(server)
+    const rssEnd = rssKiB(server.process.pid!)
+    const mb = (n: number) => (n / 1024 / 1024).toFixed(2)
+    console.log(
+      `steady load ${STEADY_MS / 1000}s: ${JSON.stringify(counts)}; live heap ${mb(heapStart)} → ${mb(heapEnd)} MB; RSS ${(rssStart / 1024).toFixed(1)} → ${(rssEnd / 1024).toFixed(1)} MB`,
+    )
+    expect(failures).toEqual([])
+    expect(counts.newUsers).toBeGreaterThan(((NEW_USERS_PER_S * STEADY_MS) / 1000) * 0.9)
+    // Over the run, NEW_USERS_PER_S × 120 = 12,000 new tokens: kept, at ~200 bytes each, they
+    // would add over 2 MB. A bounded cache adds nothing once full.
+    expect(heapEnd - heapStart).toBeLessThan(1.5 * 1024 * 1024)
+  }, 300_000)
+})
