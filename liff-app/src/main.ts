@@ -11,10 +11,25 @@ import StartFailed from './StartFailed.vue'
 import { useSessionStore } from './stores/session.ts'
 import './styles.css'
 
+const CONFIG_KEY = 'membercard.config'
+
+/** The server's client settings; the last copy when offline, so a returning user's card opens. */
 async function fetchConfig(): Promise<ClientConfig> {
-  const res = await fetch('/api/config')
-  if (!res.ok) throw new Error(`config: ${res.status}`)
-  return (await res.json()) as ClientConfig
+  try {
+    const res = await fetch('/api/config')
+    if (!res.ok) throw new Error(`config: ${res.status}`)
+    const config = (await res.json()) as ClientConfig
+    try {
+      localStorage.setItem(CONFIG_KEY, JSON.stringify(config))
+    } catch {
+      // storage disabled: no offline start
+    }
+    return config
+  } catch (err) {
+    const cached = localStorage.getItem(CONFIG_KEY)
+    if (cached) return JSON.parse(cached) as ClientConfig
+    throw err
+  }
 }
 
 /**

@@ -147,6 +147,19 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
     const staff = await staffToken(server.url)
     const first = await readQr(page, '06-qr-first.png')
     expect((await staffScan(server.url, staff, first)).status).toBe(200)
+    // Points awarded at the till with this code show on the card with the next code.
+    const award = await fetch(`${server.url}/api/staff/points`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${staff}`,
+        'content-type': 'application/json',
+        'idempotency-key': `award-${user}`,
+      },
+      body: JSON.stringify({ qrToken: first, type: 'award', purchaseAmount: 5000 }),
+    })
+    expect(award.status).toBe(200)
+    const { balance } = (await award.json()) as { balance: number }
+    expect(balance).toBeGreaterThan(550)
 
     // Past the first token's expiry, the screen shows a newer one the till accepts.
     await page.waitForResponse((r) => r.url().endsWith('/api/card/qr') && r.ok(), {
@@ -161,6 +174,9 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
       })
       .toBe('QR_EXPIRED')
     expect((await staffScan(server.url, staff, second)).status).toBe(200)
+    await expect
+      .poll(() => page.getByTestId('points').textContent())
+      .toBe(`${balance.toLocaleString('ja-JP')}pt`)
     expect(await page.evaluate(() => (window as unknown as { qrGaps: number }).qrGaps)).toBe(0)
 
     // Offline: the card says so and keeps the last code until it expires.
