@@ -220,6 +220,10 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
     releaseMe()
     expect((await meAnswered).status()).toBe(200)
     await page.unrouteAll({ behavior: 'wait' })
+    // A deep link through LINE (liff.line.me/{liffId}/history) arrives as liff.state.
+    await page.goto('/?liff.state=%2Fhistory')
+    await page.getByRole('heading', { name: 'ポイント履歴' }).waitFor()
+    expect(new URL(page.url()).pathname).toBe('/history')
   })
 
   it('recovers by itself from an expired cached ID token, and unlinks', async () => {

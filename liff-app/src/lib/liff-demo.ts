@@ -3,6 +3,7 @@ import IsInClient from '@line/liff/is-in-client'
 import { LiffMockPlugin } from '@line/liff-mock'
 import type { ClientConfig } from '@membercard/shared'
 import {
+  applyLiffState,
   clearLiffCache,
   decodeJwtPayload,
   LIFF_STORE_PREFIX,
@@ -60,6 +61,7 @@ export async function initDemoLiff(config: ClientConfig): Promise<LiffSession> {
   const cached = localStorage.getItem(cacheKey)
   if (cached) apply(cached)
   else await login()
+  applyLiffState()
 
   async function recover(): Promise<boolean> {
     clearLiffCache()

@@ -47,6 +47,16 @@ export function decodeJwtPayload(token: string): Record<string, unknown> | null 
   }
 }
 
+/**
+ * A deep link (`https://liff.line.me/{liffId}/history`) arrives at the endpoint as
+ * `?liff.state=%2Fhistory`. The real SDK moves there during `liff.init`; in demo mode the app
+ * does it, before the router reads the URL.
+ */
+export function applyLiffState(loc: Location = location, hist: History = history): void {
+  const state = new URLSearchParams(loc.search).get('liff.state')
+  if (state?.startsWith('/') && !state.startsWith('//')) hist.replaceState(null, '', state)
+}
+
 /** Initialises LIFF once, in the mode the server announced, before the router runs. */
 export async function initLiff(config: ClientConfig): Promise<LiffSession> {
   if (config.mode === 'demo') {
