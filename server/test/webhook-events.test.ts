@@ -192,3 +192,24 @@ describe('webhook events', () => {
     expect(repliesFor(ev.replyToken)).toHaveLength(1)
   })
 })
+
+describe("the member's language", () => {
+  it('is read from the LINE profile on follow; messages go out in English for en', async () => {
+    const user = ctx.newUser()
+    ctx.standIn.profileLanguages.set(user, 'en')
+    const follow = userEvent(user, 'follow', { follow: { isUnblocked: false } })
+    await ctx.webhook({ events: [follow] })
+    await ctx.drain()
+    expect(ctx.callsTo(`/v2/bot/profile/${user}`, 'GET')).toHaveLength(1)
+    const row = ctx.db.$client
+      .prepare('SELECT language FROM line_friends WHERE line_user_id = ?')
+      .get(user) as { language: string }
+    expect(row.language).toBe('en')
+    const ask = userEvent(user, 'message', { message: { type: 'text', id: '1', text: 'points' } })
+    await ctx.webhook({ events: [ask] })
+    await ctx.drain()
+    const reply = JSON.stringify(repliesFor(ask.replyToken))
+    expect(reply).toContain('Link my card')
+    expect(reply).not.toContain('会員証を連携')
+  })
+})

@@ -1,3 +1,4 @@
+import { HTTPFetchError } from '@line/bot-sdk'
 import type { Clock } from '../clock.ts'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
@@ -89,6 +90,20 @@ export function createLineMessaging(deps: LineMessagingDeps) {
         await client.api().unlinkRichMenuIdFromUser(p.userId)
       }
       return { done: true } as const
+    },
+    profile: async (p: OutboxPayloads['profile']) => {
+      try {
+        const profile = await client.api().getProfile(p.userId)
+        const language = typeof profile.language === 'string' ? profile.language.slice(0, 16) : null
+        sqlite
+          .prepare('UPDATE line_friends SET language = ?, updated_at = ? WHERE line_user_id = ?')
+          .run(language, clock.now(), p.userId)
+        return { done: true } as const
+      } catch (err) {
+        // Not a friend any more (blocked meanwhile): nothing to learn.
+        if (err instanceof HTTPFetchError && err.status === 404) return { skipped: 'no profile' }
+        throw err
+      }
     },
     account_link_start: async (p: OutboxPayloads['account_link_start']) => {
       const { linkToken } = await client.api().issueLinkToken(p.userId)

@@ -12,6 +12,8 @@ export interface OutboxPayloads {
   reply: { replyToken: string; messages: unknown[] }
   /** Re-apply the rich menu that fits the user's current link state. */
   richmenu_sync: { userId: string }
+  /** Read the user's LINE profile for their language (messages in it where known). */
+  profile: { userId: string }
   /** Issue a link token for the account-link flow and reply with the sign-in button. */
   account_link_start: { userId: string; replyToken: string; signInBase: string }
 }
@@ -42,6 +44,7 @@ export const MAX_ATTEMPTS: Record<OutboxKind, number> = {
   // Backoff doubles from 2 s up to 30 min: 20 attempts span about 7 hours of LINE outage.
   push: 20,
   richmenu_sync: 20,
+  profile: 5,
   // A reply token is valid for a short time only: a reply that cannot go out soon is moot.
   reply: 3,
   account_link_start: 3,

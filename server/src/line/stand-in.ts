@@ -109,6 +109,8 @@ export async function createLineStandIn(opts: LineStandInOptions) {
   let defaultRichMenuId: string | null = null
   /** Retry keys already accepted (`X-Line-Retry-Key`): a repeat answers 409. */
   const acceptedRetryKeys = new Map<string, string>()
+  /** Languages the profile endpoint reports, by user (default `ja`). */
+  const profileLanguages = new Map<string, string>()
   /** Calls refused because their retry key had been accepted before. */
   const rejected: RecordedCall[] = []
   const notFound = (c: Context) => c.json({ message: 'Not found' }, 404)
@@ -150,6 +152,14 @@ export async function createLineStandIn(opts: LineStandInOptions) {
     c.header('x-line-request-id', randomUUID())
     if (path.endsWith('/linkToken')) return c.json({ linkToken: randomBytes(16).toString('hex') })
     if (path === '/v2/bot/message/push') return c.json({ sentMessages: [] })
+    const profile = /^\/v2\/bot\/profile\/([^/]+)$/.exec(path)
+    if (profile?.[1] && method === 'GET') {
+      return c.json({
+        userId: profile[1],
+        displayName: 'デモ ユーザー',
+        language: profileLanguages.get(profile[1]) ?? 'ja',
+      })
+    }
     if (path === '/v2/bot/richmenu' && method === 'POST') {
       const richMenuId = `richmenu-${(++richMenuSeq).toString(16).padStart(32, '0')}`
       richMenus.set(richMenuId, { menu: body, hasImage: false })
@@ -221,6 +231,7 @@ export async function createLineStandIn(opts: LineStandInOptions) {
     calls,
     mintIdToken,
     rejected,
+    profileLanguages,
     richMenus,
     userRichMenus,
     /** The default rich menu's ID, or null. */

@@ -169,6 +169,7 @@ export function webhookRoutes(deps: RouteDeps & { line: LineMessaging; accountLi
         const linked = membership.memberOf(userId) !== null
         reply(event, userId, greetingMessages(ctx, { linked, bonusPoints: config.linkBonusPoints }))
         line.queueRichMenuSync(userId, now)
+        line.outbox.enqueue('profile', { userId }, { userId, at: now })
         return
       }
       case 'unfollow':
