@@ -1,0 +1,96 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+
+// The real LIFF SDK (pluggable core), replaced by a recording fake.
+const sdk = vi.hoisted(() => ({
+  used: [] as string[],
+  init: vi.fn(async (_opts: unknown) => undefined),
+  isInClient: vi.fn(() => false),
+  isLoggedIn: vi.fn(() => true),
+  login: vi.fn(),
+  logout: vi.fn(),
+  getIDToken: vi.fn(() => 'id-token'),
+  getDecodedIDToken: vi.fn((): { exp: number; name?: string } | null => ({
+    exp: Date.now() / 1000 + 3600,
+    name: 'LINE 太郎',
+  })),
+}))
+vi.mock('@line/liff/core', () => ({
+  default: {
+    use: (m: { name: string }) => sdk.used.push(m.name),
+    init: sdk.init,
+    isInClient: sdk.isInClient,
+    isLoggedIn: sdk.isLoggedIn,
+    login: sdk.login,
+    logout: sdk.logout,
+    getIDToken: sdk.getIDToken,
+    getDecodedIDToken: sdk.getDecodedIDToken,
+  },
+}))
+for (const [path, name] of [
+  ['@line/liff/get-decoded-id-token', 'getDecodedIDToken'],
+  ['@line/liff/get-id-token', 'getIDToken'],
+  ['@line/liff/is-in-client', 'isInClient'],
+  ['@line/liff/is-logged-in', 'isLoggedIn'],
+  ['@line/liff/login', 'login'],
+  ['@line/liff/logout', 'logout'],
+] as const) {
+  vi.doMock(path, () => ({
+    default: class {
+      name = name
+    },
+  }))
+}
+
+const config = {
+  mode: 'line' as const,
+  liffId: '1234567890-abcdefgh',
+  storeName: 'S',
+  bonusPoints: 200,
+  consentVersion: 'v1',
+  privacyPolicyUrl: '/privacy',
+  qrTtlSeconds: 60,
+}
+
+describe('the real LIFF session', () => {
+  beforeEach(() => {
+    vi.clearAllMocks()
+    sdk.used.length = 0
+    localStorage.clear()
+    sessionStorage.clear()
+  })
+
+  it('initialises with the LIFF ID and login in an external browser, using only the modules it needs', async () => {
+    const { initLineLiff } = await import('./liff-line.ts')
+    const session = await initLineLiff(config)
+    expect(sdk.init).toHaveBeenCalledWith({
+      liffId: '1234567890-abcdefgh',
+      withLoginOnExternalBrowser: true,
+    })
+    expect(sdk.used.sort()).toEqual(
+      ['getDecodedIDToken', 'getIDToken', 'isInClient', 'isLoggedIn', 'login', 'logout'].sort(),
+    )
+    expect(session.idToken()).toBe('id-token')
+    expect(session.displayName()).toBe('LINE 太郎')
+  })
+
+  it('recovers once outside LINE by clearing the cache and logging in again, then leaves it to the user', async () => {
+    const { initLineLiff } = await import('./liff-line.ts')
+    const session = await initLineLiff(config)
+    localStorage.setItem('LIFF_STORE:1234567890-abcdefgh:IDToken', 'stale')
+    void session.recover()
+    expect(localStorage.getItem('LIFF_STORE:1234567890-abcdefgh:IDToken')).toBeNull()
+    expect(sdk.logout).toHaveBeenCalledTimes(1)
+    expect(sdk.login).toHaveBeenCalledTimes(1)
+    // A second expiry right after: no login loop, the app shows "sign in again".
+    expect(await session.recover()).toBe(false)
+    expect(sdk.login).toHaveBeenCalledTimes(1)
+  })
+
+  it('does not start with a cached token that has already expired', async () => {
+    sdk.getDecodedIDToken.mockReturnValue({ exp: Date.now() / 1000 - 60 })
+    const { initLineLiff } = await import('./liff-line.ts')
+    void initLineLiff(config)
+    await vi.waitFor(() => expect(sdk.login).toHaveBeenCalledTimes(1))
+    expect(sessionStorage.getItem('membercard.relogin')).toBe('1')
+  })
+})
