@@ -6,7 +6,7 @@ import {
   maskCardNumber,
   normalizeCardNumber,
 } from '@membercard/shared'
-import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, isNull, lt, type SQL, sql } from 'drizzle-orm'
 import type { Clock } from '../clock.ts'
 import type { Db } from '../db/client.ts'
 import {
@@ -93,33 +93,23 @@ export function createMembership({ db, clock, secrets, linkBonusPoints, events }
   const ledger = createLedger(sqlite)
   const p = sql.placeholder
 
-  const activeLinkByUser = db
-    .select({
-      linkId: lineLinks.id,
-      cardId: pointCards.id,
-      cardNumber: pointCards.cardNumber,
-      name: pointCards.name,
-      rank: pointCards.rank,
-      points: pointCards.points,
-    })
-    .from(lineLinks)
-    .innerJoin(pointCards, eq(pointCards.id, lineLinks.cardId))
-    .where(and(eq(lineLinks.lineUserId, p('userId')), isNull(lineLinks.unlinkedAt)))
-    .prepare()
-
-  const activeLinkById = db
-    .select({
-      linkId: lineLinks.id,
-      cardId: pointCards.id,
-      cardNumber: pointCards.cardNumber,
-      name: pointCards.name,
-      rank: pointCards.rank,
-      points: pointCards.points,
-    })
-    .from(lineLinks)
-    .innerJoin(pointCards, eq(pointCards.id, lineLinks.cardId))
-    .where(and(eq(lineLinks.id, p('linkId')), isNull(lineLinks.unlinkedAt)))
-    .prepare()
+  /** An active link joined with its card, found by `key` (a placeholder-bound condition). */
+  const activeLinkWhere = (key: SQL) =>
+    db
+      .select({
+        linkId: lineLinks.id,
+        cardId: pointCards.id,
+        cardNumber: pointCards.cardNumber,
+        name: pointCards.name,
+        rank: pointCards.rank,
+        points: pointCards.points,
+      })
+      .from(lineLinks)
+      .innerJoin(pointCards, eq(pointCards.id, lineLinks.cardId))
+      .where(and(key, isNull(lineLinks.unlinkedAt)))
+      .prepare()
+  const activeLinkByUser = activeLinkWhere(eq(lineLinks.lineUserId, p('userId')))
+  const activeLinkById = activeLinkWhere(eq(lineLinks.id, p('linkId')))
 
   const cardByNumber = db
     .select()
