@@ -62,8 +62,6 @@ export const en: Messages = {
     more: 'Show more',
     end: 'No more history',
     loading: 'Loading…',
-    store: 'Store',
-    online: 'Online',
     types: {
       bonus: 'Linking bonus',
       award: 'Purchase',

@@ -60,8 +60,6 @@ export const ja = {
     more: 'さらに表示',
     end: 'これ以上の履歴はありません',
     loading: '読み込み中…',
-    store: '店舗',
-    online: 'オンライン',
     types: {
       bonus: '連携ボーナス',
       award: 'お買い物',
