@@ -30,6 +30,10 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3)
 const IMPORT_ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000)
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean))
+/** Only these load scenarios (comma-separated names as logged), e.g. to profile one. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean))
+/** A folder: the server runs with --cpu-prof and writes its profile there on exit. */
+const PROFILE_DIR = process.env.BENCH_PROFILE
 const MEMBERS = 100_000
 const AWARD_MEMBERS = 1000
 const CONNECTIONS = 50
@@ -105,7 +109,11 @@ async function startNode(
   probe: (port: number) => string,
 ) {
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+  const flags =
+    PROFILE_DIR && file.startsWith('server/')
+      ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR)}`]
+      : []
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', file, ...args], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -374,6 +382,7 @@ async function main() {
 
   const results: Record<string, LoadResult> = {}
   const measure = async (name: string, f: () => Promise<LoadResult>) => {
+    if (ONLY.size && !ONLY.has(name)) return
     log(`${name} …`)
     results[name] = await f()
     const r = results[name]
@@ -409,6 +418,10 @@ async function main() {
   await Promise.all([server.stop(), ceiling.stop(), verify.stop(), write.stop()])
   jwksServer.close()
 
+  if (ONLY.size) {
+    log('BENCH_ONLY: no table')
+    return
+  }
   const ceil = (results.ceiling!.rps + results['ceiling (again)']!.rps) / 2
   const pct = (a: number, b: number) => Math.round((a / b) * 1000) / 10
   const row = (
