@@ -270,3 +270,21 @@ describe('housekeeping', () => {
     expect(left.some((x) => x.userId === pendingUser)).toBe(true)
   })
 })
+
+describe('a new digital card issued in the app', () => {
+  it('pushes the completion and switches the rich menu like any link; a repeat queues nothing', async () => {
+    await ctx.drain()
+    const user = ctx.newUser()
+    const headers = { ...(await ctx.userHeaders(user)), 'Idempotency-Key': 'issue-card-0001' }
+    const body = { name: '新規 会員', consent: { version: 'v1', accepted: true } }
+    const res = await ctx.call('POST', '/api/cards', { headers, body })
+    expect(res.status).toBe(201)
+    const rows = outboxRows(ctx).filter((r) => r.userId === user).length
+    expect((await ctx.call('POST', '/api/cards', { headers, body })).status).toBe(201)
+    expect(outboxRows(ctx).filter((r) => r.userId === user).length).toBe(rows)
+    await ctx.drain()
+    const pushes = ctx.pushesTo(user)
+    expect(pushes).toHaveLength(1)
+    expect(JSON.stringify(pushes[0]?.body)).toContain('連携が完了しました')
+  })
+})

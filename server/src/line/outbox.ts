@@ -59,6 +59,19 @@ export function backoffMs(attempts: number, random = Math.random): number {
   return Math.round(base * (0.8 + 0.4 * random()))
 }
 
+/** The call took too long; it is retried (with the same retry key). */
+export class CallTimeoutError extends Error {
+  override name = 'CallTimeoutError'
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CallTimeoutError(`no answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
+}
+
 /**
  * A retry key (a UUID, as LINE wants) derived from a stable key, so enqueueing the same
  * notice twice (the same ledger entry, the same expiry batch) yields one row and one push.
@@ -117,6 +130,11 @@ export interface OutboxWorkerDeps {
   maxPerSecond?: number
   /** Idle polling interval of `start()`. */
   pollMs?: number
+  /**
+   * How long one call may take before it counts as a (retryable) failure. A push that
+   * reached LINE anyway is safe: the retry carries the same retry key.
+   */
+  callTimeoutMs?: number
   random?: () => number
 }
 
@@ -140,20 +158,21 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
   const batchSize = deps.batchSize ?? 50
   const maxPerSecond = deps.maxPerSecond ?? 200
   const pollMs = deps.pollMs ?? 1_000
+  const callTimeoutMs = deps.callTimeoutMs ?? 30_000
   const random = deps.random ?? Math.random
 
+  // Pushes to one user go out in the order they were queued: a push waits while an earlier
+  // one to the same user is pending (in SQL, so waiting rows never crowd out the batch).
   const due = sqlite.prepare<[number, number, number], OutboxRow>(
     `SELECT id, kind, line_user_id AS lineUserId, payload, retry_key AS retryKey, attempts
-       FROM outbox
+       FROM outbox o
       WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
         AND (claimed_at IS NULL OR claimed_at < ?)
+        AND NOT (kind = 'push' AND line_user_id IS NOT NULL AND EXISTS (
+              SELECT 1 FROM outbox e
+               WHERE e.line_user_id = o.line_user_id AND e.kind = 'push' AND e.id < o.id
+                 AND e.sent_at IS NULL AND e.failed_at IS NULL))
       ORDER BY id LIMIT ?`,
-  )
-  // Pushes to one user go out in the order they were queued.
-  const earlierPending = sqlite.prepare<[string, number], { id: number }>(
-    `SELECT id FROM outbox
-      WHERE line_user_id = ? AND kind = 'push' AND id < ?
-        AND sent_at IS NULL AND failed_at IS NULL LIMIT 1`,
   )
   const claim = sqlite.prepare<[number, number, number]>(
     `UPDATE outbox SET claimed_at = ?, attempts = attempts + 1
@@ -201,7 +220,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     }
     try {
       const executor = deps.executors[row.kind] as Executor<OutboxKind>
-      const outcome = await executor(JSON.parse(row.payload), row)
+      const outcome = await withTimeout(executor(JSON.parse(row.payload), row), callTimeoutMs)
       const at = clock.now()
       if ('skipped' in outcome) {
         markFailed.run(at, `skipped: ${outcome.skipped}`, row.id)
@@ -259,9 +278,6 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     let windowStart = Date.now()
     let inWindow = 0
     for (const row of rows) {
-      if (row.kind === 'push' && row.lineUserId && earlierPending.get(row.lineUserId, row.id)) {
-        continue
-      }
       if (++inWindow > maxPerSecond) {
         const wait = 1_000 - (Date.now() - windowStart)
         if (wait > 0) await new Promise((r) => setTimeout(r, wait))
@@ -270,7 +286,8 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       }
       await processRow(row, result)
     }
-    if (rows.length === batchSize) again = true
+    // A full batch, or a sent push that may have unblocked the next one to the same user.
+    if (rows.length === batchSize || result.sent > 0) again = true
     return result
   }
 
