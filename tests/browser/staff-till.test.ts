@@ -83,6 +83,10 @@ describe('the till in Chromium (demo mode)', () => {
       const page = await till.newPage()
       const errors: string[] = []
       page.on('pageerror', (e) => errors.push(e.message))
+      let scans = 0
+      page.on('request', (r) => {
+        if (r.url().endsWith('/api/staff/scan')) scans++
+      })
       await signIn(page, 'demo-clerk', 'demo-clerk-pass')
       expect(await page.getByTestId('till-header').textContent()).toContain('demo-clerk')
 
@@ -146,6 +150,17 @@ describe('the till in Chromium (demo mode)', () => {
       await page.keyboard.type(second.token, { delay: 5 })
       await page.keyboard.press('Enter')
       await page.getByTestId('member').waitFor()
+      expect(await page.getByTestId('member-points').textContent()).toContain('1,439')
+
+      // The same scanner while the amount field has focus: still a scan, not an amount.
+      const third = await customerQr(card, 'till-04b-customer-qr.png')
+      await page.getByLabel('お買い上げ金額（円）').focus()
+      const scansBefore = scans
+      await page.keyboard.type(third.token, { delay: 5 })
+      await page.keyboard.press('Enter')
+      await expect.poll(() => scans).toBe(scansBefore + 1)
+      await expect.poll(() => page.getByLabel('お買い上げ金額（円）').inputValue()).toBe('')
+      await expect.poll(() => page.getByTestId('till-error').count()).toBe(0)
       expect(await page.getByTestId('member-points').textContent()).toContain('1,439')
 
       // Redeem: never more than the balance.
