@@ -33,6 +33,9 @@ const bodySchema = z.looseObject({
 
 type WebhookEvent = z.infer<typeof eventSchema>
 
+/** Base64 of the 32 bytes of an HMAC-SHA256. */
+const SIGNATURE_FORMAT = /^[A-Za-z0-9+/]{43}=$/
+
 const KEYWORDS: { re: RegExp; action: Action }[] = [
   { re: /^(ポイント|ぽいんと|残高|ポイント残高|points?|balance)$/, action: 'balance' },
   { re: /^(会員証|カード|card|member ?card)$/, action: 'card' },
@@ -218,7 +221,8 @@ export function webhookRoutes(deps: RouteDeps & { line: LineMessaging; accountLi
       logger.warn('webhook refused: LINE_MESSAGING_CHANNEL_SECRET is not set')
       throw new ApiError('INVALID_SIGNATURE', 'The webhook signature cannot be checked.')
     }
-    if (!signature || !validateSignature(raw, secret, signature)) {
+    // Exactly one Base64 HMAC-SHA256 (Node's Base64 decoder would ignore trailing junk).
+    if (!SIGNATURE_FORMAT.test(signature) || !validateSignature(raw, secret, signature)) {
       throw new ApiError('INVALID_SIGNATURE', 'The X-Line-Signature header does not match.')
     }
     let json: unknown
