@@ -66,6 +66,8 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
   }
   const url = `http://${config.host}:${info.port}`
   logger.info('listening', { url, demo: config.demo })
+  // Started once the LINE base is final (in demo mode it is this server's own port).
+  line.worker.start()
   if (config.demo) {
     // The demo LINE has no menus until deployed: deploy the repository's menus to it.
     deployRichMenus({
@@ -110,7 +112,6 @@ const stopPointsJobs = startPointsJobs({
   logger,
 })
 
-line.worker.start()
 // Pre-expiry notices (once per expiry batch) and old outbox rows, hourly and after start.
 const queueExpiryNotices = () => {
   try {
