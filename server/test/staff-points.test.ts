@@ -532,6 +532,28 @@ describe('GET /api/staff/transactions', () => {
     expect(clerkView.json.items.every((i: { voidable: boolean }) => !i.voidable)).toBe(true)
     const mine = await local.call('GET', '/api/staff/transactions?mine=1', { headers: s.clerk })
     expect(mine.json.items.map((i: { id: string }) => i.id)).toEqual([a.json.transactionId])
+    expect(list.json.nextCursor).toBeNull()
+    // A busy store pages through the day.
+    for (let i = 0; i < 105; i++) {
+      const r = await tillCall(local, s.clerk, '/api/staff/points', {
+        qrToken: m.qrNow(),
+        type: 'award',
+        purchaseAmount: 100 + i,
+      })
+      expect(r.status).toBe(200)
+    }
+    const page1 = await local.call('GET', '/api/staff/transactions', { headers: s.clerk })
+    expect(page1.json.items).toHaveLength(100)
+    const page2 = await local.call(
+      'GET',
+      `/api/staff/transactions?before=${page1.json.nextCursor}`,
+      { headers: s.clerk },
+    )
+    expect(page2.json.items).toHaveLength(8)
+    expect(page2.json.nextCursor).toBeNull()
+    const ids = [...page1.json.items, ...page2.json.items].map((i: { id: string }) => Number(i.id))
+    expect(new Set(ids).size).toBe(108)
+    expect(ids).toEqual([...ids].sort((x, y) => y - x))
     const bad = await local.call('GET', '/api/staff/transactions?mine=maybe', { headers: s.clerk })
     expect(bad.status).toBe(400)
     const anon = await local.call('GET', '/api/staff/transactions')

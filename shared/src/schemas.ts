@@ -131,6 +131,11 @@ export const staffVoidRequestSchema = z.strictObject({
 /** `GET /api/staff/transactions` query: today's transactions of the store, or only mine. */
 export const staffTransactionsQuerySchema = z.strictObject({
   mine: z.enum(['0', '1', 'true', 'false']).optional(),
+  /** The `nextCursor` of the previous page. */
+  before: z
+    .string()
+    .regex(/^\d{1,15}$/, 'must be a nextCursor')
+    .optional(),
 })
 
 /** The answer to a till transaction (award, redeem, void, adjust). */

@@ -162,6 +162,14 @@ export const tillApi = {
   points: (body: PointsBody, key: string) => mutate<TillResult>('/points', body, key),
   void: (transactionId: string, key: string) =>
     mutate<TillResult>(`/transactions/${encodeURIComponent(transactionId)}/void`, {}, key),
-  today: (mine: boolean) =>
-    request<{ items: TillTransaction[] }>('GET', `/transactions${mine ? '?mine=1' : ''}`),
+  today: (mine: boolean, before?: string) => {
+    const q = new URLSearchParams()
+    if (mine) q.set('mine', '1')
+    if (before) q.set('before', before)
+    const qs = q.toString()
+    return request<{ items: TillTransaction[]; nextCursor: string | null }>(
+      'GET',
+      `/transactions${qs ? `?${qs}` : ''}`,
+    )
+  },
 }

@@ -97,7 +97,14 @@ export function staffRoutes(deps: RouteDeps) {
       c.json(points.adjust(c.get('staff'), c.req.valid('json'), c.get('idempotency')), 200),
     )
     .get('/transactions', staffAuth, validate('query', staffTransactionsQuerySchema), (c) => {
-      const mine = c.req.valid('query').mine
-      return c.json({ items: points.today(c.get('staff'), mine === '1' || mine === 'true') }, 200)
+      const { mine, before } = c.req.valid('query')
+      return c.json(
+        points.today(
+          c.get('staff'),
+          mine === '1' || mine === 'true',
+          before === undefined ? undefined : Number(before),
+        ),
+        200,
+      )
     })
 }

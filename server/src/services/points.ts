@@ -160,15 +160,18 @@ export function createPointsService({
   const voidOf = sqlite.prepare<[number], { id: number }>(
     'SELECT id FROM ledger WHERE voids_entry_id = ?',
   )
-  const dayRows = sqlite.prepare<[string, number, number, string | null, string | null], DayRow>(
+  const dayRows = sqlite.prepare<
+    [string, number, number, string | null, string | null, number, number],
+    DayRow
+  >(
     `SELECT l.id, l.type, l.points, l.balance_after, l.created_at, l.staff_id, c.card_number,
             c.name, l.purchase_amount, l.note, l.voids_entry_id, v.id AS voided_by
        FROM ledger l
        JOIN point_cards c ON c.id = l.card_id
        LEFT JOIN ledger v ON v.voids_entry_id = l.id
       WHERE l.store_code = ? AND l.created_at >= ? AND l.created_at < ?
-        AND (? IS NULL OR l.staff_id = ?)
-      ORDER BY l.id DESC LIMIT 300`,
+        AND (? IS NULL OR l.staff_id = ?) AND l.id < ?
+      ORDER BY l.id DESC LIMIT ?`,
   )
   const expiryCandidates = sqlite.prepare<[number, number, number], { id: number }>(
     `SELECT id FROM point_cards
@@ -383,12 +386,30 @@ export function createPointsService({
         .immediate()
     },
 
-    /** Today's transactions of the staff member's store (or only theirs), newest first. */
-    today(staff: StaffPrincipal, onlyMine: boolean): TillTransaction[] {
+    /**
+     * Today's transactions of the staff member's store (or only theirs), newest first, a page
+     * at a time: `before` is the previous page's `nextCursor`.
+     */
+    today(
+      staff: StaffPrincipal,
+      onlyMine: boolean,
+      before?: number,
+      limit = 100,
+    ): { items: TillTransaction[]; nextCursor: string | null } {
       const now = clock.now()
       const start = startOfDay(now, rules.timeZone)
       const mine = onlyMine ? staff.staffId : null
-      return dayRows.all(staff.storeCode, start, start + DAY_MS, mine, mine).map((r) => ({
+      const rows = dayRows.all(
+        staff.storeCode,
+        start,
+        start + DAY_MS,
+        mine,
+        mine,
+        before ?? Number.MAX_SAFE_INTEGER,
+        limit + 1,
+      )
+      const page = rows.slice(0, limit)
+      const items = page.map((r) => ({
         id: String(r.id),
         type: r.type,
         points: r.points,
@@ -407,6 +428,8 @@ export function createPointsService({
           r.voided_by === null &&
           now - r.created_at <= rules.voidWindowMs,
       }))
+      const last = page.at(-1)
+      return { items, nextCursor: rows.length > limit && last ? String(last.id) : null }
     },
 
     /**
