@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it, vi } from 'vitest'
+import { removeDataDir, startServer } from '../../tests/support/server.ts'
 import { ConfigError, loadConfig, parseRatio } from '../src/config.ts'
 import { openDatabase } from '../src/db/client.ts'
 import { memoryLogger } from '../src/logger.ts'
@@ -218,6 +219,43 @@ describe('expiry (fake clock)', () => {
       vi.useRealTimers()
     }
   })
+})
+
+describe('the expiry job inside the real server process', () => {
+  it('expires a stale balance shortly after start, without anyone running the CLI', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'points-job-'))
+    try {
+      const databasePath = join(dir, 'membercard.db')
+      const db = openDatabase(databasePath)
+      const secrets = loadSecrets(`${databasePath}.secrets.json`)
+      const stale = addCard(db, secrets, { points: 321 })
+      db.$client
+        .prepare('UPDATE point_cards SET last_activity_at = ? WHERE id = ?')
+        .run(Date.now() - 366 * DAY, stale.cardId)
+      db.$client.close()
+      const server = await startServer({ dataDir: dir })
+      try {
+        const read = () => {
+          const check = openDatabase(databasePath)
+          try {
+            return check.$client
+              .prepare('SELECT type, points FROM ledger WHERE card_id = ? ORDER BY id')
+              .all(stale.cardId)
+          } finally {
+            check.$client.close()
+          }
+        }
+        await expect.poll(read, { timeout: 20_000, interval: 500 }).toEqual([
+          { type: 'import', points: 321 },
+          { type: 'expire', points: -321 },
+        ])
+      } finally {
+        await server.stop()
+      }
+    } finally {
+      removeDataDir(dir)
+    }
+  }, 60_000)
 })
 
 describe('pnpm points:expire', () => {
