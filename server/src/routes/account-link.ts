@@ -96,7 +96,10 @@ label{display:block;font-weight:600;margin-top:1rem}
 input[type=password],input[inputmode]{width:100%;box-sizing:border-box;font-size:1.2rem;padding:.7rem;border:2px solid #6b6b6b;border-radius:.5rem;margin-top:.3rem;letter-spacing:.05em}
 input:focus,button:focus,a:focus{outline:3px solid #0b57d0;outline-offset:2px}
 .consent{display:flex;gap:.6rem;align-items:flex-start;margin-top:1.2rem}
-.consent input{width:1.5rem;height:1.5rem;margin-top:1.1rem}
+.consent input{flex:none;width:1.6rem;height:1.6rem;margin:.2rem 0 0;accent-color:#047a35}
+.consent label{margin-top:0}
+.consent label [lang=en]{display:block;font-weight:400}
+button [lang=en]{display:block;color:#fff;font-size:.85em;font-weight:400}
 .help{font-size:.85rem;color:#444;margin:.3rem 0 0}
 button{display:block;width:100%;margin-top:1.5rem;padding:.9rem;font-size:1.1rem;font-weight:700;color:#fff;background:#047a35;border:0;border-radius:.6rem}
 .error{background:#fdecea;border:2px solid #b3261e;border-radius:.5rem;padding:.5rem .8rem;margin-top:1rem}
