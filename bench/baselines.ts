@@ -9,8 +9,9 @@
  * - `write`:   one route that runs the SQL of a till award with raw better-sqlite3 prepared
  *              statements and the server's pragmas (WAL, synchronous=FULL): the staff session
  *              look-up, the idempotency claim, the link look-up, then one IMMEDIATE transaction
- *              that reads the card, moves the balance, appends the ledger row and completes
- *              the idempotency record.
+ *              that reads the card, moves the balance, appends the ledger row, queues the
+ *              member's push notice in the outbox (as the server's ledger hook does) and
+ *              completes the idempotency record.
  */
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -79,6 +80,16 @@ if (mode === 'ceiling') {
        idempotency_key, qr_token_id, purchase_amount, created_at)
      VALUES (?, 'award', ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
+  const linkedUser = sqlite.prepare<[number], { line_user_id: string }>(
+    'SELECT line_user_id FROM line_links WHERE card_id = ? AND unlinked_at IS NULL',
+  )
+  const storeName = sqlite.prepare<[string], { name: string }>(
+    'SELECT name FROM stores WHERE code = ?',
+  )
+  const outbox = sqlite.prepare(
+    `INSERT INTO outbox (kind, line_user_id, payload, retry_key, next_attempt_at, created_at)
+     VALUES ('push', ?, ?, ?, ?, ?) ON CONFLICT (retry_key) DO NOTHING`,
+  )
   const finish = sqlite.prepare(
     `UPDATE idempotency_keys SET state = 'done', response_status = 200, response_body = ?
        WHERE scope = ? AND key = ? AND state = 'running'`,
@@ -96,7 +107,15 @@ if (mode === 'ceiling') {
       const moved = move.get(points, now, cardId, points)
       if (!moved) throw new Error('negative')
       const info = ledger.run(cardId, points, moved.points, scope, staffId, key, tid, amount, now)
-      const body = { transactionId: String(info.lastInsertRowid), points, balance: moved.points }
+      const user = linkedUser.get(cardId)?.line_user_id ?? null
+      const store = storeName.get(scope)?.name ?? null
+      const message = {
+        to: user,
+        messages: [{ type: 'text', text: `${store}: +${points} (${moved.points})` }],
+      }
+      const id = String(info.lastInsertRowid)
+      outbox.run(user, JSON.stringify(message), `ledger:${id}`, now, now)
+      const body = { transactionId: id, points, balance: moved.points }
       finish.run(JSON.stringify(body), scope, key)
       return body
     },

@@ -2,8 +2,9 @@
 /**
  * Summarises a V8 .cpuprofile (from `node --cpu-prof`, e.g. `BENCH_PROFILE=dir pnpm bench`):
  * self time per function and per package, heaviest first.
- * Usage: tsx bench/profile-summary.ts <file.cpuprofile> [top] [last-seconds]
- * (last-seconds: only the samples of the final seconds, e.g. the measured window.)
+ * Usage: tsx bench/profile-summary.ts <file.cpuprofile> [top] [window]
+ * (window: `8` = the final 8 s of the profile, `24-16` = from 24 s to 16 s before its end,
+ * e.g. one measured window of `BENCH_PROFILE=dir pnpm bench`.)
  */
 import { readFileSync } from 'node:fs'
 
@@ -30,9 +31,11 @@ for (const d of prof.timeDeltas) {
   clock += d
   at.push(clock)
 }
-const from = lastArg ? clock - Number(lastArg) * 1e6 : Number.NEGATIVE_INFINITY
+const [fromS, toS] = (lastArg ?? '').split('-').map(Number)
+const from = lastArg ? clock - (fromS ?? 0) * 1e6 : Number.NEGATIVE_INFINITY
+const to = lastArg && toS !== undefined ? clock - toS * 1e6 : Number.POSITIVE_INFINITY
 prof.samples.forEach((id, i) => {
-  if ((at[i] ?? 0) < from) return
+  if ((at[i] ?? 0) < from || (at[i] ?? 0) > to) return
   self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0))
 })
 const total = [...self.values()].reduce((a, b) => a + b, 0)

@@ -156,13 +156,16 @@ export function createApp(deps: AppDeps) {
   // in demo mode that is this server; served before the body limit (rich menu images).
   const standIn = deps.standIn
   if (standIn) app.all('/v2/bot/*', (c) => standIn.app.fetch(c.req.raw))
-  app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
-        c.json(errorBody('PAYLOAD_TOO_LARGE', `The body is over ${MAX_BODY_BYTES} bytes.`), 413),
-    }),
-  )
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) =>
+      c.json(errorBody('PAYLOAD_TOO_LARGE', `The body is over ${MAX_BODY_BYTES} bytes.`), 413),
+  })
+  // GET and HEAD bodies are never read: skipping them spares every card and QR request a full
+  // fetch Request (bodyLimit reads `c.req.raw.body`, which makes @hono/node-server build one).
+  app.use(function bodyLimitUnlessBodiless(c, next) {
+    return c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)
+  })
   app.get('/healthz', (c) => {
     db.$client.prepare('SELECT 1').get()
     return c.json({ ok: true }, 200)

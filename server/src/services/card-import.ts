@@ -25,10 +25,17 @@ const REQUIRED = ['card_number', 'pin', 'name', 'points'] as const
 const OPTIONAL = ['rank', 'birth_date'] as const
 const MAX_ERRORS = 50
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/** A real calendar date `YYYY-MM-DD` (with leap years), checked by arithmetic: no Date per row. */
 function validDate(s: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false
-  const d = new Date(`${s}T00:00:00Z`)
-  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s)
+  const year = Number(s.slice(0, 4))
+  const month = Number(s.slice(5, 7))
+  const day = Number(s.slice(8, 10))
+  if (month < 1 || month > 12 || day < 1) return false
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
+  return day <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0))
 }
 
 /**
@@ -48,8 +55,12 @@ export async function importCards(
     `INSERT INTO point_cards (card_number, pin_hash, name, rank, birth_date, points, source, last_activity_at, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, 'import', ?, ?, ?) ON CONFLICT(card_number) DO NOTHING`,
   )
-  const insertLedger = sqlite.prepare(
-    `INSERT INTO ledger (card_id, type, points, balance_after, note, created_at) VALUES (?, 'import', ?, ?, 'import', ?)`,
+  // The opening balance of every card this import created, in one pass at the end (card order,
+  // same transaction): a million single-row inserts would cost a round trip into SQLite each.
+  const insertOpeningBalances = sqlite.prepare(
+    `INSERT INTO ledger (card_id, type, points, balance_after, note, created_at)
+     SELECT id, 'import', points, points, 'import', ? FROM point_cards
+      WHERE id > ? AND points > 0 ORDER BY id`,
   )
   const findCard = sqlite.prepare<
     [string],
@@ -77,11 +88,15 @@ export async function importCards(
     pointsIgnored: 0,
     errors: [],
   }
-  // Cards with a higher id were created by this import: meeting one again is a duplicate row.
-  const maxIdBefore = (
-    sqlite.prepare('SELECT coalesce(max(id), 0) AS m FROM point_cards').get() as { m: number }
-  ).m
+  const maxId = sqlite.prepare<[], { m: number }>(
+    'SELECT coalesce(max(id), 0) AS m FROM point_cards',
+  )
+  // Cards with a higher id were created by this import (read inside the write transaction, so
+  // no card the server creates meanwhile can count): meeting one again is a duplicate row.
+  let maxIdBefore = 0
   let header: Map<string, number> | undefined
+  /** Column positions, from the header (-1: absent). */
+  let col = { card_number: -1, pin: -1, name: -1, points: -1, rank: -1, birth_date: -1 }
   let stopped = false
 
   /** Handles one record; synchronous, so the whole file runs in one SQLite transaction. */
@@ -106,31 +121,37 @@ export async function importCards(
         })
         stopped = true
       }
+      const h = header
+      const at = (name: string) => h.get(name) ?? -1
+      col = {
+        card_number: at('card_number'),
+        pin: at('pin'),
+        name: at('name'),
+        points: at('points'),
+        rank: at('rank'),
+        birth_date: at('birth_date'),
+      }
       return
     }
     result.rows++
-    const h = header
-    const get = (name: string) => {
-      const i = h.get(name)
-      return i === undefined ? '' : (cells[i] ?? '').trim()
-    }
+    const get = (i: number) => (i < 0 ? '' : (cells[i] ?? '').trim())
     const problems: string[] = []
-    const cardNumber = normalizeCardNumber(get('card_number'))
+    const cardNumber = normalizeCardNumber(get(col.card_number))
     const cardProblem = cardNumberProblem(cardNumber)
     if (cardProblem === 'format') problems.push('card_number must be 16 digits')
     if (cardProblem === 'checkDigit') problems.push('card_number has a wrong check digit')
-    const pin = get('pin')
+    const pin = get(col.pin)
     if (!/^\d{4}$/.test(pin)) problems.push('pin must be 4 digits')
-    const name = get('name')
+    const name = get(col.name)
     if (name === '' || name.length > 100) problems.push('name must be 1–100 characters')
-    const pointsText = get('points')
+    const pointsText = get(col.points)
     const points = /^\d{1,9}$/.test(pointsText) ? Number(pointsText) : Number.NaN
     if (Number.isNaN(points)) problems.push('points must be a non-negative integer')
-    const rank = get('rank') || 'regular'
+    const rank = get(col.rank) || 'regular'
     if (!(RANKS as readonly string[]).includes(rank)) {
       problems.push(`rank must be one of ${RANKS.join(', ')}`)
     }
-    const birthDate = get('birth_date') || null
+    const birthDate = get(col.birth_date) || null
     if (birthDate !== null && !validDate(birthDate)) {
       problems.push('birth_date must be a date YYYY-MM-DD')
     }
@@ -139,7 +160,6 @@ export async function importCards(
       const info = insertCard.run(cardNumber, pinHash, name, rank, birthDate, points, now, now, now)
       if (info.changes === 1) {
         result.created++
-        if (points > 0) insertLedger.run(info.lastInsertRowid, points, points, now)
         return
       }
       const existing = findCard.get(cardNumber)
@@ -171,6 +191,7 @@ export async function importCards(
   sqlite.pragma('cache_size = -65536')
   sqlite.exec('BEGIN IMMEDIATE')
   try {
+    maxIdBefore = maxId.get()?.m ?? 0
     await new Promise<void>((resolveDone, rejectDone) => {
       const parser = parse({ bom: true, info: true, skip_empty_lines: true })
       parser.on('readable', () => {
@@ -204,7 +225,10 @@ export async function importCards(
     if (!header && result.errors.length === 0) {
       result.errors.push({ line: 1, message: 'the file is empty (a header row is required)' })
     }
-    if (result.errors.length === 0) sqlite.exec('COMMIT')
+    if (result.errors.length === 0) {
+      insertOpeningBalances.run(now, maxIdBefore)
+      sqlite.exec('COMMIT')
+    }
   } finally {
     if (sqlite.inTransaction) sqlite.exec('ROLLBACK')
     sqlite.pragma(`cache_size = ${Number(cacheBefore)}`)
