@@ -1,8 +1,39 @@
 import vue from '@vitejs/plugin-vue'
-import { defineConfig } from 'vite'
+import { defineConfig, type Plugin } from 'vite'
+
+/**
+ * Both LIFF modes (`liff-line.ts`, `liff-demo.ts`) load on demand, but share the LIFF core
+ * chunk: preload it from the page so its download starts with the app's, not after it.
+ */
+function preloadLiffCore(): Plugin {
+  return {
+    name: 'membercard:preload-liff-core',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, ctx) {
+        const chunks = Object.values(ctx.bundle ?? {}).filter((c) => c.type === 'chunk')
+        const mode = (name: string) =>
+          chunks.find((c) => c.facadeModuleId?.endsWith(`/src/lib/${name}.ts`))
+        const line = mode('liff-line')
+        const demo = mode('liff-demo')
+        if (!line || !demo) return []
+        const shared = line.imports.filter((f) => demo.imports.includes(f))
+        const entry = chunks.find((c) => c.isEntry)
+        return shared
+          .filter((f) => f !== entry?.fileName && !entry?.imports.includes(f))
+          .map((f) => ({
+            tag: 'link',
+            attrs: { rel: 'modulepreload', crossorigin: '', href: `/${f}` },
+            injectTo: 'head' as const,
+          }))
+      },
+    },
+  }
+}
 
 export default defineConfig({
-  plugins: [vue()],
+  plugins: [vue(), preloadLiffCore()],
   resolve: {
     // The runtime-only vue-i18n: messages are compiled by src/i18n/compile.ts.
     alias: [{ find: /^vue-i18n$/, replacement: 'vue-i18n/dist/vue-i18n.runtime.esm-bundler.js' }],
