@@ -220,6 +220,35 @@ describe('the till in Chromium (demo mode)', () => {
       saveArtifact('till-06-today-void.png', await page.screenshot({ fullPage: true }))
       const items = await historyOf(server.url, customer)
       expect(items[0]).toMatchObject({ type: 'void', points: 400, balance: 1439 })
+      // A manager's adjustment with a reason, at the till.
+      const phone = await newPhone(browser, server.url, { user: customer })
+      try {
+        const { token } = await customerQr(await phone.newPage(), 'till-06b-customer-qr.png')
+        await page.getByRole('link', { name: 'レジ' }).click()
+        await page.getByLabel('QRコードの文字（手入力・バーコードリーダー）').fill(token)
+        await page.getByRole('button', { name: '確認' }).click()
+        await page.getByTestId('member').waitFor()
+        await page.getByRole('button', { name: 'ポイント調整', exact: true }).click()
+        await page.getByLabel('調整するポイント（減らす場合は -）').fill('-2000')
+        expect(await page.getByRole('button', { name: '調整内容を確認' }).isDisabled()).toBe(true)
+        await page.getByLabel('調整するポイント（減らす場合は -）').fill('-39')
+        expect(await page.getByRole('button', { name: '調整内容を確認' }).isDisabled()).toBe(true)
+        await page.getByLabel('調整の理由（必須）').fill('レシート二重登録')
+        await page.getByRole('button', { name: '調整内容を確認' }).click()
+        expect(await page.getByTestId('confirm').textContent()).toContain(
+          '−39 pt を調整します（理由: レシート二重登録）',
+        )
+        await page.getByTestId('confirm-ok').click()
+        await page.getByTestId('result').waitFor()
+        expect(await page.getByTestId('result-balance').textContent()).toBe('1,400 pt')
+        const after = await historyOf(server.url, customer)
+        expect(after[0]).toMatchObject({ type: 'adjust', points: -39, balance: 1400 })
+      } finally {
+        await phone.close()
+      }
+      await page.getByTestId('nav-today').click()
+      await expect.poll(() => page.getByTestId('tx').count()).toBe(4)
+
       // English second: one tap, remembered.
       await page.getByRole('button', { name: 'English' }).click()
       await page.getByRole('heading', { name: "Today's transactions" }).waitFor()

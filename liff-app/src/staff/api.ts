@@ -160,6 +160,8 @@ export const tillApi = {
   scan: (qrToken: string) =>
     request<{ member: Member; expiresAt: string }>('POST', '/scan', { qrToken }),
   points: (body: PointsBody, key: string) => mutate<TillResult>('/points', body, key),
+  adjust: (body: { qrToken: string; points: number; reason: string }, key: string) =>
+    mutate<TillResult>('/adjust', body, key),
   void: (transactionId: string, key: string) =>
     mutate<TillResult>(`/transactions/${encodeURIComponent(transactionId)}/void`, {}, key),
   today: (mine: boolean, before?: string) => {

@@ -1,8 +1,12 @@
 import { onBeforeUnmount, onMounted } from 'vue'
 import { normalizeQrToken } from './scanner.ts'
 
-/** Longest pause between two characters of one scan (a scanner types far faster than this). */
-const MAX_GAP_MS = 80
+/**
+ * Longest pause between two characters of one scan. A scanner types far faster, but a busy
+ * tablet can deliver its key events late; a person who types a whole valid token and Enter
+ * with no field focused means it as a scan anyway. A longer pause starts over.
+ */
+const MAX_GAP_MS = 1000
 
 /**
  * A USB or Bluetooth barcode scanner in keyboard mode ("wedge") types the token and Enter.
