@@ -93,7 +93,10 @@ export const useMemberStore = defineStore('member', () => {
   async function issue(name: string, consentVersion: string) {
     let key = sessionStorage.getItem(ISSUE_KEY)
     if (!key) {
-      key = crypto.randomUUID()
+      // getRandomValues also works on plain http (a demo opened by LAN address), randomUUID not.
+      key = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) =>
+        b.toString(16).padStart(2, '0'),
+      ).join('')
       sessionStorage.setItem(ISSUE_KEY, key)
     }
     const res = await services().api.issueCard(
