@@ -114,6 +114,14 @@ describe('award rounding and rank multipliers', () => {
       purchaseAmount: 1234,
     })
     expect(r2.json.points).toBe(61) // 1× for a rank the rules do not name
+    const odd = await linkedMember(ctx, { rank: 'constructor' })
+    const r3 = await tillCall(ctx, staff.clerk, '/api/staff/points', {
+      qrToken: odd.qrNow(),
+      type: 'award',
+      purchaseAmount: 1234,
+    })
+    expect(r3.status).toBe(200)
+    expect(r3.json.points).toBe(61)
   })
 
   it('knows where "today" starts in the till time zone', () => {

@@ -63,7 +63,13 @@ export const awardPointsFor = awardPoints
 
 /** The multiplier of `rank` (1× for a rank the rules do not name). */
 export function multiplierOf(rules: PointsRules, rank: string): Ratio {
-  return rules.rankMultipliers[rank] ?? { num: 1, den: 1 }
+  // Own keys only: a rank named like an Object method ("constructor") is just unknown.
+  return (
+    (Object.hasOwn(rules.rankMultipliers, rank) && rules.rankMultipliers[rank]) || {
+      num: 1,
+      den: 1,
+    }
+  )
 }
 
 /** The start (Unix ms) of the calendar day containing `now` in `timeZone`. */
