@@ -54,5 +54,5 @@ describe('pnpm staff:add (the command)', () => {
     })
     db.$client.close()
     rmSync(dir, { recursive: true, force: true })
-  })
+  }, 90_000)
 })

@@ -161,7 +161,7 @@ describe('importCards', () => {
       )
       .get() as { cards: number; ledger: number }
     expect(sums.cards).toBe(sums.ledger)
-  })
+  }, 60_000)
 })
 
 describe('pnpm cards:import (the command)', () => {
@@ -194,5 +194,5 @@ describe('pnpm cards:import (the command)', () => {
     // the PIN key lives beside the database, not in it
     expect(loadSecrets(join(dir, 'db.sqlite.secrets.json')).pinHashKey).toHaveLength(32)
     rmSync(dir, { recursive: true, force: true })
-  })
+  }, 90_000)
 })
