@@ -6,7 +6,7 @@ import {
   importCards,
   type LinkedMember,
   ledgerMismatches,
-  linkMember,
+  linkMembers,
   makeCards,
   openDb,
   staffToken,
@@ -32,8 +32,7 @@ describe('concurrency: 500 simultaneous awards, a third retried with the same ke
     server = await startServer({ env: { CARD_TOKEN_TTL_SECONDS: '3600' } })
     const cards = makeCards(50, 2, 0)
     importCards(server, cards)
-    members = []
-    for (const card of cards) members.push(await linkMember(server.url, card))
+    members = await linkMembers(server.url, cards)
     staff = await staffToken(server.url)
   }, 90_000)
   afterAll(async () => {

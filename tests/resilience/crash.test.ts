@@ -7,7 +7,7 @@ import {
   importCards,
   type LinkedMember,
   ledgerMismatches,
-  linkMember,
+  linkMembers,
   makeCards,
   openDb,
   staffToken,
@@ -37,8 +37,7 @@ describe('crash: SIGKILL during a mixed points load', () => {
     server = await startServer({ env: { CARD_TOKEN_TTL_SECONDS: '3600' } })
     const cards = makeCards(12, 1, 500)
     importCards(server, cards)
-    const members: LinkedMember[] = []
-    for (const card of cards) members.push(await linkMember(server.url, card))
+    const members = await linkMembers(server.url, cards)
     const staff = await staffToken(server.url)
 
     const sent: Sent[] = []

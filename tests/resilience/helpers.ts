@@ -81,11 +81,21 @@ export async function call(
   const headers: Record<string, string> = { ...init.headers }
   if (init.token) headers.authorization = `Bearer ${init.token}`
   if (init.body !== undefined) headers['content-type'] = 'application/json'
-  const res = await fetch(`${url}${path}`, {
-    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-    headers,
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  })
+  const method = init.method ?? (init.body === undefined ? 'GET' : 'POST')
+  const send = () =>
+    fetch(`${url}${path}`, {
+      method,
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    })
+  let res: Response
+  try {
+    res = await send()
+  } catch (err) {
+    // A kept-alive socket the server had already closed: a GET is safe to send again.
+    if (method !== 'GET') throw err
+    res = await send()
+  }
   const text = await res.text()
   let body: unknown = null
   try {
@@ -112,6 +122,21 @@ export async function linkMember(url: string, card: TestCard): Promise<LinkedMem
   const qr = await call(url, '/api/card/qr', { token: idToken })
   if (qr.status !== 200) throw new Error(`qr: ${qr.status}`)
   return { sub, idToken, card, qrToken: (qr.body as { token: string }).token }
+}
+
+/** Links a fresh LINE user to each card, a few at a time; in the order of `cards`. */
+export async function linkMembers(url: string, cards: TestCard[]): Promise<LinkedMember[]> {
+  const out: LinkedMember[] = new Array(cards.length)
+  let next = 0
+  await Promise.all(
+    Array.from({ length: 6 }, async () => {
+      while (next < cards.length) {
+        const i = next++
+        out[i] = await linkMember(url, cards[i]!)
+      }
+    }),
+  )
+  return out
 }
 
 /** Signs the demo clerk in at the till. */
