@@ -122,14 +122,20 @@ export async function measureFrontEnd(log: (s: string) => void): Promise<FrontEn
   const raw: Record<string, unknown> = {}
 
   log('building the LIFF app (as pnpm start does), with a manifest')
-  execFileSync(
-    'pnpm',
-    ['--filter', '@membercard/liff-app', 'exec', 'vite', 'build', '--manifest'],
-    {
-      cwd: ROOT,
-      stdio: 'ignore',
-    },
-  )
+  const build = () =>
+    execFileSync(
+      'pnpm',
+      ['--filter', '@membercard/liff-app', 'exec', 'vite', 'build', '--manifest'],
+      {
+        cwd: ROOT,
+        stdio: 'ignore',
+      },
+    )
+  try {
+    build()
+  } catch {
+    build() // once more: the tree is shared with people editing the app right now
+  }
   const dist = join(APP, 'dist')
   const manifestPath = join(dist, '.vite/manifest.json')
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, ManifestChunk>
