@@ -4,14 +4,26 @@ import { createApp } from 'vue'
 import App from './App.vue'
 import { createAppI18n, initialLocale, loadStaffMessages } from './i18n/index.ts'
 import { createApi } from './lib/api.ts'
-import { initLiff } from './lib/liff-session.ts'
+import { initLiff, preloadLiff } from './lib/liff-session.ts'
+import { prefetchQr } from './lib/qr-prefetch.ts'
 import { setServices } from './lib/services.ts'
 import { createAppRouter } from './router.ts'
 import StartFailed from './StartFailed.vue'
+import { readCache } from './stores/member.ts'
 import { useSessionStore } from './stores/session.ts'
 import './styles.css'
 
 const CONFIG_KEY = 'membercard.config'
+
+/** The settings from the last visit, if any. */
+function cachedConfig(): ClientConfig | null {
+  try {
+    const cached = localStorage.getItem(CONFIG_KEY)
+    return cached ? (JSON.parse(cached) as ClientConfig) : null
+  } catch {
+    return null
+  }
+}
 
 /** The server's client settings; the last copy when offline, so a returning user's card opens. */
 async function fetchConfig(): Promise<ClientConfig> {
@@ -26,8 +38,8 @@ async function fetchConfig(): Promise<ClientConfig> {
     }
     return config
   } catch (err) {
-    const cached = localStorage.getItem(CONFIG_KEY)
-    if (cached) return JSON.parse(cached) as ClientConfig
+    const cached = cachedConfig()
+    if (cached) return cached
     throw err
   }
 }
@@ -43,6 +55,9 @@ async function boot() {
   const pinia = createPinia()
   const session = useSessionStore(pinia)
   const staffOnly = location.pathname.startsWith('/staff')
+  // A returning user: the LIFF mode's code downloads while the settings are on their way.
+  const lastMode = staffOnly ? undefined : cachedConfig()?.mode
+  if (lastMode) preloadLiff(lastMode)
   try {
     const config = await fetchConfig()
     session.start(config)
@@ -61,6 +76,8 @@ async function boot() {
         signInRequired: () => session.requireSignIn(),
       })
       setServices({ config, liff, api })
+      // A returning customer opening the card: its QR code is fetched while the rest starts.
+      if (/^\/(card)?$/.test(location.pathname) && readCache()) prefetchQr(() => api.qr())
     }
   } catch {
     createApp(StartFailed).use(i18n).mount('#app')

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { effectScope } from 'vue'
 import { ApiFailure } from '../lib/api.ts'
+import { prefetchQr as prefetchFrom, takePrefetchedQr } from '../lib/qr-prefetch.ts'
 import { useQrToken } from './use-qr-token.ts'
 
 describe('the QR token', () => {
@@ -11,7 +12,10 @@ describe('the QR token', () => {
     vi.useRealTimers()
   })
 
-  function start(fetchQr: () => Promise<{ token: string; expiresAt: string }>, ttlSeconds = 60) {
+  function start(
+    fetchQr: () => Promise<{ token: string; expiresAt: string; sentAt?: number }>,
+    ttlSeconds = 60,
+  ) {
     const scope = effectScope()
     const qr = scope.run(() => useQrToken({ fetchQr, ttlSeconds }))!
     return { qr, stop: () => scope.stop() }
@@ -31,6 +35,26 @@ describe('the QR token', () => {
     expect(qr.token.value).toBe('t2')
     expect(qr.expired.value).toBe(false)
     stop()
+  })
+
+  it("counts a prefetched token's life from when its request was sent", async () => {
+    const prefetch = prefetchFrom(async () => ({ token: 'early', expiresAt: '' }))
+    await vi.advanceTimersByTimeAsync(2_000) // the card screen opens 2 s later
+    let n = 0
+    const fetchQr = vi.fn(async () => ({ token: `t${++n}`, expiresAt: '' }))
+    const { qr, stop } = start(() => takePrefetchedQr() ?? fetchQr())
+    await vi.advanceTimersByTimeAsync(0)
+    expect(qr.token.value).toBe('early')
+    expect(fetchQr).not.toHaveBeenCalled()
+    expect(qr.expiresAt.value).toBe(1_000_000 + 59_000)
+    expect(takePrefetchedQr()).toBeNull() // used once
+    stop()
+  })
+
+  it('ignores a prefetched token that is too old', async () => {
+    prefetchFrom(async () => ({ token: 'old', expiresAt: '' }))
+    await vi.advanceTimersByTimeAsync(6_000)
+    expect(takePrefetchedQr()).toBeNull()
   })
 
   it('keeps the last token while offline until it expires, then says so', async () => {

@@ -2,7 +2,8 @@ import { getCurrentScope, onScopeDispose, ref } from 'vue'
 import { ApiFailure } from '../lib/api.ts'
 
 export interface QrTokenOptions {
-  fetchQr: () => Promise<{ token: string; expiresAt: string }>
+  /** `sentAt`: when the request was sent, if earlier than this call (a prefetched answer). */
+  fetchQr: () => Promise<{ token: string; expiresAt: string; sentAt?: number }>
   /** The server's token lifetime (`CARD_TOKEN_TTL_SECONDS`). */
   ttlSeconds: number
   /** Called when the server says the user is no longer linked. */
@@ -52,7 +53,7 @@ export function useQrToken(opts: QrTokenOptions) {
       if (disposed) return
       failures = 0
       token.value = res.token
-      expiresAt.value = sentAt + ttlMs - 1000
+      expiresAt.value = (res.sentAt ?? sentAt) + ttlMs - 1000
       offline.value = false
       expired.value = false
       clearTimeout(expiryTimer)

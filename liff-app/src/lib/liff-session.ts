@@ -57,12 +57,25 @@ export function applyLiffState(loc: Location = location, hist: History = history
   if (state?.startsWith('/') && !state.startsWith('//')) hist.replaceState(null, '', state)
 }
 
+const loadDemo = () => import('./liff-demo.ts')
+const loadLine = () => import('./liff-line.ts')
+
+/**
+ * Starts downloading a LIFF mode's code before the settings have arrived (a returning user's
+ * last known mode), so it is not one more round trip after `/api/config`. Harmless if wrong.
+ */
+export function preloadLiff(mode: ClientConfig['mode']): void {
+  ;(mode === 'demo' ? loadDemo() : loadLine()).catch(() => {
+    // initLiff reports a failed load
+  })
+}
+
 /** Initialises LIFF once, in the mode the server announced, before the router runs. */
 export async function initLiff(config: ClientConfig): Promise<LiffSession> {
   if (config.mode === 'demo') {
-    const { initDemoLiff } = await import('./liff-demo.ts')
+    const { initDemoLiff } = await loadDemo()
     return initDemoLiff(config)
   }
-  const { initLineLiff } = await import('./liff-line.ts')
+  const { initLineLiff } = await loadLine()
   return initLineLiff(config)
 }

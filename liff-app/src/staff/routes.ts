@@ -1,9 +1,12 @@
 import type { RouteRecordRaw } from 'vue-router'
-import { staffToken } from './api.ts'
 
-/** Till screens need a staff token; without one the staff member signs in first. */
-function requireStaff() {
-  return staffToken.get() ? true : { name: 'staff-login', replace: true }
+/**
+ * Till screens need a staff token; without one the staff member signs in first. The till's
+ * API module is imported here lazily, so the customer's first bundle does not carry it.
+ */
+async function requireStaff() {
+  const { staffToken } = await import('./api.ts')
+  return staffToken.get() ? true : { name: 'staff-login' as const, replace: true }
 }
 
 /**

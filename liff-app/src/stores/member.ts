@@ -13,7 +13,8 @@ function cacheKey(): string | null {
   return typeof sub === 'string' ? CACHE_PREFIX + sub : null
 }
 
-function readCache(): Member | null {
+/** The signed-in user's member card from the last visit, if any (needs the services set). */
+export function readCache(): Member | null {
   try {
     const key = cacheKey()
     const raw = key ? localStorage.getItem(key) : null
