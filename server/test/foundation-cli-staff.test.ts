@@ -56,3 +56,40 @@ describe('pnpm staff:add (the command)', () => {
     rmSync(dir, { recursive: true, force: true })
   }, 90_000)
 })
+
+describe('staff sign-in limits under parallel guessing', () => {
+  it('lets no more than 5 wrong passwords through at once, then 429; the right one still works later', async () => {
+    const db = openDatabase(':memory:')
+    const clock = fakeClock()
+    const service = createStaffService({ db, clock })
+    await service.upsert({
+      staffId: 'mgr',
+      storeCode: 'S1',
+      role: 'manager',
+      password: 'right-password',
+    })
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, () => service.login('mgr', 'wrong-password', '10.0.0.1')),
+    )
+    const codes = results.map((r) =>
+      r.status === 'rejected' ? (r.reason as { code: string }).code : 'ok',
+    )
+    expect(codes.filter((c) => c === 'INVALID_CREDENTIALS')).toHaveLength(5)
+    expect(codes.filter((c) => c === 'TOO_MANY_ATTEMPTS')).toHaveLength(7)
+    await expect(service.login('mgr', 'right-password', '10.0.0.2')).rejects.toMatchObject({
+      code: 'TOO_MANY_ATTEMPTS',
+    })
+    clock.advance(16 * 60_000)
+    await expect(service.login('mgr', 'right-password', '10.0.0.2')).resolves.toMatchObject({
+      token: expect.any(String),
+    })
+    // a success leaves no failure behind
+    const rows = db.$client
+      .prepare('SELECT count(*) AS n FROM login_attempts WHERE created_at > ?')
+      .get(clock.now() - 60_000) as {
+      n: number
+    }
+    expect(rows.n).toBe(0)
+    db.$client.close()
+  }, 60_000)
+})

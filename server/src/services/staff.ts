@@ -109,27 +109,39 @@ export function createStaffService({ db, clock }: { db: Db; clock: Clock }) {
     async login(staffId: string, password: string, ip: string) {
       const now = clock.now()
       const since = now - LOGIN_LIMITS.windowMs
-      const byStaff = failuresFor(loginAttempts.staffId, staffId, since)
-      const byIp = failuresFor(loginAttempts.ip, ip, since)
-      let retryMs = 0
-      if (byStaff && byStaff.n >= LOGIN_LIMITS.perStaff && byStaff.oldest !== null) {
-        retryMs = Math.max(retryMs, byStaff.oldest + LOGIN_LIMITS.windowMs - now)
-      }
-      if (byIp && byIp.n >= LOGIN_LIMITS.perIp && byIp.oldest !== null) {
-        retryMs = Math.max(retryMs, byIp.oldest + LOGIN_LIMITS.windowMs - now)
-      }
-      if (retryMs > 0) {
-        const seconds = Math.max(1, Math.ceil(retryMs / 1000))
-        throw new ApiError('TOO_MANY_ATTEMPTS', 'Too many failed sign-ins. Try again later.', {
-          'Retry-After': String(seconds),
+      // Check the limits and record this attempt as a failure in one step, before the (slow,
+      // asynchronous) password check: parallel guesses each see the ones before them. A
+      // success removes its row again.
+      const attemptId = db.$client
+        .transaction(() => {
+          const byStaff = failuresFor(loginAttempts.staffId, staffId, since)
+          const byIp = failuresFor(loginAttempts.ip, ip, since)
+          let retryMs = 0
+          if (byStaff && byStaff.n >= LOGIN_LIMITS.perStaff && byStaff.oldest !== null) {
+            retryMs = Math.max(retryMs, byStaff.oldest + LOGIN_LIMITS.windowMs - now)
+          }
+          if (byIp && byIp.n >= LOGIN_LIMITS.perIp && byIp.oldest !== null) {
+            retryMs = Math.max(retryMs, byIp.oldest + LOGIN_LIMITS.windowMs - now)
+          }
+          if (retryMs > 0) {
+            const seconds = Math.max(1, Math.ceil(retryMs / 1000))
+            throw new ApiError('TOO_MANY_ATTEMPTS', 'Too many failed sign-ins. Try again later.', {
+              'Retry-After': String(seconds),
+            })
+          }
+          return db
+            .insert(loginAttempts)
+            .values({ staffId, ip, createdAt: now })
+            .returning({ id: loginAttempts.id })
+            .get().id
         })
-      }
+        .immediate()
       const row = db.select().from(staff).where(eq(staff.id, staffId)).get()
       const ok = await verifyPassword(password, row?.passwordHash ?? DUMMY_PASSWORD_HASH)
       if (!row || !ok) {
-        db.insert(loginAttempts).values({ staffId, ip, createdAt: clock.now() }).run()
         throw new ApiError('INVALID_CREDENTIALS', 'The staff ID or the password is wrong.')
       }
+      db.delete(loginAttempts).where(eq(loginAttempts.id, attemptId)).run()
       const token = randomBytes(32).toString('base64url')
       const expiresAt = now + STAFF_TOKEN_TTL_MS
       db.insert(staffSessions)
