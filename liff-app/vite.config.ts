@@ -1,3 +1,6 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig, type Plugin } from 'vite'
 
@@ -32,8 +35,38 @@ function preloadLiffCore(): Plugin {
   }
 }
 
+/**
+ * Writes `.br` and `.gz` copies of the text assets next to them, for a static server that
+ * serves precompressed files (`serveStatic({ precompressed: true })` in @hono/node-server).
+ */
+function precompress(): Plugin {
+  let outDir = 'dist'
+  return {
+    name: 'membercard:precompress',
+    apply: 'build',
+    configResolved(config) {
+      outDir = config.build.outDir.startsWith('/')
+        ? config.build.outDir
+        : join(config.root, config.build.outDir)
+    },
+    writeBundle(_options, bundle) {
+      for (const file of Object.keys(bundle)) {
+        if (!/\.(js|css|html|svg|json)$/.test(file)) continue
+        const path = join(outDir, file)
+        const data = readFileSync(path)
+        if (data.length < 1024) continue
+        writeFileSync(`${path}.gz`, gzipSync(data, { level: 9 }))
+        writeFileSync(
+          `${path}.br`,
+          brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }),
+        )
+      }
+    },
+  }
+}
+
 export default defineConfig({
-  plugins: [vue(), preloadLiffCore()],
+  plugins: [vue(), preloadLiffCore(), precompress()],
   resolve: {
     // The runtime-only vue-i18n: messages are compiled by src/i18n/compile.ts.
     alias: [{ find: /^vue-i18n$/, replacement: 'vue-i18n/dist/vue-i18n.runtime.esm-bundler.js' }],
