@@ -203,12 +203,14 @@ export function createApp(deps: AppDeps) {
       '/assets/*',
       serveStatic({
         root,
+        // The build writes .br and .gz beside each asset: serve them to browsers that accept them.
+        precompressed: true,
         onFound: (_path, c) => {
           c.header('Cache-Control', 'public, max-age=31536000, immutable')
         },
       }),
     )
-    app.use('*', serveStatic({ root }))
+    app.use('*', serveStatic({ root, precompressed: true }))
     // Path-based routes of the single-page app all get its index.
     app.get('*', (c) => {
       c.header('Cache-Control', 'no-cache')

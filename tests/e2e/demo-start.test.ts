@@ -45,6 +45,19 @@ describe('demo mode (no LINE settings)', () => {
     })
   })
 
+  it('serves the built app: SPA paths get the page, assets come precompressed and immutable', async () => {
+    const page = await fetch(`${server.url}/card`)
+    expect(page.status).toBe(200)
+    const html = await page.text()
+    const entry = /<script[^>]+src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1]
+    expect(entry).toBeDefined()
+    const br = await fetch(`${server.url}${entry}`, { headers: { 'Accept-Encoding': 'br' } })
+    expect(br.status).toBe(200)
+    expect(br.headers.get('content-encoding')).toBe('br')
+    expect(br.headers.get('cache-control')).toContain('immutable')
+    expect((await br.text()).length).toBeGreaterThan(1000)
+  })
+
   it('does not reseed an existing database on restart', async () => {
     await server.stop()
     server = await startServer({ dataDir: server.dataDir })
