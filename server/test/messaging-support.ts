@@ -8,7 +8,7 @@ import { deployRichMenus } from '../src/line/rich-menus.ts'
 import { randomUserId } from '../src/line/stand-in.ts'
 import { memoryLogger } from '../src/logger.ts'
 import { loadSecrets } from '../src/secrets.ts'
-import { CHANNEL_ID, startStandIn } from './support.ts'
+import { type CallOptions, CHANNEL_ID, callApp, startStandIn } from './support.ts'
 
 export const CHANNEL_SECRET = 'test-messaging-channel-secret'
 export const LIFF_ID = '1234567890-abcdefgh'
@@ -67,31 +67,7 @@ export async function createMessagingContext(
     return { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }
   }
 
-  async function call(
-    method: string,
-    path: string,
-    o: { headers?: Record<string, string>; body?: unknown } = {},
-  ) {
-    const res = await app.request(path, {
-      method,
-      headers: o.headers,
-      body:
-        o.body === undefined
-          ? undefined
-          : typeof o.body === 'string'
-            ? o.body
-            : JSON.stringify(o.body),
-    })
-    const text = await res.text()
-    let json: unknown = null
-    try {
-      json = text ? JSON.parse(text) : null
-    } catch {
-      json = text
-    }
-    // biome-ignore lint/suspicious/noExplicitAny: test convenience
-    return { status: res.status, headers: res.headers, json: json as any, text }
-  }
+  const call = (method: string, path: string, o: CallOptions = {}) => callApp(app, method, path, o)
 
   /** Posts a signed webhook body (or one with the given signature header). */
   async function webhook(body: unknown, o: { signature?: string | null } = {}) {

@@ -60,36 +60,46 @@ export async function createTestContext(
     return { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }
   }
 
-  async function call(
-    method: string,
-    path: string,
-    o: { headers?: Record<string, string>; body?: unknown } = {},
-  ) {
-    const res = await app.request(path, {
-      method,
-      headers: o.headers,
-      body:
-        o.body === undefined
-          ? undefined
-          : typeof o.body === 'string'
-            ? o.body
-            : JSON.stringify(o.body),
-    })
-    const text = await res.text()
-    let json: unknown = null
-    try {
-      json = text ? JSON.parse(text) : null
-    } catch {
-      json = text
-    }
-    // biome-ignore lint/suspicious/noExplicitAny: tests inspect answers of many shapes
-    return { status: res.status, headers: res.headers, json: json as any }
-  }
+  const call = (method: string, path: string, o: CallOptions = {}) => callApp(app, method, path, o)
 
   return { app, db, clock, config, secrets, line, logger, userHeaders, call, newUser: randomUserId }
 }
 
 export type TestContext = Awaited<ReturnType<typeof createTestContext>>
+
+/** Headers and a body (an object is sent as JSON) for `callApp`. */
+export interface CallOptions {
+  headers?: Record<string, string>
+  body?: unknown
+}
+
+/** Calls the app in-process and parses the answer (JSON when it is JSON). */
+export async function callApp(
+  app: { request: (path: string, init: RequestInit) => Response | Promise<Response> },
+  method: string,
+  path: string,
+  o: CallOptions = {},
+) {
+  const res = await app.request(path, {
+    method,
+    headers: o.headers,
+    body:
+      o.body === undefined
+        ? undefined
+        : typeof o.body === 'string'
+          ? o.body
+          : JSON.stringify(o.body),
+  })
+  const text = await res.text()
+  let json: unknown = null
+  try {
+    json = text ? JSON.parse(text) : null
+  } catch {
+    json = text
+  }
+  // biome-ignore lint/suspicious/noExplicitAny: tests inspect answers of many shapes
+  return { status: res.status, headers: res.headers, json: json as any, text }
+}
 
 let cardSeq = 0
 /** Inserts a point card with a PIN and returns its number. */
