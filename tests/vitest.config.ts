@@ -9,5 +9,8 @@ export default defineProject({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     fileParallelism: false,
+    // A real browser on a busy 2-core machine (the server tests run beside these): a page or a
+    // lazy chunk can take seconds, so polled expectations wait up to 15 s (the default is 1 s).
+    expect: { poll: { timeout: 15_000, interval: 100 } },
   },
 })
