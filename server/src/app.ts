@@ -106,6 +106,7 @@ export function createApp(deps: AppDeps) {
       secrets,
       linkBonusPoints: config.linkBonusPoints,
       events: line.membershipEvents,
+      expiryDays: config.points.expiryDays,
     }),
     staff: staffService,
     points: createPointsService({

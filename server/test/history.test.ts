@@ -43,7 +43,7 @@ describe('GET /api/points/history', () => {
     expect(bad.status).toBe(400)
     expect(bad.json.error.code).toBe('VALIDATION_FAILED')
     const empty = await call('GET', '/api/points/history', { headers })
-    expect(empty.json).toEqual({ items: [], nextCursor: null })
+    expect(empty.json).toEqual({ items: [], nextCursor: null, expiring: null })
   })
 
   it('shows only the linked card’s entries', async () => {
@@ -53,6 +53,33 @@ describe('GET /api/points/history', () => {
     await call('POST', '/api/link', { headers, body: linkBody(a.cardNumber, a.pin) })
     const res = await call('GET', '/api/points/history', { headers })
     expect(res.json.items.map((i: { points: number }) => i.points)).toEqual([200, 7])
+  })
+})
+
+describe('points about to expire', () => {
+  it('tells when the balance expires: the last activity plus POINTS_EXPIRY_DAYS', async () => {
+    const card = addCard(db, secrets, { points: 30 })
+    const headers = await ctx.userHeaders(ctx.newUser())
+    await call('POST', '/api/link', { headers, body: linkBody(card.cardNumber, card.pin) })
+    const last = db.$client
+      .prepare('SELECT last_activity_at AS t FROM point_cards WHERE id = ?')
+      .get(card.cardId) as {
+      t: number
+    }
+    const res = await call('GET', '/api/points/history', { headers })
+    expect(res.json.expiring).toEqual({
+      points: 230,
+      expiresAt: new Date(last.t + ctx.config.points.expiryDays * 86_400_000).toISOString(),
+    })
+    expect(ctx.config.points.expiryDays).toBe(365)
+  })
+
+  it('is null with nothing to expire', async () => {
+    const zero = await createTestContext({ env: { LINK_BONUS_POINTS: '0' } })
+    const card = addCard(zero.db, zero.secrets, { points: 0 })
+    const headers = await zero.userHeaders(zero.newUser())
+    await zero.call('POST', '/api/link', { headers, body: linkBody(card.cardNumber, card.pin) })
+    expect((await zero.call('GET', '/api/points/history', { headers })).json.expiring).toBeNull()
   })
 })
 

@@ -62,6 +62,8 @@ export const en: Messages = {
     more: 'Show more',
     end: 'No more history',
     loading: 'Loading…',
+    expiring: '{points} pt expire on {date}. A purchase or a redemption extends them.',
+    expiresOn: 'Points valid until {date}',
     types: {
       bonus: 'Linking bonus',
       award: 'Purchase',

@@ -60,6 +60,8 @@ export const ja = {
     more: 'さらに表示',
     end: 'これ以上の履歴はありません',
     loading: '読み込み中…',
+    expiring: '{points} ptが{date}に失効します。お買い物かポイントのご利用で期限が延びます。',
+    expiresOn: 'ポイントの有効期限：{date}',
     types: {
       bonus: '連携ボーナス',
       award: 'お買い物',

@@ -38,6 +38,22 @@ describe('the points store', () => {
     expect(f.calls).toHaveLength(2)
   })
 
+  it('keeps when the balance expires, from the newest page only', async () => {
+    const expiring = { points: 1200, expiresAt: '2027-11-23T00:00:00.000Z' }
+    const f = fakeFetch({
+      'GET /api/points/history': (req) =>
+        new URL(req.url).searchParams.get('cursor') === 'c2'
+          ? json({ items: [row(1, 50)], nextCursor: null, expiring: null })
+          : json({ items: [row(3, 100)], nextCursor: 'c2', expiring }),
+    })
+    fakeServices(f.fetch)
+    const store = usePointsStore()
+    await store.loadMore()
+    expect(store.expiring).toEqual(expiring)
+    await store.loadMore()
+    expect(store.expiring).toEqual(expiring)
+  })
+
   it('keeps what it has and reports the error when a page fails', async () => {
     const f = fakeFetch({ 'GET /api/points/history': () => apiError('SERVICE_UNAVAILABLE', 503) })
     fakeServices(f.fetch)

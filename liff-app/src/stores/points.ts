@@ -11,6 +11,8 @@ export const usePointsStore = defineStore('points', () => {
   const loading = ref(false)
   const done = ref(false)
   const error = ref<ApiFailure | null>(null)
+  /** When the balance expires (from the newest page), or null. */
+  const expiring = ref<{ points: number; expiresAt: string } | null>(null)
 
   function reset() {
     items.value = []
@@ -24,6 +26,7 @@ export const usePointsStore = defineStore('points', () => {
     if (loading.value || done.value) return
     loading.value = true
     error.value = null
+    const first = items.value.length === 0 && nextCursor.value === null
     try {
       const page = await services().api.history(nextCursor.value ?? undefined)
       const seen = new Set(items.value.map((i) => i.id))
@@ -32,6 +35,7 @@ export const usePointsStore = defineStore('points', () => {
         ...(page.items as HistoryItem[]).filter((i) => !seen.has(i.id)),
       ]
       nextCursor.value = page.nextCursor
+      if (first) expiring.value = page.expiring ?? null
       done.value = page.nextCursor === null
     } catch (err) {
       error.value = err as ApiFailure
@@ -46,5 +50,5 @@ export const usePointsStore = defineStore('points', () => {
     await loadMore()
   }
 
-  return { items, nextCursor, loading, done, error, reset, loadMore, reload }
+  return { items, nextCursor, loading, done, error, expiring, reset, loadMore, reload }
 })

@@ -55,6 +55,8 @@ export interface MembershipDeps {
   secrets: Secrets
   linkBonusPoints: number
   events?: MembershipEvents
+  /** Points expire this many days after the card's last activity (0: never); see services/points.ts. */
+  expiryDays?: number
 }
 
 /** A card row joined with its active link. */
@@ -88,7 +90,14 @@ function isUniqueViolation(err: unknown, index?: string): boolean {
  * Membership: who a LINE user is linked to, linking with a PIN, the once-only bonus,
  * unlinking, issuing digital cards, and the customer's history.
  */
-export function createMembership({ db, clock, secrets, linkBonusPoints, events }: MembershipDeps) {
+export function createMembership({
+  db,
+  clock,
+  secrets,
+  linkBonusPoints,
+  events,
+  expiryDays = 0,
+}: MembershipDeps) {
   const sqlite = db.$client
   const ledger = createLedger(sqlite)
   const p = sql.placeholder
@@ -103,6 +112,7 @@ export function createMembership({ db, clock, secrets, linkBonusPoints, events }
         name: pointCards.name,
         rank: pointCards.rank,
         points: pointCards.points,
+        lastActivityAt: pointCards.lastActivityAt,
       })
       .from(lineLinks)
       .innerJoin(pointCards, eq(pointCards.id, lineLinks.cardId))
@@ -460,7 +470,15 @@ export function createMembership({ db, clock, secrets, linkBonusPoints, events }
     /** One page of the linked card's ledger, newest first. */
     history(userId: string, cursor: number | undefined, limit: number) {
       const linked = activeLinkByUser.get({ userId })
-      if (!linked) return { items: [], nextCursor: null }
+      if (!linked) return { items: [], nextCursor: null, expiring: null }
+      // The whole balance expires `expiryDays` after the last activity (the rule of points.ts).
+      const expiring =
+        expiryDays > 0 && linked.points > 0 && linked.lastActivityAt !== null
+          ? {
+              points: linked.points,
+              expiresAt: new Date(linked.lastActivityAt + expiryDays * 86_400_000).toISOString(),
+            }
+          : null
       const rows = historyPage.all({
         cardId: linked.cardId,
         before: cursor ?? Number.MAX_SAFE_INTEGER,
@@ -479,6 +497,8 @@ export function createMembership({ db, clock, secrets, linkBonusPoints, events }
           storeName: r.storeName,
         })),
         nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null,
+        /** When the current balance expires unless the member uses the card before then. */
+        expiring,
       }
     },
   }
