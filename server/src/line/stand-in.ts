@@ -35,6 +35,9 @@ export interface MintOptions {
  * Messaging API call (`/v2/bot/...`). Demo mode mounts it under `/__line`; tests run it on a
  * loopback port. It can be told to fail the next calls to a path, to test retries.
  */
+/** How many Messaging API calls the stand-in remembers for inspection (the newest). */
+export const MAX_RECORDED = 1000
+
 export async function createLineStandIn(opts: LineStandInOptions) {
   const now = opts.now ?? (() => Date.now())
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true })
@@ -143,12 +146,15 @@ export async function createLineStandIn(opts: LineStandInOptions) {
       const accepted = acceptedRetryKeys.get(retryKey)
       if (accepted) {
         rejected.push(call)
+        if (rejected.length > MAX_RECORDED) rejected.splice(0, rejected.length - MAX_RECORDED)
         c.header('x-line-accepted-request-id', accepted)
         return c.json({ message: 'The retry key is already accepted' }, 409)
       }
       acceptedRetryKeys.set(retryKey, randomUUID())
     }
     calls.push(call)
+    // Keep the newest calls only: a demo server runs for days (the soak saw ~3 MB per 1,000 pushes).
+    if (calls.length > MAX_RECORDED) calls.splice(0, calls.length - MAX_RECORDED)
     c.header('x-line-request-id', randomUUID())
     if (path.endsWith('/linkToken')) return c.json({ linkToken: randomBytes(16).toString('hex') })
     if (path === '/v2/bot/message/push') return c.json({ sentMessages: [] })
