@@ -8,10 +8,10 @@
  *              remote key set, issuer, audience and algorithm checks the server makes).
  * - `write`:   one route that runs the SQL of a till award with raw better-sqlite3 prepared
  *              statements and the server's pragmas (WAL, synchronous=FULL): the staff session
- *              look-up, the idempotency claim, the link look-up, then one IMMEDIATE transaction
- *              that reads the card, moves the balance, appends the ledger row, queues the
- *              member's push notice in the outbox (as the server's ledger hook does) and
- *              completes the idempotency record.
+ *              look-up, the idempotency look-up, the link look-up, then one IMMEDIATE
+ *              transaction that re-checks the key, reads the card, moves the balance, appends
+ *              the ledger row, queues the member's push notice in the outbox (as the server's
+ *              ledger hook does) and writes the idempotency record with the answer.
  */
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -62,8 +62,8 @@ if (mode === 'ceiling') {
     'SELECT request_hash, state FROM idempotency_keys WHERE scope = ? AND key = ?',
   )
   const insertKey = sqlite.prepare(
-    `INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at)
-       VALUES (?, ?, ?, 'running', ?)`,
+    `INSERT INTO idempotency_keys (scope, key, request_hash, state, response_status,
+       response_body, created_at) VALUES (?, ?, ?, 'done', 200, ?, ?)`,
   )
   const link = sqlite.prepare<[number], { card_id: number }>(
     'SELECT card_id FROM line_links WHERE id = ? AND unlinked_at IS NULL',
@@ -90,17 +90,18 @@ if (mode === 'ceiling') {
     `INSERT INTO outbox (kind, line_user_id, payload, retry_key, next_attempt_at, created_at)
      VALUES ('push', ?, ?, ?, ?, ?) ON CONFLICT (retry_key) DO NOTHING`,
   )
-  const finish = sqlite.prepare(
-    `UPDATE idempotency_keys SET state = 'done', response_status = 200, response_body = ?
-       WHERE scope = ? AND key = ? AND state = 'running'`,
-  )
-  const claim = sqlite.transaction((scope: string, key: string, hash: string, now: number) => {
-    if (findKey.get(scope, key)) throw new Error('key reused')
-    insertKey.run(scope, key, hash, now)
-  })
   const award = sqlite.transaction(
-    (cardId: number, amount: number, scope: string, staffId: string, key: string, tid: string) => {
+    (
+      cardId: number,
+      amount: number,
+      scope: string,
+      staffId: string,
+      key: string,
+      hash: string,
+      tid: string,
+    ) => {
       const now = Date.now()
+      if (findKey.get(scope, key)) throw new Error('key reused')
       const c = card.get(cardId)
       if (!c) throw new Error('no card')
       const points = Math.floor(amount / 100)
@@ -116,7 +117,7 @@ if (mode === 'ceiling') {
       const id = String(info.lastInsertRowid)
       outbox.run(user, JSON.stringify(message), `ledger:${id}`, now, now)
       const body = { transactionId: id, points, balance: moved.points }
-      finish.run(JSON.stringify(body), scope, key)
+      insertKey.run(scope, key, hash, JSON.stringify(body), now)
       return body
     },
   )
@@ -127,12 +128,8 @@ if (mode === 'ceiling') {
     const key = c.req.header('Idempotency-Key') ?? ''
     const raw = await c.req.text()
     const input = JSON.parse(raw) as { qrToken: string; purchaseAmount: number }
-    claim.immediate(
-      staff.store_code,
-      key,
-      createHash('sha256').update(raw).digest('base64url'),
-      Date.now(),
-    )
+    const hash = createHash('sha256').update(raw).digest('base64url')
+    if (findKey.get(staff.store_code, key)) throw new Error('key reused')
     const qr = checkQrToken(qrKey, input.qrToken, Date.now())
     if (!qr.ok) return c.json({ error: { code: 'QR_INVALID', message: 'no' } }, 400)
     const l = link.get(qr.payload.linkId)
@@ -143,6 +140,7 @@ if (mode === 'ceiling') {
       staff.store_code,
       staff.staff_id,
       key,
+      hash,
       qr.payload.tokenId,
     )
     return c.json(body)

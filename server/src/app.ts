@@ -26,7 +26,7 @@ import { pointsRoutes } from './routes/points.ts'
 import { staffRoutes } from './routes/staff.ts'
 import { webhookRoutes } from './routes/webhook.ts'
 import type { Secrets } from './secrets.ts'
-import { createIdempotencyStore } from './services/idempotency.ts'
+import { createIdempotencyStore, IdempotentReplay } from './services/idempotency.ts'
 import { createMembership } from './services/membership.ts'
 import { createPointsService, type OnLedgerChange } from './services/points.ts'
 import { createStaffService } from './services/staff.ts'
@@ -221,6 +221,12 @@ export function createApp(deps: AppDeps) {
 
   app.notFound((c) => c.json(errorBody('NOT_FOUND', 'No such route.'), 404))
   app.onError((err, c) => {
+    if (err instanceof IdempotentReplay) {
+      // Another process stored the answer for this Idempotency-Key first (see services/idempotency.ts).
+      c.header('Idempotent-Replayed', 'true')
+      c.header('Content-Type', 'application/json')
+      return c.body(err.body, err.status as 200)
+    }
     if (err instanceof ApiError) {
       for (const [k, v] of Object.entries(err.headers)) c.header(k, v)
       return c.json(errorBody(err.code, err.message), err.status)

@@ -6,7 +6,11 @@ import { createApp } from '../src/app.ts'
 import { openDatabase } from '../src/db/client.ts'
 import { memoryLogger } from '../src/logger.ts'
 import { loadSecrets } from '../src/secrets.ts'
-import { requestFingerprint } from '../src/services/idempotency.ts'
+import {
+  createIdempotencyStore,
+  IdempotentReplay,
+  requestFingerprint,
+} from '../src/services/idempotency.ts'
 import { cardState, linkedMember, signInStaff, tillCall } from './points-support.ts'
 import { createTestContext } from './support.ts'
 
@@ -83,30 +87,87 @@ describe('Idempotency-Key on POST /api/staff/points', () => {
     expect(cardState(ctx, m.cardId).balance).toBe(90)
   })
 
-  it('answers 409 IDEMPOTENCY_KEY_IN_USE while the first is running, and takes over an abandoned one', async () => {
+  it('gives a repeat sent while the first is still arriving the same answer, counted once', async () => {
+    const m = await linkedMember(ctx, { points: 100 })
+    const body = JSON.stringify({ qrToken: m.qrNow(), type: 'redeem', points: 10 })
+    // The first request's body arrives slowly, so it is still in flight when the repeat comes.
+    let sendRest: () => void = () => {}
+    const slowBody = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(body.slice(0, 5)))
+        sendRest = () => {
+          controller.enqueue(new TextEncoder().encode(body.slice(5)))
+          controller.close()
+        }
+      },
+    })
+    const headers = { ...staff.clerk, 'Idempotency-Key': 'in-flight-key' }
+    const first = ctx.app.request('/api/staff/points', {
+      method: 'POST',
+      headers,
+      body: slowBody,
+      // @ts-expect-error: Node's fetch needs this for a streamed request body
+      duplex: 'half',
+    })
+    // The repeat completes its (whole) body first: it is handled, the first is still reading.
+    const repeat = await tillCall(
+      ctx,
+      staff.clerk,
+      '/api/staff/points',
+      JSON.parse(body),
+      'in-flight-key',
+    )
+    sendRest()
+    const done = await first
+    expect(repeat.status).toBe(200)
+    expect(done.status).toBe(200)
+    expect(await done.json()).toEqual(repeat.json)
+    expect(done.headers.get('Idempotent-Replayed')).toBe('true')
+    expect(cardState(ctx, m.cardId)).toEqual({ ledgerSum: 90, balance: 90 })
+    expect(ledgerRowsWithKey('in-flight-key').n).toBe(1)
+  })
+
+  it('re-checks inside the transaction: a key another process completed first is replayed', async () => {
     const m = await linkedMember(ctx, { points: 100 })
     const body = { qrToken: m.qrNow(), type: 'redeem', points: 10 }
     const hash = requestFingerprint('POST', '/api/staff/points', JSON.stringify(body))
-    // What another process holds while it is between claim and commit.
+    const store = createIdempotencyStore({ db: ctx.db, clock: ctx.clock, retentionMs: 86_400_000 })
+    // This request looked the key up before the other process committed its answer...
+    const outcome = store.check('S001', 'raced-key', hash)
+    expect(outcome.kind).toBe('claimed')
     ctx.db.$client
       .prepare(
-        `INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at) VALUES ('S001', 'running-key', ?, 'running', ?)`,
+        `INSERT INTO idempotency_keys (scope, key, request_hash, state, response_status, response_body, created_at)
+         VALUES ('S001', 'raced-key', ?, 'done', 200, '{"transactionId":"1","points":-10,"balance":90}', ?)`,
       )
       .run(hash, ctx.clock.now())
-    const busy = await tillCall(ctx, staff.clerk, '/api/staff/points', body, 'running-key')
-    expect(busy.status).toBe(409)
-    expect(busy.json.error.code).toBe('IDEMPOTENCY_KEY_IN_USE')
-    expect(busy.headers.get('Retry-After')).toBe('1')
+    // ...so its transaction finds the answer and stops before changing anything.
+    if (outcome.kind !== 'claimed') throw new Error('unreachable')
+    expect(() => ctx.db.$client.transaction(() => outcome.claim.enter()).immediate()).toThrow(
+      IdempotentReplay,
+    )
+    // Over HTTP the same key now replays that stored answer.
+    const replay = await tillCall(ctx, staff.clerk, '/api/staff/points', body, 'raced-key')
+    expect(replay.status).toBe(200)
+    expect(replay.headers.get('Idempotent-Replayed')).toBe('true')
+    expect(replay.json).toEqual({ transactionId: '1', points: -10, balance: 90 })
     expect(cardState(ctx, m.cardId).balance).toBe(100)
-    // A claim commits with its ledger entry, so one still running after 30 s never committed.
-    ctx.clock.advance(31_000)
-    const body2 = { ...body, qrToken: m.qrNow() }
-    const different = await tillCall(ctx, staff.clerk, '/api/staff/points', body2, 'running-key')
-    expect(different.json.error.code).toBe('IDEMPOTENCY_KEY_REUSED')
-    const taken = await tillCall(ctx, staff.clerk, '/api/staff/points', body, 'running-key')
+  })
+
+  it('takes over at once a record left running by an earlier version (it never committed a change)', async () => {
+    const m = await linkedMember(ctx, { points: 100 })
+    const body = { qrToken: m.qrNow(), type: 'redeem', points: 10 }
+    const hash = requestFingerprint('POST', '/api/staff/points', JSON.stringify(body))
+    ctx.db.$client
+      .prepare(
+        `INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at) VALUES ('S001', 'old-running-key', ?, 'running', ?)`,
+      )
+      .run(hash, ctx.clock.now())
+    const taken = await tillCall(ctx, staff.clerk, '/api/staff/points', body, 'old-running-key')
     expect(taken.status).toBe(200)
-    const replay = await tillCall(ctx, staff.clerk, '/api/staff/points', body, 'running-key')
+    const replay = await tillCall(ctx, staff.clerk, '/api/staff/points', body, 'old-running-key')
     expect(replay.json).toEqual(taken.json)
+    expect(replay.headers.get('Idempotent-Replayed')).toBe('true')
     expect(cardState(ctx, m.cardId).balance).toBe(90)
   })
 

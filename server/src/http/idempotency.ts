@@ -17,9 +17,13 @@ const KEY = /^[\x21-\x7e]{1,255}$/
 
 /**
  * `Idempotency-Key` on a mutating staff route. Must follow `staffAuth`: keys are scoped to the
- * staff member's store. A first request is claimed and handed to the handler, which completes
- * the claim in the transaction of its change; a repeat with the same body gets the first
- * answer (with `Idempotent-Replayed: true`); a failed request gives its key back.
+ * staff member's store. A repeat with the same body gets the first answer (with
+ * `Idempotent-Replayed: true`); a first request is handed to the handler, which enters and
+ * completes its claim in the transaction of its change, so a failed request leaves nothing
+ * behind and the same key can be retried. A repeat racing the first (in this process or
+ * another on the same database) also gets the first answer: the claim re-checks inside the
+ * transaction and throws `IdempotentReplay`, which the app's error handler answers. So the
+ * contract's 409 `IDEMPOTENCY_KEY_IN_USE` is never needed: no request waits on another.
  */
 export function idempotencyKey(store: IdempotencyStore) {
   return createMiddleware<{ Variables: AppVariables & IdempotencyVariables }>(
@@ -38,21 +42,15 @@ export function idempotencyKey(store: IdempotencyStore) {
           'Idempotency-Key: 1 to 255 visible ASCII characters (a UUID is ideal).',
         )
       }
-      const scope = c.get('staff').storeCode
       const hash = requestFingerprint(c.req.method, c.req.path, await c.req.text())
-      const outcome = store.claim(scope, key, hash)
+      const outcome = store.check(c.get('staff').storeCode, key, hash)
       if (outcome.kind === 'replay') {
         c.header('Idempotent-Replayed', 'true')
         c.header('Content-Type', 'application/json')
         return c.body(outcome.body, outcome.status as 200)
       }
       c.set('idempotency', outcome.claim)
-      try {
-        await next()
-      } finally {
-        // Anything but a completed success gives the key back; a completed claim is untouched.
-        if (c.error || c.res.status >= 400) store.release(scope, key)
-      }
+      await next()
     },
   )
 }

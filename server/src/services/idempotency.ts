@@ -8,21 +8,38 @@ import { ApiError } from '../http/api-error.ts'
  * Header Field"), kept in `idempotency_keys` so they survive a restart and are shared by every
  * server process on the same database.
  *
- * A record is claimed (`running`) in its own short transaction, then completed (`done`, with
- * the response) inside the SAME transaction that writes the ledger: either both are stored or
- * neither. A `running` record therefore never hides a committed change, so a record left
- * `running` by a crashed process can safely be taken over once it is stale.
+ * A record is written once, `done` with the response, inside the SAME transaction that writes
+ * the ledger: either both are stored or neither, in one commit. Before the change, the claim
+ * checks again inside that transaction (`enter`), so a request that raced another process
+ * with the same key gets the stored answer instead of counting twice. Within one process,
+ * a repeat arriving while the first is still in flight gets 409 `IDEMPOTENCY_KEY_IN_USE`
+ * (see http/idempotency.ts). See docs/decisions/013-idempotency-one-commit.md.
  */
 
-/** A claimed key, handed to the service that completes it in its own transaction. */
+/** Thrown inside the transaction when another request stored an answer for the key first. */
+export class IdempotentReplay extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+  ) {
+    super('idempotent replay')
+  }
+}
+
+/** A key to use, handed to the service that completes it in its own transaction. */
 export interface IdempotencyClaim {
   scope: string
   key: string
+  /**
+   * Call first inside the transaction: throws `IdempotentReplay` when an answer is already
+   * stored for this key and body, or 422 `IDEMPOTENCY_KEY_REUSED` for another body.
+   */
+  enter(): void
   /** Stores the response; call inside the transaction that makes the change. */
   complete(status: number, body: unknown): void
 }
 
-/** What `claim` found. */
+/** What `check` found. */
 export type ClaimOutcome =
   | { kind: 'claimed'; claim: IdempotencyClaim }
   | { kind: 'replay'; status: number; body: string }
@@ -32,8 +49,6 @@ export interface IdempotencyStoreOptions {
   clock: Clock
   /** How long records are kept (≥ 24 h). */
   retentionMs: number
-  /** A `running` record older than this is taken to be abandoned by a crashed process. */
-  staleMs?: number
 }
 
 /** Hash of what makes two requests "the same": method, path and the canonical JSON body. */
@@ -68,94 +83,71 @@ interface Row {
 }
 
 /** The idempotency store. */
-export function createIdempotencyStore({
-  db,
-  clock,
-  retentionMs,
-  staleMs = 30_000,
-}: IdempotencyStoreOptions) {
+export function createIdempotencyStore({ db, clock, retentionMs }: IdempotencyStoreOptions) {
   const sqlite = db.$client
   const find = sqlite.prepare<[string, string], Row>(
     `SELECT request_hash, state, response_status, response_body, created_at
        FROM idempotency_keys WHERE scope = ? AND key = ?`,
   )
   const insert = sqlite.prepare(
-    `INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at)
-       VALUES (?, ?, ?, 'running', ?)`,
-  )
-  const retake = sqlite.prepare(
-    `UPDATE idempotency_keys SET request_hash = ?, state = 'running', response_status = NULL,
-       response_body = NULL, created_at = ? WHERE scope = ? AND key = ?`,
-  )
-  const finish = sqlite.prepare(
-    `UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ?
-       WHERE scope = ? AND key = ? AND state = 'running'`,
-  )
-  const drop = sqlite.prepare(
-    `DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND state = 'running'`,
+    `INSERT INTO idempotency_keys (scope, key, request_hash, state, response_status,
+       response_body, created_at) VALUES (?, ?, ?, 'done', ?, ?, ?)
+     ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash,
+       state = 'done', response_status = excluded.response_status,
+       response_body = excluded.response_body, created_at = excluded.created_at`,
   )
   const purgeOld = sqlite.prepare('DELETE FROM idempotency_keys WHERE created_at < ?')
 
-  function makeClaim(scope: string, key: string): IdempotencyClaim {
+  /**
+   * The stored answer for `key`, if any. A record past the retention, or one left `running`
+   * by an earlier version of this server (which claimed keys in a separate commit, so such a
+   * record never hides a committed change), counts as absent.
+   */
+  function lookup(scope: string, key: string, hash: string, now: number): ClaimOutcome | null {
+    const row = find.get(scope, key)
+    if (!row || row.created_at < now - retentionMs || row.state !== 'done') return null
+    if (row.request_hash !== hash) {
+      throw new ApiError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was already used for a different request. Use a new key.',
+      )
+    }
+    return { kind: 'replay', status: row.response_status ?? 200, body: row.response_body ?? '' }
+  }
+
+  function makeClaim(scope: string, key: string, hash: string): IdempotencyClaim {
+    let entered = false
     return {
       scope,
       key,
+      enter() {
+        if (!sqlite.inTransaction) throw new Error('enter() must run inside the transaction')
+        const found = lookup(scope, key, hash, clock.now())
+        if (found?.kind === 'replay') throw new IdempotentReplay(found.status, found.body)
+        // Whatever is left (expired, or an old `running` record) is replaced by complete().
+        entered = true
+      },
       complete(status, body) {
         if (!sqlite.inTransaction) throw new Error('complete() must run inside the transaction')
-        const res = finish.run(status, JSON.stringify(body), scope, key)
-        if (res.changes !== 1) throw new Error('idempotency record lost its claim')
+        if (!entered) throw new Error('complete() without enter()')
+        insert.run(scope, key, hash, status, JSON.stringify(body), clock.now())
       },
     }
   }
 
   return {
     /**
-     * Claims `key` in `scope` for a request with fingerprint `hash`. Throws 422
-     * `IDEMPOTENCY_KEY_REUSED` for another body, 409 `IDEMPOTENCY_KEY_IN_USE` while the first
-     * is still running; returns the stored answer of a finished one.
+     * Looks `key` up in `scope` for a request with fingerprint `hash`, without writing:
+     * the stored answer of a finished request, 422 `IDEMPOTENCY_KEY_REUSED` for another body,
+     * or a claim for the handler to enter and complete in its transaction.
      */
-    claim(scope: string, key: string, hash: string): ClaimOutcome {
-      return sqlite
-        .transaction((): ClaimOutcome => {
-          const now = clock.now()
-          const row = find.get(scope, key)
-          if (!row) {
-            insert.run(scope, key, hash, now)
-            return { kind: 'claimed', claim: makeClaim(scope, key) }
-          }
-          if (row.created_at < now - retentionMs) {
-            retake.run(hash, now, scope, key)
-            return { kind: 'claimed', claim: makeClaim(scope, key) }
-          }
-          if (row.request_hash !== hash) {
-            throw new ApiError(
-              'IDEMPOTENCY_KEY_REUSED',
-              'This Idempotency-Key was already used for a different request. Use a new key.',
-            )
-          }
-          if (row.state === 'running') {
-            if (row.created_at < now - staleMs) {
-              retake.run(hash, now, scope, key)
-              return { kind: 'claimed', claim: makeClaim(scope, key) }
-            }
-            throw new ApiError(
-              'IDEMPOTENCY_KEY_IN_USE',
-              'A request with this Idempotency-Key is still being processed. Retry shortly.',
-              { 'Retry-After': '1' },
-            )
-          }
-          return {
-            kind: 'replay',
-            status: row.response_status ?? 200,
-            body: row.response_body ?? '',
-          }
-        })
-        .immediate()
-    },
-
-    /** Gives a claim back after a failed request, so the same key may be retried. */
-    release(scope: string, key: string): void {
-      drop.run(scope, key)
+    check(scope: string, key: string, hash: string): ClaimOutcome {
+      return (
+        lookup(scope, key, hash, clock.now()) ?? {
+          kind: 'claimed',
+          claim: makeClaim(scope, key, hash),
+        }
+      )
     },
 
     /** Deletes records older than the retention; returns how many. */

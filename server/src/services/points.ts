@@ -260,6 +260,7 @@ export function createPointsService({
       const { cardId, tokenId } = resolveQr(input.qrToken, now)
       return sqlite
         .transaction((): TillResult => {
+          claim.enter()
           const card = cardById.get(cardId)
           if (!card) throw new Error('card vanished')
           const base = {
@@ -311,6 +312,7 @@ export function createPointsService({
       const now = clock.now()
       return sqlite
         .transaction((): TillResult => {
+          claim.enter()
           const entry = entryById.get(transactionId)
           if (!entry || entry.store_code !== staff.storeCode) {
             throw new ApiError('TRANSACTION_NOT_FOUND', 'No such transaction at this store.')
@@ -369,6 +371,7 @@ export function createPointsService({
       }
       return sqlite
         .transaction((): TillResult => {
+          claim.enter()
           const e = appendInTx(
             {
               cardId,
