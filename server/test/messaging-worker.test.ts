@@ -78,6 +78,51 @@ describe('the outbox worker', () => {
     expect(t.sent[2]).toBe('Ublocked:[0]')
   })
 
+  it('sends different users’ calls at the same time, one user’s calls in queue order', async () => {
+    const order: string[] = []
+    let inFlight = 0
+    let most = 0
+    const slow = (name: string) => async (p: { userId?: string; to?: string }) => {
+      inFlight++
+      most = Math.max(most, inFlight)
+      await new Promise((r) => setTimeout(r, 20))
+      order.push(`${name}:${p.userId ?? p.to}`)
+      inFlight--
+      return { done: true } as const
+    }
+    const db = openDatabase(':memory:')
+    const clock = fakeClock()
+    const worker = createOutboxWorker({
+      db,
+      clock,
+      logger: memoryLogger(),
+      enabled: () => true,
+      executors: {
+        push: slow('push'),
+        profile: slow('profile'),
+        reply: slow('reply'),
+        richmenu_sync: slow('menu'),
+        account_link_start: slow('start'),
+      } as { [K in OutboxKind]: Executor<K> },
+      concurrency: 4,
+    })
+    const outbox = createOutbox(db, clock)
+    // U1's profile must be read before its push goes out (the push uses its language).
+    outbox.enqueue('profile', { userId: 'U1' }, { userId: 'U1' })
+    for (let i = 2; i <= 6; i++) {
+      outbox.enqueue('push', { to: `U${i}`, messages: [] }, { userId: `U${i}` })
+    }
+    outbox.enqueue('push', { to: 'U1', messages: [] }, { userId: 'U1' })
+    const r = await worker.runOnce()
+    expect(r.sent).toBe(7)
+    expect(most).toBe(4)
+    expect(order.indexOf('profile:U1')).toBeLessThan(order.indexOf('push:U1'))
+    const unsent = db.$client
+      .prepare('SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL OR claimed_at IS NOT NULL')
+      .get() as { n: number }
+    expect(unsent.n).toBe(0)
+  })
+
   it('a claimed row is not taken again until the lease passes (a crashed worker)', async () => {
     const t = setup()
     t.outbox.enqueue('push', { to: 'U1', messages: [] }, { userId: 'U1' })
