@@ -39,9 +39,23 @@ describe('HTTP basics', () => {
   })
 
   it('tags every answer with a request ID and sends security headers', async () => {
-    const res = await ctx.app.request('/healthz')
-    expect(res.headers.get('X-Request-Id')).toMatch(/\S{8,}/)
-    expect(res.headers.get('X-Content-Type-Options')).toBe('nosniff')
+    const answers = [
+      await ctx.app.request('/healthz'),
+      await ctx.app.request('/api/config'),
+      await ctx.app.request('/api/me'), // 401 from the auth middleware
+      await ctx.app.request('/api/nothing-here'), // 404
+      await ctx.app.request('/api/link', { method: 'POST', body: '{' }), // 415 from onError
+    ]
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 401, 404, 415])
+    for (const res of answers) {
+      expect(res.headers.get('X-Request-Id')).toMatch(/\S{8,}/)
+      expect(res.headers.get('X-Content-Type-Options')).toBe('nosniff')
+      expect(res.headers.get('X-Frame-Options')).toBe('SAMEORIGIN')
+      expect(res.headers.get('Referrer-Policy')).toBe('no-referrer')
+      expect(res.headers.get('Strict-Transport-Security')).toMatch(/^max-age=\d+/)
+      expect(res.headers.get('Cross-Origin-Opener-Policy')).toBe('same-origin')
+      expect(res.headers.get('X-Powered-By')).toBeNull()
+    }
   })
 
   it('logs each request as one JSON line: method, path, status, time, request ID', async () => {
