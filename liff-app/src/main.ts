@@ -2,7 +2,7 @@ import type { ClientConfig } from '@membercard/shared'
 import { createPinia } from 'pinia'
 import { createApp } from 'vue'
 import App from './App.vue'
-import { createAppI18n, initialLocale, loadStaffMessages } from './i18n/index.ts'
+import { loadStaffMessages, startI18n } from './i18n/index.ts'
 import { createApi } from './lib/api.ts'
 import { initLiff, preloadLiff } from './lib/liff-session.ts'
 import { prefetchQr } from './lib/qr-prefetch.ts'
@@ -49,9 +49,8 @@ async function fetchConfig(): Promise<ClientConfig> {
  * in a single-page app), then the router and the first screen.
  */
 async function boot() {
-  const locale = initialLocale()
-  document.documentElement.lang = locale
-  const i18n = createAppI18n(locale)
+  // An English phone's messages download beside the settings; the first render waits for them.
+  const i18nReady = startI18n()
   const pinia = createPinia()
   const session = useSessionStore(pinia)
   const staffOnly = location.pathname.startsWith('/staff')
@@ -80,9 +79,12 @@ async function boot() {
       if (/^\/(card)?$/.test(location.pathname) && readCache()) prefetchQr(() => api.qr())
     }
   } catch {
-    createApp(StartFailed).use(i18n).mount('#app')
+    createApp(StartFailed)
+      .use(await i18nReady)
+      .mount('#app')
     return
   }
+  const i18n = await i18nReady
   const router = createAppRouter({ beforeStaff: () => loadStaffMessages(i18n) })
   createApp(App).use(pinia).use(i18n).use(router).mount('#app')
 }

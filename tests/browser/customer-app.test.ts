@@ -39,11 +39,23 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
     if (server) removeDataDir(server.dataDir)
   })
 
-  async function open(user: string, path = '/', locale = 'ja-JP'): Promise<Page> {
-    context = await newPhone(browser, server.url, { user, locale })
+  /** The URLs the page opened by `open` requested, in order. */
+  let requested: string[] = []
+  /** The English messages' lazily loaded chunk (src/i18n/en.ts). */
+  const EN_CHUNK = /\/assets\/en-[\w-]+\.js$/
+
+  async function open(
+    user: string,
+    path = '/',
+    locale = 'ja-JP',
+    baseUrl = server.url,
+  ): Promise<Page> {
+    context = await newPhone(browser, baseUrl, { user, locale })
     const page = await context.newPage()
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(e.message))
+    requested = []
+    page.on('request', (r) => requested.push(r.url()))
     await page.goto(path)
     return page
   }
@@ -128,6 +140,8 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
     expect(await first.textContent()).toContain('連携ボーナス')
     expect(await first.textContent()).toContain('+200')
     saveArtifact('05-history.png', await page.screenshot({ fullPage: true }))
+    // A Japanese phone never downloads the English messages.
+    expect(requested.filter((u) => EN_CHUNK.test(u))).toEqual([])
   })
 
   it('refreshes the QR before it expires without a gap, and keeps it while offline until expiry', async () => {
@@ -267,11 +281,65 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
 
     // Unlink: a confirmation saying what happens, then back to the consent screen.
     await page.getByRole('link', { name: '設定' }).click()
-    await page.getByRole('button', { name: '連携を解除する' }).click()
+    const unlinkButton = page.getByRole('button', { name: '連携を解除する' })
+    await unlinkButton.click()
     const dialog = page.getByRole('alertdialog', { name: '連携を解除しますか？' })
     await dialog.waitFor()
     expect(await dialog.textContent()).toContain('ポイントはカードに残ります')
     saveArtifact('12-unlink-dialog.png', await page.screenshot({ fullPage: true }))
+
+    // What Chromium tells assistive technology: a modal alert dialog, named and described.
+    const cdp = await context.newCDPSession(page)
+    const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
+      nodes: {
+        role?: { value: string }
+        name?: { value: string }
+        description?: { value: string }
+        properties?: { name: string; value: { value: unknown } }[]
+      }[]
+    }
+    const ax = nodes.find((n) => n.role?.value === 'alertdialog')
+    expect(ax?.name?.value).toBe('連携を解除しますか？')
+    expect(ax?.description?.value).toContain('ポイントはカードに残ります')
+    expect(ax?.properties?.find((p) => p.name === 'modal')?.value.value).toBe(true)
+    await cdp.detach()
+
+    // Focus starts on the safe choice and Tab never leaves the dialog; the page behind is inert.
+    const focused = () =>
+      page.evaluate(() => ({
+        text: document.activeElement?.textContent?.trim(),
+        inDialog: document.activeElement?.closest('dialog') !== null,
+      }))
+    expect(await focused()).toEqual({ text: 'キャンセル', inDialog: true })
+    const seen = new Set<string>()
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press(i % 3 === 2 ? 'Shift+Tab' : 'Tab')
+      const now = await focused()
+      expect(now.inDialog, `after ${i + 1} presses focus is on "${now.text}"`).toBe(true)
+      seen.add(now.text ?? '')
+    }
+    expect([...seen].sort()).toEqual(['キャンセル', '解除する'].sort())
+    const nav = await page.getByRole('link', { name: '履歴', includeHidden: true }).boundingBox()
+    expect(
+      await page.evaluate(
+        ([x, y]) => document.elementFromPoint(x!, y!)?.closest('dialog') !== null,
+        [nav!.x + nav!.width / 2, nav!.y + nav!.height / 2],
+      ),
+    ).toBe(true)
+
+    // Esc closes it without unlinking and gives focus back to the unlink button.
+    await page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'hidden' })
+    expect(await focused()).toEqual({ text: '連携を解除する', inDialog: false })
+    expect(new URL(page.url()).pathname).toBe('/settings')
+    const still = await fetch(`${server.url}/api/me`, {
+      headers: { authorization: `Bearer ${await demoIdToken(server.url, { sub: user })}` },
+    })
+    expect(((await still.json()) as { linked: boolean }).linked).toBe(true)
+
+    // Opened again and confirmed: unlinked as before.
+    await unlinkButton.click()
+    await dialog.waitFor()
     await dialog.getByRole('button', { name: '解除する' }).click()
     await expect.poll(() => page.url()).toMatch(/\/link$/)
     await page.getByText('連携を解除しました').waitFor()
@@ -332,8 +400,29 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
   })
 
   it('speaks English on an English phone, and switches language in settings', async () => {
-    const page = await open(newLineUserId(), '/', 'en-US')
+    context = await newPhone(browser, server.url, { user: newLineUserId(), locale: 'en-US' })
+    // Records any Japanese text the app ever puts on screen (a flash before English arrives).
+    await context.addInitScript(() => {
+      const w = window as unknown as { sawJapanese: string[] }
+      w.sawJapanese = []
+      new MutationObserver(() => {
+        const m = /[\u3040-\u30ff\u4e00-\u9fff]+/.exec(
+          document.getElementById('app')?.textContent ?? '',
+        )
+        if (m) w.sawJapanese.push(m[0])
+      }).observe(document, { childList: true, subtree: true, characterData: true })
+    })
+    const page = await context.newPage()
+    requested = []
+    page.on('request', (r) => requested.push(r.url()))
+    // English arrives late (a slow network): the first screen must wait for it, not show Japanese.
+    await page.route(EN_CHUNK, async (route) => {
+      await new Promise((r) => setTimeout(r, 1500))
+      await route.continue()
+    })
+    await page.goto('/')
     await page.getByRole('heading', { name: 'Link your member card with LINE' }).waitFor()
+    expect(requested.filter((u) => EN_CHUNK.test(u))).toHaveLength(1)
     expect(await page.getByTestId('bonus').textContent()).toContain('Get 200 points for linking')
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en')
     await page.getByLabel('I agree to the above and to the privacy policy').check()
@@ -342,6 +431,9 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
     await page.getByRole('button', { name: 'Agree and link' }).click()
     await page.getByText('This card number has a typo').waitFor()
     saveArtifact('16-consent-en.png', await page.screenshot({ fullPage: true }))
+    expect(
+      await page.evaluate(() => (window as unknown as { sawJapanese: string[] }).sawJapanese),
+    ).toEqual([])
 
     await page.getByRole('link', { name: 'Settings' }).click()
     await page.getByLabel('日本語').check()
@@ -350,5 +442,15 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
     await page.getByRole('heading', { name: '設定' }).waitFor()
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('ja')
     saveArtifact('17-settings-ja.png', await page.screenshot({ fullPage: true }))
+    // Chosen Japanese: English is not loaded at start any more, only when chosen again.
+    expect(requested.filter((u) => EN_CHUNK.test(u))).toHaveLength(1)
+    requested = []
+    await page.reload()
+    await page.getByRole('heading', { name: '設定' }).waitFor()
+    expect(requested.filter((u) => EN_CHUNK.test(u))).toEqual([])
+    await page.getByLabel('English').check()
+    await page.getByRole('heading', { name: 'Settings' }).waitFor()
+    expect(requested.filter((u) => EN_CHUNK.test(u))).toHaveLength(1)
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en')
   })
 })

@@ -1,6 +1,5 @@
 import { createI18n } from 'vue-i18n'
 import { compileMessage } from './compile.ts'
-import { en } from './en.ts'
 import { ja, type Messages } from './ja.ts'
 
 /** The languages the app speaks. */
@@ -40,18 +39,92 @@ function safeGet(key: string): string | null {
   }
 }
 
-/** The app's i18n instance (Composition API mode). */
-export function createAppI18n(locale: Locale = initialLocale()) {
+/** Loads one language's messages. */
+export type MessagesLoader = (locale: Locale) => Promise<Messages>
+
+let englishLoading: Promise<Messages> | null = null
+
+/**
+ * Japanese is in the first bundle; English is its own chunk, downloaded only when it is needed
+ * (once: a failed download may be tried again).
+ */
+export const loadMessages: MessagesLoader = (locale) => {
+  if (locale === 'ja') return Promise.resolve(ja)
+  englishLoading ??= import('./en.ts').then(
+    (m) => m.en,
+    (err: unknown) => {
+      englishLoading = null
+      throw err
+    },
+  )
+  return englishLoading
+}
+
+/** What switching language needs of vue-i18n's global composer (`i18n.global` or `useI18n()`). */
+export interface LocaleHost {
+  locale: { value: string }
+  mergeLocaleMessage: (locale: string, messages: never) => void
+}
+
+/** The languages whose messages each composer already holds. */
+const loaded = new WeakMap<LocaleHost, Set<Locale>>()
+/** Each composer's latest requested language: an earlier, slower switch must not win. */
+const latest = new WeakMap<LocaleHost, Locale>()
+
+/**
+ * Makes `next` the app's language once its messages are there (downloading English on first
+ * use), so the screen switches in one step, never through a fallback to Japanese. Merged, not
+ * set: the till's messages may already sit under `staff`. Rejects when the download fails
+ * (the language stays as it was).
+ */
+export async function switchLocale(
+  host: LocaleHost,
+  next: Locale,
+  load: MessagesLoader = loadMessages,
+): Promise<void> {
+  latest.set(host, next)
+  const have = loaded.get(host) ?? new Set<Locale>(['ja'])
+  loaded.set(host, have)
+  if (!have.has(next)) {
+    const messages = await load(next)
+    if (!have.has(next)) host.mergeLocaleMessage(next, messages as never)
+    have.add(next)
+  }
+  if (latest.get(host) !== next) return
+  host.locale.value = next
+  if (typeof document !== 'undefined') document.documentElement.lang = next
+}
+
+/** The app's i18n instance (Composition API mode), with the Japanese messages only. */
+export function createAppI18n() {
   return createI18n<[Messages], Locale, false>({
     legacy: false,
-    locale,
+    locale: 'ja',
     fallbackLocale: 'ja',
     messageCompiler: compileMessage,
-    messages: { ja, en },
+    // English is merged by `switchLocale` when it is needed.
+    messages: { ja } as Record<Locale, Messages>,
   })
 }
 
 export type AppI18n = ReturnType<typeof createAppI18n>
+
+/**
+ * The app's i18n instance, speaking `locale` from the first render: English messages are
+ * awaited before it resolves. If they cannot be downloaded, the app starts in Japanese.
+ */
+export async function startI18n(
+  locale: Locale = initialLocale(),
+  load: MessagesLoader = loadMessages,
+): Promise<AppI18n> {
+  const i18n = createAppI18n()
+  try {
+    await switchLocale(i18n.global, locale, load)
+  } catch {
+    await switchLocale(i18n.global, 'ja', load)
+  }
+  return i18n
+}
 
 let staffLoaded: Promise<void> | null = null
 

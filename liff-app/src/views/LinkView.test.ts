@@ -2,7 +2,7 @@ import { createTestingPinia } from '@pinia/testing'
 import { flushPromises, mount } from '@vue/test-utils'
 import { describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory, createRouter } from 'vue-router'
-import { createAppI18n } from '../i18n/index.ts'
+import { startI18n } from '../i18n/index.ts'
 import { ApiFailure } from '../lib/api.ts'
 import { useMemberStore } from '../stores/member.ts'
 import { fakeFetch, fakeServices } from '../test/fake-api.ts'
@@ -22,7 +22,7 @@ async function mountLink(locale: 'ja' | 'en' = 'ja') {
   await router.push('/link')
   const pinia = createTestingPinia({ createSpy: vi.fn, initialState: { session: { config } } })
   const wrapper = mount(LinkView, {
-    global: { plugins: [pinia, router, createAppI18n(locale)] },
+    global: { plugins: [pinia, router, await startI18n(locale)] },
     attachTo: document.body,
   })
   return { wrapper, router, member: useMemberStore(pinia) }
