@@ -139,6 +139,9 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
     await first.waitFor()
     expect(await first.textContent()).toContain('連携ボーナス')
     expect(await first.textContent()).toContain('+200')
+    // Expiry a year away (the default 365 days): a quiet line, not the warning.
+    await page.getByTestId('expires-on').getByText('ポイントの有効期限：').waitFor()
+    expect(await page.getByTestId('expiring').count()).toBe(0)
     saveArtifact('05-history.png', await page.screenshot({ fullPage: true }))
     // A Japanese phone never downloads the English messages.
     expect(requested.filter((u) => EN_CHUNK.test(u))).toEqual([])
@@ -452,5 +455,56 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
     await page.getByRole('heading', { name: 'Settings' }).waitFor()
     expect(requested.filter((u) => EN_CHUNK.test(u))).toHaveLength(1)
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en')
+  })
+
+  describe('with points that expire soon (POINTS_EXPIRY_DAYS=60)', () => {
+    let soon: RunningServer
+
+    beforeAll(async () => {
+      soon = await startServer({ env: { POINTS_EXPIRY_DAYS: '60' } })
+    })
+    afterAll(async () => {
+      await soon?.stop()
+      if (soon) removeDataDir(soon.dataDir)
+    })
+
+    it('warns on the history screen with the points and the date they expire', async () => {
+      const user = newLineUserId()
+      // Silver, 350 pt, plus the 200 pt bonus: last activity now, so it all expires in 60 days.
+      await linkByApi(soon.url, user, '4900000000000029', '2345')
+      const res = await fetch(`${soon.url}/api/points/history`, {
+        headers: { authorization: `Bearer ${await demoIdToken(soon.url, { sub: user })}` },
+      })
+      const { expiring } = (await res.json()) as {
+        expiring: { points: number; expiresAt: string } | null
+      }
+      expect(expiring?.points).toBe(550)
+      const inDays = (Date.parse(expiring!.expiresAt) - Date.now()) / 86_400_000
+      expect(inDays).toBeGreaterThan(59)
+      expect(inDays).toBeLessThan(90)
+
+      const page = await open(user, '/history', 'ja-JP', soon.url)
+      await page.getByRole('heading', { name: 'ポイント履歴' }).waitFor()
+      const warning = page.getByTestId('expiring')
+      await warning.waitFor()
+      // The date as a Japanese reader expects it, on the phone's calendar day.
+      const timeZone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)
+      const date = new Intl.DateTimeFormat('ja-JP', { dateStyle: 'long', timeZone }).format(
+        new Date(expiring!.expiresAt),
+      )
+      expect(date).toMatch(/^\d{4}年\d{1,2}月\d{1,2}日$/)
+      expect(await warning.textContent()).toContain(`550 ptが${date}に失効します。`)
+      expect(await warning.getAttribute('role')).toBe('note')
+      expect(await page.getByTestId('expires-on').count()).toBe(0)
+      // Prominent: on the first screen without scrolling, above the history, in bold.
+      expect(await warning.isVisible()).toBe(true)
+      const box = (await warning.boundingBox())!
+      expect(box.y + box.height).toBeLessThanOrEqual(844)
+      await page.getByTestId('history-item').first().waitFor()
+      const list = (await page.getByTestId('history').boundingBox())!
+      expect(box.y).toBeLessThan(list.y)
+      expect(await warning.evaluate((el) => getComputedStyle(el).fontWeight)).toBe('700')
+      saveArtifact('18-history-expiring.png', await page.screenshot({ fullPage: true }))
+    })
   })
 })
