@@ -116,6 +116,30 @@ describe('importCards', () => {
     expect(count(db, 'ledger')).toBe(0)
   })
 
+  it('counts lines across empty lines and quoted names with line breaks, however the file arrives', async () => {
+    const csv = [
+      'card_number,pin,name,points',
+      `${card(60)},1234,"Two`,
+      `lines",1`,
+      '',
+      `${card(61)},1234,"Say ""hi""",1`,
+      '',
+      '',
+      `${card(62)},12,Short pin,1`,
+      `${card(63)},1234,"Three`,
+      'more',
+      `lines",x`,
+    ].join('\n')
+    for (const size of [1, 7, 64, csv.length]) {
+      const chunks: string[] = []
+      for (let i = 0; i < csv.length; i += size) chunks.push(csv.slice(i, i + size))
+      const res = await importCards(fresh(), key, Readable.from(chunks), 1_700_000_000_000)
+      // A record is reported at its last line.
+      expect(res.errors.map((e) => e.line)).toEqual([8, 11])
+      expect(res.rows).toBe(4)
+    }
+  })
+
   it('refuses a file without the required header, or with an unknown column', async () => {
     const db = fresh()
     expect((await run(db, `card,pin,name,points\n${card(40)},1234,A,1\n`)).errors[0]).toMatchObject(

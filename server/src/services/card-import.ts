@@ -193,21 +193,25 @@ export async function importCards(
   try {
     maxIdBefore = maxId.get()?.m ?? 0
     await new Promise<void>((resolveDone, rejectDone) => {
-      const parser = parse({ bom: true, info: true, skip_empty_lines: true })
-      parser.on('readable', () => {
-        let rec: { record: string[]; info: { lines: number } } | null
-        // biome-ignore lint/suspicious/noAssignInExpressions: the stream read loop
-        while ((rec = parser.read()) !== null) {
-          if (stopped) continue
-          try {
-            handle(rec.record, rec.info.lines)
-          } catch (err) {
-            stopped = true
-            parser.destroy()
-            input.destroy()
-            rejectDone(err)
-            return
+      // Without `info: true`: building an info object per record cost ~10 % of an import.
+      // The line number is read from the parser's live `info` instead, in a 'data' handler:
+      // a Transform stream in flowing mode hands each record over as it is pushed, while the
+      // parser still stands at the record's last line. Checked: its record count must match.
+      const parser = parse({ bom: true, skip_empty_lines: true })
+      let seen = 0
+      parser.on('data', (record: string[]) => {
+        if (stopped) return
+        seen++
+        try {
+          if (parser.info.records !== seen) {
+            throw new Error('CSV records arrived late: their line numbers are unknown')
           }
+          handle(record, parser.info.lines)
+        } catch (err) {
+          stopped = true
+          parser.destroy()
+          input.destroy()
+          rejectDone(err)
         }
       })
       parser.on('end', () => resolveDone())
