@@ -123,6 +123,51 @@ describe('the outbox worker', () => {
     expect(unsent.n).toBe(0)
   })
 
+  it('gathers rows queued in quick succession into one run (one chunk, not one run each)', async () => {
+    let inFlight = 0
+    let most = 0
+    const db = openDatabase(':memory:')
+    const clock = fakeClock()
+    const push = async () => {
+      inFlight++
+      most = Math.max(most, inFlight)
+      await new Promise((r) => setTimeout(r, 5))
+      inFlight--
+      return { done: true } as const
+    }
+    const ok = async () => ({ done: true }) as const
+    const worker = createOutboxWorker({
+      db,
+      clock,
+      logger: memoryLogger(),
+      enabled: () => true,
+      executors: {
+        push,
+        profile: ok,
+        reply: ok,
+        richmenu_sync: ok,
+        account_link_start: ok,
+      } as { [K in OutboxKind]: Executor<K> },
+      pollMs: 60_000,
+      gatherMs: 50,
+    })
+    const outbox = createOutbox(db, clock)
+    worker.start()
+    await new Promise((r) => setTimeout(r, 20)) // the start-up run (nothing queued)
+    for (let i = 0; i < 8; i++) {
+      outbox.enqueue('push', { to: `U${i}`, messages: [] }, { userId: `U${i}` })
+      worker.kick()
+      await new Promise((r) => setTimeout(r, 2)) // a till committing every 2 ms
+    }
+    await new Promise((r) => setTimeout(r, 150))
+    await worker.stop()
+    const sent = db.$client
+      .prepare('SELECT count(*) AS n FROM outbox WHERE sent_at IS NOT NULL')
+      .get() as { n: number }
+    expect(sent.n).toBe(8)
+    expect(most).toBe(8)
+  })
+
   it('a claimed row is not taken again until the lease passes (a crashed worker)', async () => {
     const t = setup()
     t.outbox.enqueue('push', { to: 'U1', messages: [] }, { userId: 'U1' })
