@@ -39,23 +39,32 @@ describe('HTTP basics', () => {
   })
 
   it('tags every answer with a request ID and sends security headers', async () => {
-    const answers = [
-      await ctx.app.request('/healthz'),
+    const api = [
       await ctx.app.request('/api/config'),
       await ctx.app.request('/api/me'), // 401 from the auth middleware
       await ctx.app.request('/api/nothing-here'), // 404
       await ctx.app.request('/api/link', { method: 'POST', body: '{' }), // 415 from onError
     ]
-    expect(answers.map((r) => r.status)).toEqual([200, 200, 401, 404, 415])
-    for (const res of answers) {
+    expect(api.map((r) => r.status)).toEqual([200, 401, 404, 415])
+    for (const res of api) {
       expect(res.headers.get('X-Request-Id')).toMatch(/\S{8,}/)
+      expect(res.headers.get('Cache-Control')).toBe('no-store')
       expect(res.headers.get('X-Content-Type-Options')).toBe('nosniff')
-      expect(res.headers.get('X-Frame-Options')).toBe('SAMEORIGIN')
-      expect(res.headers.get('Referrer-Policy')).toBe('no-referrer')
+      expect(res.headers.get('X-Frame-Options')).toBe('DENY')
+      expect(res.headers.get('Content-Security-Policy')).toBe(
+        "default-src 'none'; frame-ancestors 'none'",
+      )
+      expect(res.headers.get('Cross-Origin-Resource-Policy')).toBe('same-origin')
       expect(res.headers.get('Strict-Transport-Security')).toMatch(/^max-age=\d+/)
-      expect(res.headers.get('Cross-Origin-Opener-Policy')).toBe('same-origin')
       expect(res.headers.get('X-Powered-By')).toBeNull()
     }
+    const page = await ctx.app.request('/healthz')
+    expect(page.headers.get('X-Request-Id')).toMatch(/\S{8,}/)
+    expect(page.headers.get('X-Content-Type-Options')).toBe('nosniff')
+    expect(page.headers.get('X-Frame-Options')).toBe('SAMEORIGIN')
+    expect(page.headers.get('Referrer-Policy')).toBe('no-referrer')
+    expect(page.headers.get('Cross-Origin-Opener-Policy')).toBe('same-origin')
+    expect(page.headers.get('Strict-Transport-Security')).toMatch(/^max-age=\d+/)
   })
 
   it('logs each request as one JSON line: method, path, status, time, request ID', async () => {
