@@ -9,6 +9,7 @@ import { requestId } from 'hono/request-id'
 import type { Clock } from './clock.ts'
 import type { Config } from './config.ts'
 import type { Db } from './db/client.ts'
+import { createGroupCommit } from './db/group-commit.ts'
 import { ApiError, errorBody } from './http/api-error.ts'
 import { type AppVariables, customerAuth, requestLog, staffAuth } from './http/middleware.ts'
 import { createAccountLink } from './line/account-link.ts'
@@ -151,6 +152,7 @@ export function createApp(deps: AppDeps) {
         deps.onLedgerChange?.(tx, change)
       },
     }),
+    commits: createGroupCommit(db.$client),
     idempotency: createIdempotencyStore({
       db,
       clock,

@@ -26,10 +26,10 @@ function clientIp(c: Parameters<typeof getConnInfo>[0]): string {
 /**
  * Staff at the till: sign-in, sign-out, scanning a member's QR, awarding and redeeming points,
  * voids and adjustments (managers), and today's transactions. Every mutating points call needs
- * an `Idempotency-Key`.
+ * an `Idempotency-Key`, and shares its commit with the others of the same moment (group commit).
  */
 export function staffRoutes(deps: RouteDeps) {
-  const { staff, membership, secrets, clock, staffAuth, points } = deps
+  const { staff, membership, secrets, clock, staffAuth, points, commits } = deps
   const idem = idempotencyKey(deps.idempotency)
   return new Hono<Env>()
     .post('/login', validate('json', staffLoginSchema), async (c) => {
@@ -74,28 +74,25 @@ export function staffRoutes(deps: RouteDeps) {
         200,
       )
     })
-    .post('/points', staffAuth, idem, validate('json', staffPointsRequestSchema), (c) =>
-      c.json(points.transact(c.get('staff'), c.req.valid('json'), c.get('idempotency')), 200),
-    )
+    .post('/points', staffAuth, idem, validate('json', staffPointsRequestSchema), async (c) => {
+      const [who, body, claim] = [c.get('staff'), c.req.valid('json'), c.get('idempotency')]
+      return c.json(await commits.run(() => points.transact(who, body, claim)), 200)
+    })
     .post(
       '/transactions/:id{[0-9]{1,15}}/void',
       staffAuth,
       idem,
       validate('json', staffVoidRequestSchema),
-      (c) =>
-        c.json(
-          points.void(
-            c.get('staff'),
-            Number(c.req.param('id')),
-            c.req.valid('json').reason,
-            c.get('idempotency'),
-          ),
-          200,
-        ),
+      async (c) => {
+        const [who, body, claim] = [c.get('staff'), c.req.valid('json'), c.get('idempotency')]
+        const id = Number(c.req.param('id'))
+        return c.json(await commits.run(() => points.void(who, id, body.reason, claim)), 200)
+      },
     )
-    .post('/adjust', staffAuth, idem, validate('json', staffAdjustRequestSchema), (c) =>
-      c.json(points.adjust(c.get('staff'), c.req.valid('json'), c.get('idempotency')), 200),
-    )
+    .post('/adjust', staffAuth, idem, validate('json', staffAdjustRequestSchema), async (c) => {
+      const [who, body, claim] = [c.get('staff'), c.req.valid('json'), c.get('idempotency')]
+      return c.json(await commits.run(() => points.adjust(who, body, claim)), 200)
+    })
     .get('/transactions', staffAuth, validate('query', staffTransactionsQuerySchema), (c) => {
       const { mine, before } = c.req.valid('query')
       return c.json(
