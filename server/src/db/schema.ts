@@ -278,9 +278,15 @@ export const outbox = sqliteTable(
     claimedAt: integer('claimed_at'),
   },
   (t) => [
-    index('outbox_user_idx').on(t.lineUserId, t.id),
+    // Only unsent rows: the worker's "an earlier push to this user is still pending" check
+    // (its NOT EXISTS) reads this, and must not walk every message a user was ever sent.
+    index('outbox_pending_user_idx')
+      .on(t.lineUserId, t.id)
+      .where(sql`sent_at IS NULL AND failed_at IS NULL`),
+    // The worker reads unsent rows in queue order (ORDER BY id): without `id` first in this
+    // partial index SQLite scanned the whole table, sent rows included, on every run.
     index('outbox_pending_idx')
-      .on(t.nextAttemptAt)
+      .on(t.id, t.nextAttemptAt)
       .where(sql`sent_at IS NULL AND failed_at IS NULL`),
     uniqueIndex('outbox_retry_key_uq').on(t.retryKey),
   ],
