@@ -37,6 +37,8 @@ export interface MintOptions {
  */
 /** How many Messaging API calls the stand-in remembers for inspection (the newest). */
 export const MAX_RECORDED = 1000
+/** Accepted `X-Line-Retry-Key`s the stand-in remembers (a retry comes within minutes). */
+export const MAX_RETRY_KEYS = 10_000
 
 export async function createLineStandIn(opts: LineStandInOptions) {
   const now = opts.now ?? (() => Date.now())
@@ -151,6 +153,11 @@ export async function createLineStandIn(opts: LineStandInOptions) {
         return c.json({ message: 'The retry key is already accepted' }, 409)
       }
       acceptedRetryKeys.set(retryKey, randomUUID())
+      // LINE remembers a retry key for a day; the stand-in remembers the newest ones only.
+      if (acceptedRetryKeys.size > MAX_RETRY_KEYS) {
+        const oldest = acceptedRetryKeys.keys().next().value
+        if (oldest !== undefined) acceptedRetryKeys.delete(oldest)
+      }
     }
     calls.push(call)
     // Keep the newest calls only: a demo server runs for days (the soak saw ~3 MB per 1,000 pushes).
