@@ -20,12 +20,15 @@ const KEY = /^[\x21-\x7e]{1,255}$/
  * staff member's store. A repeat with the same body gets the first answer (with
  * `Idempotent-Replayed: true`); a first request is handed to the handler, which enters and
  * completes its claim in the transaction of its change, so a failed request leaves nothing
- * behind and the same key can be retried. A repeat racing the first (in this process or
- * another on the same database) also gets the first answer: the claim re-checks inside the
- * transaction and throws `IdempotentReplay`, which the app's error handler answers. So the
- * contract's 409 `IDEMPOTENCY_KEY_IN_USE` is never needed: no request waits on another.
+ * behind and the same key can be retried. A repeat that arrives while the first is still
+ * being handled by this process (e.g. waiting for its group commit) gets 409
+ * `IDEMPOTENCY_KEY_IN_USE` with `Retry-After: 1`; one racing it from another process on the
+ * same database gets the stored answer (the claim re-checks inside the transaction and throws
+ * `IdempotentReplay`, which the app's error handler answers).
  */
 export function idempotencyKey(store: IdempotencyStore) {
+  /** Keys being handled by this process: scope, newline, key. */
+  const inFlight = new Set<string>()
   return createMiddleware<{ Variables: AppVariables & IdempotencyVariables }>(
     async function idempotencyKeyMiddleware(c, next) {
       let key = c.req.header('Idempotency-Key')?.trim()
@@ -42,15 +45,29 @@ export function idempotencyKey(store: IdempotencyStore) {
           'Idempotency-Key: 1 to 255 visible ASCII characters (a UUID is ideal).',
         )
       }
+      const scope = c.get('staff').storeCode
       const hash = requestFingerprint(c.req.method, c.req.path, await c.req.text())
-      const outcome = store.check(c.get('staff').storeCode, key, hash)
+      const outcome = store.check(scope, key, hash)
       if (outcome.kind === 'replay') {
         c.header('Idempotent-Replayed', 'true')
         c.header('Content-Type', 'application/json')
         return c.body(outcome.body, outcome.status as 200)
       }
+      const id = `${scope}\n${key}`
+      if (inFlight.has(id)) {
+        throw new ApiError(
+          'IDEMPOTENCY_KEY_IN_USE',
+          'A request with this Idempotency-Key is still being processed. Retry shortly.',
+          { 'Retry-After': '1' },
+        )
+      }
+      inFlight.add(id)
       c.set('idempotency', outcome.claim)
-      await next()
+      try {
+        await next()
+      } finally {
+        inFlight.delete(id)
+      }
     },
   )
 }
