@@ -7,7 +7,7 @@
  *   and fast-4G throttling (the code is decoded by zbarimg, an independent decoder).
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -220,6 +220,9 @@ export async function measureFrontEnd(log: (s: string) => void): Promise<FrontEn
         met: false,
       })
     }
+    // BENCH_LIGHTHOUSE_REPORT=<file>: keep the whole report (long tasks, LCP element, …).
+    const keep = process.env.BENCH_LIGHTHOUSE_REPORT
+    if (keep && existsSync(lhPath)) copyFileSync(lhPath, keep)
     rmSync(out, { recursive: true, force: true })
 
     // Returning customer to a decodable QR, 4× CPU, fast 4G.

@@ -9,7 +9,6 @@ import { prefetchQr } from './lib/qr-prefetch.ts'
 import { setServices } from './lib/services.ts'
 import { createAppRouter } from './router.ts'
 import StartFailed from './StartFailed.vue'
-import { readCache } from './stores/member.ts'
 import { useSessionStore } from './stores/session.ts'
 import './styles.css'
 
@@ -75,8 +74,9 @@ async function boot() {
         signInRequired: () => session.requireSignIn(),
       })
       setServices({ config, liff, api })
-      // A returning customer opening the card: its QR code is fetched while the rest starts.
-      if (/^\/(card)?$/.test(location.pathname) && readCache()) prefetchQr(() => api.qr())
+      // Opening the card: its QR code is fetched while the rest starts (in parallel with the
+      // member look-up). For a customer not linked yet it is one small 404 that nobody waits for.
+      if (/^\/(card)?$/.test(location.pathname)) prefetchQr(() => api.qr())
     }
   } catch {
     createApp(StartFailed)
