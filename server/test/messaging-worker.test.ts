@@ -12,24 +12,40 @@ import {
 } from '../src/line/outbox.ts'
 import { memoryLogger } from '../src/logger.ts'
 
-function setup(o: { push?: Executor<'push'>; callTimeoutMs?: number; batchSize?: number } = {}) {
+interface SetupOptions {
+  push?: Executor<'push'>
+  /** Builds every kind's executor (instead of the defaults). */
+  every?: (kind: OutboxKind) => Executor<OutboxKind>
+  callTimeoutMs?: number
+  batchSize?: number
+  concurrency?: number
+  gatherMs?: number
+  pollMs?: number
+}
+
+function setup(o: SetupOptions = {}) {
   const db = openDatabase(':memory:')
   const clock = fakeClock()
   const logger = memoryLogger()
   const sent: string[] = []
   const ok = async () => ({ done: true }) as const
-  const executors = {
-    push:
-      o.push ??
-      (async (p: { to: string; messages: unknown[] }) => {
-        sent.push(`${p.to}:${JSON.stringify(p.messages)}`)
-        return { done: true } as const
-      }),
-    reply: ok,
-    richmenu_sync: ok,
-    profile: ok,
-    account_link_start: ok,
-  } as { [K in OutboxKind]: Executor<K> }
+  const kinds: OutboxKind[] = ['push', 'reply', 'richmenu_sync', 'profile', 'account_link_start']
+  const executors = (
+    o.every
+      ? Object.fromEntries(kinds.map((k) => [k, o.every?.(k)]))
+      : {
+          push:
+            o.push ??
+            (async (p: { to: string; messages: unknown[] }) => {
+              sent.push(`${p.to}:${JSON.stringify(p.messages)}`)
+              return { done: true } as const
+            }),
+          reply: ok,
+          richmenu_sync: ok,
+          profile: ok,
+          account_link_start: ok,
+        }
+  ) as { [K in OutboxKind]: Executor<K> }
   const worker = createOutboxWorker({
     db,
     clock,
@@ -38,9 +54,29 @@ function setup(o: { push?: Executor<'push'>; callTimeoutMs?: number; batchSize?:
     executors,
     callTimeoutMs: o.callTimeoutMs,
     batchSize: o.batchSize,
+    concurrency: o.concurrency,
+    gatherMs: o.gatherMs,
+    pollMs: o.pollMs,
     random: () => 0.5,
   })
   return { db, clock, logger, sent, worker, outbox: createOutbox(db, clock) }
+}
+
+/** Executors that take `ms` each and record the order they finish in and the most at once. */
+function probe(ms: number) {
+  const order: string[] = []
+  let inFlight = 0
+  let most = 0
+  const every = (kind: OutboxKind) =>
+    (async (p: { userId?: string; to?: string }) => {
+      inFlight++
+      most = Math.max(most, inFlight)
+      await new Promise((r) => setTimeout(r, ms))
+      order.push(`${kind}:${p.userId ?? p.to}`)
+      inFlight--
+      return { done: true } as const
+    }) as Executor<OutboxKind>
+  return { order, every, most: () => most }
 }
 
 describe('the outbox worker', () => {
@@ -79,34 +115,8 @@ describe('the outbox worker', () => {
   })
 
   it('sends different users’ calls at the same time, one user’s calls in queue order', async () => {
-    const order: string[] = []
-    let inFlight = 0
-    let most = 0
-    const slow = (name: string) => async (p: { userId?: string; to?: string }) => {
-      inFlight++
-      most = Math.max(most, inFlight)
-      await new Promise((r) => setTimeout(r, 20))
-      order.push(`${name}:${p.userId ?? p.to}`)
-      inFlight--
-      return { done: true } as const
-    }
-    const db = openDatabase(':memory:')
-    const clock = fakeClock()
-    const worker = createOutboxWorker({
-      db,
-      clock,
-      logger: memoryLogger(),
-      enabled: () => true,
-      executors: {
-        push: slow('push'),
-        profile: slow('profile'),
-        reply: slow('reply'),
-        richmenu_sync: slow('menu'),
-        account_link_start: slow('start'),
-      } as { [K in OutboxKind]: Executor<K> },
-      concurrency: 4,
-    })
-    const outbox = createOutbox(db, clock)
+    const p = probe(20)
+    const { db, worker, outbox } = setup({ every: p.every, concurrency: 4 })
     // U1's profile must be read before its push goes out (the push uses its language).
     outbox.enqueue('profile', { userId: 'U1' }, { userId: 'U1' })
     for (let i = 2; i <= 6; i++) {
@@ -115,8 +125,8 @@ describe('the outbox worker', () => {
     outbox.enqueue('push', { to: 'U1', messages: [] }, { userId: 'U1' })
     const r = await worker.runOnce()
     expect(r.sent).toBe(7)
-    expect(most).toBe(4)
-    expect(order.indexOf('profile:U1')).toBeLessThan(order.indexOf('push:U1'))
+    expect(p.most()).toBe(4)
+    expect(p.order.indexOf('profile:U1')).toBeLessThan(p.order.indexOf('push:U1'))
     const unsent = db.$client
       .prepare('SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL OR claimed_at IS NOT NULL')
       .get() as { n: number }
@@ -124,34 +134,8 @@ describe('the outbox worker', () => {
   })
 
   it('gathers rows queued in quick succession into one run (one chunk, not one run each)', async () => {
-    let inFlight = 0
-    let most = 0
-    const db = openDatabase(':memory:')
-    const clock = fakeClock()
-    const push = async () => {
-      inFlight++
-      most = Math.max(most, inFlight)
-      await new Promise((r) => setTimeout(r, 5))
-      inFlight--
-      return { done: true } as const
-    }
-    const ok = async () => ({ done: true }) as const
-    const worker = createOutboxWorker({
-      db,
-      clock,
-      logger: memoryLogger(),
-      enabled: () => true,
-      executors: {
-        push,
-        profile: ok,
-        reply: ok,
-        richmenu_sync: ok,
-        account_link_start: ok,
-      } as { [K in OutboxKind]: Executor<K> },
-      pollMs: 60_000,
-      gatherMs: 50,
-    })
-    const outbox = createOutbox(db, clock)
+    const p = probe(5)
+    const { db, worker, outbox } = setup({ every: p.every, pollMs: 60_000, gatherMs: 50 })
     worker.start()
     await new Promise((r) => setTimeout(r, 20)) // the start-up run (nothing queued)
     for (let i = 0; i < 8; i++) {
@@ -165,7 +149,7 @@ describe('the outbox worker', () => {
       .prepare('SELECT count(*) AS n FROM outbox WHERE sent_at IS NOT NULL')
       .get() as { n: number }
     expect(sent.n).toBe(8)
-    expect(most).toBe(8)
+    expect(p.most()).toBe(8)
   })
 
   it('a claimed row is not taken again until the lease passes (a crashed worker)', async () => {
