@@ -151,4 +151,17 @@ describe('QR token codec', () => {
     expect(checkQrToken(key, token, 2_000_000_000_000)).toEqual({ ok: false, reason: 'expired' })
     expect(token).toHaveLength(36)
   })
+
+  it('gives every token of one link and second its own id, across refills of the random pool', () => {
+    const key = Buffer.alloc(32, 2)
+    const ids = new Set<string>()
+    // 3 random bytes each: 3,000 tokens draw on the 4,096-byte pool three times.
+    for (let i = 0; i < 3_000; i++) {
+      const check = checkQrToken(key, issueQrToken(key, 7, 2_000_000_000), 1_000)
+      if (!check.ok) throw new Error('a token did not verify')
+      ids.add(check.payload.tokenId)
+    }
+    // 24 random bits: among 3,000 tokens a repeat is possible but rare (p ≈ 0.27).
+    expect(ids.size).toBeGreaterThan(2_990)
+  })
 })

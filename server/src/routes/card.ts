@@ -6,10 +6,10 @@ import type { Env, RouteDeps } from './deps.ts'
 /** `GET /api/card/qr`: a short-lived signed token for the member QR code. */
 export function cardRoutes({ membership, clock, config, secrets, customerAuth }: RouteDeps) {
   return new Hono<Env>().get('/card/qr', customerAuth, (c) => {
-    const linked = membership.memberOf(c.get('lineUserId'))
-    if (!linked) throw new ApiError('NOT_LINKED', 'This LINE account is not linked.')
+    const linkId = membership.activeLinkId(c.get('lineUserId'))
+    if (linkId === null) throw new ApiError('NOT_LINKED', 'This LINE account is not linked.')
     const expiresAtSec = Math.floor(clock.now() / 1000) + config.cardTokenTtlSeconds
-    const token = issueQrToken(secrets.qrTokenKey, linked.linkId, expiresAtSec)
+    const token = issueQrToken(secrets.qrTokenKey, linkId, expiresAtSec)
     c.header('Cache-Control', 'no-store')
     return c.json({ token, expiresAt: new Date(expiresAtSec * 1000).toISOString() }, 200)
   })

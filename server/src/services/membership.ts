@@ -114,6 +114,10 @@ export function createMembership({
   const byUser = sqlite.prepare<[string], ActiveLink>(`${activeLinkSql} l.line_user_id = ?`)
   const byLink = sqlite.prepare<[number], ActiveLink>(`${activeLinkSql} l.id = ?`)
   const activeLinkByUser = { get: ({ userId }: { userId: string }) => byUser.get(userId) }
+  // The active link's id alone: read from the partial unique index, no join (the QR route).
+  const linkIdByUser = sqlite.prepare<[string], { id: number }>(
+    'SELECT id FROM line_links WHERE line_user_id = ? AND unlinked_at IS NULL',
+  )
   const activeLinkById = { get: ({ linkId }: { linkId: number }) => byLink.get(linkId) }
 
   const cardByNumber = db
@@ -289,6 +293,11 @@ export function createMembership({
     memberOf(userId: string): { linkId: number; cardId: number; member: Member } | null {
       const row = activeLinkByUser.get({ userId })
       return row ? { linkId: row.linkId, cardId: row.cardId, member: toMember(row) } : null
+    },
+
+    /** The id of the LINE user's active link, or null when unlinked. */
+    activeLinkId(userId: string): number | null {
+      return linkIdByUser.get(userId)?.id ?? null
     },
 
     /** The member behind an active link (for a scanned QR token), or null when unlinked. */
