@@ -105,20 +105,20 @@ export function createMembership({
 
   /**
    * An active link joined with its card. Raw better-sqlite3 statements: `GET /api/me` and the
-   * QR route run this on every request, and drizzle's row mapping cost ~10 % of them.
+   * staff scan run this on every request, and drizzle's row mapping cost ~10 % of them.
    */
   const activeLinkSql = `SELECT l.id AS linkId, c.id AS cardId, c.card_number AS cardNumber,
       c.name, c.rank, c.points, c.last_activity_at AS lastActivityAt
     FROM line_links l JOIN point_cards c ON c.id = l.card_id
    WHERE l.unlinked_at IS NULL AND `
-  const byUser = sqlite.prepare<[string], ActiveLink>(`${activeLinkSql} l.line_user_id = ?`)
-  const byLink = sqlite.prepare<[number], ActiveLink>(`${activeLinkSql} l.id = ?`)
-  const activeLinkByUser = { get: ({ userId }: { userId: string }) => byUser.get(userId) }
+  const activeLinkByUser = sqlite.prepare<[string], ActiveLink>(
+    `${activeLinkSql} l.line_user_id = ?`,
+  )
+  const activeLinkById = sqlite.prepare<[number], ActiveLink>(`${activeLinkSql} l.id = ?`)
   // The active link's id alone: read from the partial unique index, no join (the QR route).
   const linkIdByUser = sqlite.prepare<[string], { id: number }>(
     'SELECT id FROM line_links WHERE line_user_id = ? AND unlinked_at IS NULL',
   )
-  const activeLinkById = { get: ({ linkId }: { linkId: number }) => byLink.get(linkId) }
 
   const cardByNumber = db
     .select()
@@ -233,7 +233,7 @@ export function createMembership({
     consentVersion: string,
     now: number,
   ): number {
-    if (activeLinkByUser.get({ userId })) {
+    if (activeLinkByUser.get(userId)) {
       throw new ApiError('ALREADY_LINKED', 'This LINE account is already linked to a card.')
     }
     if (activeLinkOfCard.get({ cardId })) {
@@ -291,7 +291,7 @@ export function createMembership({
   const membership = {
     /** The user's linked member, or null. */
     memberOf(userId: string): { linkId: number; cardId: number; member: Member } | null {
-      const row = activeLinkByUser.get({ userId })
+      const row = activeLinkByUser.get(userId)
       return row ? { linkId: row.linkId, cardId: row.cardId, member: toMember(row) } : null
     },
 
@@ -302,7 +302,7 @@ export function createMembership({
 
     /** The member behind an active link (for a scanned QR token), or null when unlinked. */
     memberByLink(linkId: number): { cardId: number; member: Member } | null {
-      const row = activeLinkById.get({ linkId })
+      const row = activeLinkById.get(linkId)
       return row ? { cardId: row.cardId, member: toMember(row) } : null
     },
 
@@ -331,7 +331,7 @@ export function createMembership({
       }
       const now = clock.now()
       const key = cardKey(secrets.pinHashKey, cardNumber)
-      if (activeLinkByUser.get({ userId })) {
+      if (activeLinkByUser.get(userId)) {
         throw new ApiError('ALREADY_LINKED', 'This LINE account is already linked to a card.')
       }
       checkRateLimit(userId, key, now)
@@ -376,7 +376,7 @@ export function createMembership({
       const bonusPoints = sqlite
         .transaction(() => linkInTx(userId, cardId, method, consentVersion, now))
         .immediate()
-      const linked = activeLinkByUser.get({ userId })
+      const linked = activeLinkByUser.get(userId)
       if (!linked) throw new Error('link vanished')
       return { member: toMember(linked), bonusPoints }
     },
@@ -420,7 +420,7 @@ export function createMembership({
             .from(issuedCards)
             .where(and(eq(issuedCards.lineUserId, userId), eq(issuedCards.requestKey, requestKey)))
             .get()
-          const linked = activeLinkByUser.get({ userId })
+          const linked = activeLinkByUser.get(userId)
           if (previous) {
             if (linked && linked.cardId === previous.cardId) {
               const bonus = db
@@ -464,7 +464,7 @@ export function createMembership({
             .values({ lineUserId: userId, requestKey, cardId: card.id, createdAt: now })
             .run()
           const bonusPoints = linkInTx(userId, card.id, 'issued', input.consent.version, now)
-          const row = activeLinkByUser.get({ userId })
+          const row = activeLinkByUser.get(userId)
           if (!row) throw new Error('link vanished')
           return { member: toMember(row), bonusPoints, pin, cardNumber }
         })
@@ -473,7 +473,7 @@ export function createMembership({
 
     /** One page of the linked card's ledger, newest first. */
     history(userId: string, cursor: number | undefined, limit: number) {
-      const linked = activeLinkByUser.get({ userId })
+      const linked = activeLinkByUser.get(userId)
       if (!linked) return { items: [], nextCursor: null, expiring: null }
       // The whole balance expires `expiryDays` after the last activity (the rule of points.ts).
       const expiring =
