@@ -5,13 +5,18 @@ import type { ClientConfig } from '@membercard/shared'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
-import { requestId } from 'hono/request-id'
 import type { Clock } from './clock.ts'
 import type { Config } from './config.ts'
 import type { Db } from './db/client.ts'
 import { createGroupCommit } from './db/group-commit.ts'
 import { ApiError, errorBody } from './http/api-error.ts'
-import { type AppVariables, customerAuth, requestLog, staffAuth } from './http/middleware.ts'
+import {
+  type AppVariables,
+  customerAuth,
+  requestIdOf,
+  requestLog,
+  staffAuth,
+} from './http/middleware.ts'
 import { createAccountLink } from './line/account-link.ts'
 import { createIdTokenVerifier, type IdTokenVerifier } from './line/id-token.ts'
 import { createLineMessaging, type LineMessaging } from './line/line-service.ts'
@@ -70,20 +75,6 @@ const DOCUMENT_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ['X-Frame-Options', 'SAMEORIGIN'],
   ['X-Permitted-Cross-Domain-Policies', 'none'],
   ['X-XSS-Protection', '0'],
-]
-
-/**
- * Security headers of JSON API answers, as the OWASP REST Security Cheat Sheet lists them: the
- * document-only headers above do nothing for JSON, and each header costs every card request
- * its validation and bytes (see docs/decisions/014-api-headers.md).
- */
-const API_HEADERS: ReadonlyArray<readonly [string, string]> = [
-  ['Cache-Control', 'no-store'],
-  ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
-  ['Cross-Origin-Resource-Policy', 'same-origin'],
-  ['Strict-Transport-Security', 'max-age=15552000; includeSubDomains'],
-  ['X-Content-Type-Options', 'nosniff'],
-  ['X-Frame-Options', 'DENY'],
 ]
 
 /** Largest request body accepted. */
@@ -184,13 +175,10 @@ export function createApp(deps: AppDeps) {
     .route('/', customer)
 
   const app = new Hono<{ Variables: AppVariables }>()
-  app.use(requestId({ headerName: 'X-Request-Id' }))
-  app.use(requestLog(logger))
-  app.use(function securityHeaders(c, next) {
-    const headers = c.req.path.startsWith('/api/') ? API_HEADERS : DOCUMENT_HEADERS
-    for (const [name, value] of headers) c.header(name, value)
-    return next()
-  })
+  // X-Request-Id and the API's security headers are set by the Node layer
+  // (http/node-listener.ts); pages and files get theirs here.
+  // A request log line is an info line: at a higher level the middleware is not installed.
+  if (logger.enabled('info')) app.use(requestLog(logger))
   // The SDK calls `/v2/bot/...` at the origin of the LINE base (see line/messaging-client.ts):
   // in demo mode that is this server; served before the body limit (rich menu images).
   const standIn = deps.standIn
@@ -200,18 +188,16 @@ export function createApp(deps: AppDeps) {
     onError: (c) =>
       c.json(errorBody('PAYLOAD_TOO_LARGE', `The body is over ${MAX_BODY_BYTES} bytes.`), 413),
   })
-  // GET and HEAD bodies are never read: skipping them spares every card and QR request a full
-  // fetch Request (bodyLimit reads `c.req.raw.body`, which makes @hono/node-server build one).
-  app.use(function bodyLimitUnlessBodiless(c, next) {
-    return c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)
-  })
-  app.get('/healthz', (c) => {
-    db.$client.prepare('SELECT 1').get()
-    return c.json({ ok: true }, 200)
-  })
-  app.use('/api/*', async (c, next) => {
+  // One middleware for what every request passes (each level of Hono's middleware chain costs
+  // a card request a promise and a closure): pages get the document headers; an API request
+  // that sends a body must send JSON; a body over the limit is refused. GET and HEAD bodies
+  // are never read: skipping them spares every card and QR request a full fetch Request
+  // (bodyLimit reads `c.req.raw.body`, which makes @hono/node-server build one).
+  app.use(function requestGate(c, next) {
     const method = c.req.method
-    if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
+    if (!c.req.path.startsWith('/api/')) {
+      for (const [name, value] of DOCUMENT_HEADERS) c.header(name, value)
+    } else if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
       const type = c.req.header('Content-Type') ?? ''
       const length = c.req.header('Content-Length')
       if (!/^application\/json\b/i.test(type) && !(length === '0' && type === '')) {
@@ -221,7 +207,11 @@ export function createApp(deps: AppDeps) {
         )
       }
     }
-    await next()
+    return method === 'GET' || method === 'HEAD' ? next() : limitBody(c, next)
+  })
+  app.get('/healthz', (c) => {
+    db.$client.prepare('SELECT 1').get()
+    return c.json({ ok: true }, 200)
   })
   const routes = app.route('/api', api)
 
@@ -279,7 +269,7 @@ export function createApp(deps: AppDeps) {
       typeof sqliteCode === 'string' &&
       [...STORAGE_FAULTS].some((f) => sqliteCode.startsWith(f))
     ) {
-      logger.error('storage fault', { requestId: c.get('requestId'), code: sqliteCode })
+      logger.error('storage fault', { requestId: requestIdOf(c), code: sqliteCode })
       c.header('Retry-After', '5')
       return c.json(
         errorBody('SERVICE_UNAVAILABLE', 'Storage is unavailable. Try again shortly.'),
@@ -287,7 +277,7 @@ export function createApp(deps: AppDeps) {
       )
     }
     logger.error('unhandled error', {
-      requestId: c.get('requestId'),
+      requestId: requestIdOf(c),
       path: c.req.path,
       error: err.name,
       message: err.message.slice(0, 300),

@@ -1,12 +1,15 @@
 // biome-ignore-all lint/style/noRestrictedGlobals: the process entry point
+
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
-import { serve } from '@hono/node-server'
 import { createApp } from './app.ts'
 import { formatCardNumberForPrint } from './cli/print.ts'
 import { systemClock } from './clock.ts'
 import { type Config, ConfigError, loadConfigFromProcess } from './config.ts'
 import { openDatabase } from './db/client.ts'
 import { DEMO_CARDS, DEMO_STAFF, DEMO_STORE, seedDemo } from './demo.ts'
+import { createRequestListener } from './http/node-listener.ts'
 import { createLineMessaging } from './line/line-service.ts'
 import { deployRichMenus } from './line/rich-menus.ts'
 import { createLineStandIn, type LineStandIn } from './line/stand-in.ts'
@@ -57,7 +60,9 @@ const app = createApp({
   staticRoot: resolve(import.meta.dirname, '../../liff-app/dist'),
 })
 
-const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+const server = createServer(createRequestListener(app.fetch, { hostname: config.host }))
+server.listen(config.port, config.host, () => {
+  const info = server.address() as AddressInfo
   if (config.demo) {
     // The stand-in lives on this server: point the LINE base at the port actually bound.
     const base = `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}/__line`

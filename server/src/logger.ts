@@ -4,6 +4,8 @@ export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void
   warn(msg: string, fields?: Record<string, unknown>): void
   error(msg: string, fields?: Record<string, unknown>): void
+  /** Whether lines of this level are written at all. */
+  enabled(level: Exclude<keyof typeof LEVELS, 'silent'>): boolean
 }
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const
@@ -22,7 +24,13 @@ export function createLogger(
       if (LEVELS[name] < min) return
       write(JSON.stringify({ time: new Date().toISOString(), level: name, msg, ...fields }))
     }
-  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }
+  return {
+    debug: log('debug'),
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+    enabled: (name) => LEVELS[name] >= min,
+  }
 }
 
 /** A logger that keeps its lines, for tests. */

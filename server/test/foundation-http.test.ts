@@ -38,16 +38,20 @@ describe('HTTP basics', () => {
     expect(res.json.error.code).toBe('PAYLOAD_TOO_LARGE')
   })
 
-  it('tags every answer with a request ID and sends security headers', async () => {
+  it('tags every answer with a request ID and sends security headers (through the Node layer)', async () => {
     const api = [
-      await ctx.app.request('/api/config'),
-      await ctx.app.request('/api/me'), // 401 from the auth middleware
-      await ctx.app.request('/api/nothing-here'), // 404
-      await ctx.app.request('/api/link', { method: 'POST', body: '{' }), // 415 from onError
+      await ctx.callServed('GET', '/api/config'),
+      await ctx.callServed('GET', '/api/me'), // 401 from the auth middleware
+      await ctx.callServed('GET', '/api/nothing-here'), // 404
+      await ctx.callServed('POST', '/api/link', { body: '{' }), // 415 from onError
+      await ctx.callServed('GET', '/api/me', { headers: { Authorization: 'Bearer x' } }), // 401
     ]
-    expect(api.map((r) => r.status)).toEqual([200, 401, 404, 415])
+    expect(api.map((r) => r.status)).toEqual([200, 401, 404, 415, 401])
+    const ids = new Set<string>()
     for (const res of api) {
-      expect(res.headers.get('X-Request-Id')).toMatch(/\S{8,}/)
+      const id = res.headers.get('X-Request-Id') ?? ''
+      expect(id).toMatch(/^[0-9a-f-]{36}$/)
+      ids.add(id)
       expect(res.headers.get('Cache-Control')).toBe('no-store')
       expect(res.headers.get('X-Content-Type-Options')).toBe('nosniff')
       expect(res.headers.get('X-Frame-Options')).toBe('DENY')
@@ -56,15 +60,27 @@ describe('HTTP basics', () => {
       )
       expect(res.headers.get('Cross-Origin-Resource-Policy')).toBe('same-origin')
       expect(res.headers.get('Strict-Transport-Security')).toMatch(/^max-age=\d+/)
+      expect(res.headers.get('Content-Type')).toMatch(/^application\/json/)
       expect(res.headers.get('X-Powered-By')).toBeNull()
     }
-    const page = await ctx.app.request('/healthz')
-    expect(page.headers.get('X-Request-Id')).toMatch(/\S{8,}/)
+    expect(ids.size).toBe(api.length)
+    // A caller's own request ID is kept when it is well formed, replaced when not.
+    const mine = await ctx.callServed('GET', '/api/config', {
+      headers: { 'X-Request-Id': 'till-42_a' },
+    })
+    expect(mine.headers.get('X-Request-Id')).toBe('till-42_a')
+    const bad = await ctx.callServed('GET', '/api/config', {
+      headers: { 'X-Request-Id': 'a b<script>' },
+    })
+    expect(bad.headers.get('X-Request-Id')).toMatch(/^[0-9a-f-]{36}$/)
+    const page = await ctx.callServed('GET', '/healthz')
+    expect(page.headers.get('X-Request-Id')).toMatch(/^[0-9a-f-]{36}$/)
     expect(page.headers.get('X-Content-Type-Options')).toBe('nosniff')
     expect(page.headers.get('X-Frame-Options')).toBe('SAMEORIGIN')
     expect(page.headers.get('Referrer-Policy')).toBe('no-referrer')
     expect(page.headers.get('Cross-Origin-Opener-Policy')).toBe('same-origin')
     expect(page.headers.get('Strict-Transport-Security')).toMatch(/^max-age=\d+/)
+    expect(page.headers.get('Content-Security-Policy')).toBeNull()
   })
 
   it('logs each request as one JSON line: method, path, status, time, request ID', async () => {
@@ -73,6 +89,15 @@ describe('HTTP basics', () => {
     expect(line).toMatchObject({ msg: 'request', method: 'GET', status: 200 })
     expect(typeof line.ms).toBe('number')
     expect(typeof line.requestId).toBe('string')
+  })
+
+  it('logs the request ID the Node layer put on the answer', async () => {
+    const res = await ctx.callServed('GET', '/api/config')
+    const id = res.headers.get('X-Request-Id')
+    const line = ctx.logger.lines
+      .map((l) => JSON.parse(l))
+      .find((l) => l.msg === 'request' && l.requestId === id)
+    expect(line).toMatchObject({ path: '/api/config', status: 200 })
   })
 
   it('GET /api/config gives the app its public settings, no secrets', async () => {

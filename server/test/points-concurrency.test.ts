@@ -107,6 +107,7 @@ describe('many simultaneous requests on real server processes sharing one databa
 
   async function json(url: string, init: RequestInit = {}) {
     const res = await fetch(url, init)
+    // biome-ignore lint/suspicious/noExplicitAny: tests inspect answers of many shapes
     return { status: res.status, body: (await res.json().catch(() => null)) as any }
   }
   async function clerkOn(server: RunningServer) {

@@ -37,7 +37,8 @@ async function linkedUser() {
 describe('GET /api/card/qr', () => {
   it('issues a short token (≤ 80 characters, QR alphanumeric) that expires after CARD_TOKEN_TTL_SECONDS', async () => {
     const { headers } = await linkedUser()
-    const res = await call('GET', '/api/card/qr', { headers })
+    // Through the production Node layer, which sends `Cache-Control: no-store` with every API answer.
+    const res = await ctx.callServed('GET', '/api/card/qr', { headers })
     expect(res.status).toBe(200)
     expect(res.json.token.length).toBeLessThanOrEqual(80)
     expect(res.json.token).toMatch(/^[A-Z2-7]+$/)

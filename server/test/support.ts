@@ -1,3 +1,4 @@
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { luhnCheckDigit } from '@membercard/shared'
@@ -6,6 +7,7 @@ import { createApp } from '../src/app.ts'
 import { fakeClock } from '../src/clock.ts'
 import { loadConfig } from '../src/config.ts'
 import { type Db, openDatabase } from '../src/db/client.ts'
+import { createRequestListener } from '../src/http/node-listener.ts'
 import { createLineStandIn, type MintOptions, randomUserId } from '../src/line/stand-in.ts'
 import { memoryLogger } from '../src/logger.ts'
 import { loadSecrets, type Secrets } from '../src/secrets.ts'
@@ -62,10 +64,44 @@ export async function createTestContext(
 
   const call = (method: string, path: string, o: CallOptions = {}) => callApp(app, method, path, o)
 
-  return { app, db, clock, config, secrets, line, logger, userHeaders, call, newUser: randomUserId }
+  // The app behind the production Node layer (http/node-listener.ts: request IDs and the API's
+  // security headers), on a loopback port opened at the first call.
+  let served: Promise<string> | undefined
+  const callServed = async (method: string, path: string, o: CallOptions = {}) => {
+    served ??= serveApp(app)
+    const base = await served
+    return callApp({ request: (p, init) => fetch(`${base}${p}`, init) }, method, path, o)
+  }
+
+  return {
+    app,
+    db,
+    clock,
+    config,
+    secrets,
+    line,
+    logger,
+    userHeaders,
+    call,
+    callServed,
+    newUser: randomUserId,
+  }
 }
 
 export type TestContext = Awaited<ReturnType<typeof createTestContext>>
+
+/**
+ * Serves `app` as index.ts does (through createRequestListener) on a loopback port until the
+ * test file ends; returns its base URL.
+ */
+export async function serveApp(app: { fetch: Parameters<typeof createRequestListener>[0] }) {
+  const server = createServer(createRequestListener(app.fetch))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  afterAll(() => {
+    server.close()
+  })
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
 
 /** Headers and a body (an object is sent as JSON) for `callApp`. */
 export interface CallOptions {

@@ -1,10 +1,12 @@
-import type { MiddlewareHandler } from 'hono'
+import { randomUUID } from 'node:crypto'
+import type { Context, MiddlewareHandler } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import type { IdTokenVerifier } from '../line/id-token.ts'
 import { IdTokenError } from '../line/id-token.ts'
 import type { Logger } from '../logger.ts'
 import type { StaffPrincipal, StaffService } from '../services/staff.ts'
 import { ApiError } from './api-error.ts'
+import { nodeRequestId } from './node-listener.ts'
 
 /** Variables the middlewares set. */
 export interface AppVariables {
@@ -14,13 +16,28 @@ export interface AppVariables {
   staff: StaffPrincipal
 }
 
+/**
+ * The request's ID: the one the Node layer put on the answer (`X-Request-Id`, see
+ * node-listener.ts), or, for an app called without it (tests' `app.request`), one made here.
+ */
+export function requestIdOf(c: Context<{ Variables: AppVariables }>): string {
+  const fromNode = nodeRequestId(c.env)
+  if (fromNode) return fromNode
+  let id = c.get('requestId')
+  if (!id) {
+    id = randomUUID()
+    c.set('requestId', id)
+  }
+  return id
+}
+
 /** Structured request log: method, path, status, time, request ID. Never the query or headers. */
 export function requestLog(logger: Logger): MiddlewareHandler<{ Variables: AppVariables }> {
   return async function requestLogMiddleware(c, next) {
     const start = performance.now()
     await next()
     logger.info('request', {
-      requestId: c.get('requestId'),
+      requestId: requestIdOf(c),
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,

@@ -66,7 +66,6 @@ export class CallTimeoutError extends Error {
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined
-  const timerDue = 0
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new CallTimeoutError(`no answer within ${ms} ms`)), ms)
   })

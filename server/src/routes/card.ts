@@ -10,7 +10,7 @@ export function cardRoutes({ membership, clock, config, secrets, customerAuth }:
     if (linkId === null) throw new ApiError('NOT_LINKED', 'This LINE account is not linked.')
     const expiresAtSec = Math.floor(clock.now() / 1000) + config.cardTokenTtlSeconds
     const token = issueQrToken(secrets.qrTokenKey, linkId, expiresAtSec)
-    c.header('Cache-Control', 'no-store')
+    // `Cache-Control: no-store` comes with every API answer (http/node-listener.ts).
     return c.json({ token, expiresAt: new Date(expiresAtSec * 1000).toISOString() }, 200)
   })
 }
