@@ -15,7 +15,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { createHash, generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
@@ -101,6 +101,27 @@ async function waitFor(url: string, child: ChildProcess, out: () => string) {
   throw new Error(`no answer from ${url}:\n${out()}`)
 }
 
+/** The process serving each base URL, for its CPU time. */
+const pidOf = new Map<string, number>()
+
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc (Linux), or null. Unlike
+ * throughput, a server's CPU time per request barely moves when other work shares the machine.
+ */
+function cpuSeconds(pid: number | undefined): number | null {
+  if (!pid) return null
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th (man 5 proc).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+  } catch {
+    return null
+  }
+}
+/** USER_HZ: 100 on every Linux this runs on (`getconf CLK_TCK`). */
+const CLOCK_TICKS = 100
+
 /** Starts `node --import tsx <file> [args]` and waits until `probe` answers. */
 async function startNode(
   file: string,
@@ -127,6 +148,7 @@ async function startNode(
   })
   children.push(child)
   let out = ''
+  if (child.pid) pidOf.set(`http://127.0.0.1:${port}`, child.pid)
   child.stdout?.on('data', (d) => {
     out = (out + d).slice(-4000)
   })
@@ -179,6 +201,8 @@ interface LoadResult {
   requests: number
   non2xx: number
   errors: number
+  /** The server's CPU time per request in the measured window (µs), when it could be read. */
+  cpuUsPerRequest: number | null
 }
 
 type Setup = (req: { headers?: Record<string, string>; body?: string }) => {
@@ -205,8 +229,15 @@ async function load(
       requests: [{ method, headers, ...(setupRequest ? { setupRequest } : {}) }],
     } as autocannon.Options)
   await run(WARMUP)
+  const pid = pidOf.get(new URL(url).origin)
+  const cpuBefore = cpuSeconds(pid)
   const r = await run(SECONDS)
+  const cpuAfter = cpuSeconds(pid)
   return {
+    cpuUsPerRequest:
+      cpuBefore !== null && cpuAfter !== null && r.requests.total > 0
+        ? Math.round(((cpuAfter - cpuBefore) * 1e6) / r.requests.total)
+        : null,
     rps: Math.round(r.requests.average),
     p50: r.latency.p50,
     p99: r.latency.p99,
@@ -398,7 +429,7 @@ async function main() {
     results[name] = await f()
     const r = results[name]
     log(
-      `${name}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}`,
+      `${name}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, server CPU ${r.cpuUsPerRequest ?? '?'} µs/req`,
     )
   }
   // Each scenario runs between two runs of its baseline (A B A): the machine's load drifts,
@@ -447,16 +478,32 @@ async function main() {
   }
   const mean = (...names: string[]) =>
     names.reduce((n, k) => n + (results[k]?.rps ?? 0), 0) / names.length
+  /** Mean server CPU µs per request of baseline runs, or null when one could not be read. */
+  const meanCpu = (...names: string[]) => {
+    const v = names.map((k) => results[k]?.cpuUsPerRequest ?? null)
+    return v.every((x) => x !== null)
+      ? Math.round((v as number[]).reduce((a, b) => a + b, 0) / v.length)
+      : null
+  }
+  const cpuNote = (r: LoadResult, baseCpu: number | null) =>
+    r.cpuUsPerRequest !== null && baseCpu !== null
+      ? `server CPU ${r.cpuUsPerRequest} µs/request vs ${baseCpu} (${pct(baseCpu, r.cpuUsPerRequest)} %)`
+      : undefined
   const pct = (a: number, b: number) => Math.round((a / b) * 1000) / 10
   const row = (
     scenario: string,
     r: LoadResult,
     base: number,
+    baseCpu: number | null,
     baseName: string,
     goalRatio: number,
     extra?: { p99Max: number },
   ) => {
     const ratio = pct(r.rps, base)
+    const notes = [
+      cpuNote(r, baseCpu),
+      r.non2xx || r.errors ? `${r.non2xx} non-2xx, ${r.errors} errors` : undefined,
+    ].filter(Boolean)
     const met =
       ratio >= goalRatio && (!extra || r.p99 <= extra.p99Max) && r.non2xx === 0 && r.errors === 0
     rows.push({
@@ -466,13 +513,14 @@ async function main() {
       ratio,
       goal: `≥ ${goalRatio} %${extra ? `, p99 ≤ ${extra.p99Max} ms` : ''}`,
       met,
-      ...(r.non2xx || r.errors ? { note: `${r.non2xx} non-2xx, ${r.errors} errors` } : {}),
+      ...(notes.length ? { note: notes.join('; ') } : {}),
     })
   }
   row(
     '`GET /api/me`, returning customer',
     results['me returning']!,
     mean('ceiling #1', 'ceiling #2'),
+    meanCpu('ceiling #1', 'ceiling #2'),
     'ceiling',
     40,
   )
@@ -491,6 +539,7 @@ async function main() {
     '`GET /api/card/qr`, returning customer',
     results['qr returning']!,
     mean('ceiling #2', 'ceiling #3'),
+    meanCpu('ceiling #2', 'ceiling #3'),
     'ceiling',
     35,
   )
@@ -498,6 +547,7 @@ async function main() {
     '`GET /api/me`, a new token every request',
     results['me new token']!,
     mean('verify baseline #1', 'verify baseline #2'),
+    meanCpu('verify baseline #1', 'verify baseline #2'),
     'verify',
     90,
   )
@@ -505,6 +555,7 @@ async function main() {
     '`POST /api/staff/points` award, new key, 1,000 members',
     results.award!,
     mean('write baseline #1', 'write baseline #2'),
+    meanCpu('write baseline #1', 'write baseline #2'),
     'write',
     70,
   )
@@ -581,6 +632,8 @@ function toMarkdown(r: {
       (x) =>
         `| ${x.scenario} | ${x.value}${x.note ? ` (${x.note})` : ''} | ${x.baseline} | ${x.ratio === null ? '—' : `${x.ratio} %`} | ${x.goal} | ${x.met === null ? 'n/a' : x.met ? 'yes' : '**no**'} |`,
     ),
+    '',
+    "Server CPU per request: user + system time of the serving process over the measured window (from /proc), divided by the requests answered; the percentage is the baseline's CPU per request over the scenario's. It moves less than throughput when other work shares the machine.",
     '',
     `Balances equal to their ledger after the load: ${r.ledgerMismatchesAfterLoad === 0 ? 'all' : `${r.ledgerMismatchesAfterLoad} differ`}.`,
     r.tokenPoolsWrapped.length
