@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig, type Plugin } from 'vite'
@@ -69,7 +70,15 @@ export default defineConfig({
   plugins: [vue(), preloadLiffCore(), precompress()],
   resolve: {
     // The runtime-only vue-i18n: messages are compiled by src/i18n/compile.ts.
-    alias: [{ find: /^vue-i18n$/, replacement: 'vue-i18n/dist/vue-i18n.runtime.esm-bundler.js' }],
+    alias: [
+      { find: /^vue-i18n$/, replacement: 'vue-i18n/dist/vue-i18n.runtime.esm-bundler.js' },
+      // qrcode uses dijkstrajs only to split a plain string into mixed-mode segments; the app
+      // always passes explicit segments (src/lib/qr-svg.ts), so that path is never taken.
+      {
+        find: /^dijkstrajs$/,
+        replacement: fileURLToPath(new URL('./src/stubs/dijkstrajs.ts', import.meta.url)),
+      },
+    ],
   },
   define: {
     // Smaller bundles: no Options API, no legacy vue-i18n API, no production devtools.

@@ -1,5 +1,11 @@
-import { describe, expect, it } from 'vitest'
+import { createRequire } from 'node:module'
+import { describe, expect, it, vi } from 'vitest'
 import { QUIET_ZONE, qrPath } from './qr-svg.ts'
+
+/** qrcode's own (CommonJS) segments module, the one its encoder calls. */
+const Segments = createRequire(import.meta.url)('qrcode/lib/core/segments.js') as {
+  fromString: (data: string, version: number) => unknown[]
+}
 
 describe('the QR drawing', () => {
   it('draws the modules inside a four-module quiet zone', () => {
@@ -15,5 +21,30 @@ describe('the QR drawing', () => {
 
   it('encodes a different token differently', () => {
     expect(qrPath('token-a').d).not.toBe(qrPath('token-b').d)
+  })
+})
+
+describe('the QR encoding', () => {
+  it('puts a QR token (base32) in alphanumeric mode: version 2, without the mixed-mode optimiser', () => {
+    // 36 alphanumeric characters at level M fit version 2 (25 modules); byte mode would need 3.
+    // (dijkstrajs is stubbed to throw, as in the build: reaching it fails this test.)
+    expect(qrPath('ABCDEFGHIJKLMNOPQRSTUVWXYZ2345672345').size).toBe(25 + 2 * QUIET_ZONE)
+  })
+
+  it('falls back to byte mode for any other text', () => {
+    // 18 UTF-8 bytes: more than version 1 holds at level M (14).
+    expect(qrPath('トークン-token').size).toBe(25 + 2 * QUIET_ZONE)
+  })
+
+  it('never reaches the mixed-mode optimiser, whose dijkstrajs the build stubs out', () => {
+    const fromString = vi.spyOn(Segments, 'fromString')
+    qrPath('ABCDEFGHIJKLMNOPQRSTUVWXYZ2345672346')
+    qrPath('any other text')
+    expect(fromString).not.toHaveBeenCalled()
+    fromString.mockRestore()
+  })
+
+  it('draws the same text once', () => {
+    expect(qrPath('same')).toBe(qrPath('same'))
   })
 })
