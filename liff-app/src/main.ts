@@ -2,7 +2,7 @@ import type { ClientConfig } from '@membercard/shared'
 import { createPinia } from 'pinia'
 import { createApp } from 'vue'
 import App from './App.vue'
-import { loadStaffMessages, startI18n } from './i18n/index.ts'
+import { loadStaffMessages, startI18n, warmNumberFormat } from './i18n/index.ts'
 import { createApi } from './lib/api.ts'
 import { initLiff, preloadLiff } from './lib/liff-session.ts'
 import { prefetchQr } from './lib/qr-prefetch.ts'
@@ -50,6 +50,8 @@ async function fetchConfig(): Promise<ClientConfig> {
 async function boot() {
   // An English phone's messages download beside the settings; the first render waits for them.
   const i18nReady = startI18n()
+  // The first number formatted costs a one-off setup: paid now, while the network works.
+  void i18nReady.then(warmNumberFormat)
   const pinia = createPinia()
   const session = useSessionStore(pinia)
   const staffOnly = location.pathname.startsWith('/staff')
