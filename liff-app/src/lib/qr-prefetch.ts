@@ -1,3 +1,5 @@
+import { qrPath } from './qr-svg.ts'
+
 /** A QR token answer, with the device time at which its request was sent. */
 export interface PrefetchedQr {
   token: string
@@ -16,7 +18,12 @@ let pending: { promise: Promise<PrefetchedQr>; sentAt: number } | null = null
  */
 export function prefetchQr(fetchQr: () => Promise<{ token: string; expiresAt: string }>): void {
   const sentAt = Date.now()
-  const promise = fetchQr().then((res) => ({ ...res, sentAt }))
+  const promise = fetchQr().then((res) => {
+    // Encoded as soon as it arrives (often before the card's first render, which then finds
+    // the drawing ready instead of encoding it in the same task).
+    qrPath(res.token)
+    return { ...res, sentAt }
+  })
   promise.catch(() => {
     // handled by whoever takes it (the card screen)
   })
