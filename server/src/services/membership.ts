@@ -9,6 +9,7 @@ import {
 import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm'
 import type { Clock } from '../clock.ts'
 import type { Db } from '../db/client.ts'
+import { createFreshness } from '../db/fresh-cache.ts'
 import {
   consents,
   issuedCards,
@@ -118,6 +119,27 @@ export function createMembership({
   // The active link's id alone: read from the partial unique index, no join (the QR route).
   const linkIdByUser = sqlite.prepare<[string], { id: number }>(
     'SELECT id FROM line_links WHERE line_user_id = ? AND unlinked_at IS NULL',
+  )
+
+  // `GET /api/me` and `GET /api/card/qr` on every visit: cached until the database changes
+  // (db/fresh-cache.ts, docs/decisions/017).
+  const freshness = createFreshness(sqlite)
+  const memberOfCached = freshness.cache(
+    (
+      userId: string,
+    ): Readonly<{ linkId: number; cardId: number; member: Readonly<Member> }> | null => {
+      const row = activeLinkByUser.get(userId)
+      return row
+        ? Object.freeze({
+            linkId: row.linkId,
+            cardId: row.cardId,
+            member: Object.freeze(toMember(row)),
+          })
+        : null
+    },
+  )
+  const activeLinkIdCached = freshness.cache(
+    (userId: string): number | null => linkIdByUser.get(userId)?.id ?? null,
   )
 
   const cardByNumber = db
@@ -289,16 +311,11 @@ export function createMembership({
   }
 
   const membership = {
-    /** The user's linked member, or null. */
-    memberOf(userId: string): { linkId: number; cardId: number; member: Member } | null {
-      const row = activeLinkByUser.get(userId)
-      return row ? { linkId: row.linkId, cardId: row.cardId, member: toMember(row) } : null
-    },
+    /** The user's linked member, or null (read through a fresh-cache: do not modify it). */
+    memberOf: memberOfCached,
 
-    /** The id of the LINE user's active link, or null when unlinked. */
-    activeLinkId(userId: string): number | null {
-      return linkIdByUser.get(userId)?.id ?? null
-    },
+    /** The id of the LINE user's active link, or null when unlinked (fresh-cached). */
+    activeLinkId: activeLinkIdCached,
 
     /** The member behind an active link (for a scanned QR token), or null when unlinked. */
     memberByLink(linkId: number): { cardId: number; member: Member } | null {

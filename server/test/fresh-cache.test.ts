@@ -1,0 +1,151 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createFreshness } from '../src/db/fresh-cache.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'fresh-cache-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+function open(path: string) {
+  const db = new Database(path)
+  db.pragma('journal_mode = WAL')
+  return db
+}
+
+/** A database with a table `t (k, v)`, a fresh-cache over `SELECT v` and a count of loads. */
+function setup(name: string, maxEntries?: number) {
+  const path = join(dir, `${name}.db`)
+  const db = open(path)
+  db.exec('CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)')
+  db.prepare('INSERT INTO t VALUES (?, ?), (?, ?), (?, ?)').run('a', 1, 'b', 2, 'c', 3)
+  const select = db.prepare<[string], { v: number }>('SELECT v FROM t WHERE k = ?')
+  let loads = 0
+  const get = createFreshness(db).cache((k: string) => {
+    loads++
+    return select.get(k)?.v ?? null
+  }, maxEntries)
+  return { db, path, get, loads: () => loads }
+}
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
+
+describe('fresh-cache', () => {
+  it('serves a repeated read from memory while nothing changes', async () => {
+    const { get, loads } = setup('repeat')
+    expect(get('a')).toBe(1)
+    expect(get('a')).toBe(1)
+    await nextTurn()
+    expect(get('a')).toBe(1)
+    expect(get('missing')).toBeNull()
+    expect(get('missing')).toBeNull()
+    expect(loads()).toBe(2)
+  })
+
+  it('never serves a value after a write on the same connection, even in the same turn', () => {
+    const { db, get } = setup('own')
+    expect(get('a')).toBe(1)
+    db.prepare('UPDATE t SET v = 10 WHERE k = ?').run('a')
+    expect(get('a')).toBe(10)
+    // a write to another row also empties the cache (coarse, exact)
+    expect(get('b')).toBe(2)
+    db.prepare('INSERT INTO t VALUES (?, ?)').run('d', 4)
+    db.prepare('UPDATE t SET v = 20 WHERE k = ?').run('b')
+    expect(get('b')).toBe(20)
+    expect(get('d')).toBe(4)
+  })
+
+  it("sees another connection's commit from the next turn of the event loop", async () => {
+    const { path, get } = setup('other')
+    const other = open(path)
+    expect(get('a')).toBe(1)
+    other.prepare('UPDATE t SET v = 100 WHERE k = ?').run('a')
+    await nextTurn()
+    expect(get('a')).toBe(100)
+    // and a commit from another process's connection is the same: a separate file handle
+    other.prepare('DELETE FROM t WHERE k = ?').run('a')
+    await nextTurn()
+    expect(get('a')).toBeNull()
+    other.close()
+  })
+
+  it('does not cache what it reads inside a transaction (it may be rolled back)', () => {
+    const { db, get, loads } = setup('tx')
+    expect(get('c')).toBe(3)
+    const before = loads()
+    expect(() =>
+      db.transaction(() => {
+        db.prepare('UPDATE t SET v = 99 WHERE k = ?').run('c')
+        expect(get('c')).toBe(99) // inside: the transaction's own view, loaded not cached
+        expect(get('c')).toBe(99)
+        throw new Error('roll back')
+      })(),
+    ).toThrow('roll back')
+    expect(loads() - before).toBe(2)
+    expect(get('c')).toBe(3)
+  })
+
+  it('keeps at most maxEntries values, evicting the oldest', () => {
+    const { get, loads } = setup('bounded', 2)
+    get('a')
+    get('b')
+    get('c') // evicts a
+    expect(loads()).toBe(3)
+    get('b')
+    get('c')
+    expect(loads()).toBe(3)
+    get('a')
+    expect(loads()).toBe(4)
+  })
+})
+
+describe('the card routes read through it and still follow every change at once', async () => {
+  const { checkQrToken } = await import('../src/services/qr-token.ts')
+  const { addCard, createTestContext, linkBody } = await import('./support.ts')
+  const ctx = await createTestContext({ databasePath: join(dir, 'app.db') })
+  const { db, secrets, call } = ctx
+
+  it('balance, link and unlink: GET /api/me and GET /api/card/qr never answer from before', async () => {
+    const user = ctx.newUser()
+    const headers = await ctx.userHeaders(user)
+    const first = addCard(db, secrets, { points: 10 })
+    const second = addCard(db, secrets, { points: 70 })
+    expect((await call('GET', '/api/me', { headers })).json).toEqual({ linked: false })
+    expect((await call('GET', '/api/card/qr', { headers })).status).toBe(404)
+    expect(
+      (await call('POST', '/api/link', { headers, body: linkBody(first.cardNumber, first.pin) }))
+        .status,
+    ).toBe(201)
+    const me = async () => (await call('GET', '/api/me', { headers })).json
+    const qrLink = async () => {
+      const res = await call('GET', '/api/card/qr', { headers })
+      const check = checkQrToken(secrets.qrTokenKey, res.json.token, ctx.clock.now())
+      return check.ok ? check.payload.linkId : null
+    }
+    expect((await me()).member.points).toBe(210)
+    const firstLink = await qrLink()
+    expect(firstLink).not.toBeNull()
+    // a change through this process's connection, in the same turn as the reads around it
+    db.$client.prepare('UPDATE point_cards SET points = 333 WHERE id = ?').run(first.cardId)
+    expect((await me()).member.points).toBe(333)
+    // a commit by another connection (another process: points:expire, cards:import)
+    const other = new Database(join(dir, 'app.db'))
+    other.prepare('UPDATE point_cards SET points = 444 WHERE id = ?').run(first.cardId)
+    other.close()
+    await nextTurn()
+    expect((await me()).member.points).toBe(444)
+    // unlink, then link another card: the QR names the new link at once
+    expect((await call('DELETE', '/api/link', { headers })).status).toBe(204)
+    expect(await me()).toEqual({ linked: false })
+    expect((await call('GET', '/api/card/qr', { headers })).status).toBe(404)
+    expect(
+      (await call('POST', '/api/link', { headers, body: linkBody(second.cardNumber, second.pin) }))
+        .status,
+    ).toBe(201)
+    const secondLink = await qrLink()
+    expect(secondLink).not.toBeNull()
+    expect(secondLink).not.toBe(firstLink)
+    expect((await me()).member.points).toBe(70)
+  })
+})
