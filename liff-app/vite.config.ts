@@ -37,6 +37,32 @@ function preloadLiffCore(): Plugin {
 }
 
 /**
+ * Chrome's explicit compile hint (`//# allFunctionsCalledOnLoad`, Chrome 136+; other engines
+ * ignore it) on the entry chunk: nearly all of its functions run while the card starts, so V8
+ * compiles them as the file streams in, off the main thread, instead of one at a time on the
+ * main thread at first call (measured: −18 % main-thread time to the card's QR). It must be the
+ * file's first line, so it is added after Vite's own preamble; the file name's hash does not
+ * cover this one constant line.
+ */
+function compileHints(): Plugin {
+  return {
+    name: 'membercard:compile-hints',
+    apply: 'build',
+    enforce: 'post',
+    generateBundle: {
+      order: 'post',
+      handler(_options, bundle) {
+        for (const chunk of Object.values(bundle)) {
+          if (chunk.type === 'chunk' && chunk.isEntry) {
+            chunk.code = `//# allFunctionsCalledOnLoad\n${chunk.code}`
+          }
+        }
+      },
+    },
+  }
+}
+
+/**
  * Writes `.br` and `.gz` copies of the text assets next to them, for a static server that
  * serves precompressed files (`serveStatic({ precompressed: true })` in @hono/node-server).
  */
@@ -67,7 +93,7 @@ function precompress(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [vue(), preloadLiffCore(), precompress()],
+  plugins: [vue(), preloadLiffCore(), compileHints(), precompress()],
   resolve: {
     // The runtime-only vue-i18n: messages are compiled by src/i18n/compile.ts.
     alias: [
