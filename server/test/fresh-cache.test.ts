@@ -86,17 +86,15 @@ describe('fresh-cache', () => {
     expect(get('c')).toBe(3)
   })
 
-  it('keeps at most maxEntries values, evicting the oldest', () => {
-    const { get, loads } = setup('bounded', 2)
-    get('a')
-    get('b')
-    get('c') // evicts a
-    expect(loads()).toBe(3)
-    get('b')
-    get('c')
-    expect(loads()).toBe(3)
-    get('a')
-    expect(loads()).toBe(4)
+  it('keeps at most maxEntries values, dropping the least recently used', () => {
+    const { get, loads } = setup('bounded', 4)
+    for (let i = 0; i < 200; i++) {
+      get('a') // in use all along: stays cached
+      get(`other-${i}`)
+    }
+    expect(loads()).toBe(201)
+    get('other-0') // long gone
+    expect(loads()).toBe(202)
   })
 })
 

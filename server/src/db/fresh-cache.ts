@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3'
+import { BoundedCache } from '../bounded-cache.ts'
 
 /**
  * Read caches that can never show a value the database no longer holds.
@@ -49,11 +50,11 @@ export function createFreshness(sqlite: Database.Database) {
   }
 
   /**
-   * A bounded cache of `load(key)` (oldest entry evicted first), emptied whenever the database
+   * A bounded cache of `load(key)` (least recently used dropped first, see bounded-cache.ts), emptied whenever the database
    * may have changed. `load` runs on a miss, and on every call made inside a transaction.
    */
   function cache<K, V>(load: (key: K) => V, maxEntries = 10_000): (key: K) => V {
-    const entries = new Map<K, V>()
+    const entries = new BoundedCache<K, { value: V }>(maxEntries)
     let entriesGeneration = -1
     return (key) => {
       if (sqlite.inTransaction) return load(key)
@@ -62,13 +63,10 @@ export function createFreshness(sqlite: Database.Database) {
         entries.clear()
         entriesGeneration = g
       }
-      if (entries.has(key)) return entries.get(key) as V
+      const hit = entries.get(key)
+      if (hit) return hit.value
       const value = load(key)
-      if (entries.size >= maxEntries) {
-        const oldest = entries.keys().next().value
-        if (oldest !== undefined) entries.delete(oldest)
-      }
-      entries.set(key, value)
+      entries.set(key, { value })
       return value
     }
   }

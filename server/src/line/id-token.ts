@@ -6,6 +6,7 @@ import {
   jwtVerify,
   type ProtectedHeaderParameters,
 } from 'jose'
+import { BoundedCache } from '../bounded-cache.ts'
 
 /** The claims the app uses from a verified LINE ID token. */
 export interface VerifiedIdToken {
@@ -59,7 +60,7 @@ const LINE_USER_ID = /^U[0-9a-f]{32}$/
 export function createIdTokenVerifier(opts: IdTokenVerifierOptions): IdTokenVerifier {
   const tolerance = opts.toleranceSeconds ?? 60
   const cacheSize = opts.cacheSize ?? 10_000
-  const cache = new Map<string, VerifiedIdToken>()
+  const cache = new BoundedCache<string, VerifiedIdToken>(cacheSize)
   let remote: JWTVerifyGetKey | undefined
   const jwks = (): JWTVerifyGetKey => {
     if (opts.keySet) return opts.keySet
@@ -129,11 +130,6 @@ export function createIdTokenVerifier(opts: IdTokenVerifierOptions): IdTokenVeri
         sub,
         exp,
         name: typeof payload.name === 'string' ? payload.name : undefined,
-      }
-      if (cache.size >= cacheSize) {
-        // Evict the oldest entry (Map keeps insertion order).
-        const oldest = cache.keys().next().value
-        if (oldest !== undefined) cache.delete(oldest)
       }
       cache.set(key, verified)
       return verified
