@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { DEMO_STORE } from '../src/demo.ts'
 import { checkQrToken, issueQrToken } from '../src/services/qr-token.ts'
@@ -151,6 +152,24 @@ describe('QR token codec', () => {
     expect(ok).toMatchObject({ ok: true, payload: { linkId: 4242, expiresAt: 2_000_000_000 } })
     expect(checkQrToken(key, token, 2_000_000_000_000)).toEqual({ ok: false, reason: 'expired' })
     expect(token).toHaveLength(36)
+  })
+
+  it('signs with HMAC-SHA256 truncated to 80 bits, as OpenSSL computes it, and refuses one bit changed', async () => {
+    const { base32nopad } = await import('@scure/base')
+    for (const key of [Buffer.alloc(32, 3), Buffer.alloc(32, 4)]) {
+      const raw = Buffer.from(base32nopad.decode(issueQrToken(key, 99, 2_000_000_000)))
+      const expected = createHmac('sha256', key).update(raw.subarray(0, 12)).digest()
+      expect(raw.subarray(12).equals(expected.subarray(0, 10))).toBe(true)
+      const tampered = Buffer.from(raw)
+      tampered[1] = (tampered[1] ?? 0) ^ 1 // another link id, same MAC
+      expect(checkQrToken(key, base32nopad.encode(tampered), 1_000)).toEqual({
+        ok: false,
+        reason: 'invalid',
+      })
+    }
+    // a token of one key is refused under another
+    const other = issueQrToken(Buffer.alloc(32, 3), 99, 2_000_000_000)
+    expect(checkQrToken(Buffer.alloc(32, 4), other, 1_000)).toEqual({ ok: false, reason: 'invalid' })
   })
 
   it('gives every token of one link and second its own id, across refills of the random pool', () => {
