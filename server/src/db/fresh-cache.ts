@@ -55,16 +55,20 @@ export function createFreshness(sqlite: Database.Database) {
    */
   function cache<K, V>(load: (key: K) => V, maxEntries = 10_000): (key: K) => V {
     const entries = new BoundedCache<K, { value: V }>(maxEntries)
-    let entriesGeneration = -1
+    let entriesGeneration = current()
     return (key) => {
       if (sqlite.inTransaction) return load(key)
-      const g = current()
-      if (g !== entriesGeneration) {
+      const hit = entries.get(key)
+      if (hit) {
+        // Served only if nothing changed since the entries were loaded.
+        const g = current()
+        if (g === entriesGeneration) return hit.value
         entries.clear()
         entriesGeneration = g
       }
-      const hit = entries.get(key)
-      if (hit) return hit.value
+      // A miss needs no freshness check: the value is read now. It is stored under the
+      // entries' generation; if the database changed unseen before, the next hit's check
+      // empties the entries, this one too (at worst one read more, never a stale answer).
       const value = load(key)
       entries.set(key, { value })
       return value
