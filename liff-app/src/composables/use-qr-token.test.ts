@@ -38,7 +38,7 @@ describe('the QR token', () => {
   })
 
   it("counts a prefetched token's life from when its request was sent", async () => {
-    const prefetch = prefetchFrom(async () => ({ token: 'early', expiresAt: '' }))
+    prefetchFrom(async () => ({ token: 'early', expiresAt: '' }))
     await vi.advanceTimersByTimeAsync(2_000) // the card screen opens 2 s later
     let n = 0
     const fetchQr = vi.fn(async () => ({ token: `t${++n}`, expiresAt: '' }))
