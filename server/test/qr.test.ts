@@ -169,7 +169,10 @@ describe('QR token codec', () => {
     }
     // a token of one key is refused under another
     const other = issueQrToken(Buffer.alloc(32, 3), 99, 2_000_000_000)
-    expect(checkQrToken(Buffer.alloc(32, 4), other, 1_000)).toEqual({ ok: false, reason: 'invalid' })
+    expect(checkQrToken(Buffer.alloc(32, 4), other, 1_000)).toEqual({
+      ok: false,
+      reason: 'invalid',
+    })
   })
 
   it('gives every token of one link and second its own id, across refills of the random pool', () => {
