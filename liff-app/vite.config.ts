@@ -7,7 +7,8 @@ import { defineConfig, type Plugin } from 'vite'
 
 /**
  * Both LIFF modes (`liff-line.ts`, `liff-demo.ts`) load on demand, but share the LIFF core
- * chunk: preload it from the page so its download starts with the app's, not after it.
+ * chunk: preload it from the page so its download starts with the app's, not after it. Each
+ * mode's own chunk gets a preload marked `data-liff-mode`, which the server filters.
  */
 function preloadLiffCore(): Plugin {
   return {
@@ -24,13 +25,27 @@ function preloadLiffCore(): Plugin {
         if (!line || !demo) return []
         const shared = line.imports.filter((f) => demo.imports.includes(f))
         const entry = chunks.find((c) => c.isEntry)
-        return shared
+        const core = shared
           .filter((f) => f !== entry?.fileName && !entry?.imports.includes(f))
           .map((f) => ({
             tag: 'link',
             attrs: { rel: 'modulepreload', crossorigin: '', href: `/${f}` },
             injectTo: 'head' as const,
           }))
+        // Each mode's own chunk, marked with its mode: the server keeps the one of the mode it
+        // runs in and removes the other (server/src/app.ts), so a first visit does not wait for
+        // the settings to know which one to load.
+        const modes = (['line', 'demo'] as const).map((m) => ({
+          tag: 'link',
+          attrs: {
+            rel: 'modulepreload',
+            crossorigin: '',
+            href: `/${(m === 'line' ? line : demo).fileName}`,
+            'data-liff-mode': m,
+          },
+          injectTo: 'head' as const,
+        }))
+        return [...core, ...modes]
       },
     },
   }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { serveStatic } from '@hono/node-server/serve-static'
 import type { ClientConfig } from '@membercard/shared'
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import type { Clock } from './clock.ts'
@@ -227,6 +227,15 @@ export function createApp(deps: AppDeps) {
   if (deps.staticRoot && existsSync(join(deps.staticRoot, 'index.html'))) {
     const root = deps.staticRoot
     const indexHtml = readFileSync(join(root, 'index.html'), 'utf8')
+    // The build preloads both LIFF modes' chunks, each marked with its mode: a customer page
+    // keeps only this server's mode (its download starts with the app's, not after the
+    // settings arrive); the till's pages use no LIFF and keep neither.
+    const withoutModes = (keep?: string) =>
+      indexHtml.replace(/<link\b[^>]*\bdata-liff-mode="([a-z]+)"[^>]*>\s*/g, (tag, mode) =>
+        mode === keep ? tag : '',
+      )
+    const customerPage = withoutModes(clientConfig.mode)
+    const staffPage = withoutModes()
     app.use(
       '/assets/*',
       serveStatic({
@@ -238,12 +247,16 @@ export function createApp(deps: AppDeps) {
         },
       }),
     )
-    app.use('*', serveStatic({ root, precompressed: true }))
-    // Path-based routes of the single-page app all get its index.
-    app.get('*', (c) => {
+    // Path-based routes of the single-page app all get its index (never the file as built).
+    const page = (c: Context) => {
       c.header('Cache-Control', 'no-cache')
-      return c.html(indexHtml)
-    })
+      const staff = c.req.path === '/staff' || c.req.path.startsWith('/staff/')
+      return c.html(staff ? staffPage : customerPage)
+    }
+    app.get('/', page)
+    app.get('/index.html', page)
+    app.use('*', serveStatic({ root, precompressed: true }))
+    app.get('*', page)
   }
 
   app.notFound((c) => c.json(errorBody('NOT_FOUND', 'No such route.'), 404))

@@ -45,6 +45,25 @@ describe('demo mode (no LINE settings)', () => {
     })
   })
 
+  it("preloads only this server's LIFF mode on customer pages, and no LIFF on the till's", async () => {
+    const modes = (html: string) =>
+      [...html.matchAll(/<link[^>]*data-liff-mode="([a-z]+)"[^>]*>/g)].map((m) => m[1])
+    for (const path of ['/', '/card', '/index.html', '/history']) {
+      const page = await fetch(`${server.url}${path}`)
+      expect(page.status, path).toBe(200)
+      expect(page.headers.get('cache-control'), path).toBe('no-cache')
+      const html = await page.text()
+      expect(modes(html), path).toEqual(['demo'])
+      const href = /<link[^>]*href="([^"]+)"[^>]*data-liff-mode="demo"/.exec(html)?.[1]
+      expect((await fetch(`${server.url}${href}`)).status).toBe(200)
+    }
+    for (const path of ['/staff', '/staff/scan']) {
+      const html = await (await fetch(`${server.url}${path}`)).text()
+      expect(modes(html), path).toEqual([])
+      expect(html, path).toContain('<script type="module"')
+    }
+  })
+
   it('serves the built app: SPA paths get the page, assets come precompressed and immutable', async () => {
     const page = await fetch(`${server.url}/card`)
     expect(page.status).toBe(200)
