@@ -110,9 +110,7 @@ function precompress(): Plugin {
 export default defineConfig({
   plugins: [vue(), preloadLiffCore(), compileHints(), precompress()],
   resolve: {
-    // The runtime-only vue-i18n: messages are compiled by src/i18n/compile.ts.
     alias: [
-      { find: /^vue-i18n$/, replacement: 'vue-i18n/dist/vue-i18n.runtime.esm-bundler.js' },
       // qrcode uses dijkstrajs only to split a plain string into mixed-mode segments; the app
       // always passes explicit segments (src/lib/qr-svg.ts), so that path is never taken.
       {
@@ -122,16 +120,10 @@ export default defineConfig({
     ],
   },
   define: {
-    // Smaller bundles: no Options API, no legacy vue-i18n API, no production devtools.
+    // Smaller bundles: no Options API, no production devtools.
     __VUE_OPTIONS_API__: 'false',
     __VUE_PROD_DEVTOOLS__: 'false',
     __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
-    __VUE_I18N_FULL_INSTALL__: 'false',
-    __VUE_I18N_LEGACY_API__: 'false',
-    __INTLIFY_PROD_DEVTOOLS__: 'false',
-    // Without it the runtime-only build still registers core-base's JIT `compile`, which
-    // pulls in all of @intlify/message-compiler (~5 KB gzip); compile.ts does the work instead.
-    __INTLIFY_DROP_MESSAGE_COMPILER__: 'true',
   },
   build: {
     outDir: 'dist',

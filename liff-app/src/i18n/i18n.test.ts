@@ -1,4 +1,6 @@
+import { mount } from '@vue/test-utils'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { defineComponent, h, nextTick } from 'vue'
 import {
   createAppI18n,
   initialLocale,
@@ -6,6 +8,7 @@ import {
   type MessagesLoader,
   startI18n,
   switchLocale,
+  useI18n,
 } from './index.ts'
 import { ja, type Messages } from './ja.ts'
 
@@ -134,5 +137,121 @@ describe('languages', () => {
   it('has every message in both languages', async () => {
     const { en } = await import('./en.ts')
     expect(keys(en).sort()).toEqual(keys(ja).sort())
+  })
+})
+
+describe('t, te and n', () => {
+  it('fills {name} placeholders, leaving a missing value empty', () => {
+    const { t } = createAppI18n().global
+    expect(t('link.bonus', { points: 200 })).toBe('連携で200ポイントプレゼント')
+    expect(t('history.expiring', { points: '1,200', date: '1月1日' })).toBe(
+      '1,200 ptが1月1日に失効します。お買い物かポイントのご利用で期限が延びます。',
+    )
+    expect(t('link.bonus')).toBe('連携でポイントプレゼント')
+    expect(t('link.bonus', { other: 1 })).toBe('連携でポイントプレゼント')
+  })
+
+  it('answers a missing key with the key, and a branch of the tree is not a message', () => {
+    const { t, te } = createAppI18n().global
+    expect(t('card.nope')).toBe('card.nope')
+    expect(t('card')).toBe('card')
+    expect(t('card.title.deeper')).toBe('card.title.deeper')
+    expect(t('constructor')).toBe('constructor')
+    expect(te('card.ranks.gold')).toBe(true)
+    expect(te('card.ranks.platinum')).toBe(false)
+    expect(te('card.ranks')).toBe(false)
+    expect(te('toString')).toBe(false)
+  })
+
+  it('falls back to Japanese for a message English lacks; te looks at English only', async () => {
+    const i18n = createAppI18n()
+    const partial = { card: { title: 'Member card' } } as unknown as Messages
+    await switchLocale(i18n.global, 'en', async () => partial)
+    expect(i18n.global.t('card.title')).toBe('Member card')
+    expect(i18n.global.t('card.points')).toBe('ポイント残高')
+    expect(i18n.global.te('card.title')).toBe(true)
+    expect(i18n.global.te('card.points')).toBe(false)
+  })
+
+  it('formats numbers in the current language, one formatter per language and format', async () => {
+    // Counts the formatters built: building one is the slow part, so each is built once.
+    const Real = Intl.NumberFormat
+    const built: unknown[][] = []
+    class Counting extends Real {
+      constructor(...args: ConstructorParameters<typeof Real>) {
+        super(...args)
+        built.push(args)
+      }
+    }
+    Intl.NumberFormat = Counting as typeof Real
+    try {
+      const i18n = createAppI18n()
+      const { n } = i18n.global
+      expect(n(1234567, 'integer')).toBe('1,234,567')
+      expect(n(2.5, 'integer')).toBe(new Real('ja', { maximumFractionDigits: 0 }).format(2.5))
+      expect(n(1.25)).toBe('1.25')
+      expect(built).toEqual([
+        ['ja', { maximumFractionDigits: 0 }],
+        ['ja', {}],
+      ])
+      n(1, 'integer')
+      n(2)
+      expect(built).toHaveLength(2)
+      await switchLocale(i18n.global, 'en', async () => fakeEnglish)
+      expect(n(1000, 'integer')).toBe('1,000')
+      expect(built[2]).toEqual(['en', { maximumFractionDigits: 0 }])
+    } finally {
+      Intl.NumberFormat = Real
+    }
+  })
+
+  it("merges deeply: the till's messages sit beside the app's, a later merge wins per key", () => {
+    const i18n = createAppI18n()
+    i18n.global.mergeLocaleMessage('ja', { staff: { title: 'レジ', header: { till: 'レジ' } } })
+    i18n.global.mergeLocaleMessage('ja', { staff: { header: { today: '本日' } } })
+    expect(i18n.global.t('staff.title')).toBe('レジ')
+    expect(i18n.global.t('staff.header.till')).toBe('レジ')
+    expect(i18n.global.t('staff.header.today')).toBe('本日')
+    expect(i18n.global.t('card.title')).toBe('会員証')
+  })
+})
+
+describe('the plugin', () => {
+  const Probe = defineComponent({
+    setup() {
+      const { t, n } = useI18n()
+      return () => h('p', [t('settings.title'), ' ', n(1200, 'integer')])
+    },
+  })
+
+  it('re-renders components when the language switches, and when English messages merge', async () => {
+    const i18n = createAppI18n()
+    const wrapper = mount(Probe, { global: { plugins: [i18n] } })
+    expect(wrapper.text()).toBe('設定 1,200')
+    await switchLocale(i18n.global, 'en', async () => fakeEnglish)
+    await nextTick()
+    expect(wrapper.text()).toBe('Settings 1,200')
+    i18n.global.mergeLocaleMessage('en', { settings: { title: 'Preferences' } })
+    await nextTick()
+    expect(wrapper.text()).toBe('Preferences 1,200')
+    i18n.global.locale.value = 'ja'
+    await nextTick()
+    expect(wrapper.text()).toBe('設定 1,200')
+  })
+
+  it('gives templates $t', () => {
+    const Template = defineComponent({
+      render() {
+        return h('p', this.$t('link.bonus', { points: 200 }))
+      },
+    })
+    const wrapper = mount(Template, { global: { plugins: [createAppI18n()] } })
+    expect(wrapper.text()).toBe('連携で200ポイントプレゼント')
+  })
+
+  it('useI18n() outside an app with the plugin is a clear error', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    expect(() => mount(Probe)).toThrow('i18n plugin')
+    warn.mockRestore()
   })
 })

@@ -1,5 +1,4 @@
-import { createI18n } from 'vue-i18n'
-import { compileMessage } from './compile.ts'
+import { type App, type InjectionKey, inject, type Ref, ref, shallowRef } from 'vue'
 import { ja, type Messages } from './ja.ts'
 
 /** The languages the app speaks. */
@@ -60,11 +59,74 @@ export const loadMessages: MessagesLoader = (locale) => {
   return englishLoading
 }
 
-/** What switching language needs of vue-i18n's global composer (`i18n.global` or `useI18n()`). */
-export interface LocaleHost {
-  locale: { value: string }
-  mergeLocaleMessage: (locale: string, messages: never) => void
+/** A tree of messages: each leaf is plain text with `{name}` placeholders. */
+export interface MessageTree {
+  [key: string]: string | MessageTree
 }
+
+/** Values for a message's `{name}` placeholders. */
+export type Named = Record<string, unknown>
+
+/** The translation functions a component uses (`useI18n()`), and the app's language. */
+export interface Composer {
+  /** The language on screen: every text using `t`/`n` re-renders when it changes. */
+  readonly locale: Ref<Locale>
+  /** The languages whose messages are loaded. */
+  readonly availableLocales: Locale[]
+  /**
+   * The message at `key` (a dotted path) in the current language, else in Japanese, else the
+   * key itself; `{name}` placeholders take `named[name]` (missing: empty).
+   */
+  t(key: string, named?: Named): string
+  /** Whether the current language has a message at `key`. */
+  te(key: string): boolean
+  /** A number in the current language's digits; `'integer'`: no fraction digits. */
+  n(value: number, format?: 'integer'): string
+  /** Deep-merges `messages` into a language's (the till's go under `staff`). */
+  mergeLocaleMessage(locale: Locale, messages: MessageTree): void
+}
+
+/** The app's i18n: a Vue plugin providing `useI18n()` and `$t`, plus its global composer. */
+export interface AppI18n {
+  readonly global: Composer
+  install(app: App): void
+}
+
+declare module 'vue' {
+  interface ComponentCustomProperties {
+    $t: Composer['t']
+  }
+}
+
+const I18N: InjectionKey<Composer> = Symbol('i18n')
+
+/** The app's translation functions, from the plugin installed on the app. */
+export function useI18n(): Composer {
+  const composer = inject(I18N, null)
+  if (!composer) throw new Error('useI18n() needs the i18n plugin installed on the app')
+  return composer
+}
+
+function lookup(tree: MessageTree | undefined, key: string): string | undefined {
+  let node: string | MessageTree | undefined = tree
+  for (const part of key.split('.')) {
+    if (typeof node !== 'object') return undefined
+    node = node[part]
+  }
+  return typeof node === 'string' ? node : undefined
+}
+
+function merge(into: MessageTree, from: MessageTree): MessageTree {
+  const out = { ...into }
+  for (const [key, value] of Object.entries(from)) {
+    const have = out[key]
+    out[key] = typeof value === 'object' && typeof have === 'object' ? merge(have, value) : value
+  }
+  return out
+}
+
+/** What switching language needs of the composer (`i18n.global` or `useI18n()`). */
+export type LocaleHost = Pick<Composer, 'locale' | 'mergeLocaleMessage'>
 
 /** The languages whose messages each composer already holds. */
 const loaded = new WeakMap<LocaleHost, Set<Locale>>()
@@ -87,7 +149,7 @@ export async function switchLocale(
   loaded.set(host, have)
   if (!have.has(next)) {
     const messages = await load(next)
-    if (!have.has(next)) host.mergeLocaleMessage(next, messages as never)
+    if (!have.has(next)) host.mergeLocaleMessage(next, messages)
     have.add(next)
   }
   if (latest.get(host) !== next) return
@@ -97,22 +159,50 @@ export async function switchLocale(
 
 const INTEGER = { maximumFractionDigits: 0 } as const
 
-/** The app's i18n instance (Composition API mode), with the Japanese messages only. */
-export function createAppI18n() {
-  return createI18n<[Messages], Locale, false>({
-    legacy: false,
-    locale: 'ja',
-    fallbackLocale: 'ja',
-    messageCompiler: compileMessage,
-    // English is merged by `switchLocale` when it is needed.
-    messages: { ja } as Record<Locale, Messages>,
-    // A named format: vue-i18n keeps one Intl.NumberFormat per locale for it, where a plain
-    // `n(value)` builds a new one on each call (each render of the balance).
-    numberFormats: { ja: { integer: INTEGER }, en: { integer: INTEGER } },
-  })
+/**
+ * The app's i18n, in Japanese (English is merged by `switchLocale` when it is needed). A few
+ * lines instead of vue-i18n: the app uses plain messages with `{name}` placeholders, `te` and
+ * one number format only (docs/decisions/019).
+ */
+export function createAppI18n(): AppI18n {
+  const locale = ref<Locale>('ja')
+  // Replaced (not mutated) on each merge: a shallow ref is all the reactivity `t` needs.
+  const messages = shallowRef<Partial<Record<Locale, MessageTree>>>({ ja })
+  // One formatter per language and format: building an Intl.NumberFormat is the slow part.
+  const formats = new Map<string, Intl.NumberFormat>()
+  const own = (key: string) => lookup(messages.value[locale.value], key)
+  const global: Composer = {
+    locale,
+    get availableLocales() {
+      return Object.keys(messages.value).sort() as Locale[]
+    },
+    t(key, named) {
+      const message = own(key) ?? lookup(messages.value.ja, key)
+      if (message === undefined) return key
+      return message.replace(/\{(\w+)\}/g, (_, name: string) => String(named?.[name] ?? ''))
+    },
+    te: (key) => own(key) !== undefined,
+    n(value, format) {
+      const id = `${locale.value}:${format ?? ''}`
+      let formatter = formats.get(id)
+      if (!formatter) {
+        formatter = new Intl.NumberFormat(locale.value, format === 'integer' ? INTEGER : {})
+        formats.set(id, formatter)
+      }
+      return formatter.format(value)
+    },
+    mergeLocaleMessage(l, more) {
+      messages.value = { ...messages.value, [l]: merge(messages.value[l] ?? {}, more) }
+    },
+  }
+  return {
+    global,
+    install(app) {
+      app.provide(I18N, global)
+      app.config.globalProperties.$t = global.t
+    },
+  }
 }
-
-export type AppI18n = ReturnType<typeof createAppI18n>
 
 /**
  * The app's i18n instance, speaking `locale` from the first render: English messages are
@@ -152,7 +242,7 @@ let staffLoaded: Promise<void> | null = null
 export function loadStaffMessages(i18n: AppI18n): Promise<void> {
   staffLoaded ??= import('../staff/messages.ts').then(({ staffMessages }) => {
     for (const l of LOCALES) {
-      i18n.global.mergeLocaleMessage(l, { staff: staffMessages[l] } as never)
+      i18n.global.mergeLocaleMessage(l, { staff: staffMessages[l] })
     }
   })
   return staffLoaded
