@@ -7,7 +7,7 @@ import { createApi } from './lib/api.ts'
 import { initLiff, preloadLiff } from './lib/liff-session.ts'
 import { prefetchQr } from './lib/qr-prefetch.ts'
 import { setServices } from './lib/services.ts'
-import { createAppRouter } from './router.ts'
+import { installRouter, routerFailed, showCardFirst } from './navigation.ts'
 import StartFailed from './StartFailed.vue'
 import { useSessionStore } from './stores/session.ts'
 import './styles.css'
@@ -43,11 +43,17 @@ async function fetchConfig(): Promise<ClientConfig> {
   }
 }
 
+/** The member card's paths: the one screen that shows before the router has arrived. */
+const CARD_PATH = /^\/(card)?$/
+
 /**
  * Start-up: the server's settings, then LIFF (once, before the router runs, as LIFF requires
- * in a single-page app), then the router and the first screen.
+ * in a single-page app), then the first screen. The router's code downloads meanwhile and is
+ * installed when it is there: the member card shows without waiting for it (navigation.ts).
  */
 async function boot() {
+  const routerLoading = import('./router.ts')
+  routerLoading.catch(() => undefined) // reported below
   // An English phone's messages download beside the settings; the first render waits for them.
   const i18nReady = startI18n()
   // The first number formatted costs a one-off setup: paid now, while the network works.
@@ -78,7 +84,7 @@ async function boot() {
       setServices({ config, liff, api })
       // Opening the card: its QR code is fetched while the rest starts (in parallel with the
       // member look-up). For a customer not linked yet it is one small 404 that nobody waits for.
-      if (/^\/(card)?$/.test(location.pathname)) prefetchQr(() => api.qr())
+      if (CARD_PATH.test(location.pathname)) prefetchQr(() => api.qr())
     }
   } catch {
     createApp(StartFailed)
@@ -87,8 +93,19 @@ async function boot() {
     return
   }
   const i18n = await i18nReady
-  const router = createAppRouter({ beforeStaff: () => loadStaffMessages(i18n) })
-  createApp(App).use(pinia).use(i18n).use(router).mount('#app')
+  const app = createApp(App).use(pinia).use(i18n)
+  // (After LIFF init: in LINE, a deep link's path is in place by then.)
+  if (!staffOnly && CARD_PATH.test(location.pathname)) void showCardFirst()
+  app.mount('#app')
+  let createAppRouter: typeof import('./router.ts').createAppRouter
+  try {
+    ;({ createAppRouter } = await routerLoading)
+  } catch (err) {
+    // The card shown first keeps working; its tabs load their pages instead.
+    routerFailed(err)
+    return
+  }
+  await installRouter(app, createAppRouter({ beforeStaff: () => loadStaffMessages(i18n) }))
 }
 
 void boot()

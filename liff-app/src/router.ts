@@ -1,21 +1,22 @@
-import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { createRouter, createWebHistory, type RouteRecordRaw, type RouterHistory } from 'vue-router'
+import { type Access, checkAccess } from './navigation.ts'
 import { staffRoutes } from './staff/routes.ts'
-import { useMemberStore } from './stores/member.ts'
 import CardView from './views/CardView.vue'
 
 declare module 'vue-router' {
-  interface RouteMeta {
-    /** Needs a linked card (else the consent screen). */
-    linked?: boolean
-    /** Only for a user with no linked card (else the member card). */
-    guest?: boolean
-  }
+  interface RouteMeta extends Access {}
 }
 
 /**
  * Path-based routes: LINE's login redirect can lose a query string, so deep links
  * (`https://liff.line.me/{liffId}/history`, delivered as `liff.state`) are paths. The member
  * card is in the first bundle; every other screen is loaded when first opened.
+ *
+ * This module and vue-router are not in the first bundle: `main.ts` loads them while the app
+ * starts and installs the router on the running app (`navigation.ts`). App.vue renders the
+ * current route's component itself (so the card shown before the router stays the same
+ * component), not through `<RouterView>`: in-component guards (`onBeforeRouteLeave`,
+ * `onBeforeRouteUpdate`, `beforeRouteEnter`) are therefore not available; use route guards.
  */
 export const customerRoutes: RouteRecordRaw[] = [
   { path: '/', redirect: '/card' },
@@ -47,9 +48,12 @@ export const customerRoutes: RouteRecordRaw[] = [
 ]
 
 /** The app's router; the guard sends a user to the consent screen or the card. */
-export function createAppRouter(hooks: { beforeStaff?: () => Promise<void> } = {}) {
+export function createAppRouter(
+  hooks: { beforeStaff?: () => Promise<void> } = {},
+  history: RouterHistory = createWebHistory(),
+) {
   const router = createRouter({
-    history: createWebHistory(),
+    history,
     routes: [...customerRoutes, ...staffRoutes, { path: '/:rest(.*)*', redirect: '/card' }],
   })
   router.beforeEach(async (to) => {
@@ -57,12 +61,7 @@ export function createAppRouter(hooks: { beforeStaff?: () => Promise<void> } = {
       await hooks.beforeStaff?.()
       return true
     }
-    if (!to.meta.linked && !to.meta.guest) return true
-    const member = useMemberStore()
-    await member.ensureLoaded()
-    if (to.meta.linked && !member.linked) return { name: 'link', replace: true }
-    if (to.meta.guest && member.linked) return { name: 'card', replace: true }
-    return true
+    return checkAccess(to.meta)
   })
   return router
 }

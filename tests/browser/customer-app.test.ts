@@ -43,6 +43,8 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
   let requested: string[] = []
   /** The English messages' lazily loaded chunk (src/i18n/en.ts). */
   const EN_CHUNK = /\/assets\/en-[\w-]+\.js$/
+  /** The router's lazily loaded chunk (src/router.ts and vue-router). */
+  const ROUTER_CHUNK = /\/assets\/router-[\w-]+\.js$/
 
   async function open(
     user: string,
@@ -241,6 +243,69 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
     await page.goto('/?liff.state=%2Fhistory')
     await page.getByRole('heading', { name: 'ポイント履歴' }).waitFor()
     expect(new URL(page.url()).pathname).toBe('/history')
+  })
+
+  it('shows the card before the router has arrived; a tab tapped meanwhile opens when it has', async () => {
+    // A member with a digital card (the demo cards are linked by the other tests).
+    const user = newLineUserId()
+    const issued = await fetch(`${server.url}/api/cards`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await demoIdToken(server.url, { sub: user })}`,
+        'content-type': 'application/json',
+        'idempotency-key': `test-${user}`,
+      },
+      body: JSON.stringify({
+        name: '先行 花子',
+        consent: { version: '2026-11-01', accepted: true },
+      }),
+    })
+    expect(issued.status).toBe(201)
+    const page = await open(user, '/card')
+    await page.getByTestId('qr-box').locator('svg').waitFor()
+    // The router's chunk (router.ts with vue-router) is held back until released.
+    let release: () => void = () => undefined
+    const hold = async () => {
+      const held = new Promise<void>((r) => {
+        release = r
+      })
+      await page.route(ROUTER_CHUNK, async (route) => {
+        await held
+        await route.continue()
+      })
+    }
+    const qrRequests = () => requested.filter((u) => u.endsWith('/api/card/qr')).length
+
+    await hold()
+    requested = []
+    await page.reload()
+    await page.getByTestId('qr-box').locator('svg').waitFor()
+    expect(requested.some((u) => ROUTER_CHUNK.test(u))).toBe(true)
+    expect(await page.getByTestId('member-name').textContent()).toBe('先行 花子')
+    saveArtifact('19-card-before-router.png', await page.screenshot())
+    expect(await readQr(page, '19-card-before-router-qr.png')).not.toBe('')
+    // When the router arrives, the card on screen stays (the same element, no second code).
+    await page.evaluate(() => {
+      document.querySelector('.card-screen')?.setAttribute('data-first', '')
+    })
+    release()
+    await page.waitForFunction(() => history.state?.current === '/card')
+    await page.waitForTimeout(300)
+    expect(await page.locator('.card-screen[data-first]').count()).toBe(1)
+    expect(qrRequests()).toBe(1)
+    await page.unrouteAll({ behavior: 'wait' })
+
+    await hold()
+    await page.reload()
+    await page.getByTestId('qr-box').locator('svg').waitFor()
+    await page.getByRole('link', { name: '履歴' }).click()
+    await page.waitForTimeout(300)
+    expect(new URL(page.url()).pathname).toBe('/card')
+    expect(await page.getByTestId('qr-box').locator('svg').count()).toBe(1)
+    release()
+    await page.getByRole('heading', { name: 'ポイント履歴' }).waitFor()
+    expect(new URL(page.url()).pathname).toBe('/history')
+    await page.unrouteAll({ behavior: 'wait' })
   })
 
   it('recovers by itself from an expired cached ID token, and unlinks', async () => {

@@ -1,0 +1,185 @@
+import { flushPromises, mount } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createMemoryHistory } from 'vue-router'
+import { json } from './test/fake-api.ts'
+
+// navigation.ts keeps the app's router state: each test gets fresh modules (all of them, so
+// the app and the test share one services module and one i18n module).
+async function load() {
+  vi.resetModules()
+  const navigation = await import('./navigation.ts')
+  const { createAppRouter } = await import('./router.ts')
+  const { default: App } = await import('./App.vue')
+  const { createAppI18n } = await import('./i18n/index.ts')
+  const fake = await import('./test/fake-api.ts')
+  return { ...navigation, ...fake, createAppRouter, App, createAppI18n }
+}
+
+const member = { cardNumber: '************0011', name: '山田 花子', points: 1400, rank: 'gold' }
+const qr = () => json({ token: 'ABCDEFGHIJKLMNOP', expiresAt: new Date().toISOString() })
+const history = () => json({ items: [], nextCursor: null, expiring: null })
+
+/** The API as a returning member (cached card) or a guest sees it. */
+function api(m: Awaited<ReturnType<typeof load>>, linked: boolean) {
+  const f = m.fakeFetch({
+    'GET /api/me': () => json(linked ? { linked: true, member } : { linked: false }),
+    'GET /api/card/qr': qr,
+    'GET /api/points/history': history,
+  })
+  m.fakeServices(f.fetch, { token: m.fakeToken('Unav') })
+  if (linked) localStorage.setItem('membercard.member:Unav', JSON.stringify(member))
+  return f
+}
+
+const count = (f: ReturnType<typeof api>, path: string) =>
+  f.calls.filter((c) => new URL(c.url).pathname === path).length
+
+beforeEach(() => {
+  localStorage.clear()
+  setActivePinia(createPinia())
+})
+afterEach(() => {
+  document.body.innerHTML = ''
+})
+
+describe('the router guard (unchanged by the router loading late)', () => {
+  async function routerFor(linked: boolean, beforeStaff = vi.fn(async () => undefined)) {
+    const m = await load()
+    const f = api(m, linked)
+    const { createAppRouter } = m
+    return { f, beforeStaff, router: createAppRouter({ beforeStaff }, createMemoryHistory()) }
+  }
+
+  it('a member: the card and member screens, never the guest screens', async () => {
+    const { router } = await routerFor(true)
+    await router.push('/')
+    expect(router.currentRoute.value.name).toBe('card')
+    await router.push('/history')
+    expect(router.currentRoute.value.name).toBe('history')
+    await router.push('/link')
+    expect(router.currentRoute.value.name).toBe('card')
+    await router.push('/issue')
+    expect(router.currentRoute.value.name).toBe('card')
+    await router.push('/settings')
+    expect(router.currentRoute.value.name).toBe('settings')
+    await router.push('/nowhere')
+    expect(router.currentRoute.value.name).toBe('card')
+  })
+
+  it('a guest: the consent screen instead of the card or the history', async () => {
+    const { router, f } = await routerFor(false)
+    await router.push('/card')
+    expect(router.currentRoute.value.name).toBe('link')
+    await router.push('/history')
+    expect(router.currentRoute.value.name).toBe('link')
+    await router.push('/issue')
+    expect(router.currentRoute.value.name).toBe('issue')
+    await router.push('/privacy')
+    expect(router.currentRoute.value.name).toBe('privacy')
+    expect(count(f, '/api/me')).toBe(1)
+  })
+
+  it('the till: its messages first, no member look-up', async () => {
+    const { router, f, beforeStaff } = await routerFor(false)
+    await router.push('/staff/login')
+    expect(router.currentRoute.value.name).toBe('staff-login')
+    expect(beforeStaff).toHaveBeenCalledOnce()
+    expect(count(f, '/api/me')).toBe(0)
+  })
+})
+
+describe('the card before the router has arrived', () => {
+  async function start(linked: boolean) {
+    const m = await load()
+    const f = api(m, linked)
+    const pinia = createPinia()
+    setActivePinia(pinia)
+    const wrapper = mount(m.App, {
+      global: { plugins: [pinia, m.createAppI18n()] },
+      attachTo: document.body,
+    })
+    await m.showCardFirst()
+    await flushPromises()
+    const router = m.createAppRouter({}, createMemoryHistory())
+    const install = () => m.installRouter(wrapper.vm.$.appContext.app, router)
+    return { ...m, f, wrapper, router, install }
+  }
+
+  it('shows a returning member the card with its tabs, and keeps it when the router comes', async () => {
+    const { wrapper, f, install, router, currentRouter } = await start(true)
+    expect(wrapper.get('[data-testid="points"]').text()).toBe('1,400pt')
+    expect(wrapper.find('.qr-box svg').exists()).toBe(true)
+    const tabs = wrapper.findAll('nav.tabs a')
+    expect(tabs.map((a) => [a.text(), a.attributes('href')])).toEqual([
+      ['会員証', '/card'],
+      ['履歴', '/history'],
+      ['設定', '/settings'],
+    ])
+    expect(tabs[0]!.classes()).toContain('router-link-active')
+    expect(tabs[0]!.attributes('aria-current')).toBe('page')
+    expect(tabs[1]!.attributes('aria-current')).toBeUndefined()
+
+    const card = wrapper.get('.card-screen').element
+    await install()
+    await flushPromises()
+    expect(currentRouter.value).toBe(router)
+    expect(router.currentRoute.value.name).toBe('card')
+    // The same card: not re-created, so no second QR request.
+    expect(wrapper.get('.card-screen').element).toBe(card)
+    expect(count(f, '/api/card/qr')).toBe(1)
+    expect(wrapper.get('nav.tabs a').classes()).toContain('router-link-active')
+    wrapper.unmount()
+  })
+
+  it('a tab tapped before the router waits for it, then opens its screen', async () => {
+    const { wrapper, install, router } = await start(true)
+    const click = new MouseEvent('click', { bubbles: true, cancelable: true, button: 0 })
+    wrapper.findAll('nav.tabs a')[1]!.element.dispatchEvent(click)
+    expect(click.defaultPrevented).toBe(true)
+    await flushPromises()
+    expect(wrapper.find('.card-screen').exists()).toBe(true)
+    await install()
+    await flushPromises()
+    await vi.waitFor(() => expect(wrapper.find('#history-title').exists()).toBe(true))
+    expect(router.currentRoute.value.name).toBe('history')
+    expect(wrapper.find('.card-screen').exists()).toBe(false)
+    expect(wrapper.findAll('nav.tabs a')[1]!.attributes('aria-current')).toBe('page')
+    wrapper.unmount()
+  })
+
+  it('a modified click (new tab) is left to the browser', async () => {
+    const { wrapper } = await start(true)
+    const click = new MouseEvent('click', { bubbles: true, cancelable: true, ctrlKey: true })
+    wrapper.findAll('nav.tabs a')[1]!.element.dispatchEvent(click)
+    expect(click.defaultPrevented).toBe(false)
+    wrapper.unmount()
+  })
+
+  it('shows a guest nothing until the router sends them to the consent screen', async () => {
+    const { wrapper, install, router, cardFirst } = await start(false)
+    expect(cardFirst.value).toBe(false)
+    expect(wrapper.find('.card-screen').exists()).toBe(false)
+    expect(wrapper.find('nav.tabs').exists()).toBe(false)
+    await install()
+    await flushPromises()
+    expect(router.currentRoute.value.name).toBe('link')
+    wrapper.unmount()
+  })
+
+  it("falls back to loading the page when the router's code cannot be loaded", async () => {
+    const { routerFailed, navigate } = await load()
+    const assign = vi.fn()
+    const replace = vi.fn()
+    vi.stubGlobal('location', { assign, replace, pathname: '/card' })
+    try {
+      routerFailed(new Error('offline'))
+      await navigate('/history')
+      expect(assign).toHaveBeenCalledWith('/history')
+      await navigate('/link', true)
+      expect(replace).toHaveBeenCalledWith('/link')
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  })
+})
