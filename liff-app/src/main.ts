@@ -97,14 +97,17 @@ async function boot() {
   // (After LIFF init: in LINE, a deep link's path is in place by then.)
   if (!staffOnly && CARD_PATH.test(location.pathname)) void showCardFirst()
   app.mount('#app')
-  let createAppRouter: typeof import('./router.ts').createAppRouter
+  let router: typeof import('./router.ts')
   try {
-    ;({ createAppRouter } = await routerLoading)
+    router = await routerLoading
   } catch (err) {
     // The card shown first keeps working; its tabs load their pages instead.
     routerFailed(err)
     return
   }
+  // The other screens' Japanese messages, before the router can show any of those screens.
+  i18n.global.mergeLocaleMessage('ja', router.jaScreens)
+  const { createAppRouter } = router
   await installRouter(app, createAppRouter({ beforeStaff: () => loadStaffMessages(i18n) }))
 }
 

@@ -9,11 +9,11 @@ import { json } from './test/fake-api.ts'
 async function load() {
   vi.resetModules()
   const navigation = await import('./navigation.ts')
-  const { createAppRouter } = await import('./router.ts')
+  const { createAppRouter, jaScreens } = await import('./router.ts')
   const { default: App } = await import('./App.vue')
   const { createAppI18n } = await import('./i18n/index.ts')
   const fake = await import('./test/fake-api.ts')
-  return { ...navigation, ...fake, createAppRouter, App, createAppI18n }
+  return { ...navigation, ...fake, createAppRouter, jaScreens, App, createAppI18n }
 }
 
 const member = { cardNumber: '************0011', name: '山田 花子', points: 1400, rank: 'gold' }
@@ -95,14 +95,19 @@ describe('the card before the router has arrived', () => {
     const f = api(m, linked)
     const pinia = createPinia()
     setActivePinia(pinia)
+    const i18n = m.createAppI18n()
     const wrapper = mount(m.App, {
-      global: { plugins: [pinia, m.createAppI18n()] },
+      global: { plugins: [pinia, i18n] },
       attachTo: document.body,
     })
     await m.showCardFirst()
     await flushPromises()
     const router = m.createAppRouter({}, createMemoryHistory())
-    const install = () => m.installRouter(wrapper.vm.$.appContext.app, router)
+    // As main.ts: the other screens' messages come with the router, merged before it shows them.
+    const install = () => {
+      i18n.global.mergeLocaleMessage('ja', m.jaScreens)
+      return m.installRouter(wrapper.vm.$.appContext.app, router)
+    }
     return { ...m, f, wrapper, router, install }
   }
 
@@ -142,6 +147,7 @@ describe('the card before the router has arrived', () => {
     await install()
     await flushPromises()
     await vi.waitFor(() => expect(wrapper.find('#history-title').exists()).toBe(true))
+    expect(wrapper.get('#history-title').text()).toBe('ポイント履歴')
     expect(router.currentRoute.value.name).toBe('history')
     expect(wrapper.find('.card-screen').exists()).toBe(false)
     expect(wrapper.findAll('nav.tabs a')[1]!.attributes('aria-current')).toBe('page')

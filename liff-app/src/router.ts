@@ -3,6 +3,9 @@ import { type Access, checkAccess } from './navigation.ts'
 import { staffRoutes } from './staff/routes.ts'
 import CardView from './views/CardView.vue'
 
+// The other screens' Japanese messages travel with their router (main.ts merges them first).
+export { jaScreens } from './i18n/ja-screens.ts'
+
 declare module 'vue-router' {
   interface RouteMeta extends Access {}
 }

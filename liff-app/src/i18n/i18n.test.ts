@@ -11,6 +11,7 @@ import {
   useI18n,
 } from './index.ts'
 import { ja, type Messages } from './ja.ts'
+import { jaScreens } from './ja-screens.ts'
 
 // Counts the times en.ts is evaluated: it must be only when English is needed.
 const english = vi.hoisted(() => ({ imports: 0 }))
@@ -41,7 +42,18 @@ function controlledLoader() {
   return { load, pending }
 }
 
-const fakeEnglish = { ...ja, settings: { ...ja.settings, title: 'Settings' } } as Messages
+const fakeEnglish = {
+  ...ja,
+  ...jaScreens,
+  settings: { ...jaScreens.settings, title: 'Settings' },
+} as Messages
+
+/** The app's i18n once the router has arrived with the other screens' messages (main.ts). */
+function appI18n() {
+  const i18n = createAppI18n()
+  i18n.global.mergeLocaleMessage('ja', jaScreens)
+  return i18n
+}
 
 afterEach(() => {
   document.documentElement.lang = ''
@@ -51,7 +63,7 @@ describe('English loads lazily', () => {
   // First in the file: nothing has imported en.ts yet.
   it('is not downloaded for a Japanese start', async () => {
     const i18n = await startI18n('ja')
-    expect(i18n.global.t('settings.title')).toBe('設定')
+    expect(i18n.global.t('app.nav.settings')).toBe('設定')
     expect(i18n.global.locale.value).toBe('ja')
     expect(i18n.global.availableLocales).toEqual(['ja'])
     expect(english.imports).toBe(0)
@@ -71,7 +83,7 @@ describe('English loads lazily', () => {
   })
 
   it('keeps Japanese on screen until English has arrived, then switches in one step', async () => {
-    const i18n = createAppI18n()
+    const i18n = appI18n()
     const { load, pending } = controlledLoader()
     const switching = switchLocale(i18n.global, 'en', load)
     expect(load).toHaveBeenCalledWith('en')
@@ -89,7 +101,7 @@ describe('English loads lazily', () => {
   })
 
   it('lets a later choice win over a slower download', async () => {
-    const i18n = createAppI18n()
+    const i18n = appI18n()
     const { load, pending } = controlledLoader()
     const toEnglish = switchLocale(i18n.global, 'en', load)
     await switchLocale(i18n.global, 'ja', load)
@@ -113,11 +125,23 @@ describe('English loads lazily', () => {
   })
 
   it('keeps messages merged under `staff` when English arrives after them', async () => {
-    const i18n = createAppI18n()
+    const i18n = appI18n()
     i18n.global.mergeLocaleMessage('en', { staff: { title: 'Till' } } as never)
     await switchLocale(i18n.global, 'en', async () => fakeEnglish)
     expect(i18n.global.t('staff.title')).toBe('Till')
     expect(i18n.global.t('settings.title')).toBe('Settings')
+  })
+})
+
+describe('the first screen and the others', () => {
+  it("the first bundle's Japanese is the frame's and the card's; the other screens' come later", () => {
+    expect(Object.keys(ja)).toEqual(['app', 'card'])
+    const i18n = createAppI18n()
+    expect(i18n.global.t('card.title')).toBe('会員証')
+    expect(i18n.global.te('settings.title')).toBe(false)
+    i18n.global.mergeLocaleMessage('ja', jaScreens)
+    expect(i18n.global.t('settings.title')).toBe('設定')
+    expect(i18n.global.t('card.title')).toBe('会員証')
   })
 })
 
@@ -136,13 +160,13 @@ describe('languages', () => {
 
   it('has every message in both languages', async () => {
     const { en } = await import('./en.ts')
-    expect(keys(en).sort()).toEqual(keys(ja).sort())
+    expect(keys(en).sort()).toEqual(keys({ ...ja, ...jaScreens }).sort())
   })
 })
 
 describe('t, te and n', () => {
   it('fills {name} placeholders, leaving a missing value empty', () => {
-    const { t } = createAppI18n().global
+    const { t } = appI18n().global
     expect(t('link.bonus', { points: 200 })).toBe('連携で200ポイントプレゼント')
     expect(t('history.expiring', { points: '1,200', date: '1月1日' })).toBe(
       '1,200 ptが1月1日に失効します。お買い物かポイントのご利用で期限が延びます。',
@@ -152,7 +176,7 @@ describe('t, te and n', () => {
   })
 
   it('answers a missing key with the key, and a branch of the tree is not a message', () => {
-    const { t, te } = createAppI18n().global
+    const { t, te } = appI18n().global
     expect(t('card.nope')).toBe('card.nope')
     expect(t('card')).toBe('card')
     expect(t('card.title.deeper')).toBe('card.title.deeper')
@@ -164,7 +188,7 @@ describe('t, te and n', () => {
   })
 
   it('falls back to Japanese for a message English lacks; te looks at English only', async () => {
-    const i18n = createAppI18n()
+    const i18n = appI18n()
     const partial = { card: { title: 'Member card' } } as unknown as Messages
     await switchLocale(i18n.global, 'en', async () => partial)
     expect(i18n.global.t('card.title')).toBe('Member card')
@@ -185,7 +209,7 @@ describe('t, te and n', () => {
     }
     Intl.NumberFormat = Counting as typeof Real
     try {
-      const i18n = createAppI18n()
+      const i18n = appI18n()
       const { n } = i18n.global
       expect(n(1234567, 'integer')).toBe('1,234,567')
       expect(n(2.5, 'integer')).toBe(new Real('ja', { maximumFractionDigits: 0 }).format(2.5))
@@ -206,7 +230,7 @@ describe('t, te and n', () => {
   })
 
   it("merges deeply: the till's messages sit beside the app's, a later merge wins per key", () => {
-    const i18n = createAppI18n()
+    const i18n = appI18n()
     i18n.global.mergeLocaleMessage('ja', { staff: { title: 'レジ', header: { till: 'レジ' } } })
     i18n.global.mergeLocaleMessage('ja', { staff: { header: { today: '本日' } } })
     expect(i18n.global.t('staff.title')).toBe('レジ')
@@ -225,7 +249,7 @@ describe('the plugin', () => {
   })
 
   it('re-renders components when the language switches, and when English messages merge', async () => {
-    const i18n = createAppI18n()
+    const i18n = appI18n()
     const wrapper = mount(Probe, { global: { plugins: [i18n] } })
     expect(wrapper.text()).toBe('設定 1,200')
     await switchLocale(i18n.global, 'en', async () => fakeEnglish)
@@ -245,7 +269,7 @@ describe('the plugin', () => {
         return h('p', this.$t('link.bonus', { points: 200 }))
       },
     })
-    const wrapper = mount(Template, { global: { plugins: [createAppI18n()] } })
+    const wrapper = mount(Template, { global: { plugins: [appI18n()] } })
     expect(wrapper.text()).toBe('連携で200ポイントプレゼント')
   })
 

@@ -39,13 +39,14 @@ function safeGet(key: string): string | null {
 }
 
 /** Loads one language's messages. */
-export type MessagesLoader = (locale: Locale) => Promise<Messages>
+export type MessagesLoader = (locale: Locale) => Promise<MessageTree>
 
 let englishLoading: Promise<Messages> | null = null
 
 /**
- * Japanese is in the first bundle; English is its own chunk, downloaded only when it is needed
- * (once: a failed download may be tried again).
+ * Japanese is in the first bundle (the first screen's messages; the other screens' come with
+ * the router: `ja-screens.ts`); English, all of it, is its own chunk, downloaded only when it is
+ * needed (once: a failed download may be tried again).
  */
 export const loadMessages: MessagesLoader = (locale) => {
   if (locale === 'ja') return Promise.resolve(ja)
@@ -160,7 +161,8 @@ export async function switchLocale(
 const INTEGER = { maximumFractionDigits: 0 } as const
 
 /**
- * The app's i18n, in Japanese (English is merged by `switchLocale` when it is needed). A few
+ * The app's i18n, in Japanese (the first screen's messages; the other screens' are merged when
+ * the router arrives, English by `switchLocale` when it is needed). A few
  * lines instead of vue-i18n: the app uses plain messages with `{name}` placeholders, `te` and
  * one number format only (docs/decisions/019).
  */

@@ -1,4 +1,10 @@
-/** Japanese messages (the default language). */
+import type { jaScreens } from './ja-screens.ts'
+
+/**
+ * Japanese messages (the default language) of what shows first: the app's frame and the member
+ * card. The other screens' are in `ja-screens.ts`, which comes with the router
+ * (docs/decisions/019).
+ */
 export const ja = {
   app: {
     title: '会員証',
@@ -8,34 +14,6 @@ export const ja = {
     startFailed: '起動できませんでした。通信環境を確認して、もう一度お試しください。',
     retry: '再試行',
     nav: { card: '会員証', history: '履歴', settings: '設定' },
-  },
-  link: {
-    title: 'LINEと会員カードを連携',
-    lead: 'お持ちのポイントカードをLINEと連携すると、LINEから会員証を表示できます。',
-    bonus: '連携で{points}ポイントプレゼント',
-    sharedTitle: '連携される情報',
-    sharedLine: 'LINEのユーザーIDと表示名',
-    sharedCard: 'ポイントカードの情報（会員番号・お名前・ポイント・ランク）',
-    why: 'ポイントのお知らせや会員証の表示に使います。連携はいつでも設定から解除できます。',
-    privacy: 'プライバシーポリシー',
-    consent: '上記の内容とプライバシーポリシーに同意します',
-    consentMissing: '連携するには同意にチェックを入れてください。',
-    cardNumber: 'カード番号（16桁）',
-    cardNumberHint: 'カード裏面の16桁の数字',
-    pin: '暗証番号（4桁）',
-    pinHint: 'カード裏面に記載の4桁の数字',
-    submit: '同意して連携する',
-    submitting: '連携中…',
-    noCard: 'カードをお持ちでない方',
-    issueLink: 'デジタル会員証を新しく発行する',
-    done: '連携が完了しました',
-    bonusAdded: '{points}ポイントを付与しました',
-  },
-  field: {
-    cardFormat: 'カード番号は16桁の数字で入力してください。',
-    cardCheckDigit: 'カード番号に誤りがあります。入力した数字をもう一度確認してください。',
-    pinFormat: '暗証番号は4桁の数字で入力してください。',
-    nameRequired: 'お名前を入力してください。',
   },
   card: {
     title: '会員証',
@@ -54,75 +32,7 @@ export const ja = {
     updating: '更新中',
     ranks: { regular: 'レギュラー', silver: 'シルバー', gold: 'ゴールド' },
   },
-  history: {
-    title: 'ポイント履歴',
-    empty: 'まだ履歴はありません。',
-    more: 'さらに表示',
-    end: 'これ以上の履歴はありません',
-    loading: '読み込み中…',
-    expiring: '{points} ptが{date}に失効します。お買い物かポイントのご利用で期限が延びます。',
-    expiresOn: 'ポイントの有効期限：{date}',
-    types: {
-      bonus: '連携ボーナス',
-      award: 'お買い物',
-      redeem: 'ポイント利用',
-      expire: '有効期限切れ',
-      void: '取り消し',
-      adjust: '調整',
-      import: 'カードから移行',
-    },
-  },
-  issue: {
-    title: 'デジタル会員証を発行',
-    lead: 'ポイントカードをお持ちでない方は、この場でデジタル会員証を発行できます。',
-    name: 'お名前',
-    nameHint: '会員証に表示されます',
-    submit: '同意して発行する',
-    submitting: '発行中…',
-    doneTitle: 'デジタル会員証を発行しました',
-    doneCard: 'カード番号',
-    donePin: '暗証番号',
-    doneNote:
-      '連携を解除した後に再び連携するときに必要です。控えておいてください（再表示できません）。',
-    toCard: '会員証を表示する',
-    back: 'カードをお持ちの方はこちら',
-  },
-  settings: {
-    title: '設定',
-    language: '表示言語',
-    unlink: '連携を解除する',
-    unlinkTitle: '連携を解除しますか？',
-    unlinkBody:
-      'LINEとポイントカードの連携を解除します。ポイントはカードに残りますが、LINEで会員証を表示できなくなります。連携ボーナスは再連携しても付与されません。',
-    unlinkConfirm: '解除する',
-    cancel: 'キャンセル',
-    unlinked: '連携を解除しました',
-    signInAgain: 'もう一度ログインする',
-    signInAgainHint: '表示がおかしいときは、ログインし直すと直ることがあります。',
-  },
-  privacy: {
-    title: 'プライバシーポリシー',
-    body: 'LINEのユーザーID・表示名と、連携したポイントカードの情報を、会員証の表示とポイントのご案内のためにのみ利用します。連携は設定からいつでも解除できます。',
-    back: '戻る',
-  },
-  errors: {
-    NETWORK: '通信できませんでした。電波の良い場所でもう一度お試しください。',
-    CARD_NUMBER_INVALID: 'カード番号に誤りがあります。入力した数字をもう一度確認してください。',
-    CARD_OR_PIN_WRONG:
-      'カード番号または暗証番号が違います。カード裏面を確認して入力し直してください。',
-    CARD_ALREADY_LINKED:
-      'このカードは別のLINEアカウントと連携済みです。お心当たりがない場合は店舗にお問い合わせください。',
-    ALREADY_LINKED: 'このLINEアカウントはすでに連携済みです。会員証を表示します。',
-    CONSENT_REQUIRED: '連携するには同意にチェックを入れてください。',
-    TOO_MANY_ATTEMPTS:
-      '入力の誤りが続いたため一時的にロックされています。{minutes}分後にもう一度お試しください。',
-    NOT_LINKED: 'まだカードが連携されていません。連携してください。',
-    INVALID_ID_TOKEN: 'ログインの確認ができませんでした。もう一度ログインしてください。',
-    ID_TOKEN_EXPIRED: 'ログインの有効期限が切れました。もう一度ログインしてください。',
-    SERVICE_UNAVAILABLE: 'ただいま混み合っています。少し待ってからもう一度お試しください。',
-    default: 'うまくいきませんでした。少し待ってからもう一度お試しください。',
-  },
 }
 
-/** The shape every language follows. */
-export type Messages = typeof ja
+/** The shape every language follows: the first screen's messages and the other screens'. */
+export type Messages = typeof ja & typeof jaScreens

@@ -3,6 +3,7 @@ import { flushPromises, mount } from '@vue/test-utils'
 import { describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory, createRouter } from 'vue-router'
 import { startI18n } from '../i18n/index.ts'
+import { jaScreens } from '../i18n/ja-screens.ts'
 import { ApiFailure } from '../lib/api.ts'
 import { useMemberStore } from '../stores/member.ts'
 import { fakeFetch, fakeServices } from '../test/fake-api.ts'
@@ -21,8 +22,11 @@ async function mountLink(locale: 'ja' | 'en' = 'ja') {
   })
   await router.push('/link')
   const pinia = createTestingPinia({ createSpy: vi.fn, initialState: { session: { config } } })
+  // As main.ts does once the router has arrived: the other screens' Japanese messages.
+  const i18n = await startI18n(locale)
+  i18n.global.mergeLocaleMessage('ja', jaScreens)
   const wrapper = mount(LinkView, {
-    global: { plugins: [pinia, router, await startI18n(locale)] },
+    global: { plugins: [pinia, router, i18n] },
     attachTo: document.body,
   })
   return { wrapper, router, member: useMemberStore(pinia) }

@@ -3,6 +3,7 @@ import { flushPromises, mount } from '@vue/test-utils'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory, createRouter } from 'vue-router'
 import { startI18n } from '../i18n/index.ts'
+import { jaScreens } from '../i18n/ja-screens.ts'
 import { ApiFailure } from '../lib/api.ts'
 import { useMemberStore } from '../stores/member.ts'
 import { usePointsStore } from '../stores/points.ts'
@@ -22,8 +23,11 @@ async function mountSettings() {
   })
   await router.push('/settings')
   const pinia = createTestingPinia({ createSpy: vi.fn, initialState: { member: { linked: true } } })
+  // As main.ts does once the router has arrived: the other screens' Japanese messages.
+  const i18n = await startI18n('ja')
+  i18n.global.mergeLocaleMessage('ja', jaScreens)
   const wrapper = mount(SettingsView, {
-    global: { plugins: [pinia, router, await startI18n('ja')] },
+    global: { plugins: [pinia, router, i18n] },
     attachTo: document.body,
   })
   const dialog = wrapper.get('[data-testid="unlink-dialog"]').element as HTMLDialogElement
