@@ -22,11 +22,15 @@ function setup(name: string, maxEntries?: number) {
   db.prepare('INSERT INTO t VALUES (?, ?), (?, ?), (?, ?)').run('a', 1, 'b', 2, 'c', 3)
   const select = db.prepare<[string], { v: number }>('SELECT v FROM t WHERE k = ?')
   let loads = 0
+  /** For each load: whether it ran inside a transaction. */
+  const inTransaction: boolean[] = []
   const get = createFreshness(db).cache((k: string) => {
     loads++
+    inTransaction.push(db.inTransaction)
+    if (k === 'boom') throw new Error('boom')
     return select.get(k)?.v ?? null
   }, maxEntries)
-  return { db, path, get, loads: () => loads }
+  return { db, path, get, loads: () => loads, inTransaction }
 }
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
@@ -84,6 +88,59 @@ describe('fresh-cache', () => {
     ).toThrow('roll back')
     expect(loads() - before).toBe(2)
     expect(get('c')).toBe(3)
+  })
+
+  it('batched: the misses of one turn are read together in one read transaction, then cached', async () => {
+    const { db, get, loads, inTransaction } = setup('batched')
+    const asked = [get.batched('a'), get.batched('b'), get.batched('missing')]
+    for (const p of asked) expect(p).toBeInstanceOf(Promise)
+    expect(loads()).toBe(0) // nothing read yet: at the end of the turn
+    expect(await Promise.all(asked)).toEqual([1, 2, null])
+    expect(inTransaction).toEqual([true, true, true])
+    expect(db.inTransaction).toBe(false) // the read transaction ended
+    // now hits: answered at once, no promise, no read
+    expect(get.batched('a')).toBe(1)
+    expect(get.batched('missing')).toBeNull()
+    expect(loads()).toBe(3)
+    // one miss alone is read as before, without a transaction of its own
+    expect(await get.batched('c')).toBe(3)
+    expect(inTransaction.at(-1)).toBe(false)
+  })
+
+  it('batched: a write made after the ask and before the read is seen; a cached value after a write is not', async () => {
+    const { db, get } = setup('batched-write')
+    const a = get.batched('a')
+    const b = get.batched('b')
+    db.prepare('UPDATE t SET v = 11 WHERE k = ?').run('a')
+    expect(await Promise.all([a, b])).toEqual([11, 2])
+    db.prepare('UPDATE t SET v = 22 WHERE k = ?').run('b')
+    expect(await get.batched('b')).toBe(22)
+  })
+
+  it('batched: a failing read fails only its own caller, and no transaction is left open', async () => {
+    const { db, get } = setup('batched-error')
+    const [a, boom, c] = await Promise.allSettled([
+      get.batched('a'),
+      get.batched('boom'),
+      get.batched('c'),
+    ])
+    expect(a).toEqual({ status: 'fulfilled', value: 1 })
+    expect(boom).toMatchObject({ status: 'rejected', reason: new Error('boom') })
+    expect(c).toEqual({ status: 'fulfilled', value: 3 })
+    expect(db.inTransaction).toBe(false)
+    db.transaction(() => db.prepare('INSERT INTO t VALUES (?, ?)').run('e', 5)).immediate()
+    expect(await get.batched('e')).toBe(5)
+  })
+
+  it('batched: inside a transaction it reads at once and caches nothing', () => {
+    const { db, get, loads } = setup('batched-tx')
+    db.transaction(() => {
+      db.prepare('UPDATE t SET v = 77 WHERE k = ?').run('a')
+      expect(get.batched('a')).toBe(77)
+    })()
+    expect(loads()).toBe(1)
+    expect(get('a')).toBe(77)
+    expect(loads()).toBe(2)
   })
 
   it('keeps at most maxEntries values, dropping the least recently used', () => {
