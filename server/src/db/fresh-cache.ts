@@ -83,7 +83,8 @@ export function createFreshness(sqlite: Database.Database) {
     }
     const read = ((key: K): V => {
       if (sqlite.inTransaction) return load(key)
-      return (hit(key) ?? { value: loadAndKeep(key) }).value
+      const entry = hit(key)
+      return entry ? entry.value : loadAndKeep(key)
     }) as CachedRead<K, V>
 
     let waiting: { key: K; resolve: (value: V) => void; reject: (err: unknown) => void }[] = []
