@@ -1,7 +1,8 @@
-import type Database from 'better-sqlite3'
+import type BetterSqlite3 from 'better-sqlite3'
 
+/** One transaction body waiting for the next group. */
 interface Job {
-  fn: () => unknown
+  fn: () => Promise<unknown>
   resolve: (value: unknown) => void
   reject: (error: unknown) => void
 }
@@ -9,37 +10,42 @@ interface Job {
 export interface GroupCommitOptions {
   /** Most jobs in one commit; the rest go into the next one at once. */
   maxBatch?: number
+  /** Called when a group starts and when it has ended (committed or rolled back). */
+  onBusy?: (busy: boolean) => void
 }
 
 /**
- * Group commit: write jobs queued in the same turn of the event loop run one after another
- * in ONE IMMEDIATE transaction, each inside its own savepoint, and are answered only once that
- * transaction has committed.
+ * Group commit: transaction bodies queued in the same turn of the event loop run one after
+ * another in ONE IMMEDIATE transaction, each inside its own savepoint, and are answered only
+ * once that transaction has committed.
  *
  * With `synchronous=FULL` every commit is an `fsync`, and better-sqlite3 waits for it on the
  * main thread: one commit per till request made the fsync most of an award's time. Sharing
- * it keeps every guarantee: a job that throws is rolled back alone (its savepoint) and gets
+ * it keeps every guarantee: a body that throws is rolled back alone (its savepoint) and gets
  * its error; the others commit; nobody is told "done" before the commit is on disk; a commit
- * that fails fails every job of the group, and none of them is stored.
+ * that fails fails every body of the group, and none of them is stored.
  * See docs/decisions/015-group-commit.md.
+ *
+ * A body is async (the seam's statements return promises) but only does database work on
+ * this connection, so a group runs to its end within one turn of the event loop.
  */
-export function createGroupCommit(sqlite: Database.Database, options: GroupCommitOptions = {}) {
+export function createGroupCommit(sqlite: BetterSqlite3.Database, options: GroupCommitOptions = {}) {
   const maxBatch = options.maxBatch ?? 64
+  const onBusy = options.onBusy ?? (() => {})
   let queue: Job[] = []
   let scheduled = false
+  let running = false
 
   function schedule(): void {
-    if (scheduled) return
+    if (scheduled || running) return
     scheduled = true
-    setImmediate(flush)
+    setImmediate(() => {
+      scheduled = false
+      void flush()
+    })
   }
 
-  function flush(): void {
-    scheduled = false
-    const jobs = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch)
-    queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch)
-    if (queue.length > 0) schedule()
-    if (jobs.length === 0) return
+  async function runJobs(jobs: Job[]): Promise<void> {
     try {
       sqlite.exec('BEGIN IMMEDIATE')
     } catch (err) {
@@ -48,10 +54,16 @@ export function createGroupCommit(sqlite: Database.Database, options: GroupCommi
     }
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = []
     for (const job of jobs) {
+      sqlite.exec('SAVEPOINT group_job')
       try {
-        // A nested better-sqlite3 transaction is a savepoint: a throw undoes this job only.
-        outcomes.push({ ok: true, value: sqlite.transaction(job.fn)() })
+        const value = await job.fn()
+        sqlite.exec('RELEASE group_job')
+        outcomes.push({ ok: true, value })
       } catch (error) {
+        if (sqlite.inTransaction) {
+          sqlite.exec('ROLLBACK TO group_job')
+          sqlite.exec('RELEASE group_job')
+        }
         outcomes.push({ ok: false, error })
       }
       if (!sqlite.inTransaction) {
@@ -77,12 +89,27 @@ export function createGroupCommit(sqlite: Database.Database, options: GroupCommi
     })
   }
 
+  async function flush(): Promise<void> {
+    const jobs = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch)
+    queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch)
+    if (jobs.length === 0) return
+    running = true
+    onBusy(true)
+    try {
+      await runJobs(jobs)
+    } finally {
+      running = false
+      onBusy(false)
+      if (queue.length > 0) schedule()
+    }
+  }
+
   return {
     /**
-     * Runs `fn` (synchronous database work; it may open its own nested transactions) in the
-     * next group commit; resolves with its result once it is durable.
+     * Runs `fn` (database work on this connection only) in the next group commit; resolves
+     * with its result once it is durable.
      */
-    run<T>(fn: () => T): Promise<T> {
+    run<T>(fn: () => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         queue.push({ fn, resolve: resolve as (value: unknown) => void, reject })
         schedule()

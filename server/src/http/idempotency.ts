@@ -47,7 +47,7 @@ export function idempotencyKey(store: IdempotencyStore) {
       }
       const scope = c.get('staff').storeCode
       const hash = requestFingerprint(c.req.method, c.req.path, await c.req.text())
-      const outcome = store.check(scope, key, hash)
+      const outcome = await store.check(scope, key, hash)
       if (outcome.kind === 'replay') {
         c.header('Idempotent-Replayed', 'true')
         c.header('Content-Type', 'application/json')

@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto'
 import type { Clock } from '../clock.ts'
-import type { Db } from '../db/client.ts'
-import { ApiError } from '../http/api-error.ts'
+import type { Database, Tx } from '../db/seam.ts'
+import { IdempotencyKeyInUse, IdempotencyKeyReused } from '../domain/errors.ts'
+import { type IdempotencyRow, idempotencyKeys } from '../repositories/idempotency-keys.ts'
 
 /**
  * Idempotency records for mutating staff calls (the IETF draft "The Idempotency-Key HTTP
  * Header Field"), kept in `idempotency_keys` so they survive a restart and are shared by every
  * server process on the same database.
  *
- * A record is written once, `done` with the response, inside the SAME transaction that writes
- * the ledger: either both are stored or neither, in one commit. Before the change, the claim
- * checks again inside that transaction (`enter`), so a request that raced another process
- * with the same key gets the stored answer instead of counting twice. Within one process,
+ * The key is claimed with a unique insert as the first statement of the SAME transaction that
+ * writes the ledger, and completed with the response in it: either both are stored or neither,
+ * in one commit. A request racing another process (or instance) with the same key waits on
+ * that insert and then gets the stored answer instead of counting twice. Within one process,
  * a repeat arriving while the first is still in flight gets 409 `IDEMPOTENCY_KEY_IN_USE`
  * (see http/idempotency.ts). See docs/decisions/013-idempotency-one-commit.md.
  */
@@ -31,12 +32,14 @@ export interface IdempotencyClaim {
   scope: string
   key: string
   /**
-   * Call first inside the transaction: throws `IdempotentReplay` when an answer is already
-   * stored for this key and body, or 422 `IDEMPOTENCY_KEY_REUSED` for another body.
+   * Call first inside the transaction: claims the key with a unique insert. Throws
+   * `IdempotentReplay` when an answer is already stored for this key and body (also one that
+   * a request on another instance committed meanwhile), or `IdempotencyKeyReused` for another
+   * body.
    */
-  enter(): void
+  enter(tx: Tx): Promise<void>
   /** Stores the response; call inside the transaction that makes the change. */
-  complete(status: number, body: unknown): void
+  complete(tx: Tx, status: number, body: unknown): Promise<void>
 }
 
 /** What `check` found. */
@@ -45,7 +48,7 @@ export type ClaimOutcome =
   | { kind: 'replay'; status: number; body: string }
 
 export interface IdempotencyStoreOptions {
-  db: Db
+  db: Database
   clock: Clock
   /** How long records are kept (≥ 24 h). */
   retentionMs: number
@@ -74,45 +77,18 @@ function sortKeys(v: unknown): unknown {
   return v
 }
 
-interface Row {
-  request_hash: string
-  state: 'running' | 'done'
-  response_status: number | null
-  response_body: string | null
-  created_at: number
-}
-
 /** The idempotency store. */
 export function createIdempotencyStore({ db, clock, retentionMs }: IdempotencyStoreOptions) {
-  const sqlite = db.$client
-  const find = sqlite.prepare<[string, string], Row>(
-    `SELECT request_hash, state, response_status, response_body, created_at
-       FROM idempotency_keys WHERE scope = ? AND key = ?`,
-  )
-  const insert = sqlite.prepare(
-    `INSERT INTO idempotency_keys (scope, key, request_hash, state, response_status,
-       response_body, created_at) VALUES (?, ?, ?, 'done', ?, ?, ?)
-     ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash,
-       state = 'done', response_status = excluded.response_status,
-       response_body = excluded.response_body, created_at = excluded.created_at`,
-  )
-  const purgeOld = sqlite.prepare('DELETE FROM idempotency_keys WHERE created_at < ?')
-
   /**
-   * The stored answer for `key`, if any. A record past the retention, or one left `running`
-   * by an earlier version of this server (which claimed keys in a separate commit, so such a
-   * record never hides a committed change), counts as absent.
+   * The stored answer of `row`, if it still counts (a record past the retention does not).
+   * A `running` record is a claim not yet committed that this transaction can see (two
+   * requests in one SQLite group commit): `IdempotencyKeyInUse`.
    */
-  function lookup(scope: string, key: string, hash: string, now: number): ClaimOutcome | null {
-    const row = find.get(scope, key)
-    if (!row || row.created_at < now - retentionMs || row.state !== 'done') return null
-    if (row.request_hash !== hash) {
-      throw new ApiError(
-        'IDEMPOTENCY_KEY_REUSED',
-        'This Idempotency-Key was already used for a different request. Use a new key.',
-      )
-    }
-    return { kind: 'replay', status: row.response_status ?? 200, body: row.response_body ?? '' }
+  function answerOf(row: IdempotencyRow | undefined, hash: string, now: number) {
+    if (!row || row.createdAt < now - retentionMs) return null
+    if (row.requestHash !== hash) throw new IdempotencyKeyReused()
+    if (row.state !== 'done') throw new IdempotencyKeyInUse()
+    return { kind: 'replay' as const, status: row.responseStatus ?? 200, body: row.responseBody ?? '' }
   }
 
   function makeClaim(scope: string, key: string, hash: string): IdempotencyClaim {
@@ -120,17 +96,18 @@ export function createIdempotencyStore({ db, clock, retentionMs }: IdempotencySt
     return {
       scope,
       key,
-      enter() {
-        if (!sqlite.inTransaction) throw new Error('enter() must run inside the transaction')
-        const found = lookup(scope, key, hash, clock.now())
-        if (found?.kind === 'replay') throw new IdempotentReplay(found.status, found.body)
-        // Whatever is left (expired, or an old `running` record) is replaced by complete().
+      async enter(tx) {
+        const at = clock.now()
+        if (!(await idempotencyKeys.claim(tx, { scope, key, hash, at }))) {
+          const found = answerOf(await idempotencyKeys.find(tx, scope, key), hash, at)
+          if (found) throw new IdempotentReplay(found.status, found.body)
+          await idempotencyKeys.takeOver(tx, { scope, key, hash, at })
+        }
         entered = true
       },
-      complete(status, body) {
-        if (!sqlite.inTransaction) throw new Error('complete() must run inside the transaction')
+      async complete(tx, status, body) {
         if (!entered) throw new Error('complete() without enter()')
-        insert.run(scope, key, hash, status, JSON.stringify(body), clock.now())
+        await idempotencyKeys.complete(tx, { scope, key, status, body: JSON.stringify(body) })
       },
     }
   }
@@ -138,21 +115,17 @@ export function createIdempotencyStore({ db, clock, retentionMs }: IdempotencySt
   return {
     /**
      * Looks `key` up in `scope` for a request with fingerprint `hash`, without writing:
-     * the stored answer of a finished request, 422 `IDEMPOTENCY_KEY_REUSED` for another body,
-     * or a claim for the handler to enter and complete in its transaction.
+     * the stored answer of a finished request, `IdempotencyKeyReused` for another body, or a
+     * claim for the handler to enter and complete in its transaction.
      */
-    check(scope: string, key: string, hash: string): ClaimOutcome {
-      return (
-        lookup(scope, key, hash, clock.now()) ?? {
-          kind: 'claimed',
-          claim: makeClaim(scope, key, hash),
-        }
-      )
+    async check(scope: string, key: string, hash: string): Promise<ClaimOutcome> {
+      const found = answerOf(await idempotencyKeys.find(db, scope, key), hash, clock.now())
+      return found ?? { kind: 'claimed', claim: makeClaim(scope, key, hash) }
     },
 
     /** Deletes records older than the retention; returns how many. */
-    purge(now = clock.now()): number {
-      return purgeOld.run(now - retentionMs).changes
+    purge(now = clock.now()): Promise<number> {
+      return idempotencyKeys.purge(db, now - retentionMs)
     },
   }
 }

@@ -6,23 +6,33 @@ import {
   maskCardNumber,
   normalizeCardNumber,
 } from '@membercard/shared'
-import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm'
 import type { Clock } from '../clock.ts'
-import type { Db } from '../db/client.ts'
-import { createFreshness } from '../db/fresh-cache.ts'
+import { isUniqueViolation } from '../db/errors.ts'
+import type { Database, Executor, Tx } from '../db/seam.ts'
 import {
-  consents,
-  issuedCards,
-  ledger as ledgerTable,
-  lineLinks,
-  linkAttempts,
-  linkBonuses,
-  pointCards,
-  stores,
-} from '../db/schema.ts'
-import { ApiError } from '../http/api-error.ts'
+  AlreadyLinked,
+  CardAlreadyLinked,
+  CardNumberInvalid,
+  CardOrPinWrong,
+  ConsentRequired,
+  NotLinked,
+  TooManyAttempts,
+} from '../domain/errors.ts'
+import { cards } from '../repositories/cards.ts'
+import { consents } from '../repositories/consents.ts'
+import { issuedCards } from '../repositories/issued-cards.ts'
+import { ledger } from '../repositories/ledger.ts'
+import { linkAttempts } from '../repositories/link-attempts.ts'
+import { linkBonuses } from '../repositories/link-bonuses.ts'
+import {
+  type ActiveLink,
+  activeLinkByUser,
+  activeLinkIdByUser,
+  type LinkMethod,
+  links,
+} from '../repositories/links.ts'
 import type { Secrets } from '../secrets.ts'
-import { createLedger } from './ledger.ts'
+import { appendToLedger } from './ledger.ts'
 import { cardKey, hashPin, verifyPin } from './pin.ts'
 
 /** Limits on failed link attempts (kept in the database so a restart does not reset them). */
@@ -36,22 +46,19 @@ export const LINK_LIMITS = {
 } as const
 
 /**
- * Called inside the transaction that links or unlinks, so what they write (the LINE outbox)
- * commits or rolls back with the link itself.
+ * Called inside the transaction that links or unlinks (its `tx`), so what they write (the
+ * LINE outbox) commits or rolls back with the link itself.
  */
 export interface MembershipEvents {
-  linked?(e: {
-    userId: string
-    cardId: number
-    method: 'liff' | 'issued' | 'account_link'
-    bonusPoints: number
-    at: number
-  }): void
-  unlinked?(e: { userId: string; cardId: number; at: number }): void
+  linked?(
+    tx: Tx,
+    e: { userId: string; cardId: number; method: LinkMethod; bonusPoints: number; at: number },
+  ): Promise<void> | void
+  unlinked?(tx: Tx, e: { userId: string; cardId: number; at: number }): Promise<void> | void
 }
 
 export interface MembershipDeps {
-  db: Db
+  db: Database
   clock: Clock
   secrets: Secrets
   linkBonusPoints: number
@@ -60,15 +67,17 @@ export interface MembershipDeps {
   expiryDays?: number
 }
 
-/** A card row joined with its active link. */
-interface ActiveLink {
-  linkId: number
-  cardId: number
+/** What the consent screen sends with a link or an issue request. */
+export interface ConsentInput {
+  version: string
+  accepted: boolean
+}
+
+/** A link request: the card's number and PIN, and the consent. */
+export interface LinkInput {
   cardNumber: string
-  name: string
-  rank: string
-  points: number
-  lastActivityAt: number | null
+  pin: string
+  consent: ConsentInput
 }
 
 function toMember(row: Pick<ActiveLink, 'cardNumber' | 'name' | 'rank' | 'points'>): Member {
@@ -80,12 +89,11 @@ function toMember(row: Pick<ActiveLink, 'cardNumber' | 'name' | 'rank' | 'points
   }
 }
 
-/** True when `err` is SQLite's unique-constraint failure on `index`. */
-function isUniqueViolation(err: unknown, index?: string): boolean {
-  if (!(err instanceof Error) || !('code' in err)) return false
-  const code = (err as { code: unknown }).code
-  if (code !== 'SQLITE_CONSTRAINT_UNIQUE' && code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return false
-  return index === undefined || err.message.includes(index)
+/** The active link of `userId` as a member; throws when it vanished inside `tx`. */
+async function linkedMember(tx: Executor, userId: string): Promise<Member> {
+  const row = await links.activeByUser(tx, userId)
+  if (!row) throw new Error('link vanished')
+  return toMember(row)
 }
 
 /**
@@ -100,226 +108,108 @@ export function createMembership({
   events,
   expiryDays = 0,
 }: MembershipDeps) {
-  const sqlite = db.$client
-  const ledger = createLedger(sqlite)
-  const p = sql.placeholder
-
-  /**
-   * An active link joined with its card. Raw better-sqlite3 statements: `GET /api/me` and the
-   * staff scan run this on every request, and drizzle's row mapping cost ~10 % of them.
-   */
-  const activeLinkSql = `SELECT l.id AS linkId, c.id AS cardId, c.card_number AS cardNumber,
-      c.name, c.rank, c.points, c.last_activity_at AS lastActivityAt
-    FROM line_links l JOIN point_cards c ON c.id = l.card_id
-   WHERE l.unlinked_at IS NULL AND `
-  const activeLinkByUser = sqlite.prepare<[string], ActiveLink>(
-    `${activeLinkSql} l.line_user_id = ?`,
-  )
-  const activeLinkById = sqlite.prepare<[number], ActiveLink>(`${activeLinkSql} l.id = ?`)
-  // The active link's id alone: read from the partial unique index, no join (the QR route).
-  const linkIdByUser = sqlite.prepare<[string], { id: number }>(
-    'SELECT id FROM line_links WHERE line_user_id = ? AND unlinked_at IS NULL',
-  )
-
-  // `GET /api/me` and `GET /api/card/qr` on every visit: cached until the database changes
-  // (db/fresh-cache.ts, docs/decisions/017).
-  const freshness = createFreshness(sqlite)
-  const memberOfCached = freshness.cache(
-    (
-      userId: string,
-    ): Readonly<{ linkId: number; cardId: number; member: Readonly<Member> }> | null => {
-      const row = activeLinkByUser.get(userId)
-      return row
+  // `GET /api/me` and `GET /api/card/qr` on every visit: cached where the dialect can prove
+  // the database has not changed (db/fresh-cache.ts, docs/decisions/017).
+  const memberOfCached = db.cached({
+    query: activeLinkByUser,
+    params: (userId: string) => ({ userId }),
+    value: (row): Readonly<{ linkId: number; cardId: number; member: Readonly<Member> }> | null =>
+      row
         ? Object.freeze({
             linkId: row.linkId,
             cardId: row.cardId,
             member: Object.freeze(toMember(row)),
           })
-        : null
-    },
-  )
-  const activeLinkIdCached = freshness.cache(
-    (userId: string): number | null => linkIdByUser.get(userId)?.id ?? null,
-  )
+        : null,
+  })
+  const activeLinkIdCached = db.cached({
+    query: activeLinkIdByUser,
+    params: (userId: string) => ({ userId }),
+    value: (row): number | null => row?.id ?? null,
+  })
 
-  const cardByNumber = db
-    .select()
-    .from(pointCards)
-    .where(eq(pointCards.cardNumber, p('cardNumber')))
-    .prepare()
-
-  const activeLinkOfCard = db
-    .select({ id: lineLinks.id })
-    .from(lineLinks)
-    .where(and(eq(lineLinks.cardId, p('cardId')), isNull(lineLinks.unlinkedAt)))
-    .prepare()
-
-  const failuresByUser = db
-    .select({
-      n: sql<number>`count(*)`,
-      oldest: sql<number | null>`min(${linkAttempts.createdAt})`,
-    })
-    .from(linkAttempts)
-    .where(and(eq(linkAttempts.lineUserId, p('userId')), gt(linkAttempts.createdAt, p('since'))))
-    .prepare()
-
-  const failuresByCard = db
-    .select({
-      n: sql<number>`count(*)`,
-      oldest: sql<number | null>`min(${linkAttempts.createdAt})`,
-    })
-    .from(linkAttempts)
-    .where(and(eq(linkAttempts.cardKey, p('cardKey')), gt(linkAttempts.createdAt, p('since'))))
-    .prepare()
-
-  const bonusOf = db
-    .select({ id: linkBonuses.id })
-    .from(linkBonuses)
-    .where(
-      sql`${linkBonuses.cardId} = ${p('cardId')} OR ${linkBonuses.lineUserId} = ${p('userId')}`,
-    )
-    .prepare()
-
-  const historyPage = db
-    .select({
-      id: ledgerTable.id,
-      type: ledgerTable.type,
-      points: ledgerTable.points,
-      balance: ledgerTable.balanceAfter,
-      createdAt: ledgerTable.createdAt,
-      storeCode: ledgerTable.storeCode,
-      storeName: stores.name,
-    })
-    .from(ledgerTable)
-    .leftJoin(stores, eq(stores.code, ledgerTable.storeCode))
-    .where(and(eq(ledgerTable.cardId, p('cardId')), lt(ledgerTable.id, p('before'))))
-    .orderBy(desc(ledgerTable.id))
-    .limit(p('limit'))
-    .prepare()
-
-  /** Throws 429 when the user or the card has too many recent failures. */
-  function checkRateLimit(userId: string, key: string, now: number): void {
+  /** Throws `TooManyAttempts` when the user or the card has too many recent failures. */
+  async function checkRateLimit(userId: string, key: string, now: number): Promise<void> {
     const windows = [
       {
-        row: failuresByUser.get({ userId, since: now - LINK_LIMITS.windowMs }),
+        row: await linkAttempts.byUserSince(db, userId, now - LINK_LIMITS.windowMs),
         max: LINK_LIMITS.perUser,
         ms: LINK_LIMITS.windowMs,
       },
       {
-        row: failuresByCard.get({ cardKey: key, since: now - LINK_LIMITS.windowMs }),
+        row: await linkAttempts.byCardSince(db, key, now - LINK_LIMITS.windowMs),
         max: LINK_LIMITS.perCard,
         ms: LINK_LIMITS.windowMs,
       },
       {
-        row: failuresByUser.get({ userId, since: now - LINK_LIMITS.perUserDayWindowMs }),
+        row: await linkAttempts.byUserSince(db, userId, now - LINK_LIMITS.perUserDayWindowMs),
         max: LINK_LIMITS.perUserDay,
         ms: LINK_LIMITS.perUserDayWindowMs,
       },
     ]
     let retryAfterMs = 0
     for (const w of windows) {
-      if (w.row && w.row.n >= w.max && w.row.oldest !== null) {
+      if (w.row.n >= w.max && w.row.oldest !== null) {
         retryAfterMs = Math.max(retryAfterMs, w.row.oldest + w.ms - now)
       }
     }
-    if (retryAfterMs > 0) {
-      const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000))
-      throw new ApiError(
-        'TOO_MANY_ATTEMPTS',
-        `Too many failed attempts. Try again in ${Math.ceil(seconds / 60)} minute(s).`,
-        { 'Retry-After': String(seconds) },
-      )
-    }
+    if (retryAfterMs > 0) throw new TooManyAttempts(Math.max(1, Math.ceil(retryAfterMs / 1000)))
   }
 
   /**
-   * Inside a transaction: links `cardId` to `userId`, records the consent, and grants the
-   * bonus when neither the card nor the user has ever had one. Returns the bonus granted.
+   * In `tx`: links `cardId` to `userId`, records the consent, grants the bonus when neither
+   * the card nor the user has ever had one, and tells `events`. Returns the bonus granted.
    */
-  function linkInTx(
+  async function linkInTx(
+    tx: Tx,
     userId: string,
     cardId: number,
-    method: 'liff' | 'issued' | 'account_link',
+    method: LinkMethod,
     consentVersion: string,
     now: number,
-  ): number {
-    const bonusPoints = linkAndGrantInTx(userId, cardId, method, consentVersion, now)
-    events?.linked?.({ userId, cardId, method, bonusPoints, at: now })
+  ): Promise<number> {
+    if (!(await links.insert(tx, { userId, cardId, method, at: now }))) {
+      // The partial unique indexes refused it: say which side is taken.
+      if (await links.activeByUser(tx, userId)) throw new AlreadyLinked()
+      throw new CardAlreadyLinked()
+    }
+    await consents.record(tx, { userId, cardId, purpose: 'link', version: consentVersion, at: now })
+    const bonusPoints = await grantBonus(tx, userId, cardId, now)
+    await events?.linked?.(tx, { userId, cardId, method, bonusPoints, at: now })
     return bonusPoints
   }
 
-  function linkAndGrantInTx(
-    userId: string,
-    cardId: number,
-    method: 'liff' | 'issued' | 'account_link',
-    consentVersion: string,
-    now: number,
-  ): number {
-    if (activeLinkByUser.get(userId)) {
-      throw new ApiError('ALREADY_LINKED', 'This LINE account is already linked to a card.')
-    }
-    if (activeLinkOfCard.get({ cardId })) {
-      throw new ApiError(
-        'CARD_ALREADY_LINKED',
-        'This card is already linked to another LINE account.',
-      )
-    }
+  /** The once-only bonus, in a savepoint: a concurrent grant elsewhere undoes only the bonus. */
+  async function grantBonus(tx: Tx, userId: string, cardId: number, now: number) {
+    if (linkBonusPoints <= 0 || (await linkBonuses.given(tx, cardId, userId))) return 0
     try {
-      db.insert(lineLinks).values({ lineUserId: userId, cardId, method, linkedAt: now }).run()
-    } catch (err) {
-      if (isUniqueViolation(err, 'line_links.line_user_id')) {
-        throw new ApiError('ALREADY_LINKED', 'This LINE account is already linked to a card.')
-      }
-      if (isUniqueViolation(err, 'line_links.card_id')) {
-        throw new ApiError(
-          'CARD_ALREADY_LINKED',
-          'This card is already linked to another LINE account.',
-        )
-      }
-      throw err
-    }
-    db.insert(consents)
-      .values({
-        lineUserId: userId,
-        cardId,
-        purpose: 'link',
-        version: consentVersion,
-        grantedAt: now,
-      })
-      .run()
-    if (linkBonusPoints <= 0 || bonusOf.get({ cardId, userId })) return 0
-    // A savepoint: should another process have granted it meanwhile, the unique indexes on
-    // link_bonuses refuse the second one and only the bonus is rolled back, not the link.
-    try {
-      sqlite.transaction(() => {
-        const entry = ledger.append({
+      await tx.savepoint(async (sp) => {
+        const entry = await appendToLedger(sp, {
           cardId,
           type: 'bonus',
           points: linkBonusPoints,
           note: 'link bonus',
           at: now,
         })
-        db.insert(linkBonuses)
-          .values({ cardId, lineUserId: userId, ledgerId: entry.id, grantedAt: now })
-          .run()
-      })()
+        await linkBonuses.record(sp, { cardId, userId, ledgerId: entry.id, at: now })
+      })
     } catch (err) {
-      if (isUniqueViolation(err, 'link_bonuses.')) return 0
+      if (isUniqueViolation(err)) return 0
       throw err
     }
     return linkBonusPoints
   }
 
   const membership = {
-    /** The user's linked member, or null (read through a fresh-cache: do not modify it). */
+    /** The user's linked member, or null (read through a cache: do not modify it). */
     memberOf: memberOfCached,
 
-    /** The id of the LINE user's active link, or null when unlinked (fresh-cached). */
+    /** The id of the LINE user's active link, or null when unlinked (cached). */
     activeLinkId: activeLinkIdCached,
 
     /** The member behind an active link (for a scanned QR token), or null when unlinked. */
-    memberByLink(linkId: number): { cardId: number; member: Member } | null {
-      const row = activeLinkById.get(linkId)
+    async memberByLink(linkId: number): Promise<{ cardId: number; member: Member } | null> {
+      const row = await links.activeById(db, linkId)
       return row ? { cardId: row.cardId, member: toMember(row) } : null
     },
 
@@ -329,38 +219,24 @@ export function createMembership({
      * recorded). Returns the card; links nothing. Shared by the LIFF link and the company
      * sign-in page of the Messaging API account-link flow.
      */
-    verifyCard(
-      userId: string,
-      input: { cardNumber: string; pin: string; consent: { version: string; accepted: boolean } },
-    ): { cardId: number } {
+    async verifyCard(userId: string, input: LinkInput): Promise<{ cardId: number }> {
       const cardNumber = normalizeCardNumber(input.cardNumber)
       const problem = cardNumberProblem(cardNumber)
-      if (problem) {
-        throw new ApiError(
-          'CARD_NUMBER_INVALID',
-          problem === 'format'
-            ? 'A card number has 16 digits.'
-            : 'This card number is not valid: check the digits.',
-        )
-      }
-      if (input.consent.accepted !== true) {
-        throw new ApiError('CONSENT_REQUIRED', 'Consent is required to link the card.')
-      }
+      if (problem) throw new CardNumberInvalid(problem)
+      if (input.consent.accepted !== true) throw new ConsentRequired()
       const now = clock.now()
       const key = cardKey(secrets.pinHashKey, cardNumber)
-      if (activeLinkByUser.get(userId)) {
-        throw new ApiError('ALREADY_LINKED', 'This LINE account is already linked to a card.')
-      }
-      checkRateLimit(userId, key, now)
-      const card = cardByNumber.get({ cardNumber })
+      if (await links.activeByUser(db, userId)) throw new AlreadyLinked()
+      await checkRateLimit(userId, key, now)
+      const card = await cards.byNumber(db, cardNumber)
       const pinOk =
         /^\d{4}$/.test(input.pin) &&
         card?.pinHash != null &&
         verifyPin(secrets.pinHashKey, cardNumber, input.pin, card.pinHash)
       if (!card || !pinOk) {
         if (!card) hashPin(secrets.pinHashKey, cardNumber, input.pin) // same work either way
-        db.insert(linkAttempts).values({ lineUserId: userId, cardKey: key, createdAt: now }).run()
-        throw new ApiError('CARD_OR_PIN_WRONG', 'The card number or the PIN is wrong.')
+        await linkAttempts.record(db, { userId, cardKey: key, at: now })
+        throw new CardOrPinWrong()
       }
       return { cardId: card.id }
     },
@@ -369,51 +245,40 @@ export function createMembership({
      * Links the user to the card after `verifyCard`'s checks, in one transaction: the link,
      * the consent record, the once-only bonus and the `linked` event.
      */
-    link(
+    async link(
       userId: string,
-      input: { cardNumber: string; pin: string; consent: { version: string; accepted: boolean } },
+      input: LinkInput,
       method: 'liff' | 'account_link' = 'liff',
-    ): { member: Member; bonusPoints: number } {
-      const { cardId } = membership.verifyCard(userId, input)
-      return membership.linkVerifiedCard(userId, cardId, method, input.consent.version)
+    ): Promise<{ member: Member; bonusPoints: number }> {
+      const { cardId } = await membership.verifyCard(userId, input)
+      return db.transaction((tx) =>
+        membership.linkVerifiedCard(tx, userId, cardId, method, input.consent.version),
+      )
     },
 
     /**
      * Links a card whose PIN was checked earlier (the account-link flow: checked on the
-     * sign-in page, linked on the `accountLink` event) exactly as `link` does. Inside a
-     * caller's transaction it runs as a savepoint of it.
+     * sign-in page, linked on the `accountLink` event) exactly as `link` does, in `tx`.
      */
-    linkVerifiedCard(
+    async linkVerifiedCard(
+      tx: Tx,
       userId: string,
       cardId: number,
       method: 'liff' | 'account_link',
       consentVersion: string,
-    ): { member: Member; bonusPoints: number } {
-      const now = clock.now()
-      const bonusPoints = sqlite
-        .transaction(() => linkInTx(userId, cardId, method, consentVersion, now))
-        .immediate()
-      const linked = activeLinkByUser.get(userId)
-      if (!linked) throw new Error('link vanished')
-      return { member: toMember(linked), bonusPoints }
+    ): Promise<{ member: Member; bonusPoints: number }> {
+      const bonusPoints = await linkInTx(tx, userId, cardId, method, consentVersion, clock.now())
+      return { member: await linkedMember(tx, userId), bonusPoints }
     },
 
     /** Closes the user's active link. */
-    unlink(userId: string): void {
+    unlink(userId: string): Promise<void> {
       const now = clock.now()
-      sqlite
-        .transaction(() => {
-          const closed = db
-            .update(lineLinks)
-            .set({ unlinkedAt: now })
-            .where(and(eq(lineLinks.lineUserId, userId), isNull(lineLinks.unlinkedAt)))
-            .returning({ cardId: lineLinks.cardId })
-            .all()
-          const row = closed[0]
-          if (!row) throw new ApiError('NOT_LINKED', 'This LINE account is not linked.')
-          events?.unlinked?.({ userId, cardId: row.cardId, at: now })
-        })
-        .immediate()
+      return db.transaction(async (tx) => {
+        const cardId = await links.close(tx, userId, now)
+        if (cardId === undefined) throw new NotLinked()
+        await events?.unlinked?.(tx, { userId, cardId, at: now })
+      })
     },
 
     /**
@@ -424,73 +289,55 @@ export function createMembership({
     issueCard(
       userId: string,
       requestKey: string,
-      input: { name: string; consent: { version: string; accepted: boolean } },
-    ): { member: Member; bonusPoints: number; pin: string | null; cardNumber: string | null } {
+      input: { name: string; consent: ConsentInput },
+    ): Promise<{
+      member: Member
+      bonusPoints: number
+      pin: string | null
+      cardNumber: string | null
+    }> {
       if (input.consent.accepted !== true) {
-        throw new ApiError('CONSENT_REQUIRED', 'Consent is required to issue a card.')
+        return Promise.reject(new ConsentRequired('issue a card'))
       }
       const now = clock.now()
-      return sqlite
-        .transaction(() => {
-          const previous = db
-            .select({ cardId: issuedCards.cardId })
-            .from(issuedCards)
-            .where(and(eq(issuedCards.lineUserId, userId), eq(issuedCards.requestKey, requestKey)))
-            .get()
-          const linked = activeLinkByUser.get(userId)
-          if (previous) {
-            if (linked && linked.cardId === previous.cardId) {
-              const bonus = db
-                .select({ points: ledgerTable.points })
-                .from(linkBonuses)
-                .innerJoin(ledgerTable, eq(ledgerTable.id, linkBonuses.ledgerId))
-                .where(eq(linkBonuses.cardId, previous.cardId))
-                .get()
-              return {
-                member: toMember(linked),
-                bonusPoints: bonus?.points ?? 0,
-                pin: null,
-                cardNumber: null,
-              }
+      return db.transaction(async (tx) => {
+        const previous = await issuedCards.cardOfRequest(tx, userId, requestKey)
+        const linked = await links.activeByUser(tx, userId)
+        if (previous !== undefined) {
+          if (linked && linked.cardId === previous) {
+            const bonus = await linkBonuses.pointsOfCard(tx, previous)
+            return {
+              member: toMember(linked),
+              bonusPoints: bonus ?? 0,
+              pin: null,
+              cardNumber: null,
             }
-            throw new ApiError('ALREADY_LINKED', 'This request was already used to issue a card.')
           }
-          if (linked)
-            throw new ApiError('ALREADY_LINKED', 'This LINE account is already linked to a card.')
-          let cardNumber = ''
-          for (;;) {
-            const body = `9${String(randomInt(0, 1e7)).padStart(7, '0')}${String(randomInt(0, 1e7)).padStart(7, '0')}`
-            cardNumber = body + luhnCheckDigit(body)
-            if (!cardByNumber.get({ cardNumber })) break
-          }
-          const pin = String(randomInt(0, 10_000)).padStart(4, '0')
-          const card = db
-            .insert(pointCards)
-            .values({
-              cardNumber,
-              pinHash: hashPin(secrets.pinHashKey, cardNumber, pin),
-              name: input.name,
-              rank: 'regular',
-              source: 'issued',
-              createdAt: now,
-              updatedAt: now,
-            })
-            .returning({ id: pointCards.id })
-            .get()
-          db.insert(issuedCards)
-            .values({ lineUserId: userId, requestKey, cardId: card.id, createdAt: now })
-            .run()
-          const bonusPoints = linkInTx(userId, card.id, 'issued', input.consent.version, now)
-          const row = activeLinkByUser.get(userId)
-          if (!row) throw new Error('link vanished')
-          return { member: toMember(row), bonusPoints, pin, cardNumber }
+          throw new AlreadyLinked('This request was already used to issue a card.')
+        }
+        if (linked) throw new AlreadyLinked()
+        let cardNumber = ''
+        for (;;) {
+          const body = `9${String(randomInt(0, 1e7)).padStart(7, '0')}${String(randomInt(0, 1e7)).padStart(7, '0')}`
+          cardNumber = body + luhnCheckDigit(body)
+          if (!(await cards.byNumber(tx, cardNumber))) break
+        }
+        const pin = String(randomInt(0, 10_000)).padStart(4, '0')
+        const cardId = await cards.insertIssued(tx, {
+          cardNumber,
+          pinHash: hashPin(secrets.pinHashKey, cardNumber, pin),
+          name: input.name,
+          at: now,
         })
-        .immediate()
+        await issuedCards.record(tx, { userId, requestKey, cardId, at: now })
+        const bonusPoints = await linkInTx(tx, userId, cardId, 'issued', input.consent.version, now)
+        return { member: await linkedMember(tx, userId), bonusPoints, pin, cardNumber }
+      })
     },
 
     /** One page of the linked card's ledger, newest first. */
-    history(userId: string, cursor: number | undefined, limit: number) {
-      const linked = activeLinkByUser.get(userId)
+    async history(userId: string, cursor: number | undefined, limit: number) {
+      const linked = await links.activeByUser(db, userId)
       if (!linked) return { items: [], nextCursor: null, expiring: null }
       // The whole balance expires `expiryDays` after the last activity (the rule of points.ts).
       const expiring =
@@ -500,11 +347,12 @@ export function createMembership({
               expiresAt: new Date(linked.lastActivityAt + expiryDays * 86_400_000).toISOString(),
             }
           : null
-      const rows = historyPage.all({
-        cardId: linked.cardId,
-        before: cursor ?? Number.MAX_SAFE_INTEGER,
-        limit: limit + 1,
-      })
+      const rows = await ledger.history(
+        db,
+        linked.cardId,
+        cursor ?? Number.MAX_SAFE_INTEGER,
+        limit + 1,
+      )
       const page = rows.slice(0, limit)
       const last = page.at(-1)
       return {

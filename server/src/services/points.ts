@@ -11,11 +11,26 @@ import {
 } from '@membercard/shared'
 import type { Clock } from '../clock.ts'
 import type { PointsRules, Ratio } from '../config.ts'
-import type { Db } from '../db/client.ts'
-import { ApiError } from '../http/api-error.ts'
+import type { Database, Tx } from '../db/seam.ts'
+import {
+  AlreadyVoided,
+  CardNotFound,
+  CardNumberInvalid,
+  Forbidden,
+  InsufficientPoints,
+  NotVoidable,
+  QrExpired,
+  QrInvalid,
+  TransactionNotFound,
+  VoidWindowPassed,
+} from '../domain/errors.ts'
+import { cards } from '../repositories/cards.ts'
+import { ledger } from '../repositories/ledger.ts'
+import { links } from '../repositories/links.ts'
+import { stores } from '../repositories/stores.ts'
 import type { Secrets } from '../secrets.ts'
 import type { IdempotencyClaim } from './idempotency.ts'
-import { createLedger, InsufficientPointsError, type LedgerEntryInput } from './ledger.ts'
+import { appendToLedger, type LedgerEntryInput } from './ledger.ts'
 import { checkQrToken } from './qr-token.ts'
 import type { StaffPrincipal } from './staff.ts'
 
@@ -45,13 +60,13 @@ export interface LedgerChange {
 }
 
 /**
- * Called INSIDE the transaction that appended `change` (same `db`): whatever it writes (an
+ * Called INSIDE the transaction that appended `change` (its `tx`): whatever it writes (an
  * outbox row) commits or rolls back together with the points. Throwing rolls the change back.
  */
-export type OnLedgerChange = (db: Db, change: LedgerChange) => void
+export type OnLedgerChange = (tx: Tx, change: LedgerChange) => Promise<void> | void
 
 export interface PointsServiceDeps {
-  db: Db
+  db: Database
   clock: Clock
   secrets: Secrets
   rules: PointsRules
@@ -97,43 +112,11 @@ export function startOfDay(now: number, timeZone: string): number {
   return Date.UTC(get('year'), get('month') - 1, get('day')) - offset
 }
 
-interface CardRow {
-  id: number
-  card_number: string
-  name: string
-  rank: string
-  points: number
-}
-
-interface EntryRow {
-  id: number
-  card_id: number
-  type: LedgerType
-  points: number
-  store_code: string | null
-  created_at: number
-}
-
-interface DayRow {
-  id: number
-  type: LedgerType
-  points: number
-  balance_after: number
-  created_at: number
-  staff_id: string | null
-  card_number: string
-  name: string
-  purchase_amount: number | null
-  note: string | null
-  voids_entry_id: number | null
-  voided_by: number | null
-}
-
 /**
  * The till's points operations (award, redeem, void, adjust), today's transactions, and
- * expiry. Every change is one IMMEDIATE transaction that re-reads the card, appends to the
- * ledger (which moves the balance and refuses to go negative), calls `onLedgerChange`, and
- * completes the idempotency claim: all of it commits, or none of it.
+ * expiry. Every change is one transaction that claims its Idempotency-Key, re-reads the card,
+ * appends to the ledger (which moves the balance and refuses to go negative), calls
+ * `onLedgerChange`, and completes the claim: all of it commits, or none of it.
  */
 export function createPointsService({
   db,
@@ -142,76 +125,19 @@ export function createPointsService({
   rules,
   onLedgerChange,
 }: PointsServiceDeps) {
-  const sqlite = db.$client
-  const ledger = createLedger(sqlite)
-
-  const linkById = sqlite.prepare<[number], { card_id: number }>(
-    'SELECT card_id FROM line_links WHERE id = ? AND unlinked_at IS NULL',
-  )
-  const cardById = sqlite.prepare<[number], CardRow>(
-    'SELECT id, card_number, name, rank, points FROM point_cards WHERE id = ?',
-  )
-  const cardByNumber = sqlite.prepare<[string], CardRow>(
-    'SELECT id, card_number, name, rank, points FROM point_cards WHERE card_number = ?',
-  )
-  const linkedUser = sqlite.prepare<[number], { line_user_id: string }>(
-    'SELECT line_user_id FROM line_links WHERE card_id = ? AND unlinked_at IS NULL',
-  )
-  const storeName = sqlite.prepare<[string], { name: string }>(
-    'SELECT name FROM stores WHERE code = ?',
-  )
-  const entryById = sqlite.prepare<[number], EntryRow>(
-    'SELECT id, card_id, type, points, store_code, created_at FROM ledger WHERE id = ?',
-  )
-  const voidOf = sqlite.prepare<[number], { id: number }>(
-    'SELECT id FROM ledger WHERE voids_entry_id = ?',
-  )
-  const dayRows = sqlite.prepare<
-    [string, number, number, string | null, string | null, number, number],
-    DayRow
-  >(
-    `SELECT l.id, l.type, l.points, l.balance_after, l.created_at, l.staff_id, c.card_number,
-            c.name, l.purchase_amount, l.note, l.voids_entry_id, v.id AS voided_by
-       FROM ledger l
-       JOIN point_cards c ON c.id = l.card_id
-       LEFT JOIN ledger v ON v.voids_entry_id = l.id
-      WHERE l.store_code = ? AND l.created_at >= ? AND l.created_at < ?
-        AND (? IS NULL OR l.staff_id = ?) AND l.id < ?
-      ORDER BY l.id DESC LIMIT ?`,
-  )
-  const expiryCandidates = sqlite.prepare<[number, number, number], { id: number }>(
-    `SELECT id FROM point_cards
-      WHERE points > 0 AND COALESCE(last_activity_at, created_at) <= ? AND id > ?
-      ORDER BY id LIMIT ?`,
-  )
-  const expiryState = sqlite.prepare<[number], { points: number; last: number }>(
-    'SELECT points, COALESCE(last_activity_at, created_at) AS last FROM point_cards WHERE id = ?',
-  )
-
-  /** Appends and notifies; maps a would-be negative balance to 422. */
-  function appendInTx(
-    e: LedgerEntryInput,
-    insufficient = 'The balance is too low for this.',
-  ): { id: number; balance: number } {
-    let res: { id: number; balance: number }
-    try {
-      res = ledger.append(e)
-    } catch (err) {
-      if (err instanceof InsufficientPointsError) {
-        throw new ApiError('INSUFFICIENT_POINTS', insufficient)
-      }
-      throw err
-    }
+  /** Appends and notifies, in `tx`. */
+  async function appendInTx(tx: Tx, e: LedgerEntryInput, insufficient?: string) {
+    const res = await appendToLedger(tx, e, insufficient)
     if (onLedgerChange) {
-      onLedgerChange(db, {
+      await onLedgerChange(tx, {
         entryId: res.id,
         cardId: e.cardId,
-        lineUserId: linkedUser.get(e.cardId)?.line_user_id ?? null,
+        lineUserId: (await links.activeOfCard(tx, e.cardId))?.lineUserId ?? null,
         type: e.type,
         points: e.points,
         balance: res.balance,
         storeCode: e.storeCode ?? null,
-        storeName: e.storeCode ? (storeName.get(e.storeCode)?.name ?? null) : null,
+        storeName: e.storeCode ? await stores.nameOf(tx, e.storeCode) : null,
         staffId: e.staffId ?? null,
         purchaseAmount: e.purchaseAmount ?? null,
         voidsEntryId: e.voidsEntryId ?? null,
@@ -221,31 +147,28 @@ export function createPointsService({
     return res
   }
 
-  /** Checks a scanned QR token; the card behind its active link, and the token's id. */
-  function resolveQr(qrToken: string, now: number): { cardId: number; tokenId: string } {
+  /** Checks a scanned QR token's signature and time; its link and token ids. */
+  function checkQr(qrToken: string, now: number): { linkId: number; tokenId: string } {
     const check = checkQrToken(secrets.qrTokenKey, qrToken, now)
-    if (!check.ok) {
-      if (check.reason === 'expired') {
-        throw new ApiError(
-          'QR_EXPIRED',
-          'This QR code has expired. Ask the customer to show the card again.',
-        )
-      }
-      throw new ApiError('QR_INVALID', 'This is not a member QR code.')
-    }
-    const link = linkById.get(check.payload.linkId)
-    if (!link) throw new ApiError('QR_INVALID', 'This member card is no longer linked.')
-    return { cardId: link.card_id, tokenId: check.payload.tokenId }
+    if (!check.ok) throw check.reason === 'expired' ? new QrExpired() : new QrInvalid()
+    return { linkId: check.payload.linkId, tokenId: check.payload.tokenId }
+  }
+
+  /** The card behind a checked QR token's link, in `tx`. */
+  async function cardOfLink(tx: Tx, linkId: number): Promise<number> {
+    const cardId = await links.cardOfActive(tx, linkId)
+    if (cardId === undefined) throw new QrInvalid('This member card is no longer linked.')
+    return cardId
   }
 
   function requireManager(staff: StaffPrincipal, what: string): void {
     if (staff.role !== 'manager') {
-      throw new ApiError('FORBIDDEN', `Only a manager can ${what}. Ask a manager to sign in.`)
+      throw new Forbidden(`Only a manager can ${what}. Ask a manager to sign in.`)
     }
   }
 
-  function result(claim: IdempotencyClaim, r: TillResult): TillResult {
-    claim.complete(200, r)
+  async function result(tx: Tx, claim: IdempotencyClaim, r: TillResult): Promise<TillResult> {
+    await claim.complete(tx, 200, r)
     return r
   }
 
@@ -255,187 +178,175 @@ export function createPointsService({
       staff: StaffPrincipal,
       input: StaffPointsRequest,
       claim: IdempotencyClaim,
-    ): TillResult {
+    ): Promise<TillResult> {
       const now = clock.now()
-      const { cardId, tokenId } = resolveQr(input.qrToken, now)
-      return sqlite
-        .transaction((): TillResult => {
-          claim.enter()
-          const card = cardById.get(cardId)
-          if (!card) throw new Error('card vanished')
-          const base = {
-            cardId,
-            storeCode: staff.storeCode,
-            staffId: staff.staffId,
-            idempotencyKey: claim.key,
-            qrTokenId: tokenId,
-            at: now,
-          }
-          if (input.type === 'award') {
-            const points = awardPointsFor(
-              input.purchaseAmount,
-              rules.rate,
-              multiplierOf(rules, card.rank),
-            )
-            const e = appendInTx({
-              ...base,
-              type: 'award',
-              points,
-              purchaseAmount: input.purchaseAmount,
-            })
-            return result(claim, { transactionId: String(e.id), points, balance: e.balance })
-          }
-          if (input.points > card.points) {
-            throw new ApiError(
-              'INSUFFICIENT_POINTS',
-              `The member has ${card.points} points: redeem at most that many.`,
-            )
-          }
-          const e = appendInTx({ ...base, type: 'redeem', points: -input.points })
-          return result(claim, {
-            transactionId: String(e.id),
-            points: -input.points,
-            balance: e.balance,
+      const { linkId, tokenId } = checkQr(input.qrToken, now)
+      return db.transaction(async (tx): Promise<TillResult> => {
+        await claim.enter(tx)
+        const cardId = await cardOfLink(tx, linkId)
+        const card = await cards.byId(tx, cardId)
+        if (!card) throw new Error('card vanished')
+        const base = {
+          cardId,
+          storeCode: staff.storeCode,
+          staffId: staff.staffId,
+          idempotencyKey: claim.key,
+          qrTokenId: tokenId,
+          at: now,
+        }
+        if (input.type === 'award') {
+          const points = awardPointsFor(
+            input.purchaseAmount,
+            rules.rate,
+            multiplierOf(rules, card.rank),
+          )
+          const e = await appendInTx(tx, {
+            ...base,
+            type: 'award',
+            points,
+            purchaseAmount: input.purchaseAmount,
           })
+          return result(tx, claim, { transactionId: String(e.id), points, balance: e.balance })
+        }
+        const insufficient = `The member has ${card.points} points: redeem at most that many.`
+        if (input.points > card.points) throw new InsufficientPoints(insufficient)
+        const e = await appendInTx(tx, { ...base, type: 'redeem', points: -input.points }, insufficient)
+        return result(tx, claim, {
+          transactionId: String(e.id),
+          points: -input.points,
+          balance: e.balance,
         })
-        .immediate()
+      })
     },
 
     /** A manager voids a transaction of their store within the window: a compensating entry. */
-    void(
+    async void(
       staff: StaffPrincipal,
       transactionId: number,
       reason: string | undefined,
       claim: IdempotencyClaim,
-    ): TillResult {
+    ): Promise<TillResult> {
       requireManager(staff, 'void a transaction')
       const now = clock.now()
-      return sqlite
-        .transaction((): TillResult => {
-          claim.enter()
-          const entry = entryById.get(transactionId)
-          if (!entry || entry.store_code !== staff.storeCode) {
-            throw new ApiError('TRANSACTION_NOT_FOUND', 'No such transaction at this store.')
-          }
-          if (!VOIDABLE.has(entry.type)) {
-            throw new ApiError('NOT_VOIDABLE', `A ${entry.type} entry cannot be voided.`)
-          }
-          if (voidOf.get(entry.id)) {
-            throw new ApiError('ALREADY_VOIDED', 'This transaction has already been voided.')
-          }
-          if (now - entry.created_at > rules.voidWindowMs) {
-            throw new ApiError(
-              'VOID_WINDOW_PASSED',
-              'This transaction is too old to void. Make an adjustment with a reason instead.',
-            )
-          }
-          const e = appendInTx(
-            {
-              cardId: entry.card_id,
-              type: 'void',
-              points: -entry.points,
-              storeCode: staff.storeCode,
-              staffId: staff.staffId,
-              idempotencyKey: claim.key,
-              voidsEntryId: entry.id,
-              note: reason ?? null,
-              at: now,
-            },
-            'The member has already used these points, so the award cannot be voided. Make an adjustment instead.',
-          )
-          return result(claim, {
-            transactionId: String(e.id),
+      return db.transaction(async (tx): Promise<TillResult> => {
+        await claim.enter(tx)
+        const entry = await ledger.byId(tx, transactionId)
+        if (!entry || entry.storeCode !== staff.storeCode) throw new TransactionNotFound()
+        if (!VOIDABLE.has(entry.type)) throw new NotVoidable(entry.type)
+        if ((await ledger.voidOf(tx, entry.id)) !== undefined) throw new AlreadyVoided()
+        if (now - entry.createdAt > rules.voidWindowMs) throw new VoidWindowPassed()
+        const e = await appendInTx(
+          tx,
+          {
+            cardId: entry.cardId,
+            type: 'void',
             points: -entry.points,
-            balance: e.balance,
-          })
+            storeCode: staff.storeCode,
+            staffId: staff.staffId,
+            idempotencyKey: claim.key,
+            voidsEntryId: entry.id,
+            note: reason ?? null,
+            at: now,
+          },
+          'The member has already used these points, so the award cannot be voided. Make an adjustment instead.',
+        )
+        return result(tx, claim, {
+          transactionId: String(e.id),
+          points: -entry.points,
+          balance: e.balance,
         })
-        .immediate()
+      })
     },
 
     /** A manager adjusts a member's points (signed) with a reason. */
-    adjust(staff: StaffPrincipal, input: StaffAdjustRequest, claim: IdempotencyClaim): TillResult {
+    async adjust(
+      staff: StaffPrincipal,
+      input: StaffAdjustRequest,
+      claim: IdempotencyClaim,
+    ): Promise<TillResult> {
       requireManager(staff, 'adjust points')
       const now = clock.now()
-      let cardId: number
-      let tokenId: string | null = null
+      let qr: { linkId: number; tokenId: string } | null = null
+      let cardNumber: string | null = null
       if (input.qrToken !== undefined) {
-        ;({ cardId, tokenId } = resolveQr(input.qrToken, now))
+        qr = checkQr(input.qrToken, now)
       } else {
-        const number = normalizeCardNumber(input.cardNumber ?? '')
-        if (cardNumberProblem(number)) {
-          throw new ApiError('CARD_NUMBER_INVALID', 'Check the 16-digit card number.')
-        }
-        const card = cardByNumber.get(number)
-        if (!card) throw new ApiError('CARD_NOT_FOUND', 'No member card has this number.')
-        cardId = card.id
+        cardNumber = normalizeCardNumber(input.cardNumber ?? '')
+        const problem = cardNumberProblem(cardNumber)
+        if (problem) throw new CardNumberInvalid(problem)
       }
-      return sqlite
-        .transaction((): TillResult => {
-          claim.enter()
-          const e = appendInTx(
-            {
-              cardId,
-              type: 'adjust',
-              points: input.points,
-              storeCode: staff.storeCode,
-              staffId: staff.staffId,
-              idempotencyKey: claim.key,
-              qrTokenId: tokenId,
-              note: input.reason,
-              at: now,
-            },
-            'The adjustment would make the balance negative.',
-          )
-          return result(claim, {
-            transactionId: String(e.id),
+      return db.transaction(async (tx): Promise<TillResult> => {
+        await claim.enter(tx)
+        let cardId: number
+        if (qr) {
+          cardId = await cardOfLink(tx, qr.linkId)
+        } else {
+          const card = await cards.byNumber(tx, cardNumber ?? '')
+          if (!card) throw new CardNotFound()
+          cardId = card.id
+        }
+        const e = await appendInTx(
+          tx,
+          {
+            cardId,
+            type: 'adjust',
             points: input.points,
-            balance: e.balance,
-          })
+            storeCode: staff.storeCode,
+            staffId: staff.staffId,
+            idempotencyKey: claim.key,
+            qrTokenId: qr?.tokenId ?? null,
+            note: input.reason,
+            at: now,
+          },
+          'The adjustment would make the balance negative.',
+        )
+        return result(tx, claim, {
+          transactionId: String(e.id),
+          points: input.points,
+          balance: e.balance,
         })
-        .immediate()
+      })
     },
 
     /**
      * Today's transactions of the staff member's store (or only theirs), newest first, a page
      * at a time: `before` is the previous page's `nextCursor`.
      */
-    today(
+    async today(
       staff: StaffPrincipal,
       onlyMine: boolean,
       before?: number,
       limit = 100,
-    ): { items: TillTransaction[]; nextCursor: string | null } {
+    ): Promise<{ items: TillTransaction[]; nextCursor: string | null }> {
       const now = clock.now()
       const start = startOfDay(now, rules.timeZone)
-      const mine = onlyMine ? staff.staffId : null
-      const rows = dayRows.all(
-        staff.storeCode,
-        start,
-        start + DAY_MS,
-        mine,
-        mine,
-        before ?? Number.MAX_SAFE_INTEGER,
-        limit + 1,
-      )
+      const rows = await ledger.day(db, {
+        storeCode: staff.storeCode,
+        from: start,
+        to: start + DAY_MS,
+        staffId: onlyMine ? staff.staffId : null,
+        before: before ?? Number.MAX_SAFE_INTEGER,
+        limit: limit + 1,
+      })
       const page = rows.slice(0, limit)
       const items = page.map((r) => ({
         id: String(r.id),
         type: r.type,
         points: r.points,
-        balance: r.balance_after,
-        createdAt: new Date(r.created_at).toISOString(),
-        staffId: r.staff_id,
-        cardNumber: maskCardNumber(r.card_number),
+        balance: r.balance,
+        createdAt: new Date(r.createdAt).toISOString(),
+        staffId: r.staffId,
+        cardNumber: maskCardNumber(r.cardNumber),
         memberName: r.name,
-        purchaseAmount: r.purchase_amount,
+        purchaseAmount: r.purchaseAmount,
         note: r.note,
-        voidsId: r.voids_entry_id === null ? null : String(r.voids_entry_id),
-        voidedBy: r.voided_by === null ? null : String(r.voided_by),
+        voidsId: r.voidsEntryId === null ? null : String(r.voidsEntryId),
+        voidedBy: r.voidedBy === null ? null : String(r.voidedBy),
         voidable:
           staff.role === 'manager' &&
           VOIDABLE.has(r.type) &&
-          r.voided_by === null &&
-          now - r.created_at <= rules.voidWindowMs,
+          r.voidedBy === null &&
+          now - r.createdAt <= rules.voidWindowMs,
       }))
       const last = page.at(-1)
       return { items, nextCursor: rows.length > limit && last ? String(last.id) : null }
@@ -443,35 +354,37 @@ export function createPointsService({
 
     /**
      * Expires the balance of every card with no activity for `expiryDays`: one `expire` entry
-     * per card, each in its own transaction that re-checks the card, so running it twice (or
-     * in two processes at once) expires nothing twice. Returns what it did.
+     * per card, each in its own transaction that re-checks the card under the balance's row
+     * lock, so running it twice (or on two instances at once) expires nothing twice, and an
+     * award committed meanwhile keeps the card active. Returns what it did.
      */
-    expire(now = clock.now(), batchSize = 500): { cards: number; points: number } {
+    async expire(now = clock.now(), batchSize = 500): Promise<{ cards: number; points: number }> {
       const out = { cards: 0, points: 0 }
       if (rules.expiryDays <= 0) return out
       const cutoff = now - rules.expiryDays * DAY_MS
       let after = 0
       for (;;) {
-        const batch = expiryCandidates.all(cutoff, after, batchSize)
+        const batch = await cards.expiryCandidates(db, cutoff, after, batchSize)
         if (batch.length === 0) break
         for (const { id } of batch) {
           after = id
-          sqlite
-            .transaction(() => {
-              const state = expiryState.get(id)
-              if (!state || state.points <= 0 || state.last > cutoff) return
-              appendInTx({
-                cardId: id,
-                type: 'expire',
-                points: -state.points,
-                idempotencyKey: `expire:${id}:${state.last}`,
-                note: `no activity since ${new Date(state.last).toISOString()}`,
-                at: now,
-              })
-              out.cards += 1
-              out.points += state.points
+          const expired = await db.transaction(async (tx) => {
+            const state = await cards.expiryState(tx, id, true)
+            if (!state || state.points <= 0 || state.last > cutoff) return 0
+            await appendInTx(tx, {
+              cardId: id,
+              type: 'expire',
+              points: -state.points,
+              idempotencyKey: `expire:${id}:${state.last}`,
+              note: `no activity since ${new Date(state.last).toISOString()}`,
+              at: now,
             })
-            .immediate()
+            return state.points
+          })
+          if (expired > 0) {
+            out.cards += 1
+            out.points += expired
+          }
         }
       }
       return out

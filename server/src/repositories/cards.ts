@@ -1,0 +1,79 @@
+import { sql } from 'drizzle-orm'
+import { type Executor, query } from '../db/seam.ts'
+
+/** A point card as the services see it. */
+export interface CardRow {
+  id: number
+  cardNumber: string
+  pinHash: string | null
+  name: string
+  rank: string
+  points: number
+}
+
+const columns = sql`id, card_number AS "cardNumber", pin_hash AS "pinHash", name, rank, points`
+
+const byId = query<{ id: number }, CardRow>(
+  (p) => sql`SELECT ${columns} FROM point_cards WHERE id = ${p.id}`,
+)
+const byNumber = query<{ cardNumber: string }, CardRow>(
+  (p) => sql`SELECT ${columns} FROM point_cards WHERE card_number = ${p.cardNumber}`,
+)
+const insertIssued = query<
+  { cardNumber: string; pinHash: string; name: string; at: number },
+  { id: number }
+>(
+  (p) => sql`INSERT INTO point_cards (card_number, pin_hash, name, rank, points, source,
+      created_at, updated_at)
+    VALUES (${p.cardNumber}, ${p.pinHash}, ${p.name}, 'regular', 0, 'issued', ${p.at}, ${p.at})
+    RETURNING id`,
+)
+const moveBalance = query<{ id: number; delta: number; at: number }, { points: number }>(
+  (p) => sql`UPDATE point_cards SET points = points + ${p.delta}, last_activity_at = ${p.at}
+     WHERE id = ${p.id} AND points + ${p.delta} >= 0 RETURNING points`,
+)
+const expiryCandidates = query<{ cutoff: number; after: number; limit: number }, { id: number }>(
+  (p) => sql`SELECT id FROM point_cards
+     WHERE points > 0 AND COALESCE(last_activity_at, created_at) <= ${p.cutoff} AND id > ${p.after}
+     ORDER BY id LIMIT ${p.limit}`,
+)
+const expiryStateSql = sql`SELECT points, COALESCE(last_activity_at, created_at) AS last
+   FROM point_cards WHERE id = `
+const expiryState = query<{ id: number }, { points: number; last: number }>(
+  (p) => sql`${expiryStateSql}${p.id}`,
+)
+/** The same read, locking the row until the transaction ends (PostgreSQL). */
+const expiryStateLocked = query<{ id: number }, { points: number; last: number }>(
+  (p) => sql`${expiryStateSql}${p.id} FOR UPDATE`,
+)
+
+/** Point cards: imported, issued in the app, or seeded in demo mode. */
+export const cards = {
+  byId: (db: Executor, id: number) => db.get(byId, { id }),
+  byNumber: (db: Executor, cardNumber: string) => db.get(byNumber, { cardNumber }),
+  /** A new digital card (rank regular, no points); its id. */
+  async insertIssued(
+    db: Executor,
+    card: { cardNumber: string; pinHash: string; name: string; at: number },
+  ): Promise<number> {
+    const row = await db.get(insertIssued, card)
+    if (!row) throw new Error('insert returned no id')
+    return row.id
+  },
+  /**
+   * Moves the balance by `delta` unless that would make it negative; the new balance, or
+   * undefined when refused. The row is locked until the transaction ends.
+   */
+  async moveBalance(db: Executor, id: number, delta: number, at: number) {
+    return (await db.get(moveBalance, { id, delta, at }))?.points
+  },
+  /** Cards with points and no activity since `cutoff`, by id, after `after`. */
+  expiryCandidates: (db: Executor, cutoff: number, after: number, limit: number) =>
+    db.all(expiryCandidates, { cutoff, after, limit }),
+  /**
+   * The balance and the last activity (or creation) of a card; with `lock`, the row stays
+   * locked until the transaction ends (SQLite's write transactions lock the whole database).
+   */
+  expiryState: (db: Executor, id: number, lock = false) =>
+    db.get(lock && db.dialect === 'postgres' ? expiryStateLocked : expiryState, { id }),
+}

@@ -1,0 +1,116 @@
+import type { LedgerType } from '@membercard/shared'
+import { sql } from 'drizzle-orm'
+import { type Executor, query } from '../db/seam.ts'
+
+/** One entry to append. `points` is signed; `balance` is the card's balance after it. */
+export interface LedgerInsert {
+  cardId: number
+  type: LedgerType
+  points: number
+  balance: number
+  storeCode: string | null
+  staffId: string | null
+  idempotencyKey: string | null
+  qrTokenId: string | null
+  voidsEntryId: number | null
+  purchaseAmount: number | null
+  note: string | null
+  at: number
+}
+
+/** An entry as the till's void reads it. */
+export interface LedgerEntry {
+  id: number
+  cardId: number
+  type: LedgerType
+  points: number
+  storeCode: string | null
+  createdAt: number
+}
+
+/** A row of the till's list of today's transactions. */
+export interface DayRow {
+  id: number
+  type: LedgerType
+  points: number
+  balance: number
+  createdAt: number
+  staffId: string | null
+  cardNumber: string
+  name: string
+  purchaseAmount: number | null
+  note: string | null
+  voidsEntryId: number | null
+  voidedBy: number | null
+}
+
+/** A row of the member's history. */
+export interface HistoryRow {
+  id: number
+  type: LedgerType
+  points: number
+  balance: number
+  createdAt: number
+  storeCode: string | null
+  storeName: string | null
+}
+
+const insert = query<LedgerInsert, { id: number }>(
+  (p) => sql`INSERT INTO ledger (card_id, type, points, balance_after, store_code, staff_id,
+      idempotency_key, qr_token_id, voids_entry_id, purchase_amount, note, created_at)
+    VALUES (${p.cardId}, ${p.type}, ${p.points}, ${p.balance}, ${p.storeCode}, ${p.staffId},
+      ${p.idempotencyKey}, ${p.qrTokenId}, ${p.voidsEntryId}, ${p.purchaseAmount}, ${p.note},
+      ${p.at})
+    RETURNING id`,
+)
+const byId = query<{ id: number }, LedgerEntry>(
+  (p) => sql`SELECT id, card_id AS "cardId", type, points, store_code AS "storeCode",
+      created_at AS "createdAt"
+    FROM ledger WHERE id = ${p.id}`,
+)
+const voidOf = query<{ id: number }, { id: number }>(
+  (p) => sql`SELECT id FROM ledger WHERE voids_entry_id = ${p.id}`,
+)
+const day = query<
+  { storeCode: string; from: number; to: number; staffId: string | null; before: number; limit: number },
+  DayRow
+>(
+  (p) => sql`SELECT l.id, l.type, l.points, l.balance_after AS balance, l.created_at AS "createdAt",
+      l.staff_id AS "staffId", c.card_number AS "cardNumber", c.name,
+      l.purchase_amount AS "purchaseAmount", l.note, l.voids_entry_id AS "voidsEntryId",
+      v.id AS "voidedBy"
+    FROM ledger l
+    JOIN point_cards c ON c.id = l.card_id
+    LEFT JOIN ledger v ON v.voids_entry_id = l.id
+    WHERE l.store_code = ${p.storeCode} AND l.created_at >= ${p.from} AND l.created_at < ${p.to}
+      AND (CAST(${p.staffId} AS TEXT) IS NULL OR l.staff_id = ${p.staffId}) AND l.id < ${p.before}
+    ORDER BY l.id DESC LIMIT ${p.limit}`,
+)
+const history = query<{ cardId: number; before: number; limit: number }, HistoryRow>(
+  (p) => sql`SELECT l.id, l.type, l.points, l.balance_after AS balance,
+      l.created_at AS "createdAt", l.store_code AS "storeCode", s.name AS "storeName"
+    FROM ledger l LEFT JOIN stores s ON s.code = l.store_code
+    WHERE l.card_id = ${p.cardId} AND l.id < ${p.before}
+    ORDER BY l.id DESC LIMIT ${p.limit}`,
+)
+
+/** The append-only points ledger (the database refuses updates and deletes). */
+export const ledger = {
+  /** Appends one entry; its id. */
+  async insert(db: Executor, e: LedgerInsert): Promise<number> {
+    const row = await db.get(insert, e)
+    if (!row) throw new Error('insert returned no id')
+    return row.id
+  },
+  byId: (db: Executor, id: number) => db.get(byId, { id }),
+  /** The id of the entry that voids `id`, if any. */
+  voidOf: async (db: Executor, id: number) => (await db.get(voidOf, { id }))?.id,
+  /** A store's entries in [from, to), newest first, optionally of one staff member. */
+  day: (
+    db: Executor,
+    f: { storeCode: string; from: number; to: number; staffId: string | null; before: number; limit: number },
+  ) => db.all(day, f),
+  /** A card's entries before `before`, newest first. */
+  history: (db: Executor, cardId: number, before: number, limit: number) =>
+    db.all(history, { cardId, before, limit }),
+}

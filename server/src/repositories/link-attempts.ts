@@ -1,0 +1,33 @@
+import { sql } from 'drizzle-orm'
+import { type Executor, query } from '../db/seam.ts'
+
+/** How many failures in a window, and when the oldest of them was. */
+export interface FailureCount {
+  n: number
+  oldest: number | null
+}
+
+const byUser = query<{ userId: string; since: number }, FailureCount>(
+  (p) => sql`SELECT count(*) AS n, min(created_at) AS oldest FROM link_attempts
+     WHERE line_user_id = ${p.userId} AND created_at > ${p.since}`,
+)
+const byCard = query<{ cardKey: string; since: number }, FailureCount>(
+  (p) => sql`SELECT count(*) AS n, min(created_at) AS oldest FROM link_attempts
+     WHERE card_key = ${p.cardKey} AND created_at > ${p.since}`,
+)
+const insert = query<{ userId: string; cardKey: string; at: number }>(
+  (p) => sql`INSERT INTO link_attempts (line_user_id, card_key, created_at)
+    VALUES (${p.userId}, ${p.cardKey}, ${p.at})`,
+)
+
+const none: FailureCount = { n: 0, oldest: null }
+
+/** Failed link attempts (wrong card number or PIN), counted per LINE user and per card. */
+export const linkAttempts = {
+  byUserSince: async (db: Executor, userId: string, since: number) =>
+    (await db.get(byUser, { userId, since })) ?? none,
+  byCardSince: async (db: Executor, cardKey: string, since: number) =>
+    (await db.get(byCard, { cardKey, since })) ?? none,
+  record: (db: Executor, a: { userId: string; cardKey: string; at: number }) =>
+    db.run(insert, a),
+}

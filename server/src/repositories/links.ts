@@ -1,0 +1,77 @@
+import { sql } from 'drizzle-orm'
+import { type Executor, query } from '../db/seam.ts'
+
+export type LinkMethod = 'liff' | 'issued' | 'account_link'
+
+/** An active link joined with its card. */
+export interface ActiveLink {
+  linkId: number
+  cardId: number
+  cardNumber: string
+  name: string
+  rank: string
+  points: number
+  lastActivityAt: number | null
+}
+
+const activeLinkColumns = sql`SELECT l.id AS "linkId", c.id AS "cardId",
+    c.card_number AS "cardNumber", c.name, c.rank, c.points,
+    c.last_activity_at AS "lastActivityAt"
+  FROM line_links l JOIN point_cards c ON c.id = l.card_id
+  WHERE l.unlinked_at IS NULL`
+
+/** The active link of a LINE user, with its card (the card screen and the till's scan). */
+export const activeLinkByUser = query<{ userId: string }, ActiveLink>(
+  (p) => sql`${activeLinkColumns} AND l.line_user_id = ${p.userId}`,
+)
+const activeLinkById = query<{ linkId: number }, ActiveLink>(
+  (p) => sql`${activeLinkColumns} AND l.id = ${p.linkId}`,
+)
+/** The id of a LINE user's active link (read from the partial unique index, no join). */
+export const activeLinkIdByUser = query<{ userId: string }, { id: number }>(
+  (p) =>
+    sql`SELECT id FROM line_links WHERE line_user_id = ${p.userId} AND unlinked_at IS NULL`,
+)
+const activeLinkOfCard = query<{ cardId: number }, { id: number; lineUserId: string }>(
+  (p) => sql`SELECT id, line_user_id AS "lineUserId" FROM line_links
+     WHERE card_id = ${p.cardId} AND unlinked_at IS NULL`,
+)
+const cardOfActiveLink = query<{ linkId: number }, { cardId: number }>(
+  (p) => sql`SELECT card_id AS "cardId" FROM line_links
+     WHERE id = ${p.linkId} AND unlinked_at IS NULL`,
+)
+const insert = query<
+  { userId: string; cardId: number; method: LinkMethod; at: number },
+  { id: number }
+>(
+  (p) => sql`INSERT INTO line_links (line_user_id, card_id, method, linked_at)
+    VALUES (${p.userId}, ${p.cardId}, ${p.method}, ${p.at})
+    ON CONFLICT DO NOTHING RETURNING id`,
+)
+const close = query<{ userId: string; at: number }, { cardId: number }>(
+  (p) => sql`UPDATE line_links SET unlinked_at = ${p.at}
+     WHERE line_user_id = ${p.userId} AND unlinked_at IS NULL RETURNING card_id AS "cardId"`,
+)
+
+/** Links between a LINE user and a card; an unlink closes the row, a relink adds a new one. */
+export const links = {
+  activeByUser: (db: Executor, userId: string) => db.get(activeLinkByUser, { userId }),
+  activeById: (db: Executor, linkId: number) => db.get(activeLinkById, { linkId }),
+  activeOfCard: (db: Executor, cardId: number) => db.get(activeLinkOfCard, { cardId }),
+  /** The card behind an active link (undefined once unlinked). */
+  cardOfActive: async (db: Executor, linkId: number) =>
+    (await db.get(cardOfActiveLink, { linkId }))?.cardId,
+  /**
+   * Adds an active link; false when the user or the card already has one (the partial unique
+   * indexes decide, also against a concurrent transaction).
+   */
+  async insert(
+    db: Executor,
+    link: { userId: string; cardId: number; method: LinkMethod; at: number },
+  ): Promise<boolean> {
+    return (await db.get(insert, link)) !== undefined
+  },
+  /** Closes the user's active link; the card it was on, or undefined when there was none. */
+  close: async (db: Executor, userId: string, at: number) =>
+    (await db.get(close, { userId, at }))?.cardId,
+}
