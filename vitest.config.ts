@@ -2,6 +2,6 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    projects: ['server', 'liff-app', 'tests'],
+    projects: ['server', 'server/vitest.pg.config.ts', 'liff-app', 'tests'],
   },
 })

@@ -1,12 +1,12 @@
 import { defineProject } from 'vitest/config'
 
+/** Tests that need no PostgreSQL: everything on SQLite, and the tests without a database. */
 export default defineProject({
   test: {
     name: 'server',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // On a real PostgreSQL only (vitest.pg.config.ts).
+    exclude: ['test/pg-*.test.ts', 'test/schema-parity.test.ts', 'test/multi-instance*.test.ts'],
     testTimeout: 20_000,
-    // One throwaway PostgreSQL per run for the tests on PostgreSQL (./test/support/pg-*.ts):
-    // it starts in the background, so a run without them hardly waits for it.
-    globalSetup: ['test/support/pg-global-setup.ts'],
   },
 })

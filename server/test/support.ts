@@ -2,16 +2,20 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { luhnCheckDigit } from '@membercard/shared'
+import { type SQL, sql } from 'drizzle-orm'
 import { afterAll } from 'vitest'
 import { createApp } from '../src/app.ts'
 import { fakeClock } from '../src/clock.ts'
 import { loadConfig } from '../src/config.ts'
-import { type Db, openDatabase } from '../src/db/client.ts'
+import type { Database } from '../src/db/seam.ts'
+import { openPg } from '../src/db/pg.ts'
+import { openSqlite } from '../src/db/sqlite.ts'
 import { createRequestListener } from '../src/http/node-listener.ts'
 import { createLineStandIn, type MintOptions, randomUserId } from '../src/line/stand-in.ts'
 import { memoryLogger } from '../src/logger.ts'
 import { loadSecrets, type Secrets } from '../src/secrets.ts'
 import { hashPin } from '../src/services/pin.ts'
+import { freshPgDatabase } from './support/pg-database.ts'
 
 export const CHANNEL_ID = '1234567890'
 export const ISSUER = 'https://access.line.me'
@@ -33,6 +37,28 @@ export async function startStandIn(clock = fakeClock()) {
   return { line, clock, base: `http://127.0.0.1:${port}` }
 }
 
+/** True when this run's tests use PostgreSQL (the `server-pg` project). */
+export const ON_POSTGRES = process.env.TEST_DATABASE === 'postgres'
+
+/**
+ * A fresh database for a test file, closed (and on PostgreSQL dropped) after it: a copy of the
+ * run's migrated template on PostgreSQL (`TEST_DATABASE=postgres`), else SQLite at `path`.
+ */
+export async function openTestDatabase(path = ':memory:'): Promise<Database> {
+  if (!ON_POSTGRES) {
+    const db = openSqlite(path)
+    afterAll(() => db.close())
+    return db
+  }
+  const fresh = await freshPgDatabase()
+  const db = await openPg(fresh.url)
+  afterAll(async () => {
+    await db.close()
+    await fresh.drop()
+  })
+  return db
+}
+
 /**
  * A fresh app on a fresh in-memory database (migrated by the real migrations), with a fake
  * clock and the stand-in LINE, configured as a real LINE channel would be.
@@ -48,13 +74,11 @@ export async function createTestContext(
     SECRETS_PATH: ':memory:',
     ...opts.env,
   })
-  const db = openDatabase(config.databasePath)
+  const db = await openTestDatabase(config.databasePath)
   const secrets = opts.secrets ?? loadSecrets(':memory:')
   const logger = memoryLogger()
   const app = createApp({ db, clock, config, secrets, logger })
-  afterAll(() => {
-    db.$client.close()
-  })
+
 
   /** Headers of a signed-in LINE user (a token minted by the stand-in). */
   async function userHeaders(sub: string, mint: MintOptions = {}) {
@@ -139,8 +163,8 @@ export async function callApp(
 
 let cardSeq = 0
 /** Inserts a point card with a PIN and returns its number. */
-export function addCard(
-  db: Db,
+export async function addCard(
+  db: Database,
   secrets: Secrets,
   o: { pin?: string; points?: number; name?: string; rank?: string } = {},
 ) {
@@ -150,28 +174,20 @@ export function addCard(
   const pin = o.pin ?? '1234'
   const now = Date.now()
   const points = o.points ?? 0
-  const info = db.$client
-    .prepare(
-      `INSERT INTO point_cards (card_number, pin_hash, name, rank, points, source, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, 'import', ?, ?)`,
-    )
-    .run(
-      cardNumber,
-      hashPin(secrets.pinHashKey, cardNumber, pin),
-      o.name ?? 'テスト 花子',
-      o.rank ?? 'regular',
-      points,
-      now,
-      now,
-    )
+  const [card] = await db.execute<{ id: number }>(
+    sql`INSERT INTO point_cards (card_number, pin_hash, name, rank, points, source, created_at, updated_at)
+       VALUES (${cardNumber}, ${hashPin(secrets.pinHashKey, cardNumber, pin)}, ${o.name ?? 'テスト 花子'},
+         ${o.rank ?? 'regular'}, ${points}, 'import', ${now}, ${now})
+       RETURNING id`,
+  )
+  if (!card) throw new Error('no card id')
   if (points > 0) {
-    db.$client
-      .prepare(
-        `INSERT INTO ledger (card_id, type, points, balance_after, created_at) VALUES (?, 'import', ?, ?, ?)`,
-      )
-      .run(info.lastInsertRowid, points, points, now)
+    await db.execute(
+      sql`INSERT INTO ledger (card_id, type, points, balance_after, created_at)
+        VALUES (${card.id}, 'import', ${points}, ${points}, ${now})`,
+    )
   }
-  return { cardNumber, pin, cardId: Number(info.lastInsertRowid) }
+  return { cardNumber, pin, cardId: card.id }
 }
 
 /** A valid link body for `cardNumber` and `pin`. */
@@ -180,12 +196,17 @@ export function linkBody(cardNumber: string, pin: string, accepted = true) {
 }
 
 /** Sum of a card's ledger and its stored balance. */
-export function balances(db: Db, cardId: number) {
-  const sum = db.$client
-    .prepare('SELECT coalesce(sum(points),0) AS s FROM ledger WHERE card_id = ?')
-    .get(cardId) as { s: number }
-  const card = db.$client.prepare('SELECT points FROM point_cards WHERE id = ?').get(cardId) as {
-    points: number
-  }
-  return { ledger: sum.s, stored: card.points }
+export async function balances(db: Database, cardId: number) {
+  const [sum] = await db.execute<{ s: number }>(
+    sql`SELECT CAST(coalesce(sum(points), 0) AS BIGINT) AS s FROM ledger WHERE card_id = ${cardId}`,
+  )
+  const [card] = await db.execute<{ points: number }>(
+    sql`SELECT points FROM point_cards WHERE id = ${cardId}`,
+  )
+  return { ledger: Number(sum?.s), stored: card?.points }
+}
+
+/** The first row of a statement (either dialect). */
+export async function row<T>(db: Database, statement: SQL): Promise<T | undefined> {
+  return (await db.execute<T>(statement))[0]
 }

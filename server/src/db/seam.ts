@@ -1,4 +1,4 @@
-import { type SQL, sql } from 'drizzle-orm'
+import { type Placeholder, type SQL, sql } from 'drizzle-orm'
 
 /**
  * The data-access seam: what repositories and services see of the database, the same for
@@ -10,7 +10,7 @@ import { type SQL, sql } from 'drizzle-orm'
 export type Dialect = 'sqlite' | 'postgres'
 
 /** Named parameters of a statement: a value per placeholder. */
-export type Params = Record<string, unknown>
+export type Params = object
 
 /**
  * A statement written once with named placeholders, compiled once per connection or pool.
@@ -28,12 +28,12 @@ export interface Query<P extends Params, R> {
  * `query<{ id: number }, { name: string }>((p) => sql\`SELECT name FROM t WHERE id = ${p.id}\`)`
  */
 export function query<P extends Params = Record<string, never>, R = unknown>(
-  build: (p: { readonly [K in keyof P]: SQL.Placeholder }) => SQL,
+  build: (p: { readonly [K in keyof P]: Placeholder }) => SQL,
 ): Query<P, R> {
   const placeholders = new Proxy(
     {},
     { get: (_target, name) => sql.placeholder(String(name)) },
-  ) as { readonly [K in keyof P]: SQL.Placeholder }
+  ) as { readonly [K in keyof P]: Placeholder }
   return { sql: build(placeholders) }
 }
 

@@ -105,15 +105,15 @@ export function sqliteDatabase(sqlite: BetterSqlite3.Database): SqliteDatabase {
   const sync = {
     all<R>(q: Query<Params, R>, params: Params): R[] {
       const c = compile(q)
-      return c.stmt.all(...fillPlaceholders(c.params, params)) as R[]
+      return c.stmt.all(...fillPlaceholders(c.params, params as Record<string, unknown>)) as R[]
     },
     get<R>(q: Query<Params, R>, params: Params): R | undefined {
       const c = compile(q)
-      return c.stmt.get(...fillPlaceholders(c.params, params)) as R | undefined
+      return c.stmt.get(...fillPlaceholders(c.params, params as Record<string, unknown>)) as R | undefined
     },
     run(q: Query<Params, unknown>, params: Params): number {
       const c = compile(q)
-      return c.stmt.run(...fillPlaceholders(c.params, params)).changes
+      return c.stmt.run(...fillPlaceholders(c.params, params as Record<string, unknown>)).changes
     },
     execute<R>(statement: SQL): R[] {
       const { sql, params } = dialect.sqlToQuery(statement)

@@ -18,7 +18,7 @@ export class DomainError extends Error {
 }
 
 export class CardNumberInvalid extends DomainError {
-  constructor(problem: 'format' | 'check-digit') {
+  constructor(problem: 'format' | 'checkDigit') {
     super(
       'CARD_NUMBER_INVALID',
       problem === 'format'
@@ -153,5 +153,12 @@ export class IdempotencyKeyInUse extends DomainError {
       'A request with this Idempotency-Key is still being processed. Retry shortly.',
       1,
     )
+  }
+}
+
+/** The sign-in link of the account-link flow is unknown or past its 10 minutes. */
+export class LinkTokenExpired extends DomainError {
+  constructor() {
+    super('NOT_FOUND', 'This sign-in link has expired.')
   }
 }

@@ -15,10 +15,11 @@ const byCard = query<{ cardKey: string; since: number }, FailureCount>(
   (p) => sql`SELECT count(*) AS n, min(created_at) AS oldest FROM link_attempts
      WHERE card_key = ${p.cardKey} AND created_at > ${p.since}`,
 )
-const insert = query<{ userId: string; cardKey: string; at: number }>(
+const insert = query<{ userId: string; cardKey: string; at: number }, { id: number }>(
   (p) => sql`INSERT INTO link_attempts (line_user_id, card_key, created_at)
-    VALUES (${p.userId}, ${p.cardKey}, ${p.at})`,
+    VALUES (${p.userId}, ${p.cardKey}, ${p.at}) RETURNING id`,
 )
+const remove = query<{ id: number }>((p) => sql`DELETE FROM link_attempts WHERE id = ${p.id}`)
 
 const none: FailureCount = { n: 0, oldest: null }
 
@@ -28,6 +29,12 @@ export const linkAttempts = {
     (await db.get(byUser, { userId, since })) ?? none,
   byCardSince: async (db: Executor, cardKey: string, since: number) =>
     (await db.get(byCard, { cardKey, since })) ?? none,
-  record: (db: Executor, a: { userId: string; cardKey: string; at: number }) =>
-    db.run(insert, a),
+  /** Records an attempt as failed; its id (see `remove`). */
+  async record(db: Executor, a: { userId: string; cardKey: string; at: number }) {
+    const row = await db.get(insert, a)
+    if (!row) throw new Error('insert returned no id')
+    return row.id
+  },
+  /** Takes back an attempt recorded in advance that turned out not to be a failure. */
+  remove: (db: Executor, id: number) => db.run(remove, { id }),
 }

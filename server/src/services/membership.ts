@@ -128,8 +128,11 @@ export function createMembership({
     value: (row): number | null => row?.id ?? null,
   })
 
-  /** Throws `TooManyAttempts` when the user or the card has too many recent failures. */
-  async function checkRateLimit(userId: string, key: string, now: number): Promise<void> {
+  /**
+   * Seconds until the user and the card are under every limit again (0: they are), counting
+   * the failures recorded so far, of which `own` are this request's.
+   */
+  async function lockedFor(userId: string, key: string, now: number, own: 0 | 1) {
     const windows = [
       {
         row: await linkAttempts.byUserSince(db, userId, now - LINK_LIMITS.windowMs),
@@ -149,11 +152,27 @@ export function createMembership({
     ]
     let retryAfterMs = 0
     for (const w of windows) {
-      if (w.row.n >= w.max && w.row.oldest !== null) {
+      if (w.row.n - own >= w.max && w.row.oldest !== null) {
         retryAfterMs = Math.max(retryAfterMs, w.row.oldest + w.ms - now)
       }
     }
-    if (retryAfterMs > 0) throw new TooManyAttempts(Math.max(1, Math.ceil(retryAfterMs / 1000)))
+    return retryAfterMs > 0 ? Math.max(1, Math.ceil(retryAfterMs / 1000)) : 0
+  }
+
+  /**
+   * A wrong card number or PIN: the failure is recorded first and counted after, so the limit
+   * holds under concurrency, on one instance or many (the k-th of any number of simultaneous
+   * failures counts at least k). Over the limit, the attempt is not kept and the answer is
+   * `TooManyAttempts`, the same answer a right PIN gets while locked.
+   */
+  async function failedAttempt(userId: string, key: string, now: number): Promise<never> {
+    const id = await linkAttempts.record(db, { userId, cardKey: key, at: now })
+    const retryAfter = await lockedFor(userId, key, now, 1)
+    if (retryAfter > 0) {
+      await linkAttempts.remove(db, id)
+      throw new TooManyAttempts(retryAfter)
+    }
+    throw new CardOrPinWrong()
   }
 
   /**
@@ -215,8 +234,9 @@ export function createMembership({
 
     /**
      * Checks, in this order: the number's format and check digit (a typo is not an attempt),
-     * consent, that the user is not linked yet, the rate limits, the PIN (a failure is
-     * recorded). Returns the card; links nothing. Shared by the LIFF link and the company
+     * consent, that the user is not linked yet, the PIN (a failure is recorded, then counted),
+     * and the rate limits (a right PIN is refused as well while the user or the card is
+     * locked). Returns the card; links nothing. Shared by the LIFF link and the company
      * sign-in page of the Messaging API account-link flow.
      */
     async verifyCard(userId: string, input: LinkInput): Promise<{ cardId: number }> {
@@ -227,7 +247,6 @@ export function createMembership({
       const now = clock.now()
       const key = cardKey(secrets.pinHashKey, cardNumber)
       if (await links.activeByUser(db, userId)) throw new AlreadyLinked()
-      await checkRateLimit(userId, key, now)
       const card = await cards.byNumber(db, cardNumber)
       const pinOk =
         /^\d{4}$/.test(input.pin) &&
@@ -235,9 +254,10 @@ export function createMembership({
         verifyPin(secrets.pinHashKey, cardNumber, input.pin, card.pinHash)
       if (!card || !pinOk) {
         if (!card) hashPin(secrets.pinHashKey, cardNumber, input.pin) // same work either way
-        await linkAttempts.record(db, { userId, cardKey: key, at: now })
-        throw new CardOrPinWrong()
+        return failedAttempt(userId, key, now)
       }
+      const retryAfter = await lockedFor(userId, key, now, 0)
+      if (retryAfter > 0) throw new TooManyAttempts(retryAfter)
       return { cardId: card.id }
     },
 
