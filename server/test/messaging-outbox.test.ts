@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { createStaffService } from '../src/services/staff.ts'
 import { createMessagingContext, outboxRows } from './messaging-support.ts'
@@ -7,7 +8,7 @@ const ctx = await createMessagingContext()
 
 async function linkedMember(points = 0) {
   const user = ctx.newUser()
-  const card = addCard(ctx.db, ctx.secrets, { points })
+  const card = await addCard(ctx.db, ctx.secrets, { points })
   const headers = await ctx.userHeaders(user)
   const res = await ctx.call('POST', '/api/link', {
     headers,
@@ -22,7 +23,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 describe('pushes through the outbox', () => {
   it('on link: a Flex push with the bonus and balance, carrying X-Line-Retry-Key', async () => {
     const { user } = await linkedMember(300)
-    const rows = outboxRows(ctx).filter((r) => r.userId === user)
+    const rows = (await outboxRows(ctx)).filter((r) => r.userId === user)
     expect(rows.map((r) => r.kind).sort()).toEqual(['push', 'richmenu_sync'])
     await ctx.drain()
     const [push] = ctx.pushesTo(user)
@@ -38,7 +39,7 @@ describe('pushes through the outbox', () => {
 
   it('writes nothing when the change is refused (same transaction)', async () => {
     const { card } = await linkedMember()
-    const before = outboxRows(ctx).length
+    const before = (await outboxRows(ctx)).length
     const other = ctx.newUser()
     const res = await ctx.call('POST', '/api/link', {
       headers: await ctx.userHeaders(other),
@@ -47,7 +48,7 @@ describe('pushes through the outbox', () => {
     expect(res.status).toBe(409)
     const unlink = await ctx.call('DELETE', '/api/link', { headers: await ctx.userHeaders(other) })
     expect(unlink.status).toBe(404)
-    expect(outboxRows(ctx).length).toBe(before)
+    expect((await outboxRows(ctx)).length).toBe(before)
   })
 
   it('a transient error is retried with backoff and the same retry key: one push in the end', async () => {
@@ -56,24 +57,25 @@ describe('pushes through the outbox', () => {
     ctx.standIn.failNext('/v2/bot/message/push', 500, 2)
     const r1 = await ctx.drain()
     expect(r1.retried).toBe(1)
-    const row = () => outboxRows(ctx).find((r) => r.kind === 'push' && r.userId === user)
-    const first = row()
+    const row = async () =>
+      (await outboxRows(ctx)).find((r) => r.kind === 'push' && r.userId === user)
+    const first = await row()
     expect(first?.attempts).toBe(1)
     // 2 s × 2^0 with the test's jitter of 1.0.
     expect(first?.nextAttemptAt).toBe(ctx.clock.now() + 2_000)
     ctx.clock.advance(2_000)
     expect((await ctx.drain()).retried).toBe(1)
-    expect(row()?.nextAttemptAt).toBe(ctx.clock.now() + 4_000)
+    expect((await row())?.nextAttemptAt).toBe(ctx.clock.now() + 4_000)
     ctx.clock.advance(4_000)
     expect((await ctx.drain()).sent).toBe(1)
     expect(ctx.pushesTo(user)).toHaveLength(1)
-    expect(row()?.sentAt).toBe(ctx.clock.now())
+    expect((await row())?.sentAt).toBe(ctx.clock.now())
   })
 
   it('LINE answering 409 for the retry key (accepted before) counts as sent, not resent', async () => {
     await ctx.drain()
     const { user } = await linkedMember()
-    const row = outboxRows(ctx).find((r) => r.kind === 'push' && r.userId === user)
+    const row = (await outboxRows(ctx)).find((r) => r.kind === 'push' && r.userId === user)
     // As if an earlier attempt reached LINE but its answer was lost.
     await ctx.line.client
       .api()
@@ -84,7 +86,7 @@ describe('pushes through the outbox', () => {
     expect(
       ctx.standIn.rejected.filter((c) => c.headers['x-line-retry-key'] === row?.retryKey),
     ).toHaveLength(1)
-    const after = outboxRows(ctx).find((x) => x.id === row?.id)
+    const after = (await outboxRows(ctx)).find((x) => x.id === row?.id)
     expect(after?.sentAt).not.toBeNull()
     expect(after?.lastError).toContain('409')
   })
@@ -93,8 +95,8 @@ describe('pushes through the outbox', () => {
     await ctx.drain()
     const { user, card } = await linkedMember(100)
     ctx.standIn.failNext('/v2/bot/message/push', 500, 1)
-    ctx.db.$client.transaction(() => {
-      ctx.line.onLedgerChange({
+    await ctx.db.transaction((tx) =>
+      ctx.line.onLedgerChange(tx, {
         entryId: 777_001,
         cardId: card.cardId,
         lineUserId: user,
@@ -107,8 +109,8 @@ describe('pushes through the outbox', () => {
         purchaseAmount: 500,
         voidsEntryId: null,
         at: ctx.clock.now(),
-      })
-    })()
+      }),
+    )
     const r = await ctx.drain()
     expect(r.retried).toBe(1)
     expect(ctx.pushesTo(user)).toHaveLength(0)
@@ -128,7 +130,7 @@ describe('pushes through the outbox', () => {
       await ctx.drain()
       ctx.clock.advance(60 * 60_000)
     }
-    const row = outboxRows(ctx).find((r) => r.kind === 'push' && r.userId === user)
+    const row = (await outboxRows(ctx)).find((r) => r.kind === 'push' && r.userId === user)
     expect(row?.attempts).toBe(20)
     expect(row?.failedAt).not.toBeNull()
     expect(ctx.pushesTo(user)).toHaveLength(0)
@@ -206,11 +208,11 @@ describe('pre-expiry notices', () => {
     const DAY = 86_400_000
     // Last activity 355 days ago: with 365-day expiry it expires in 10 days.
     const last = ctx.clock.now() - 355 * DAY
-    ctx.db.$client
-      .prepare('UPDATE point_cards SET last_activity_at = ? WHERE id = ?')
-      .run(last, card.cardId)
-    const first = ctx.line.queuePreExpiryNotices(ctx.clock.now(), 365)
-    const again = ctx.line.queuePreExpiryNotices(ctx.clock.now() + 60 * 60_000, 365)
+    await ctx.db.execute(
+      sql`UPDATE point_cards SET last_activity_at = ${last} WHERE id = ${card.cardId}`,
+    )
+    const first = await ctx.line.queuePreExpiryNotices(ctx.clock.now(), 365)
+    const again = await ctx.line.queuePreExpiryNotices(ctx.clock.now() + 60 * 60_000, 365)
     expect(first).toBeGreaterThanOrEqual(1)
     expect(again).toBe(0)
     await ctx.drain()
@@ -220,19 +222,18 @@ describe('pre-expiry notices', () => {
     expect(notices).toHaveLength(1)
     expect(JSON.stringify(notices[0]?.body)).toContain('600 pt')
     // A later batch (new activity, later expiry) gets its own notice.
-    ctx.db.$client
-      .prepare('UPDATE point_cards SET last_activity_at = ? WHERE id = ?')
-      .run(last + DAY, card.cardId)
-    expect(ctx.line.queuePreExpiryNotices(ctx.clock.now(), 365)).toBeGreaterThanOrEqual(1)
+    await ctx.db.execute(
+      sql`UPDATE point_cards SET last_activity_at = ${last + DAY} WHERE id = ${card.cardId}`,
+    )
+    expect(await ctx.line.queuePreExpiryNotices(ctx.clock.now(), 365)).toBeGreaterThanOrEqual(1)
   })
 })
 
 describe('monthly message count and the no-token mode', () => {
-  it('counts pushes per month (JST) and logs the running count', () => {
-    const rows = ctx.db.$client.prepare('SELECT month, count FROM message_counts').all() as {
-      month: string
-      count: number
-    }[]
+  it('counts pushes per month (JST) and logs the running count', async () => {
+    const rows = await ctx.db.execute<{ month: string; count: number }>(
+      sql`SELECT month, count FROM message_counts`,
+    )
     const sent = ctx.standIn.calls.filter((c) => c.path === '/v2/bot/message/push').length
     expect(rows.reduce((a, r) => a + r.count, 0)).toBe(sent - 1) // minus the one the test sent itself
     expect(rows[0]?.month).toMatch(/^\d{4}-\d{2}$/)
@@ -242,7 +243,7 @@ describe('monthly message count and the no-token mode', () => {
   it('with no access token, calls are skipped and logged, and linking still works', async () => {
     const bare = await createMessagingContext({ env: { LINE_MESSAGING_ACCESS_TOKEN: '' } })
     const user = bare.newUser()
-    const card = addCard(bare.db, bare.secrets)
+    const card = await addCard(bare.db, bare.secrets)
     const res = await bare.call('POST', '/api/link', {
       headers: await bare.userHeaders(user),
       body: linkBody(card.cardNumber, card.pin),
@@ -260,12 +261,19 @@ describe('housekeeping', () => {
   it('purges sent outbox rows and webhook event IDs older than 30 days, keeps pending ones', async () => {
     await ctx.drain()
     const pendingUser = ctx.newUser()
-    ctx.line.outbox.enqueue('push', { to: pendingUser, messages: [] }, { userId: pendingUser })
-    const sentBefore = outboxRows(ctx).filter((r) => r.sentAt !== null).length
+    await ctx.db.transaction((tx) =>
+      ctx.line.outbox.enqueue(
+        tx,
+        'push',
+        { to: pendingUser, messages: [] },
+        { userId: pendingUser },
+      ),
+    )
+    const sentBefore = (await outboxRows(ctx)).filter((r) => r.sentAt !== null).length
     expect(sentBefore).toBeGreaterThan(0)
-    const r = ctx.line.worker.purge(ctx.clock.now() + 31 * 86_400_000)
+    const r = await ctx.line.worker.purge(ctx.clock.now() + 31 * 86_400_000)
     expect(r.outbox).toBeGreaterThanOrEqual(sentBefore)
-    const left = outboxRows(ctx)
+    const left = await outboxRows(ctx)
     expect(left.every((x) => x.sentAt === null && x.failedAt === null)).toBe(true)
     expect(left.some((x) => x.userId === pendingUser)).toBe(true)
   })
@@ -279,9 +287,9 @@ describe('a new digital card issued in the app', () => {
     const body = { name: '新規 会員', consent: { version: 'v1', accepted: true } }
     const res = await ctx.call('POST', '/api/cards', { headers, body })
     expect(res.status).toBe(201)
-    const rows = outboxRows(ctx).filter((r) => r.userId === user).length
+    const rows = (await outboxRows(ctx)).filter((r) => r.userId === user).length
     expect((await ctx.call('POST', '/api/cards', { headers, body })).status).toBe(201)
-    expect(outboxRows(ctx).filter((r) => r.userId === user).length).toBe(rows)
+    expect((await outboxRows(ctx)).filter((r) => r.userId === user).length).toBe(rows)
     await ctx.drain()
     const pushes = ctx.pushesTo(user)
     expect(pushes).toHaveLength(1)

@@ -1,14 +1,14 @@
 import { createHmac } from 'node:crypto'
+import { sql } from 'drizzle-orm'
 import { afterAll } from 'vitest'
 import { createApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
-import { openDatabase } from '../src/db/client.ts'
 import { createLineMessaging } from '../src/line/line-service.ts'
 import { deployRichMenus } from '../src/line/rich-menus.ts'
 import { randomUserId } from '../src/line/stand-in.ts'
 import { memoryLogger } from '../src/logger.ts'
 import { loadSecrets } from '../src/secrets.ts'
-import { type CallOptions, CHANNEL_ID, callApp, startStandIn } from './support.ts'
+import { type CallOptions, CHANNEL_ID, callApp, openTestDatabase, startStandIn } from './support.ts'
 
 export const CHANNEL_SECRET = 'test-messaging-channel-secret'
 export const LIFF_ID = '1234567890-abcdefgh'
@@ -53,14 +53,12 @@ export async function createMessagingContext(
     SECRETS_PATH: ':memory:',
     ...opts.env,
   })
-  const db = openDatabase(config.databasePath)
+  const db = await openTestDatabase(config.databasePath)
   const secrets = loadSecrets(':memory:')
   const logger = memoryLogger()
   const line = createLineMessaging({ db, clock, config, logger, random: () => 0.5 })
   const app = createApp({ db, clock, config, secrets, logger, line })
-  afterAll(() => {
-    db.$client.close()
-  })
+  afterAll(() => line.worker.stop())
 
   async function userHeaders(sub: string) {
     const token = await standIn.mintIdToken({ sub })
@@ -132,24 +130,26 @@ export async function createMessagingContext(
 
 export type MessagingContext = Awaited<ReturnType<typeof createMessagingContext>>
 
+/** An outbox row as the tests read it. */
+export interface OutboxTestRow {
+  id: number
+  kind: string
+  userId: string | null
+  retryKey: string
+  attempts: number
+  sentAt: number | null
+  failedAt: number | null
+  lastError: string | null
+  nextAttemptAt: number
+  claimedAt: number | null
+}
+
 /** The outbox rows, oldest first. */
-export function outboxRows(ctx: MessagingContext) {
-  return ctx.db.$client
-    .prepare(
-      `SELECT id, kind, line_user_id AS userId, retry_key AS retryKey, attempts,
-              sent_at AS sentAt, failed_at AS failedAt, last_error AS lastError,
-              next_attempt_at AS nextAttemptAt
-         FROM outbox ORDER BY id`,
-    )
-    .all() as {
-    id: number
-    kind: string
-    userId: string | null
-    retryKey: string
-    attempts: number
-    sentAt: number | null
-    failedAt: number | null
-    lastError: string | null
-    nextAttemptAt: number
-  }[]
+export function outboxRows(ctx: Pick<MessagingContext, 'db'>): Promise<OutboxTestRow[]> {
+  return ctx.db.execute<OutboxTestRow>(
+    sql`SELECT id, kind, line_user_id AS "userId", retry_key AS "retryKey", attempts,
+          sent_at AS "sentAt", failed_at AS "failedAt", last_error AS "lastError",
+          next_attempt_at AS "nextAttemptAt", claimed_at AS "claimedAt"
+        FROM outbox ORDER BY id`,
+  )
 }

@@ -1,11 +1,21 @@
 import { readFileSync } from 'node:fs'
+import { sql } from 'drizzle-orm'
 import { PNG } from 'pngjs'
 import { describe, expect, it } from 'vitest'
 import { deployRichMenus, richMenuDefinitions, syncRichMenus } from '../src/line/rich-menus.ts'
 import { createMessagingContext, LIFF_ID } from './messaging-support.ts'
-import { addCard, linkBody } from './support.ts'
+import { addCard, linkBody, row } from './support.ts'
 
 const ctx = await createMessagingContext()
+
+/** The deployed menu's ID, as the database has it. */
+async function storedMenuId(db: typeof ctx.db, name: 'guest' | 'member') {
+  const r = await row<{ id: string }>(
+    db,
+    sql`SELECT rich_menu_id AS id FROM rich_menus WHERE name = ${name}`,
+  )
+  return r?.id
+}
 
 const creates = () =>
   ctx.callsTo('/v2/bot/richmenu', 'POST').filter((c) => c.path === '/v2/bot/richmenu')
@@ -48,9 +58,9 @@ describe('pnpm richmenu:deploy (deployRichMenus)', () => {
     const uploads = ctx.callsTo('/v2/bot/richmenu/').filter((c) => c.path.endsWith('/content'))
     expect(uploads.map((u) => u.headers['content-type'])).toEqual(['image/png', 'image/png'])
     expect(ctx.standIn.defaultRichMenu()).toBe(r.menus.guest.richMenuId)
-    const rows = ctx.db.$client
-      .prepare('SELECT name, rich_menu_id AS id FROM rich_menus ORDER BY name')
-      .all()
+    const rows = await ctx.db.execute(
+      sql`SELECT name, rich_menu_id AS id FROM rich_menus ORDER BY name`,
+    )
     expect(rows).toEqual([
       { name: 'guest', id: r.menus.guest.richMenuId },
       { name: 'member', id: r.menus.member.richMenuId },
@@ -69,15 +79,14 @@ describe('pnpm richmenu:deploy (deployRichMenus)', () => {
 
   it('replaces a changed menu, moves linked members to it, and deletes the old ones', async () => {
     const user = ctx.newUser()
-    const card = addCard(ctx.db, ctx.secrets)
+    const card = await addCard(ctx.db, ctx.secrets)
     await ctx.call('POST', '/api/link', {
       headers: await ctx.userHeaders(user),
       body: linkBody(card.cardNumber, card.pin),
     })
     await ctx.drain()
-    const old = ctx.db.$client
-      .prepare("SELECT rich_menu_id AS id FROM rich_menus WHERE name = 'member'")
-      .get() as { id: string }
+    const old = { id: await storedMenuId(ctx.db, 'member') }
+    expect(old.id).toBeDefined()
     expect(ctx.standIn.userRichMenus.get(user)).toBe(old.id)
     // A leftover of an interrupted deploy, with this product's name prefix.
     const stray = await ctx.line.client.api().createRichMenu({
@@ -105,10 +114,8 @@ describe('pnpm richmenu:deploy (deployRichMenus)', () => {
   })
 
   it('recreates a menu deleted on LINE behind its back', async () => {
-    const current = ctx.db.$client
-      .prepare("SELECT rich_menu_id AS id FROM rich_menus WHERE name = 'guest'")
-      .get() as { id: string }
-    await ctx.line.client.api().deleteRichMenu(current.id)
+    const current = await storedMenuId(ctx.db, 'guest')
+    await ctx.line.client.api().deleteRichMenu(current as string)
     const r = await deployRichMenus({
       db: ctx.db,
       client: ctx.line.client,
@@ -127,24 +134,28 @@ describe('pnpm richmenu:sync (syncRichMenus)', () => {
   it('links every linked user in bulk calls of at most 500, unlinks the unlinked', async () => {
     const sync = await createMessagingContext()
     await sync.deploy()
-    const users: string[] = []
     const now = sync.clock.now()
-    const insertCard = sync.db.$client.prepare(
-      `INSERT INTO point_cards (card_number, name, source, created_at, updated_at) VALUES (?, 'x', 'import', ?, ?)`,
+    // 1,203 cards, each linked to its own user; the last two users have unlinked.
+    const numbers = Array.from({ length: 1203 }, (_, i) => `8${String(i).padStart(15, '0')}`)
+    const users = numbers.map(() => sync.newUser())
+    const inserted = await sync.db.execute<{ id: number; cardNumber: string }>(
+      sql`INSERT INTO point_cards (card_number, name, source, created_at, updated_at)
+        VALUES ${sql.join(
+          numbers.map((n) => sql`(${n}, 'x', 'import', ${now}, ${now})`),
+          sql`, `,
+        )}
+        RETURNING id, card_number AS "cardNumber"`,
     )
-    const insertLink = sync.db.$client.prepare(
-      `INSERT INTO line_links (line_user_id, card_id, method, linked_at, unlinked_at) VALUES (?, ?, 'liff', ?, ?)`,
+    const idOf = new Map(inserted.map((c) => [c.cardNumber, c.id]))
+    await sync.db.execute(
+      sql`INSERT INTO line_links (line_user_id, card_id, method, linked_at, unlinked_at)
+        VALUES ${sql.join(
+          numbers.map(
+            (n, i) => sql`(${users[i]}, ${idOf.get(n)}, 'liff', ${now}, ${i < 1201 ? null : now})`,
+          ),
+          sql`, `,
+        )}`,
     )
-    sync.db.$client.transaction(() => {
-      for (let i = 0; i < 1203; i++) {
-        const id = Number(
-          insertCard.run(`8${String(i).padStart(15, '0')}`, now, now).lastInsertRowid,
-        )
-        const u = sync.newUser()
-        users.push(u)
-        insertLink.run(u, id, now, i < 1201 ? null : now)
-      }
-    })()
     const sleeps: number[] = []
     const r = await syncRichMenus({
       db: sync.db,
@@ -163,10 +174,9 @@ describe('pnpm richmenu:sync (syncRichMenus)', () => {
     ])
     expect(sync.callsTo('/v2/bot/richmenu/bulk/unlink', 'POST')).toHaveLength(1)
     expect(sleeps).toHaveLength(3)
-    const member = sync.db.$client
-      .prepare("SELECT rich_menu_id AS id FROM rich_menus WHERE name = 'member'")
-      .get() as { id: string }
-    expect(sync.standIn.userRichMenus.get(users[0] as string)).toBe(member.id)
+    const member = await storedMenuId(sync.db, 'member')
+    expect(member).toBeDefined()
+    expect(sync.standIn.userRichMenus.get(users[0] as string)).toBe(member)
     expect(sync.standIn.userRichMenus.has(users[1202] as string)).toBe(false)
   })
 })

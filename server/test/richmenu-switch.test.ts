@@ -7,7 +7,7 @@ const deployed = await ctx.deploy()
 const memberMenu = deployed.menus.member.richMenuId
 
 async function link(user: string) {
-  const card = addCard(ctx.db, ctx.secrets)
+  const card = await addCard(ctx.db, ctx.secrets)
   const res = await ctx.call('POST', '/api/link', {
     headers: await ctx.userHeaders(user),
     body: linkBody(card.cardNumber, card.pin),
@@ -38,7 +38,7 @@ describe('the rich menu follows the link', () => {
     const first = await ctx.drain()
     expect(first.retried).toBe(1)
     expect(ctx.standIn.userRichMenus.has(user)).toBe(false)
-    const row = outboxRows(ctx).find((r) => r.kind === 'richmenu_sync' && r.userId === user)
+    const row = (await outboxRows(ctx)).find((r) => r.kind === 'richmenu_sync' && r.userId === user)
     expect(row?.attempts).toBe(1)
     expect(row?.lastError).toContain('500')
     // Not before the backoff has passed…
@@ -66,7 +66,7 @@ describe('the rich menu follows the link', () => {
     await link(user)
     const r = await ctx.drain()
     expect(r.failed).toBe(1)
-    const row = outboxRows(ctx).find((x) => x.kind === 'richmenu_sync' && x.userId === user)
+    const row = (await outboxRows(ctx)).find((x) => x.kind === 'richmenu_sync' && x.userId === user)
     expect(row?.failedAt).not.toBeNull()
     expect(ctx.logger.lines.some((l) => l.includes('failed for good'))).toBe(true)
   })

@@ -1,6 +1,7 @@
+import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { createMessagingContext, type MessagingContext, userEvent } from './messaging-support.ts'
-import { addCard } from './support.ts'
+import { addCard, row } from './support.ts'
 
 const ctx = await createMessagingContext()
 const { richMenuIds } = await (async () => {
@@ -48,15 +49,15 @@ function linkEvent(user: string, nonce: string, result = 'ok') {
 }
 
 function bonusRows(cardId: number) {
-  return ctx.db.$client
-    .prepare(`SELECT points FROM ledger WHERE card_id = ? AND type = 'bonus'`)
-    .all(cardId) as { points: number }[]
+  return ctx.db.execute<{ points: number }>(
+    sql`SELECT points FROM ledger WHERE card_id = ${cardId} AND type = 'bonus'`,
+  )
 }
 
 describe('the Messaging API account-link flow', () => {
   it('links end to end: link token, sign-in page, nonce, accountLink event; same as LIFF', async () => {
     const user = ctx.newUser()
-    const card = addCard(ctx.db, ctx.secrets, { points: 1000, pin: '4321' })
+    const card = await addCard(ctx.db, ctx.secrets, { points: 1000, pin: '4321' })
     const { path, linkToken } = await startInChat(ctx, user)
 
     const page = await ctx.app.request(path)
@@ -94,15 +95,16 @@ describe('the Messaging API account-link flow', () => {
     expect(me.json.linked).toBe(true)
     expect(me.json.member.points).toBe(1200)
     expect(me.json.member.cardNumber).toBe(`************${card.cardNumber.slice(-4)}`)
-    const link = ctx.db.$client
-      .prepare(`SELECT method FROM line_links WHERE line_user_id = ? AND unlinked_at IS NULL`)
-      .get(user) as { method: string }
-    expect(link.method).toBe('account_link')
-    const consent = ctx.db.$client
-      .prepare(`SELECT purpose, version FROM consents WHERE line_user_id = ?`)
-      .all(user)
+    const link = await row<{ method: string }>(
+      ctx.db,
+      sql`SELECT method FROM line_links WHERE line_user_id = ${user} AND unlinked_at IS NULL`,
+    )
+    expect(link?.method).toBe('account_link')
+    const consent = await ctx.db.execute(
+      sql`SELECT purpose, version FROM consents WHERE line_user_id = ${user}`,
+    )
     expect(consent).toEqual([{ purpose: 'link', version: ctx.config.consentVersion }])
-    expect(bonusRows(card.cardId)).toEqual([{ points: 200 }])
+    expect(await bonusRows(card.cardId)).toEqual([{ points: 200 }])
 
     await ctx.drain()
     const pushes = ctx.pushesTo(user)
@@ -122,13 +124,13 @@ describe('the Messaging API account-link flow', () => {
       .callsTo('/v2/bot/message/reply')
       .find((r) => (r.body as { replyToken: string }).replyToken === reuse.replyToken)
     expect(JSON.stringify(reply?.body)).toContain('使用済み')
-    expect(bonusRows(card.cardId)).toHaveLength(1)
+    expect(await bonusRows(card.cardId)).toHaveLength(1)
   })
 
   it('a reused nonce cannot link a second LINE user to the card', async () => {
     const owner = ctx.newUser()
     const thief = ctx.newUser()
-    const card = addCard(ctx.db, ctx.secrets)
+    const card = await addCard(ctx.db, ctx.secrets)
     const { linkToken } = await startInChat(ctx, owner)
     const ok = await submit(ctx, linkToken, card)
     const nonce = new URL(ok.headers.get('Location') ?? '').searchParams.get('nonce') ?? ''
@@ -140,7 +142,7 @@ describe('the Messaging API account-link flow', () => {
 
   it('an expired nonce links nothing; an expired link token shows the expired page', async () => {
     const user = ctx.newUser()
-    const card = addCard(ctx.db, ctx.secrets)
+    const card = await addCard(ctx.db, ctx.secrets)
     const { path, linkToken } = await startInChat(ctx, user)
     const ok = await submit(ctx, linkToken, card)
     const nonce = new URL(ok.headers.get('Location') ?? '').searchParams.get('nonce') ?? ''
@@ -172,7 +174,7 @@ describe('the Messaging API account-link flow', () => {
 
   it('has the same rate limits as the LIFF link (5 failures, then 429 with Retry-After)', async () => {
     const user = ctx.newUser()
-    const card = addCard(ctx.db, ctx.secrets)
+    const card = await addCard(ctx.db, ctx.secrets)
     const { linkToken } = await startInChat(ctx, user)
     for (let i = 0; i < 5; i++) {
       expect(
@@ -201,15 +203,16 @@ describe('the Messaging API account-link flow', () => {
     const bad = await submit(ctx, linkToken, { cardNumber: '4900000000000012', pin: '1234' })
     expect(bad.status).toBe(400)
     expect(bad.text).toContain('カード番号が正しくありません')
-    const attempts = ctx.db.$client
-      .prepare('SELECT count(*) AS n FROM link_attempts WHERE line_user_id = ?')
-      .get(user) as { n: number }
-    expect(attempts.n).toBe(0)
+    const attempts = await row<{ n: number }>(
+      ctx.db,
+      sql`SELECT count(*) AS n FROM link_attempts WHERE line_user_id = ${user}`,
+    )
+    expect(Number(attempts?.n)).toBe(0)
   })
 
   it('no second bonus after an unlink and a relink through the account-link flow', async () => {
     const user = ctx.newUser()
-    const card = addCard(ctx.db, ctx.secrets)
+    const card = await addCard(ctx.db, ctx.secrets)
     const headers = await ctx.userHeaders(user)
     const first = await ctx.call('POST', '/api/link', {
       headers,
@@ -227,12 +230,12 @@ describe('the Messaging API account-link flow', () => {
     await ctx.webhook({ events: [linkEvent(user, nonce)] })
     const me = await ctx.call('GET', '/api/me', { headers })
     expect(me.json.linked).toBe(true)
-    expect(bonusRows(card.cardId)).toEqual([{ points: 200 }])
+    expect(await bonusRows(card.cardId)).toEqual([{ points: 200 }])
   })
 
   it('asking to link when already linked does not issue a link token', async () => {
     const user = ctx.newUser()
-    const card = addCard(ctx.db, ctx.secrets)
+    const card = await addCard(ctx.db, ctx.secrets)
     await ctx.call('POST', '/api/link', {
       headers: await ctx.userHeaders(user),
       body: {

@@ -1,6 +1,7 @@
+import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { createMessagingContext, outboxRows, userEvent } from './messaging-support.ts'
-import { addCard, linkBody } from './support.ts'
+import { addCard, linkBody, row } from './support.ts'
 
 const ctx = await createMessagingContext()
 await ctx.deploy()
@@ -15,7 +16,7 @@ function repliesFor(replyToken: string) {
 
 async function linkedUser(points = 500) {
   const user = ctx.newUser()
-  const card = addCard(ctx.db, ctx.secrets, { points })
+  const card = await addCard(ctx.db, ctx.secrets, { points })
   const res = await ctx.call('POST', '/api/link', {
     headers: await ctx.userHeaders(user),
     body: linkBody(card.cardNumber, card.pin),
@@ -30,11 +31,12 @@ describe('webhook events', () => {
     const user = ctx.newUser()
     const ev = userEvent(user, 'follow', { follow: { isUnblocked: false } })
     expect((await ctx.webhook({ events: [ev] })).status).toBe(200)
-    const friend = ctx.db.$client
-      .prepare('SELECT followed_at AS f, blocked_at AS b FROM line_friends WHERE line_user_id = ?')
-      .get(user) as { f: number; b: number | null }
-    expect(friend.f).toBe(ctx.clock.now())
-    expect(friend.b).toBeNull()
+    const friend = await row<{ f: number; b: number | null }>(
+      ctx.db,
+      sql`SELECT followed_at AS f, blocked_at AS b FROM line_friends WHERE line_user_id = ${user}`,
+    )
+    expect(friend?.f).toBe(ctx.clock.now())
+    expect(friend?.b).toBeNull()
     await ctx.drain()
     const [messages] = repliesFor(ev.replyToken)
     const text = JSON.stringify(messages)
@@ -49,14 +51,18 @@ describe('webhook events', () => {
     const ev = userEvent(user, 'unfollow')
     delete (ev as { replyToken?: string }).replyToken
     expect((await ctx.webhook({ events: [ev] })).status).toBe(200)
-    const friend = ctx.db.$client
-      .prepare('SELECT blocked_at AS b FROM line_friends WHERE line_user_id = ?')
-      .get(user) as { b: number | null }
-    expect(friend.b).toBe(ctx.clock.now())
+    const blockedAt = async () =>
+      (
+        await row<{ b: number | null }>(
+          ctx.db,
+          sql`SELECT blocked_at AS b FROM line_friends WHERE line_user_id = ${user}`,
+        )
+      )?.b
+    expect(await blockedAt()).toBe(ctx.clock.now())
     // A points change for the blocked member queues a push that is skipped, not sent.
     const pushesBefore = ctx.pushesTo(user).length
-    ctx.db.$client.transaction(() => {
-      ctx.line.onLedgerChange({
+    await ctx.db.transaction((tx) =>
+      ctx.line.onLedgerChange(tx, {
         entryId: 999_001,
         cardId: card.cardId,
         lineUserId: user,
@@ -69,17 +75,14 @@ describe('webhook events', () => {
         purchaseAmount: 1000,
         voidsEntryId: null,
         at: ctx.clock.now(),
-      })
-    })()
+      }),
+    )
     const r = await ctx.drain()
     expect(r.skipped).toBe(1)
     expect(ctx.pushesTo(user).length).toBe(pushesBefore)
     // Following again (unblocking) clears the block.
     await ctx.webhook({ events: [userEvent(user, 'follow', { follow: { isUnblocked: true } })] })
-    const again = ctx.db.$client
-      .prepare('SELECT blocked_at AS b FROM line_friends WHERE line_user_id = ?')
-      .get(user) as { b: number | null }
-    expect(again.b).toBeNull()
+    expect(await blockedAt()).toBeNull()
   })
 
   it('message "ポイント" / "残高" / "points": the linked member gets the balance and a card button', async () => {
@@ -147,7 +150,7 @@ describe('webhook events', () => {
 
   it('ignores standby-mode events, group sources and unknown types (but answers 200)', async () => {
     const user = ctx.newUser()
-    const rowsBefore = outboxRows(ctx).length
+    const rowsBefore = (await outboxRows(ctx)).length
     const events = [
       userEvent(user, 'message', {
         mode: 'standby',
@@ -162,18 +165,18 @@ describe('webhook events', () => {
     ]
     const res = await ctx.webhook({ events })
     expect(res.status).toBe(200)
-    expect(outboxRows(ctx).length).toBe(rowsBefore)
+    expect((await outboxRows(ctx)).length).toBe(rowsBefore)
   })
 
   it('a redelivered event (same webhookEventId) does nothing twice', async () => {
     const user = ctx.newUser()
     const ev = userEvent(user, 'follow', { follow: { isUnblocked: false } })
     await ctx.webhook({ events: [ev] })
-    const rows = outboxRows(ctx).length
+    const rows = (await outboxRows(ctx)).length
     const redelivered = { ...ev, deliveryContext: { isRedelivery: true } }
     const res = await ctx.webhook({ events: [redelivered] })
     expect(res.status).toBe(200)
-    expect(outboxRows(ctx).length).toBe(rows)
+    expect((await outboxRows(ctx)).length).toBe(rows)
     await ctx.drain()
     expect(repliesFor(ev.replyToken)).toHaveLength(1)
   })
@@ -201,10 +204,11 @@ describe("the member's language", () => {
     await ctx.webhook({ events: [follow] })
     await ctx.drain()
     expect(ctx.callsTo(`/v2/bot/profile/${user}`, 'GET')).toHaveLength(1)
-    const row = ctx.db.$client
-      .prepare('SELECT language FROM line_friends WHERE line_user_id = ?')
-      .get(user) as { language: string }
-    expect(row.language).toBe('en')
+    const friend = await row<{ language: string }>(
+      ctx.db,
+      sql`SELECT language FROM line_friends WHERE line_user_id = ${user}`,
+    )
+    expect(friend?.language).toBe('en')
     const ask = userEvent(user, 'message', { message: { type: 'text', id: '1', text: 'points' } })
     await ctx.webhook({ events: [ask] })
     await ctx.drain()

@@ -1,7 +1,13 @@
+import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { createMessagingContext, sign, userEvent } from './messaging-support.ts'
+import { row } from './support.ts'
 
 const ctx = await createMessagingContext()
+
+/** How many webhook events are recorded as handled. */
+const seenEvents = async () =>
+  Number((await row<{ n: number }>(ctx.db, sql`SELECT count(*) AS n FROM webhook_events`))?.n ?? -1)
 
 describe('POST /webhook/line: the signature', () => {
   const user = ctx.newUser()
@@ -13,10 +19,7 @@ describe('POST /webhook/line: the signature', () => {
   it('accepts a valid signature over the raw body (200)', async () => {
     const res = await ctx.webhook(raw)
     expect(res.status).toBe(200)
-    const seen = ctx.db.$client.prepare('SELECT count(*) AS n FROM webhook_events').get() as {
-      n: number
-    }
-    expect(seen.n).toBe(1)
+    expect(await seenEvents()).toBe(1)
   })
 
   it('answers 200 to the console verify request (empty events)', async () => {
@@ -67,10 +70,10 @@ describe('POST /webhook/line: the signature', () => {
   })
 
   it('never handles an event of a refused request', async () => {
-    const before = ctx.db.$client.prepare('SELECT count(*) AS n FROM webhook_events').get()
+    const before = await seenEvents()
     const body = JSON.stringify({ events: [userEvent(ctx.newUser(), 'follow')] })
     await ctx.webhook(body, { signature: sign(body, 'wrong') })
-    expect(ctx.db.$client.prepare('SELECT count(*) AS n FROM webhook_events').get()).toEqual(before)
+    expect(await seenEvents()).toBe(before)
   })
 })
 

@@ -20,7 +20,7 @@ try {
     console.error('LINE_MESSAGING_ACCESS_TOKEN is not set: nothing can be deployed.')
     process.exit(1)
   }
-  const db = openDatabase(config.databasePath)
+  const db = await openDatabase(config)
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel)
   const r = await deployRichMenus({
     db,
@@ -35,7 +35,7 @@ try {
   console.log(`default: guest menu`)
   if (r.relinkedUsers) console.log(`members moved to the new member menu: ${r.relinkedUsers}`)
   console.log(`old menus deleted: ${r.deleted.length}`)
-  db.$client.close()
+  await db.close()
 } catch (err) {
   if (err instanceof ConfigError) console.error(err.message)
   else console.error(`Rich menu deploy failed: ${describeLineError(err)}`)

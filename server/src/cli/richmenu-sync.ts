@@ -18,7 +18,7 @@ try {
     console.error('LINE_MESSAGING_ACCESS_TOKEN is not set: nothing can be synced.')
     process.exit(1)
   }
-  const db = openDatabase(config.databasePath)
+  const db = await openDatabase(config)
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel)
   const r = await syncRichMenus({
     db,
@@ -28,7 +28,7 @@ try {
     liffId: config.line.liffId,
   })
   console.log(`member menu linked to ${r.linked} user(s); per-user menu removed for ${r.unlinked}`)
-  db.$client.close()
+  await db.close()
 } catch (err) {
   if (err instanceof ConfigError) console.error(err.message)
   else console.error(`Rich menu sync failed: ${describeLineError(err)}`)

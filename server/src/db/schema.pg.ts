@@ -328,3 +328,27 @@ export const messageCounts = pgTable('message_counts', {
   month: text('month').primaryKey(),
   count: int('count').notNull().default(0),
 })
+
+/**
+ * Leases of scheduled jobs (points expiry, idempotency purge, ...): the instance holding a
+ * job's lease runs it; a lease past `expires_at` is free for any instance to take.
+ */
+export const jobLeases = pgTable('job_leases', {
+  name: text('name').primaryKey(),
+  /** Which instance (and run) holds it. */
+  holder: text('holder').notNull(),
+  expiresAt: int('expires_at').notNull(),
+})
+
+/**
+ * Calls counted per one-second window, per key (`line-messaging`: every Messaging API call of
+ * the channel): the outbox workers of every instance take their slots here, so the channel's
+ * rate limit is shared by all instances rather than multiplied by their number.
+ */
+export const rateWindows = pgTable('rate_windows', {
+  key: text('key').primaryKey(),
+  /** Start of the current window (Unix ms, a whole second). */
+  windowStart: int('window_start').notNull(),
+  /** Calls taken in that window. */
+  used: int('used').notNull(),
+})

@@ -1,8 +1,13 @@
 import { HTTPFetchError } from '@line/bot-sdk'
 import type { Clock } from '../clock.ts'
 import type { Config } from '../config.ts'
-import type { Db } from '../db/client.ts'
+import type { Database, Executor, Tx } from '../db/seam.ts'
 import type { Logger } from '../logger.ts'
+import { cards } from '../repositories/cards.ts'
+import { expiryNotices } from '../repositories/expiry-notices.ts'
+import { lineFriends } from '../repositories/line-friends.ts'
+import { links } from '../repositories/links.ts'
+import { stores } from '../repositories/stores.ts'
 import type { MembershipEvents } from '../services/membership.ts'
 import type { LedgerChange } from '../services/points.ts'
 import { recordLinkToken } from './account-link.ts'
@@ -20,8 +25,10 @@ import { deployedRichMenuId } from './rich-menus.ts'
 /** Ledger types a member is told about by push. */
 const NOTIFIED_TYPES = new Set(['award', 'redeem', 'void', 'adjust'])
 
+const DAY_MS = 86_400_000
+
 export interface LineMessagingDeps {
-  db: Db
+  db: Database
   clock: Clock
   config: Config
   logger: Logger
@@ -37,29 +44,12 @@ export interface LineMessagingDeps {
  */
 export function createLineMessaging(deps: LineMessagingDeps) {
   const { db, clock, config, logger } = deps
-  const sqlite = db.$client
   const client = deps.client ?? createMessagingClient(config)
-  const outbox = createOutbox(db, clock)
+  const outbox = createOutbox(clock)
 
-  const languageOf = sqlite.prepare<[string], { language: string | null }>(
-    'SELECT language FROM line_friends WHERE line_user_id = ?',
-  )
-  const cardInfo = sqlite.prepare<[number], { cardNumber: string; points: number }>(
-    'SELECT card_number AS cardNumber, points FROM point_cards WHERE id = ?',
-  )
-  const linkedUserOfCard = sqlite.prepare<[number], { userId: string }>(
-    'SELECT line_user_id AS userId FROM line_links WHERE card_id = ? AND unlinked_at IS NULL',
-  )
-  const linkedNow = sqlite.prepare<[string], { id: number }>(
-    'SELECT id FROM line_links WHERE line_user_id = ? AND unlinked_at IS NULL',
-  )
-  const storeName = sqlite.prepare<[string], { name: string }>(
-    'SELECT name FROM stores WHERE code = ?',
-  )
-
-  /** The message context for a user (their language where LINE told us). */
-  function contextFor(userId: string | null): MessageContext {
-    const lang = userId ? languageOf.get(userId)?.language : null
+  /** The message context for a user (their language where LINE told us), read with `ex`. */
+  async function contextFor(ex: Executor, userId: string | null): Promise<MessageContext> {
+    const lang = userId ? await lineFriends.language(ex, userId) : null
     return {
       liffId: config.line.liffId,
       storeName: config.storeName,
@@ -67,10 +57,8 @@ export function createLineMessaging(deps: LineMessagingDeps) {
     }
   }
 
-  const kickSoon = () => {
-    // Runs after the caller's transaction has committed (it is synchronous).
-    setImmediate(() => worker.kick())
-  }
+  /** Runs the worker soon; call it once what was queued has committed. */
+  const kickSoon = () => worker.kick()
 
   const executors = {
     push: async (p: OutboxPayloads['push'], row: { retryKey: string }) => {
@@ -82,8 +70,8 @@ export function createLineMessaging(deps: LineMessagingDeps) {
       return { done: true } as const
     },
     richmenu_sync: async (p: OutboxPayloads['richmenu_sync']) => {
-      if (linkedNow.get(p.userId)) {
-        const menu = deployedRichMenuId(db, 'member')
+      if (await links.activeByUser(db, p.userId)) {
+        const menu = await deployedRichMenuId(db, 'member')
         if (!menu) return { skipped: 'no rich menu deployed (pnpm richmenu:deploy)' }
         await client.api().linkRichMenuIdToUser(p.userId, menu)
       } else {
@@ -95,9 +83,7 @@ export function createLineMessaging(deps: LineMessagingDeps) {
       try {
         const profile = await client.api().getProfile(p.userId)
         const language = typeof profile.language === 'string' ? profile.language.slice(0, 16) : null
-        sqlite
-          .prepare('UPDATE line_friends SET language = ?, updated_at = ? WHERE line_user_id = ?')
-          .run(language, clock.now(), p.userId)
+        await lineFriends.setLanguage(db, p.userId, language, clock.now())
         return { done: true } as const
       } catch (err) {
         // Not a friend any more (blocked meanwhile): nothing to learn.
@@ -107,11 +93,11 @@ export function createLineMessaging(deps: LineMessagingDeps) {
     },
     account_link_start: async (p: OutboxPayloads['account_link_start']) => {
       const { linkToken } = await client.api().issueLinkToken(p.userId)
-      recordLinkToken(db, p.userId, linkToken, clock.now())
+      await recordLinkToken(db, p.userId, linkToken, clock.now())
       const url = `${p.signInBase}/account-link?linkToken=${encodeURIComponent(linkToken)}`
       await client.api().replyMessage({
         replyToken: p.replyToken,
-        messages: [accountLinkMessage(contextFor(p.userId), url)] as never,
+        messages: [accountLinkMessage(await contextFor(db, p.userId), url)] as never,
       })
       return { done: true } as const
     },
@@ -126,52 +112,51 @@ export function createLineMessaging(deps: LineMessagingDeps) {
     random: deps.random,
   })
 
-  /** Queues the rich menu that fits the user's link state (read when it is sent). */
-  function queueRichMenuSync(userId: string, at: number): void {
-    outbox.enqueue('richmenu_sync', { userId }, { userId, at })
+  /** Queues, in `tx`, the rich menu that fits the user's link state (read when it is sent). */
+  async function queueRichMenuSync(tx: Executor, userId: string, at: number): Promise<void> {
+    await outbox.enqueue(tx, 'richmenu_sync', { userId }, { userId, at })
   }
 
   /**
-   * The expiry job's hook: queues the notice that `points` of `cardId` expire at
+   * The expiry job's hook, in `tx`: queues the notice that `points` of `cardId` expire at
    * `expiresAt` (Unix ms). Once per (batch, card): call it again for the same batch and
-   * nothing more is queued. Returns true when a notice was queued.
+   * nothing more is queued. Returns true when a notice was queued; the worker runs once `tx`
+   * has committed.
    */
-  function enqueueExpiryNotice(n: {
-    cardId: number
-    points: number
-    expiresAt: number
-    batchId: string
-  }): boolean {
+  async function enqueueExpiryNotice(
+    tx: Tx,
+    n: { cardId: number; points: number; expiresAt: number; batchId: string },
+  ): Promise<boolean> {
     if (n.points <= 0) return false
-    const link = linkedUserOfCard.get(n.cardId)
+    const link = await links.activeOfCard(tx, n.cardId)
     if (!link) return false
-    const queued = outbox.enqueue(
+    const userId = link.lineUserId
+    const ctx = await contextFor(tx, userId)
+    const queued = await outbox.enqueue(
+      tx,
       'push',
       {
-        to: link.userId,
-        messages: [
-          expiryNoticeMessage(contextFor(link.userId), {
-            points: n.points,
-            expiresAt: n.expiresAt,
-          }),
-        ],
+        to: userId,
+        messages: [expiryNoticeMessage(ctx, { points: n.points, expiresAt: n.expiresAt })],
       },
-      { userId: link.userId, dedupeKey: `expiry:${n.batchId}:${n.cardId}` },
+      { userId, dedupeKey: `expiry:${n.batchId}:${n.cardId}` },
     )
-    if (queued) kickSoon()
+    if (queued) tx.afterCommit(kickSoon)
     return queued
   }
 
   const membershipEvents: MembershipEvents = {
-    linked(e) {
-      const card = cardInfo.get(e.cardId)
+    async linked(tx, e) {
+      const card = await cards.byId(tx, e.cardId)
       if (!card) return
-      outbox.enqueue(
+      const ctx = await contextFor(tx, e.userId)
+      await outbox.enqueue(
+        tx,
         'push',
         {
           to: e.userId,
           messages: [
-            linkCompletedMessage(contextFor(e.userId), {
+            linkCompletedMessage(ctx, {
               bonusPoints: e.bonusPoints,
               balance: card.points,
               cardLast4: card.cardNumber.slice(-4),
@@ -180,12 +165,12 @@ export function createLineMessaging(deps: LineMessagingDeps) {
         },
         { userId: e.userId, at: e.at },
       )
-      queueRichMenuSync(e.userId, e.at)
-      kickSoon()
+      await queueRichMenuSync(tx, e.userId, e.at)
+      tx.afterCommit(kickSoon)
     },
-    unlinked(e) {
-      queueRichMenuSync(e.userId, e.at)
-      kickSoon()
+    async unlinked(tx, e) {
+      await queueRichMenuSync(tx, e.userId, e.at)
+      tx.afterCommit(kickSoon)
     },
   }
 
@@ -199,21 +184,23 @@ export function createLineMessaging(deps: LineMessagingDeps) {
     kickSoon,
 
     /**
-     * The till's hook: call it inside the transaction that appended `entry`. Queues a push
-     * (store, points, new balance) to the linked member; once per ledger entry.
+     * The till's hook, in the transaction that appended `entry`: queues a push (store,
+     * points, new balance) to the linked member; once per ledger entry.
      */
-    onLedgerChange(entry: LedgerChange): void {
+    async onLedgerChange(tx: Tx, entry: LedgerChange): Promise<void> {
       if (!NOTIFIED_TYPES.has(entry.type) || entry.points === 0) return
-      const userId = entry.lineUserId ?? linkedUserOfCard.get(entry.cardId)?.userId
+      const userId = entry.lineUserId ?? (await links.activeOfCard(tx, entry.cardId))?.lineUserId
       if (!userId) return
       const store =
-        entry.storeName ?? (entry.storeCode ? (storeName.get(entry.storeCode)?.name ?? null) : null)
-      outbox.enqueue(
+        entry.storeName ?? (entry.storeCode ? await stores.nameOf(tx, entry.storeCode) : null)
+      const ctx = await contextFor(tx, userId)
+      await outbox.enqueue(
+        tx,
         'push',
         {
           to: userId,
           messages: [
-            pointsChangedMessage(contextFor(userId), {
+            pointsChangedMessage(ctx, {
               type: entry.type,
               points: entry.points,
               balance: entry.balance,
@@ -223,45 +210,36 @@ export function createLineMessaging(deps: LineMessagingDeps) {
         },
         { userId, dedupeKey: `ledger:${entry.entryId}`, at: entry.at },
       )
-      kickSoon()
+      tx.afterCommit(kickSoon)
     },
 
     /**
      * Queues the pre-expiry notice for every linked card whose balance expires within
      * `noticeDays` (expiry = last activity + `expiryDays`, the rule of services/points.ts).
-     * The batch is the card's last-activity time: once per batch, however often it runs.
+     * The batch is the card's last-activity time: once per batch, however often it runs (on
+     * however many instances). Resolves with how many were queued.
      */
-    queuePreExpiryNotices(now: number, expiryDays: number, noticeDays = 14): number {
-      if (expiryDays <= 0) return 0
-      const DAY = 86_400_000
-      const rows = sqlite
-        .prepare<
-          [number, number, number, number],
-          { cardId: number; points: number; last: number }
-        >(
-          `SELECT c.id AS cardId, c.points, COALESCE(c.last_activity_at, c.created_at) AS last
-             FROM point_cards c JOIN line_links l ON l.card_id = c.id AND l.unlinked_at IS NULL
-            WHERE c.points > 0
-              AND COALESCE(c.last_activity_at, c.created_at) + ? > ?
-              AND COALESCE(c.last_activity_at, c.created_at) + ? <= ?`,
-        )
-        .all(expiryDays * DAY, now, expiryDays * DAY, now + noticeDays * DAY)
-      let queued = 0
-      sqlite.transaction(() => {
+    queuePreExpiryNotices(now: number, expiryDays: number, noticeDays = 14): Promise<number> {
+      if (expiryDays <= 0) return Promise.resolve(0)
+      const expiryMs = expiryDays * DAY_MS
+      return db.transaction(async (tx) => {
+        const rows = await expiryNotices.expiring(tx, {
+          expiryMs,
+          from: now,
+          to: now + noticeDays * DAY_MS,
+        })
+        let queued = 0
         for (const r of rows) {
-          if (
-            enqueueExpiryNotice({
-              cardId: r.cardId,
-              points: r.points,
-              expiresAt: r.last + expiryDays * DAY,
-              batchId: String(r.last),
-            })
-          ) {
-            queued++
+          const notice = {
+            cardId: r.cardId,
+            points: r.points,
+            expiresAt: r.last + expiryMs,
+            batchId: String(r.last),
           }
+          if (await enqueueExpiryNotice(tx, notice)) queued++
         }
-      })()
-      return queued
+        return queued
+      })
     },
 
     enqueueExpiryNotice,

@@ -1,7 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { Clock } from '../clock.ts'
-import type { Db } from '../db/client.ts'
+import type { Database, Executor as DbExecutor } from '../db/seam.ts'
 import type { Logger } from '../logger.ts'
+import { lineFriends } from '../repositories/line-friends.ts'
+import { messageCounts } from '../repositories/message-counts.ts'
+import { outbox as outboxRows } from '../repositories/outbox.ts'
+import { rateWindows } from '../repositories/rate-windows.ts'
+import { webhookEvents } from '../repositories/webhook-events.ts'
 import { type CallFailure, classifyError } from './messaging-client.ts'
 
 /** The kinds of outbox rows and what each carries. */
@@ -20,13 +25,14 @@ export interface OutboxPayloads {
 
 export type OutboxKind = keyof OutboxPayloads
 
-/** One row as the worker sees it. */
+/** One claimed row as the worker sees it. */
 export interface OutboxRow {
   id: number
   kind: OutboxKind
   lineUserId: string | null
   payload: string
   retryKey: string
+  /** This attempt's number (1 for the first). */
   attempts: number
 }
 
@@ -50,8 +56,14 @@ export const MAX_ATTEMPTS: Record<OutboxKind, number> = {
   account_link_start: 3,
 }
 
-/** A claimed row not finished within this long is taken to be abandoned (a crashed worker). */
+/**
+ * A claimed row not finished within this long is taken to be abandoned (a crashed worker or
+ * instance) and may be claimed again. Longer than a call may take (`callTimeoutMs`).
+ */
 export const CLAIM_LEASE_MS = 60_000
+
+/** The key of the Messaging API calls' shared rate window (see repositories/rate-windows.ts). */
+export const RATE_KEY = 'line-messaging'
 
 /** Delay before attempt `attempts + 1` (attempts ≥ 1), with ±20 % jitter. */
 export function backoffMs(attempts: number, random = Math.random): number {
@@ -91,26 +103,27 @@ export function quotaMonth(at: number): string {
 }
 
 /**
- * Writes outbox rows. Call `enqueue` inside the transaction of the change that causes the
- * message: the row commits or rolls back with it. A row with a `dedupeKey` already queued
- * is not queued again.
+ * Writes outbox rows. Call `enqueue` with the transaction of the change that causes the
+ * message: the row commits or rolls back with it. A row with a `dedupeKey` already queued is
+ * not queued again.
  */
-export function createOutbox(db: Db, clock: Clock) {
-  const insert = db.$client.prepare(
-    `INSERT INTO outbox (kind, line_user_id, payload, retry_key, next_attempt_at, created_at)
-     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (retry_key) DO NOTHING`,
-  )
+export function createOutbox(clock: Clock) {
   return {
-    /** Queues a row; returns false when a row with the same dedupe key exists already. */
+    /** Queues a row in `tx`; false when a row with the same dedupe key exists already. */
     enqueue<K extends OutboxKind>(
+      tx: DbExecutor,
       kind: K,
       payload: OutboxPayloads[K],
       o: { userId: string | null; dedupeKey?: string; at?: number },
-    ): boolean {
-      const now = o.at ?? clock.now()
-      const retryKey = o.dedupeKey ? retryKeyFor(o.dedupeKey) : randomUUID()
-      const info = insert.run(kind, o.userId, JSON.stringify(payload), retryKey, now, now)
-      return info.changes === 1
+    ): Promise<boolean> {
+      const at = o.at ?? clock.now()
+      return outboxRows.insert(tx, {
+        kind,
+        userId: o.userId,
+        payload: JSON.stringify(payload),
+        retryKey: o.dedupeKey ? retryKeyFor(o.dedupeKey) : randomUUID(),
+        at,
+      })
     },
   }
 }
@@ -118,7 +131,7 @@ export function createOutbox(db: Db, clock: Clock) {
 export type Outbox = ReturnType<typeof createOutbox>
 
 export interface OutboxWorkerDeps {
-  db: Db
+  db: Database
   clock: Clock
   logger: Logger
   /** False when no access token is configured: rows are marked skipped, and logged. */
@@ -126,7 +139,10 @@ export interface OutboxWorkerDeps {
   executors: { [K in OutboxKind]: Executor<K> }
   /** Rows taken per run. */
   batchSize?: number
-  /** Most calls per second (the platform allows 2,000/s for push and rich menu links). */
+  /**
+   * Most calls per second of the channel, shared by every instance on the database (the
+   * platform allows 2,000/s for push and rich menu links).
+   */
   maxPerSecond?: number
   /** Calls in flight at once (rows of different users). */
   concurrency?: number
@@ -140,6 +156,10 @@ export interface OutboxWorkerDeps {
    */
   callTimeoutMs?: number
   random?: () => number
+  /** Wall-clock time for the rate windows (Unix ms); tests pass their own. */
+  wallClock?: () => number
+  /** Waits for the next rate window; tests pass their own. */
+  sleep?: (ms: number) => Promise<void>
 }
 
 /** What one run did. */
@@ -150,63 +170,39 @@ export interface RunResult {
   skipped: number
 }
 
+/** The rate window is full: the claim is rolled back and tried again in the next window. */
+class WindowFull extends Error {
+  override name = 'WindowFull'
+}
+
 /**
- * Sends outbox rows with retries and backoff, several at a time. A row is claimed before it is sent (so two
- * workers never send it at once) and marked sent after; should the process die between
- * the two, the claim lapses, the row is sent again with the same `X-Line-Retry-Key`, and
+ * Sends outbox rows with retries and backoff, several at a time, from any number of
+ * instances on one database. A row is claimed (a lease of CLAIM_LEASE_MS) before it is sent,
+ * so no two workers send it at once, and marked sent after; should the process die between
+ * the two, the lease runs out, the row is sent again with the same `X-Line-Retry-Key`, and
  * LINE answers 409 (already accepted), which counts as sent: no message lost, none twice.
+ * Every claim takes its calls from the rate window the instances share, in the same
+ * transaction. See docs/decisions/011-line-messaging-outbox.md and 023-outbox-leases.md.
  */
 export function createOutboxWorker(deps: OutboxWorkerDeps) {
   const { db, clock, logger } = deps
-  const sqlite = db.$client
   const batchSize = deps.batchSize ?? 50
-  const maxPerSecond = deps.maxPerSecond ?? 200
+  const maxPerSecond = Math.max(1, deps.maxPerSecond ?? 200)
   const pollMs = deps.pollMs ?? 1_000
   const gatherMs = deps.gatherMs ?? 20
   const callTimeoutMs = deps.callTimeoutMs ?? 30_000
   const concurrency = Math.max(1, Math.min(deps.concurrency ?? 10, maxPerSecond))
   const random = deps.random ?? Math.random
-
-  // Pushes to one user go out in the order they were queued: a push waits while an earlier
-  // one to the same user is pending (in SQL, so waiting rows never crowd out the batch).
-  const due = sqlite.prepare<[number, number, number], OutboxRow>(
-    `SELECT id, kind, line_user_id AS lineUserId, payload, retry_key AS retryKey, attempts
-       FROM outbox o
-      WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
-        AND (claimed_at IS NULL OR claimed_at < ?)
-        AND NOT (kind = 'push' AND line_user_id IS NOT NULL AND EXISTS (
-              SELECT 1 FROM outbox e
-               WHERE e.line_user_id = o.line_user_id AND e.kind = 'push' AND e.id < o.id
-                 AND e.sent_at IS NULL AND e.failed_at IS NULL))
-      ORDER BY id LIMIT ?`,
-  )
-  const claim = sqlite.prepare<[number, number, number]>(
-    `UPDATE outbox SET claimed_at = ?, attempts = attempts + 1
-      WHERE id = ? AND sent_at IS NULL AND failed_at IS NULL
-        AND (claimed_at IS NULL OR claimed_at < ?)`,
-  )
-  const markSent = sqlite.prepare<[number, string | null, number]>(
-    `UPDATE outbox SET sent_at = ?, claimed_at = NULL, last_error = ? WHERE id = ?`,
-  )
-  const markFailed = sqlite.prepare<[number, string, number]>(
-    `UPDATE outbox SET failed_at = ?, claimed_at = NULL, last_error = ? WHERE id = ?`,
-  )
-  const reschedule = sqlite.prepare<[number, string, number]>(
-    `UPDATE outbox SET next_attempt_at = ?, claimed_at = NULL, last_error = ? WHERE id = ?`,
-  )
-  const countMessage = sqlite.prepare<[string], { count: number }>(
-    `INSERT INTO message_counts (month, count) VALUES (?, 1)
-       ON CONFLICT (month) DO UPDATE SET count = count + 1 RETURNING count`,
-  )
-  const blocked = sqlite.prepare<[string], { blockedAt: number | null }>(
-    `SELECT blocked_at AS blockedAt FROM line_friends WHERE line_user_id = ?`,
-  )
+  const wallClock = deps.wallClock ?? Date.now
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
 
   let timer: NodeJS.Timeout | undefined
   let timerDue = 0
   let running: Promise<RunResult> | undefined
   let started = false
   let again = false
+  /** Settles once the claims of a previous process are released (SQLite, at start). */
+  let ready: Promise<unknown> = Promise.resolve()
 
   /** What happened to one claimed row; recorded with the others of its chunk in one commit. */
   type Outcome =
@@ -214,10 +210,11 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     | { kind: 'failed' | 'skipped'; at: number; error: string }
     | { kind: 'retry'; at: number; next: number; error: string }
 
+  const logOf = (row: OutboxRow) => ({ outboxId: row.id, kind: row.kind, attempts: row.attempts })
+
   /** Sends one claimed row (no database writes: the caller records the outcome). */
   async function send(row: OutboxRow): Promise<Outcome> {
-    const attempts = row.attempts + 1
-    const log = { outboxId: row.id, kind: row.kind, attempts }
+    const log = logOf(row)
     try {
       const executor = deps.executors[row.kind] as Executor<OutboxKind>
       const outcome = await withTimeout(executor(JSON.parse(row.payload), row), callTimeoutMs)
@@ -235,8 +232,8 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
         logger.info('push already accepted by LINE (retry key)', log)
         return { kind: 'sent', at, note: 'accepted before (409 for the retry key)' }
       }
-      if (failure.retryable && attempts < MAX_ATTEMPTS[row.kind]) {
-        const next = at + backoffMs(attempts, random)
+      if (failure.retryable && row.attempts < MAX_ATTEMPTS[row.kind]) {
+        const next = at + backoffMs(row.attempts, random)
         logger.warn('messaging call failed, will retry', {
           ...log,
           status: failure.status,
@@ -255,103 +252,137 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
   }
 
   /**
-   * Claims `rows` in one commit, sends them at the same time, records every outcome in one
-   * more commit: two commits per chunk however many rows it holds (with synchronous=FULL each
-   * commit is an fsync, which would otherwise cost as much as the change that queued the row).
+   * In one transaction: claims up to `limit` rows, gives up at once those that cannot go out
+   * (no access token, a blocked user), and takes a call from the shared rate window for each
+   * of the others; when the window has too few left, the whole claim is rolled back
+   * (`WindowFull`). Returns how many rows were claimed and those to send.
    */
-  async function processChunk(rows: OutboxRow[], result: RunResult): Promise<void> {
+  function claimChunk(limit: number, result: RunResult) {
     const now = clock.now()
-    const claimed = sqlite
-      .transaction(() => {
-        const out: OutboxRow[] = []
-        for (const row of rows) {
-          if (claim.run(now, row.id, now - CLAIM_LEASE_MS).changes !== 1) continue
-          const log = { outboxId: row.id, kind: row.kind, attempts: row.attempts + 1 }
-          if (!deps.enabled()) {
-            markFailed.run(now, 'skipped: no LINE_MESSAGING_ACCESS_TOKEN', row.id)
-            logger.info('messaging call skipped: no channel access token', log)
-            result.skipped++
-          } else if (
-            row.kind === 'push' &&
-            row.lineUserId &&
-            blocked.get(row.lineUserId)?.blockedAt
-          ) {
-            markFailed.run(now, 'skipped: the user blocked the account', row.id)
-            logger.info('push skipped: user has blocked the account', log)
-            result.skipped++
-          } else {
-            out.push(row)
-          }
+    return db.transaction(async (tx) => {
+      const claimed = await outboxRows.claim(tx, {
+        now,
+        leaseCutoff: now - CLAIM_LEASE_MS,
+        limit,
+      })
+      const toSend: OutboxRow[] = []
+      const skipped: { row: OutboxRow; error: string; log: string }[] = []
+      for (const r of claimed) {
+        const row = r as OutboxRow
+        if (!deps.enabled()) {
+          skipped.push({
+            row,
+            error: 'skipped: no LINE_MESSAGING_ACCESS_TOKEN',
+            log: 'messaging call skipped: no channel access token',
+          })
+        } else if (
+          row.kind === 'push' &&
+          row.lineUserId &&
+          (await lineFriends.blockedAt(tx, row.lineUserId)) !== null
+        ) {
+          skipped.push({
+            row,
+            error: 'skipped: the user blocked the account',
+            log: 'push skipped: user has blocked the account',
+          })
+        } else {
+          toSend.push(row)
         }
-        return out
-      })
-      .immediate()
-    if (claimed.length === 0) return
-    const outcomes = await Promise.all(claimed.map(send))
-    sqlite
-      .transaction(() => {
-        claimed.forEach((row, i) => {
-          const o = outcomes[i] as Outcome
-          if (o.kind === 'sent') {
-            markSent.run(o.at, o.note, row.id)
-            result.sent++
-            const log = { outboxId: row.id, kind: row.kind, attempts: row.attempts + 1 }
-            if (row.kind === 'push' && o.note === null) countSent(o.at, log)
-            else logger.debug('messaging call sent', log)
-          } else if (o.kind === 'retry') {
-            reschedule.run(o.next, o.error, row.id)
-            result.retried++
-          } else {
-            markFailed.run(o.at, o.error, row.id)
-            result[o.kind]++
-          }
+      }
+      for (const s of skipped) {
+        await outboxRows.markFailed(tx, { id: s.row.id, claimedAt: now, at: now, error: s.error })
+      }
+      if (toSend.length > 0) {
+        const wall = wallClock()
+        const taken = await rateWindows.take(tx, {
+          key: RATE_KEY,
+          window: wall - (wall % 1_000),
+          n: toSend.length,
+          limit: maxPerSecond,
         })
+        if (!taken) throw new WindowFull()
+      }
+      tx.afterCommit(() => {
+        for (const s of skipped) {
+          logger.info(s.log, logOf(s.row))
+          result.skipped++
+        }
       })
-      .immediate()
+      return { claimed: claimed.length, rows: toSend, claimedAt: now }
+    })
   }
 
-  function countSent(at: number, log: Record<string, unknown>): void {
-    const month = quotaMonth(at)
-    const row = countMessage.get(month)
-    logger.info('push sent', { ...log, month, messagesThisMonth: row?.count ?? 0 })
+  /** Records the outcomes of a sent chunk in one transaction. */
+  async function record(
+    rows: OutboxRow[],
+    outcomes: Outcome[],
+    claimedAt: number,
+    result: RunResult,
+  ) {
+    await db.transaction(async (tx) => {
+      const logs: (() => void)[] = []
+      for (const [i, row] of rows.entries()) {
+        const o = outcomes[i] as Outcome
+        const ref = { id: row.id, claimedAt }
+        const log = logOf(row)
+        let current: boolean
+        if (o.kind === 'sent') {
+          current = await outboxRows.markSent(tx, { ...ref, at: o.at, note: o.note })
+          if (current) {
+            if (row.kind === 'push' && o.note === null) {
+              const month = quotaMonth(o.at)
+              const count = await messageCounts.increment(tx, month)
+              logs.push(() => logger.info('push sent', { ...log, month, messagesThisMonth: count }))
+            } else {
+              logs.push(() => logger.debug('messaging call sent', log))
+            }
+            logs.push(() => result.sent++)
+          }
+        } else if (o.kind === 'retry') {
+          current = await outboxRows.reschedule(tx, { ...ref, next: o.next, error: o.error })
+          if (current) logs.push(() => result.retried++)
+        } else {
+          current = await outboxRows.markFailed(tx, { ...ref, at: o.at, error: o.error })
+          const kind = o.kind
+          if (current) logs.push(() => result[kind]++)
+        }
+        if (!current) {
+          logs.push(() => logger.warn('outbox claim lost before its outcome was recorded', log))
+        }
+      }
+      tx.afterCommit(() => {
+        for (const l of logs) l()
+      })
+    })
   }
 
   /**
-   * Sends what is due now, once; resolves with what happened. Rows go out in chunks of up to
-   * `concurrency` calls at once; a chunk never holds two rows for one user, so each user's
-   * calls keep their queue order (a profile read before the push that uses its language).
+   * Sends what is due now, once; resolves with what happened. Claims chunks of up to
+   * `concurrency` rows (at most one per user: see repositories/outbox.ts) and sends each
+   * chunk's calls at the same time, until nothing is due or `batchSize` rows were taken.
    */
   async function runOnce(): Promise<RunResult> {
+    await ready
     const result: RunResult = { sent: 0, retried: 0, failed: 0, skipped: 0 }
-    const now = clock.now()
-    const rows = due.all(now, now - CLAIM_LEASE_MS, batchSize)
-    let windowStart = Date.now()
-    let inWindow = 0
-    let chunk: OutboxRow[] = []
-    const users = new Set<string>()
-    const flush = async () => {
-      if (chunk.length === 0) return
-      if (inWindow + chunk.length > maxPerSecond) {
-        const wait = 1_000 - (Date.now() - windowStart)
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-        windowStart = Date.now()
-        inWindow = 0
+    let budget = batchSize
+    while (budget > 0) {
+      let chunk: Awaited<ReturnType<typeof claimChunk>>
+      try {
+        chunk = await claimChunk(Math.min(concurrency, budget), result)
+      } catch (err) {
+        if (!(err instanceof WindowFull)) throw err
+        const wall = wallClock()
+        await sleep(1_000 - (wall % 1_000))
+        continue
       }
-      inWindow += chunk.length
-      await processChunk(chunk, result)
-      chunk = []
-      users.clear()
+      if (chunk.claimed === 0) break
+      budget -= chunk.claimed
+      if (chunk.rows.length === 0) continue
+      const outcomes = await Promise.all(chunk.rows.map(send))
+      await record(chunk.rows, outcomes, chunk.claimedAt, result)
     }
-    for (const row of rows) {
-      if (chunk.length >= concurrency || (row.lineUserId && users.has(row.lineUserId))) {
-        await flush()
-      }
-      chunk.push(row)
-      if (row.lineUserId) users.add(row.lineUserId)
-    }
-    await flush()
-    // A full batch, or a sent push that may have unblocked the next one to the same user.
-    if (rows.length === batchSize || result.sent > 0) again = true
+    // The batch ran out with rows perhaps still due: go on at once.
+    if (budget <= 0) again = true
     return result
   }
 
@@ -392,27 +423,37 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
      * Deletes what is no longer needed: outbox rows sent or given up over `keepMs` ago, and
      * webhook event IDs older than that (LINE redelivers within hours, not weeks).
      */
-    purge(now: number, keepMs = 30 * 86_400_000): { outbox: number; webhookEvents: number } {
+    async purge(
+      now: number,
+      keepMs = 30 * 86_400_000,
+    ): Promise<{ outbox: number; webhookEvents: number }> {
       const before = now - keepMs
-      const o = sqlite
-        .prepare('DELETE FROM outbox WHERE sent_at < ? OR failed_at < ?')
-        .run(before, before)
-      const w = sqlite.prepare('DELETE FROM webhook_events WHERE received_at < ?').run(before)
-      return { outbox: o.changes, webhookEvents: w.changes }
+      return {
+        outbox: await outboxRows.purge(db, before),
+        webhookEvents: await webhookEvents.purge(db, before),
+      }
     },
-    /** Starts polling (and releases claims left by a previous process of this database). */
+    /**
+     * Starts polling. On SQLite (one process per database file) the claims left by a previous
+     * process are released first; on PostgreSQL, where other instances' claims are live,
+     * a crashed instance's claims lapse with their lease.
+     */
     start(): void {
       if (started) return
       started = true
-      // One worker per database: whatever this database shows as claimed, a previous
-      // process left behind when it stopped; the retry key keeps a resend from duplicating.
-      sqlite.prepare('UPDATE outbox SET claimed_at = NULL WHERE claimed_at IS NOT NULL').run()
+      if (db.dialect === 'sqlite') {
+        ready = outboxRows.releaseClaims(db).catch((err: unknown) => {
+          logger.error('outbox claims could not be released', {
+            error: err instanceof Error ? err.message.slice(0, 200) : String(err),
+          })
+        })
+      }
       schedule(0)
     },
     /**
      * Runs soon (after the transaction that queued something has committed). Kicks within
      * `gatherMs` of each other share one run, so a busy till's pushes are claimed and recorded
-     * a chunk per commit rather than two commits each (a commit is an fsync).
+     * a chunk per commit rather than two commits each.
      */
     kick(): void {
       if (!started) return

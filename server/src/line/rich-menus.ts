@@ -3,16 +3,16 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { HTTPFetchError, type messagingApi } from '@line/bot-sdk'
 import type { Clock } from '../clock.ts'
-import type { Db } from '../db/client.ts'
+import type { Database, Executor } from '../db/seam.ts'
 import type { Logger } from '../logger.ts'
+import { type RichMenuName, richMenus } from '../repositories/rich-menus.ts'
 import { liffUrl } from './messages.ts'
 import type { MessagingClient } from './messaging-client.ts'
 
 /** Every rich menu this product creates has a name starting with this. */
 export const RICH_MENU_PREFIX = 'membercard:'
 
-/** The two menus: for friends who have not linked, and for members. */
-export type RichMenuName = 'guest' | 'member'
+export type { RichMenuName }
 
 /** Where the shipped menu images (and their HTML sources) live. */
 export const RICH_MENU_IMAGE_DIR = join(import.meta.dirname, 'rich-menu-images')
@@ -98,7 +98,7 @@ export function richMenuDefinitions(
 }
 
 export interface RichMenuDeps {
-  db: Db
+  db: Database
   client: MessagingClient
   clock: Clock
   logger: Logger
@@ -108,11 +108,8 @@ export interface RichMenuDeps {
 }
 
 /** The deployed menu's ID, or null before `richmenu:deploy`. */
-export function deployedRichMenuId(db: Db, name: RichMenuName): string | null {
-  const row = db.$client
-    .prepare<[string], { id: string }>('SELECT rich_menu_id AS id FROM rich_menus WHERE name = ?')
-    .get(name)
-  return row?.id ?? null
+export async function deployedRichMenuId(db: Executor, name: RichMenuName): Promise<string | null> {
+  return (await richMenus.byName(db, name))?.id ?? null
 }
 
 /** Bulk endpoints take up to 500 users a call. */
@@ -149,11 +146,7 @@ export async function deployRichMenus(deps: RichMenuDeps): Promise<DeployResult>
       .update(JSON.stringify(def.request))
       .update(createHash('sha256').update(image).digest())
       .digest('hex')
-    const existing = db.$client
-      .prepare<[string], { id: string; hash: string }>(
-        'SELECT rich_menu_id AS id, definition_hash AS hash FROM rich_menus WHERE name = ?',
-      )
-      .get(name)
+    const existing = await richMenus.byName(db, name)
     if (existing?.hash === hash && (await menuExists(api, existing.id))) {
       menus[name] = { richMenuId: existing.id, created: false }
       continue
@@ -161,13 +154,7 @@ export async function deployRichMenus(deps: RichMenuDeps): Promise<DeployResult>
     await api.validateRichMenuObject(def.request)
     const { richMenuId } = await api.createRichMenu(def.request)
     await client.blob().setRichMenuImage(richMenuId, new Blob([image], { type: 'image/png' }))
-    db.$client
-      .prepare(
-        `INSERT INTO rich_menus (name, rich_menu_id, definition_hash, deployed_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (name) DO UPDATE SET rich_menu_id = excluded.rich_menu_id,
-           definition_hash = excluded.definition_hash, deployed_at = excluded.deployed_at`,
-      )
-      .run(name, richMenuId, hash, clock.now())
+    await richMenus.save(db, { name, id: richMenuId, hash, at: clock.now() })
     menus[name] = { richMenuId, created: true }
     logger.info('rich menu created', { name, richMenuId })
   }
@@ -211,23 +198,10 @@ export async function syncRichMenus(
 ): Promise<{ linked: number; unlinked: number }> {
   const { db, client, logger } = deps
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
-  const memberMenu = deployedRichMenuId(db, 'member')
+  const memberMenu = await deployedRichMenuId(db, 'member')
   if (!memberMenu) throw new Error('No member rich menu deployed: run pnpm richmenu:deploy first.')
-  const linked = db.$client
-    .prepare<[], { id: string }>(
-      'SELECT DISTINCT line_user_id AS id FROM line_links WHERE unlinked_at IS NULL ORDER BY 1',
-    )
-    .all()
-    .map((r) => r.id)
-  const unlinked = db.$client
-    .prepare<[], { id: string }>(
-      `SELECT DISTINCT line_user_id AS id FROM line_links l WHERE unlinked_at IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM line_links a
-                          WHERE a.line_user_id = l.line_user_id AND a.unlinked_at IS NULL)
-       ORDER BY 1`,
-    )
-    .all()
-    .map((r) => r.id)
+  const linked = await richMenus.linkedUsers(db)
+  const unlinked = await richMenus.formerlyLinkedUsers(db)
   const api = client.api()
   let calls = 0
   for (let i = 0; i < linked.length; i += BULK_SIZE) {

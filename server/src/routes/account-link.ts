@@ -1,7 +1,9 @@
+import { ERROR_STATUS } from '@membercard/shared'
 import { type Context, Hono } from 'hono'
 import { html } from 'hono/html'
 import type { HtmlEscapedString } from 'hono/utils/html'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { DomainError, LinkTokenExpired } from '../domain/errors.ts'
 import { ApiError } from '../http/api-error.ts'
 import type { AccountLink } from '../line/account-link.ts'
 import type { Env, RouteDeps } from './deps.ts'
@@ -125,9 +127,9 @@ ${body}
   }
 
   return new Hono<Env>()
-    .get('/', (c) => {
+    .get('/', async (c) => {
       const linkToken = c.req.query('linkToken') ?? ''
-      if (!accountLink.userOfLinkToken(linkToken)) {
+      if (!(await accountLink.userOfLinkToken(linkToken))) {
         return send(c, 410, page({ linkToken: '', expired: true }))
       }
       return send(c, 200, page({ linkToken }))
@@ -141,11 +143,11 @@ ${body}
       const field = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '')
       const linkToken = field('linkToken')
       const cardNumber = field('cardNumber').slice(0, 40)
-      if (!accountLink.userOfLinkToken(linkToken)) {
+      if (!(await accountLink.userOfLinkToken(linkToken))) {
         return send(c, 410, page({ linkToken: '', expired: true }))
       }
       try {
-        const { redirectUrl } = accountLink.signIn(linkToken, {
+        const { redirectUrl } = await accountLink.signIn(linkToken, {
           cardNumber,
           pin: field('pin').slice(0, 8),
           consent: { version: config.consentVersion, accepted: field('consent') === 'yes' },
@@ -154,13 +156,17 @@ ${body}
         c.header('Cache-Control', 'no-store')
         return c.redirect(redirectUrl, 303)
       } catch (err) {
-        if (!(err instanceof ApiError)) throw err
-        if (err.code === 'NOT_FOUND') return send(c, 410, page({ linkToken: '', expired: true }))
-        for (const [k, v] of Object.entries(err.headers)) c.header(k, v)
+        if (!(err instanceof DomainError)) throw err
+        if (err instanceof LinkTokenExpired) {
+          return send(c, 410, page({ linkToken: '', expired: true }))
+        }
+        if (err.retryAfterSeconds !== undefined) {
+          c.header('Retry-After', String(err.retryAfterSeconds))
+        }
         const message = MESSAGES[err.code] ?? [err.message, err.message]
         return send(
           c,
-          err.status,
+          ERROR_STATUS[err.code],
           page({
             linkToken,
             error: message,

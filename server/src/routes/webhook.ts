@@ -1,6 +1,7 @@
 import { validateSignature } from '@line/bot-sdk'
 import { Hono } from 'hono'
 import { z } from 'zod'
+import type { Tx } from '../db/seam.ts'
 import { ApiError } from '../http/api-error.ts'
 import type { AccountLink, AccountLinkRefusal } from '../line/account-link.ts'
 import type { LineMessaging } from '../line/line-service.ts'
@@ -13,6 +14,9 @@ import {
   textMessage,
 } from '../line/messages.ts'
 import { POSTBACK } from '../line/rich-menus.ts'
+import { lineFriends } from '../repositories/line-friends.ts'
+import { links } from '../repositories/links.ts'
+import { webhookEvents } from '../repositories/webhook-events.ts'
 import type { Env, RouteDeps } from './deps.ts'
 
 /** What this server reads of a webhook event; everything else is ignored. */
@@ -73,46 +77,32 @@ const REFUSALS: Record<AccountLinkRefusal | 'failed', string> = {
  * The LINE webhook (`POST /webhook/line`): the signature is checked on the raw body before
  * anything is parsed; each event is handled once (by `webhookEventId`) in its own
  * transaction, and what has to reach LINE goes through the outbox, so the answer is quick.
+ * Everything an event reads and writes goes through that transaction's `tx`.
  */
 export function webhookRoutes(deps: RouteDeps & { line: LineMessaging; accountLink: AccountLink }) {
-  const { db, clock, config, logger, membership, line, accountLink } = deps
-  const sqlite = db.$client
-  const markSeen = sqlite.prepare<[string, string, number]>(
-    `INSERT INTO webhook_events (webhook_event_id, type, received_at) VALUES (?, ?, ?)
-       ON CONFLICT (webhook_event_id) DO NOTHING`,
-  )
-  const follow = sqlite.prepare<[string, number, number]>(
-    `INSERT INTO line_friends (line_user_id, followed_at, blocked_at, updated_at)
-       VALUES (?, ?, NULL, ?)
-     ON CONFLICT (line_user_id) DO UPDATE SET followed_at = excluded.followed_at,
-       blocked_at = NULL, updated_at = excluded.updated_at`,
-  )
-  const block = sqlite.prepare<[string, number, number]>(
-    `INSERT INTO line_friends (line_user_id, blocked_at, updated_at) VALUES (?, ?, ?)
-     ON CONFLICT (line_user_id) DO UPDATE SET blocked_at = excluded.blocked_at,
-       updated_at = excluded.updated_at`,
-  )
+  const { db, clock, config, logger, line, accountLink } = deps
 
-  function reply(event: WebhookEvent, userId: string, messages: unknown[]): void {
+  async function reply(tx: Tx, event: WebhookEvent, userId: string, messages: unknown[]) {
     if (!event.replyToken) return
-    line.outbox.enqueue('reply', { replyToken: event.replyToken, messages }, { userId })
+    await line.outbox.enqueue(tx, 'reply', { replyToken: event.replyToken, messages }, { userId })
   }
 
   /** The messages for an action, or null when the account-link flow takes over. */
-  function answer(
+  async function answer(
+    tx: Tx,
     action: Action,
     event: WebhookEvent,
     userId: string,
     ctx: MessageContext,
     signInBase: string,
-  ): unknown[] | null {
-    const linked = membership.memberOf(userId)
+  ): Promise<unknown[] | null> {
+    const linked = await links.activeByUser(tx, userId)
     const en = ctx.lang === 'en'
     const invite = [inviteToLinkMessage(ctx, config.linkBonusPoints)]
     switch (action) {
       case 'balance':
         return linked
-          ? [balanceMessage(ctx, { balance: linked.member.points, rank: linked.member.rank })]
+          ? [balanceMessage(ctx, { balance: linked.points, rank: linked.rank })]
           : invite
       case 'card':
         return linked ? [cardMessage(ctx)] : invite
@@ -126,7 +116,8 @@ export function webhookRoutes(deps: RouteDeps & { line: LineMessaging; accountLi
           ]
         }
         if (event.replyToken) {
-          line.outbox.enqueue(
+          await line.outbox.enqueue(
+            tx,
             'account_link_start',
             { userId, replyToken: event.replyToken, signInBase },
             { userId },
@@ -148,54 +139,56 @@ export function webhookRoutes(deps: RouteDeps & { line: LineMessaging; accountLi
     }
   }
 
-  function respond(
+  async function respond(
+    tx: Tx,
     action: Action,
     event: WebhookEvent,
     userId: string,
     ctx: MessageContext,
     signInBase: string,
-  ): void {
-    const messages = answer(action, event, userId, ctx, signInBase)
-    if (messages) reply(event, userId, messages)
+  ): Promise<void> {
+    const messages = await answer(tx, action, event, userId, ctx, signInBase)
+    if (messages) await reply(tx, event, userId, messages)
   }
 
-  function handle(event: WebhookEvent, signInBase: string): void {
+  async function handle(tx: Tx, event: WebhookEvent, signInBase: string): Promise<void> {
     // Another channel holds the chat (module channels): record, do nothing.
     if (event.mode === 'standby') return
     const userId = event.source?.type === 'user' ? event.source.userId : undefined
     if (!userId || !/^U[0-9a-f]{32}$/.test(userId)) return
     const now = clock.now()
-    const ctx = line.contextFor(userId)
+    const ctx = await line.contextFor(tx, userId)
     switch (event.type) {
       case 'follow': {
-        follow.run(userId, now, now)
-        const linked = membership.memberOf(userId) !== null
-        reply(event, userId, greetingMessages(ctx, { linked, bonusPoints: config.linkBonusPoints }))
-        line.queueRichMenuSync(userId, now)
-        line.outbox.enqueue('profile', { userId }, { userId, at: now })
+        await lineFriends.follow(tx, userId, now)
+        const linked = (await links.activeByUser(tx, userId)) !== undefined
+        const greeting = greetingMessages(ctx, { linked, bonusPoints: config.linkBonusPoints })
+        await reply(tx, event, userId, greeting)
+        await line.queueRichMenuSync(tx, userId, now)
+        await line.outbox.enqueue(tx, 'profile', { userId }, { userId, at: now })
         return
       }
       case 'unfollow':
-        block.run(userId, now, now)
+        await lineFriends.block(tx, userId, now)
         return
       case 'message': {
         const text = event.message?.type === 'text' ? (event.message.text ?? '') : ''
         const key = text.normalize('NFKC').trim().toLowerCase()
         const action = KEYWORDS.find((k) => k.re.test(key))?.action ?? 'other'
-        respond(action, event, userId, ctx, signInBase)
+        await respond(tx, action, event, userId, ctx, signInBase)
         return
       }
       case 'postback': {
         const action = POSTBACK_ACTIONS[event.postback?.data ?? '']
-        if (action) respond(action, event, userId, ctx, signInBase)
+        if (action) await respond(tx, action, event, userId, ctx, signInBase)
         return
       }
       case 'accountLink': {
         if (event.link?.result !== 'ok' || !event.link.nonce) {
-          reply(event, userId, [textMessage(REFUSALS.failed)])
+          await reply(tx, event, userId, [textMessage(REFUSALS.failed)])
           return
         }
-        const result = accountLink.complete(userId, event.link.nonce)
+        const result = await accountLink.complete(tx, userId, event.link.nonce)
         if (result.ok) {
           logger.info('account linked through the account-link flow', {
             bonusPoints: result.bonusPoints,
@@ -204,7 +197,7 @@ export function webhookRoutes(deps: RouteDeps & { line: LineMessaging; accountLi
           return
         }
         logger.warn('account-link event refused', { reason: result.reason })
-        reply(event, userId, [textMessage(REFUSALS[result.reason])])
+        await reply(tx, event, userId, [textMessage(REFUSALS[result.reason])])
         return
       }
       default:
@@ -243,16 +236,15 @@ export function webhookRoutes(deps: RouteDeps & { line: LineMessaging; accountLi
         continue
       }
       const event = parsed.data
-      const fresh = sqlite
-        .transaction(() => {
-          if (event.webhookEventId) {
-            const seen = markSeen.run(event.webhookEventId, event.type, clock.now())
-            if (seen.changes === 0) return false
-          }
-          handle(event, signInBase)
-          return true
-        })
-        .immediate()
+      // One event after the other: events of one user keep their order.
+      const fresh = await db.transaction(async (tx) => {
+        if (event.webhookEventId) {
+          const e = { id: event.webhookEventId, type: event.type, at: clock.now() }
+          if (!(await webhookEvents.markSeen(tx, e))) return false
+        }
+        await handle(tx, event, signInBase)
+        return true
+      })
       if (fresh) handled++
       else duplicates++
     }
