@@ -1,8 +1,8 @@
 import { luhnCheckDigit } from '@membercard/shared'
-import { sql } from 'drizzle-orm'
-import type { Db } from './db/client.ts'
-import { pointCards } from './db/schema.ts'
+import type { Database } from './db/seam.ts'
+import { seededCards } from './repositories/card-import.ts'
 import type { Secrets } from './secrets.ts'
+import { appendToLedger } from './services/ledger.ts'
 import { hashPin } from './services/pin.ts'
 import type { StaffService } from './services/staff.ts'
 
@@ -41,43 +41,36 @@ export const DEMO_STAFF = [
 ]
 export const DEMO_STORE = { code: 'S001', name: 'デモストア 渋谷店' }
 
-/** Seeds demo cards and staff when the database has no cards; returns what to print. */
+/** Seeds demo cards and staff when the database has no cards; true when it did. */
 export async function seedDemo(
-  db: Db,
+  db: Database,
   secrets: Secrets,
   staff: StaffService,
   now: number,
 ): Promise<boolean> {
-  const count = db.select({ n: sql<number>`count(*)` }).from(pointCards).get()?.n ?? 0
-  if (count > 0) return false
-  const sqlite = db.$client
-  sqlite.transaction(() => {
+  if (await seededCards.any(db)) return false
+  await db.transaction(async (tx) => {
     for (const c of DEMO_CARDS) {
-      const card = db
-        .insert(pointCards)
-        .values({
-          cardNumber: c.cardNumber,
-          pinHash: hashPin(secrets.pinHashKey, c.cardNumber, c.pin),
-          name: c.name,
-          rank: c.rank,
-          birthDate: c.birthDate,
-          points: c.points,
-          source: 'demo',
-          lastActivityAt: now,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .returning({ id: pointCards.id })
-        .get()
+      const cardId = await seededCards.insert(tx, {
+        cardNumber: c.cardNumber,
+        pinHash: hashPin(secrets.pinHashKey, c.cardNumber, c.pin),
+        name: c.name,
+        rank: c.rank,
+        birthDate: c.birthDate,
+        at: now,
+      })
+      // The balance comes through the ledger, so the two agree from the start.
       if (c.points > 0) {
-        sqlite
-          .prepare(
-            `INSERT INTO ledger (card_id, type, points, balance_after, note, created_at) VALUES (?, 'import', ?, ?, 'demo', ?)`,
-          )
-          .run(card.id, c.points, c.points, now)
+        await appendToLedger(tx, {
+          cardId,
+          type: 'import',
+          points: c.points,
+          note: 'demo',
+          at: now,
+        })
       }
     }
-  })()
+  })
   for (const s of DEMO_STAFF) {
     await staff.upsert({ ...s, storeCode: DEMO_STORE.code, storeName: DEMO_STORE.name })
   }

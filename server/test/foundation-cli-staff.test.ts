@@ -2,10 +2,12 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { fakeClock } from '../src/clock.ts'
-import { openDatabase } from '../src/db/client.ts'
+import { openSqlite } from '../src/db/sqlite.ts'
 import { createStaffService } from '../src/services/staff.ts'
+import { openTestDatabase } from './support.ts'
 
 const root = resolve(import.meta.dirname, '../..')
 
@@ -35,16 +37,13 @@ describe('pnpm staff:add (the command)', () => {
     ).toBe(2)
     expect(cli(['--id', 'sato', '--store', 'S002'], 'short\n').status).toBe(2)
 
-    const db = openDatabase(join(dir, 'db.sqlite'))
-    const row = db.$client
-      .prepare('SELECT role, password_hash FROM staff WHERE id = ?')
-      .get('tanaka') as {
-      role: string
-      password_hash: string
-    }
-    expect(row.role).toBe('clerk')
-    expect(row.password_hash).toMatch(/^scrypt\$/)
-    expect(db.$client.prepare('SELECT code FROM stores').all()).toEqual([{ code: 'S002' }])
+    const db = openSqlite(join(dir, 'db.sqlite'))
+    const [row] = await db.execute<{ role: string; passwordHash: string }>(
+      sql`SELECT role, password_hash AS "passwordHash" FROM staff WHERE id = ${'tanaka'}`,
+    )
+    expect(row?.role).toBe('clerk')
+    expect(row?.passwordHash).toMatch(/^scrypt\$/)
+    expect(await db.execute(sql`SELECT code FROM stores`)).toEqual([{ code: 'S002' }])
     const service = createStaffService({ db, clock: fakeClock() })
     await expect(service.login('tanaka', 'first-password', '127.0.0.1')).rejects.toMatchObject({
       code: 'INVALID_CREDENTIALS',
@@ -52,14 +51,14 @@ describe('pnpm staff:add (the command)', () => {
     await expect(service.login('tanaka', 'second-password', '127.0.0.1')).resolves.toMatchObject({
       token: expect.any(String),
     })
-    db.$client.close()
+    await db.close()
     rmSync(dir, { recursive: true, force: true })
   }, 90_000)
 })
 
 describe('staff sign-in limits under parallel guessing', () => {
   it('lets no more than 5 wrong passwords through at once, then 429; the right one still works later', async () => {
-    const db = openDatabase(':memory:')
+    const db = await openTestDatabase()
     const clock = fakeClock()
     const service = createStaffService({ db, clock })
     await service.upsert({
@@ -84,12 +83,10 @@ describe('staff sign-in limits under parallel guessing', () => {
       token: expect.any(String),
     })
     // a success leaves no failure behind
-    const rows = db.$client
-      .prepare('SELECT count(*) AS n FROM login_attempts WHERE created_at > ?')
-      .get(clock.now() - 60_000) as {
-      n: number
-    }
-    expect(rows.n).toBe(0)
-    db.$client.close()
+    const [rows] = await db.execute<{ n: number }>(
+      sql`SELECT CAST(count(*) AS INTEGER) AS n FROM login_attempts
+        WHERE created_at > ${clock.now() - 60_000}`,
+    )
+    expect(Number(rows?.n)).toBe(0)
   }, 60_000)
 })

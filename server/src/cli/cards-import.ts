@@ -1,10 +1,9 @@
 // biome-ignore-all lint/style/noRestrictedGlobals: a command-line entry point
 import { createReadStream, existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { ConfigError, loadConfigFromProcess } from '../config.ts'
-import { openDatabase } from '../db/client.ts'
 import { loadSecrets } from '../secrets.ts'
 import { importCards } from '../services/card-import.ts'
+import { withDatabase } from './database.ts'
 
 const file = process.argv.slice(2).find((a) => a !== '--')
 if (!file) {
@@ -17,31 +16,22 @@ if (!existsSync(path)) {
   console.error(`No such file: ${path}`)
   process.exit(2)
 }
-try {
-  const config = loadConfigFromProcess()
-  const db = openDatabase(config.databasePath)
+const started = performance.now()
+const result = await withDatabase(({ config, db }) => {
   const secrets = loadSecrets(config.secretsPath, config)
-  const started = performance.now()
-  const result = await importCards(db, secrets.pinHashKey, createReadStream(path), Date.now())
-  db.$client.close()
-  if (result.errors.length) {
-    console.error(`Import failed: nothing was imported from ${file}.`)
-    for (const e of result.errors) console.error(`  line ${e.line}: ${e.message}`)
-    process.exit(1)
-  }
-  const secs = ((performance.now() - started) / 1000).toFixed(1)
+  return importCards(db, secrets.pinHashKey, createReadStream(path), Date.now())
+})
+if (result.errors.length) {
+  console.error(`Import failed: nothing was imported from ${file}.`)
+  for (const e of result.errors) console.error(`  line ${e.line}: ${e.message}`)
+  process.exit(1)
+}
+const secs = ((performance.now() - started) / 1000).toFixed(1)
+console.log(
+  `Imported ${result.rows} rows in ${secs}s: ${result.created} created, ${result.updated} updated, ${result.unchanged} unchanged.`,
+)
+if (result.pointsIgnored) {
   console.log(
-    `Imported ${result.rows} rows in ${secs}s: ${result.created} created, ${result.updated} updated, ${result.unchanged} unchanged.`,
+    `  ${result.pointsIgnored} existing card(s) have other points in the file; balances were kept (the ledger owns them).`,
   )
-  if (result.pointsIgnored) {
-    console.log(
-      `  ${result.pointsIgnored} existing card(s) have other points in the file; balances were kept (the ledger owns them).`,
-    )
-  }
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(err.message)
-    process.exit(1)
-  }
-  throw err
 }

@@ -1,9 +1,8 @@
 // biome-ignore-all lint/style/noRestrictedGlobals: a command-line entry point
 import { parseArgs } from 'node:util'
 import { systemClock } from '../clock.ts'
-import { ConfigError, loadConfigFromProcess } from '../config.ts'
-import { openDatabase } from '../db/client.ts'
 import { createStaffService } from '../services/staff.ts'
+import { withDatabase } from './database.ts'
 
 const usage =
   'Usage: pnpm staff:add --id <staffId> --store <storeCode> [--role clerk|manager] [--store-name <name>]  (password on standard input)'
@@ -40,28 +39,18 @@ async function readPassword(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? ''
 }
 
-try {
-  const password = await readPassword()
-  if (password.length < 8 || password.length > 256) {
-    console.error('The password (one line on standard input) must be 8 to 256 characters.')
-    process.exit(2)
-  }
-  const config = loadConfigFromProcess()
-  const db = openDatabase(config.databasePath)
-  const existed = db.$client.prepare('SELECT 1 FROM staff WHERE id = ?').get(id) !== undefined
-  await createStaffService({ db, clock: systemClock }).upsert({
+const password = await readPassword()
+if (password.length < 8 || password.length > 256) {
+  console.error('The password (one line on standard input) must be 8 to 256 characters.')
+  process.exit(2)
+}
+const { created } = await withDatabase(({ db }) =>
+  createStaffService({ db, clock: systemClock }).upsert({
     staffId: id,
     storeCode: store,
     role,
     password,
     ...(values['store-name'] ? { storeName: values['store-name'] } : {}),
-  })
-  db.$client.close()
-  console.log(`${existed ? 'Updated' : 'Created'} staff ${id} (${role}) at store ${store}.`)
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(err.message)
-    process.exit(1)
-  }
-  throw err
-}
+  }),
+)
+console.log(`${created ? 'Created' : 'Updated'} staff ${id} (${role}) at store ${store}.`)

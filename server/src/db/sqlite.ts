@@ -2,11 +2,10 @@ import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { fillPlaceholders, type SQL } from 'drizzle-orm'
-import { drizzle } from 'drizzle-orm/better-sqlite3'
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core'
 import { createFreshness } from './fresh-cache.ts'
 import { createGroupCommit } from './group-commit.ts'
+import { migrateSqlite } from './sqlite-migrate.ts'
 import type {
   CachedRead,
   CachedReadSpec,
@@ -42,11 +41,12 @@ const dialect = new SQLiteSyncDialect()
 export function openSqlite(path: string): SqliteDatabase {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const sqlite = new BetterSqlite3(path)
+  // First: switching to WAL and migrating may have to wait for another process.
+  sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = FULL')
-  sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
-  migrate(drizzle(sqlite), { migrationsFolder: SQLITE_MIGRATIONS_FOLDER })
+  migrateSqlite(sqlite, SQLITE_MIGRATIONS_FOLDER)
   return sqliteDatabase(sqlite)
 }
 

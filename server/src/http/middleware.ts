@@ -90,7 +90,7 @@ export function customerAuth(verifier: IdTokenVerifier) {
 export function staffAuth(service: StaffService) {
   return createMiddleware<{ Variables: AppVariables }>(async function staffAuthMiddleware(c, next) {
     const token = bearer(c.req.header('Authorization'))
-    const principal = token ? service.authenticate(token) : null
+    const principal = token ? await service.authenticate(token) : null
     if (!principal) throw new ApiError('STAFF_AUTH_REQUIRED', 'Staff sign-in is required.')
     c.set('staff', principal)
     await next()

@@ -47,6 +47,11 @@ const expiryStateLocked = query<{ id: number }, { points: number; last: number }
   (p) => sql`${expiryStateSql}${p.id} FOR UPDATE`,
 )
 
+/** Locks the card's row until the transaction ends (PostgreSQL). */
+const lockRow = query<{ id: number }, { id: number }>(
+  (p) => sql`SELECT id FROM point_cards WHERE id = ${p.id} FOR UPDATE`,
+)
+
 /** Point cards: imported, issued in the app, or seeded in demo mode. */
 export const cards = {
   byId: (db: Executor, id: number) => db.get(byId, { id }),
@@ -66,6 +71,14 @@ export const cards = {
    */
   async moveBalance(db: Executor, id: number, delta: number, at: number) {
     return (await db.get(moveBalance, { id, delta, at }))?.points
+  },
+  /**
+   * Waits for, then holds until the transaction ends, the card's row lock: a concurrent change
+   * to the card has committed (or rolled back) before the next statement reads. SQLite's write
+   * transactions hold the whole database already.
+   */
+  async lock(db: Executor, id: number): Promise<void> {
+    if (db.dialect === 'postgres') await db.get(lockRow, { id })
   },
   /** Cards with points and no activity since `cutoff`, by id, after `after`. */
   expiryCandidates: (db: Executor, cutoff: number, after: number, limit: number) =>

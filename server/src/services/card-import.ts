@@ -1,7 +1,12 @@
 import type { Readable } from 'node:stream'
 import { cardNumberProblem, normalizeCardNumber, RANKS } from '@membercard/shared'
 import { parse } from 'csv-parse'
-import type { Db } from '../db/client.ts'
+import type { Database } from '../db/seam.ts'
+import {
+  type ImportCard,
+  type ImportWrite,
+  importInTransaction,
+} from '../repositories/card-import.ts'
 import { hashPin } from './pin.ts'
 
 /** One bad row of an import, by its line number in the file. */
@@ -38,48 +43,27 @@ function validDate(s: string): boolean {
   return day <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0))
 }
 
+/** A valid row waiting for its write, with its line for the report. */
+interface PendingRow {
+  card: ImportCard
+  line: number
+}
+
 /**
  * Imports point cards from a CSV stream (see the contract for the format), streaming, in one
  * transaction: a bad row is reported with its line number and nothing of the file is kept.
  * Idempotent: a card already present is updated only where its name, rank, birth date or PIN
  * differ; its points are never overwritten (see docs/decisions/003-import-points.md).
+ *
+ * On SQLite the import holds the write lock from its first row to its commit: run it from
+ * the command line (`pnpm cards:import`), not inside a serving process.
  */
 export async function importCards(
-  db: Db,
+  db: Database,
   pinKey: Buffer,
   input: Readable,
   now: number,
 ): Promise<ImportResult> {
-  const sqlite = db.$client
-  const insertCard = sqlite.prepare(
-    `INSERT INTO point_cards (card_number, pin_hash, name, rank, birth_date, points, source, last_activity_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, 'import', ?, ?, ?) ON CONFLICT(card_number) DO NOTHING`,
-  )
-  // The opening balance of every card this import created, in one pass at the end (card order,
-  // same transaction): a million single-row inserts would cost a round trip into SQLite each.
-  const insertOpeningBalances = sqlite.prepare(
-    `INSERT INTO ledger (card_id, type, points, balance_after, note, created_at)
-     SELECT id, 'import', points, points, 'import', ? FROM point_cards
-      WHERE id > ? AND points > 0 ORDER BY id`,
-  )
-  const findCard = sqlite.prepare<
-    [string],
-    {
-      id: number
-      pin_hash: string | null
-      name: string
-      rank: string
-      birth_date: string | null
-      points: number
-      source: string
-    }
-  >(
-    'SELECT id, pin_hash, name, rank, birth_date, points, source FROM point_cards WHERE card_number = ?',
-  )
-  const updateCard = sqlite.prepare(
-    'UPDATE point_cards SET pin_hash = ?, name = ?, rank = ?, birth_date = ?, updated_at = ? WHERE id = ?',
-  )
-
   const result: ImportResult = {
     rows: 0,
     created: 0,
@@ -88,51 +72,57 @@ export async function importCards(
     pointsIgnored: 0,
     errors: [],
   }
-  const maxId = sqlite.prepare<[], { m: number }>(
-    'SELECT coalesce(max(id), 0) AS m FROM point_cards',
-  )
-  // Cards with a higher id were created by this import (read inside the write transaction, so
-  // no card the server creates meanwhile can count): meeting one again is a duplicate row.
-  let maxIdBefore = 0
   let header: Map<string, number> | undefined
   /** Column positions, from the header (-1: absent). */
   let col = { card_number: -1, pin: -1, name: -1, points: -1, rank: -1, birth_date: -1 }
   let stopped = false
 
-  /** Handles one record; synchronous, so the whole file runs in one SQLite transaction. */
-  function handle(cells: string[], line: number): void {
-    if (!header) {
-      header = new Map(cells.map((name, i) => [name.trim().toLowerCase(), i]))
-      const missing = REQUIRED.filter((c) => !header?.has(c))
-      const unknown = [...header.keys()].filter(
-        (c) =>
-          !(REQUIRED as readonly string[]).includes(c) &&
-          !(OPTIONAL as readonly string[]).includes(c),
-      )
-      if (missing.length || unknown.length) {
-        result.errors.push({
-          line,
-          message: [
-            missing.length ? `missing column(s): ${missing.join(', ')}` : '',
-            unknown.length ? `unknown column(s): ${unknown.join(', ')}` : '',
-          ]
-            .filter(Boolean)
-            .join('; '),
-        })
-        stopped = true
-      }
-      const h = header
-      const at = (name: string) => h.get(name) ?? -1
-      col = {
-        card_number: at('card_number'),
-        pin: at('pin'),
-        name: at('name'),
-        points: at('points'),
-        rank: at('rank'),
-        birth_date: at('birth_date'),
-      }
+  /** Counts what writing a row did; a row already met in this file is an error. */
+  function tally(w: ImportWrite, line: number): void {
+    if (w.outcome === 'duplicate') {
+      result.errors.push({ line, message: 'card_number appears twice in this file' })
+      if (result.errors.length >= MAX_ERRORS) stopped = true
       return
     }
+    result[w.outcome]++
+    if (w.pointsDiffer) result.pointsIgnored++
+  }
+
+  /** Reads the header row; a missing or unknown column stops the import. */
+  function readHeader(cells: string[], line: number): void {
+    header = new Map(cells.map((name, i) => [name.trim().toLowerCase(), i]))
+    const missing = REQUIRED.filter((c) => !header?.has(c))
+    const unknown = [...header.keys()].filter(
+      (c) =>
+        !(REQUIRED as readonly string[]).includes(c) &&
+        !(OPTIONAL as readonly string[]).includes(c),
+    )
+    if (missing.length || unknown.length) {
+      result.errors.push({
+        line,
+        message: [
+          missing.length ? `missing column(s): ${missing.join(', ')}` : '',
+          unknown.length ? `unknown column(s): ${unknown.join(', ')}` : '',
+        ]
+          .filter(Boolean)
+          .join('; '),
+      })
+      stopped = true
+    }
+    const h = header
+    const at = (name: string) => h.get(name) ?? -1
+    col = {
+      card_number: at('card_number'),
+      pin: at('pin'),
+      name: at('name'),
+      points: at('points'),
+      rank: at('rank'),
+      birth_date: at('birth_date'),
+    }
+  }
+
+  /** Checks one data row: the card to write, or undefined when the row is bad (reported). */
+  function check(cells: string[], line: number): ImportCard | undefined {
     result.rows++
     const get = (i: number) => (i < 0 ? '' : (cells[i] ?? '').trim())
     const problems: string[] = []
@@ -156,88 +146,105 @@ export async function importCards(
       problems.push('birth_date must be a date YYYY-MM-DD')
     }
     if (problems.length === 0) {
-      const pinHash = hashPin(pinKey, cardNumber, pin)
-      const info = insertCard.run(cardNumber, pinHash, name, rank, birthDate, points, now, now, now)
-      if (info.changes === 1) {
-        result.created++
-        return
-      }
-      const existing = findCard.get(cardNumber)
-      if (!existing) throw new Error('card vanished during import')
-      if (existing.id > maxIdBefore) {
-        problems.push('card_number appears twice in this file')
-      } else {
-        if (
-          existing.pin_hash !== pinHash ||
-          existing.name !== name ||
-          existing.rank !== rank ||
-          existing.birth_date !== birthDate
-        ) {
-          updateCard.run(pinHash, name, rank, birthDate, now, existing.id)
-          result.updated++
-        } else {
-          result.unchanged++
-        }
-        if (existing.points !== points) result.pointsIgnored++
-        return
+      return {
+        cardNumber,
+        pinHash: hashPin(pinKey, cardNumber, pin),
+        name,
+        rank,
+        birthDate,
+        points,
       }
     }
     result.errors.push({ line, message: problems.join('; ') })
     if (result.errors.length >= MAX_ERRORS) stopped = true
+    return undefined
   }
 
-  // A bigger page cache for the duration: index inserts of a large file stay in memory.
-  const cacheBefore = sqlite.pragma('cache_size', { simple: true })
-  sqlite.pragma('cache_size = -65536')
-  sqlite.exec('BEGIN IMMEDIATE')
-  try {
-    maxIdBefore = maxId.get()?.m ?? 0
-    await new Promise<void>((resolveDone, rejectDone) => {
-      // Without `info: true`: building an info object per record cost ~10 % of an import.
-      // The line number is read from the parser's live `info` instead, in a 'data' handler:
-      // a Transform stream in flowing mode hands each record over as it is pushed, while the
-      // parser still stands at the record's last line. Checked: its record count must match.
-      const parser = parse({ bom: true, skip_empty_lines: true })
-      let seen = 0
-      parser.on('data', (record: string[]) => {
-        if (stopped) return
-        seen++
-        try {
-          if (parser.info.records !== seen) {
-            throw new Error('CSV records arrived late: their line numbers are unknown')
-          }
-          handle(record, parser.info.lines)
-        } catch (err) {
-          stopped = true
-          parser.destroy()
-          input.destroy()
-          rejectDone(err)
+  await importInTransaction(db, now, async (session) => {
+    const { writeNow } = session
+    /** Valid rows of the chunk just parsed, where rows are not written at once. */
+    let pending: PendingRow[] = []
+    let csvError: ImportRowError | undefined
+
+    // Without `info: true`: building an info object per record cost ~10 % of an import.
+    // The line number is read from the parser's live `info` instead, in a 'data' handler:
+    // a Transform stream in flowing mode hands each record over as it is pushed, while the
+    // parser still stands at the record's last line. Checked: its record count must match.
+    const parser = parse({ bom: true, skip_empty_lines: true })
+    let seen = 0
+    let failure: unknown
+    parser.on('data', (record: string[]) => {
+      if (stopped) return
+      seen++
+      try {
+        if (parser.info.records !== seen) {
+          throw new Error('CSV records arrived late: their line numbers are unknown')
         }
-      })
-      parser.on('end', () => resolveDone())
+        const line = parser.info.lines
+        if (!header) {
+          readHeader(record, line)
+          return
+        }
+        const card = check(record, line)
+        if (!card) return
+        if (writeNow) tally(writeNow(card), line)
+        else pending.push({ card, line })
+      } catch (err) {
+        stopped = true
+        failure ??= err
+      }
+    })
+    const ended = new Promise<void>((resolveEnd) => {
+      parser.on('end', () => resolveEnd())
       parser.on('error', (err: Error & { code?: string; lines?: number }) => {
         if (typeof err.code === 'string' && err.code.startsWith('CSV_')) {
-          result.errors.push({ line: err.lines ?? 0, message: `CSV: ${err.message}` })
-          resolveDone()
+          csvError = { line: err.lines ?? 0, message: `CSV: ${err.message}` }
         } else {
-          rejectDone(err)
+          failure ??= err
         }
+        stopped = true
+        resolveEnd()
       })
-      input.on('error', (err) => rejectDone(err))
-      input.pipe(parser)
     })
+
+    /** Writes the rows parsed so far (the dialects without a synchronous write). */
+    async function flush(): Promise<void> {
+      if (pending.length === 0) return
+      const rows = pending
+      pending = []
+      const writes = await session.write(rows.map((r) => r.card))
+      for (let i = 0; i < writes.length; i++) {
+        const w = writes[i]
+        if (w) tally(w, rows[i]?.line ?? 0)
+      }
+    }
+
+    let read = false
+    try {
+      for await (const chunk of input) {
+        if (stopped || parser.destroyed) break
+        // The parser handles every record of the chunk before `write` returns.
+        parser.write(chunk)
+        await flush()
+      }
+      read = true
+    } finally {
+      // Stopped early (too many errors, a bad header, a failure): the rest is not parsed.
+      if (read && !stopped && !parser.destroyed) parser.end()
+      else parser.destroy()
+    }
+    // Not stopped: the parser ends, or reports the CSV error it has just met.
+    if (!stopped) await ended
+    if (failure) throw failure
+    await flush()
+    if (csvError) result.errors.push(csvError)
     if (!header && result.errors.length === 0) {
       result.errors.push({ line: 1, message: 'the file is empty (a header row is required)' })
     }
-    if (result.errors.length === 0) {
-      insertOpeningBalances.run(now, maxIdBefore)
-      sqlite.exec('COMMIT')
-    }
-  } finally {
-    if (sqlite.inTransaction) sqlite.exec('ROLLBACK')
-    sqlite.pragma(`cache_size = ${Number(cacheBefore)}`)
-  }
+    return result.errors.length === 0
+  })
   if (result.errors.length) {
+    result.errors.sort((a, b) => a.line - b.line)
     return { ...result, created: 0, updated: 0, unchanged: 0, pointsIgnored: 0 }
   }
   return result

@@ -1,13 +1,14 @@
 import type { Clock } from '../clock.ts'
 import type { PointsRules } from '../config.ts'
-import type { Db } from '../db/client.ts'
+import type { Database } from '../db/seam.ts'
 import type { Logger } from '../logger.ts'
 import type { Secrets } from '../secrets.ts'
 import { createIdempotencyStore } from './idempotency.ts'
+import { runExclusive } from './jobs.ts'
 import { createPointsService, type OnLedgerChange } from './points.ts'
 
 export interface PointsJobsDeps {
-  db: Db
+  db: Database
   clock: Clock
   secrets: Secrets
   rules: PointsRules
@@ -15,8 +16,22 @@ export interface PointsJobsDeps {
   onLedgerChange?: OnLedgerChange | undefined
 }
 
-/** One run of the housekeeping: expire inactive balances, drop old idempotency records. */
-export function runPointsHousekeeping(deps: PointsJobsDeps) {
+/** What one run of the housekeeping did. */
+export interface HousekeepingResult {
+  expiredCards: number
+  expiredPoints: number
+  purgedKeys: number
+}
+
+/** The lease the scheduled housekeeping runs under (see services/jobs.ts). */
+export const HOUSEKEEPING_JOB = 'points-housekeeping'
+
+/**
+ * One run of the housekeeping: expire inactive balances, drop old idempotency records.
+ * Safe to run on several instances at once (each card is expired in its own transaction that
+ * re-checks it), so `pnpm points:expire` runs it whatever the servers are doing.
+ */
+export async function runPointsHousekeeping(deps: PointsJobsDeps): Promise<HousekeepingResult> {
   const points = createPointsService(deps)
   const idempotency = createIdempotencyStore({
     db: deps.db,
@@ -24,32 +39,53 @@ export function runPointsHousekeeping(deps: PointsJobsDeps) {
     retentionMs: deps.rules.idempotencyRetentionMs,
   })
   const now = deps.clock.now()
-  const expired = points.expire(now)
-  const purgedKeys = idempotency.purge(now)
+  const expired = await points.expire(now)
+  const purgedKeys = await idempotency.purge(now)
   return { expiredCards: expired.cards, expiredPoints: expired.points, purgedKeys }
 }
 
 /**
  * Schedules the housekeeping inside the server: shortly after start, then every
- * `rules.expiryIntervalMs` (0 = never). The timers do not keep the process alive.
- * Returns a stop function.
+ * `rules.expiryIntervalMs` (0 = never). Of all the instances sharing the database, one runs it
+ * per interval: the one that takes the job's lease, which it keeps for most of the interval.
+ * The timers do not keep the process alive. Returns a stop function.
  */
 export function startPointsJobs(deps: PointsJobsDeps): () => void {
-  if (deps.rules.expiryIntervalMs <= 0) return () => {}
-  const run = () => {
+  const interval = deps.rules.expiryIntervalMs
+  if (interval <= 0) return () => {}
+  // A little shorter than the interval, so the holder's own next run finds it free.
+  const leaseMs = Math.max(1, interval - Math.min(60_000, Math.floor(interval / 10)))
+  let running = false
+  const run = async () => {
+    if (running) return
+    running = true
     try {
-      const r = runPointsHousekeeping(deps)
-      if (r.expiredCards > 0 || r.purgedKeys > 0) deps.logger.info('points housekeeping', r)
+      const r = await runExclusive(
+        deps.db,
+        HOUSEKEEPING_JOB,
+        leaseMs,
+        () => runPointsHousekeeping(deps),
+        { clock: deps.clock, keep: true },
+      )
+      if (!r.ran) {
+        deps.logger.debug('points housekeeping: another instance holds the lease')
+      } else if (r.value.expiredCards > 0 || r.value.purgedKeys > 0) {
+        deps.logger.info('points housekeeping', { ...r.value })
+      } else {
+        deps.logger.debug('points housekeeping: nothing to do')
+      }
     } catch (err) {
       deps.logger.error('points housekeeping failed', {
         error: (err as Error).name,
         message: (err as Error).message.slice(0, 300),
       })
+    } finally {
+      running = false
     }
   }
-  const first = setTimeout(run, 5_000)
+  const first = setTimeout(() => void run(), 5_000)
   first.unref()
-  const timer = setInterval(run, deps.rules.expiryIntervalMs)
+  const timer = setInterval(() => void run(), interval)
   timer.unref()
   return () => {
     clearTimeout(first)

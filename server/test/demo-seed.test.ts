@@ -1,0 +1,46 @@
+import { sql } from 'drizzle-orm'
+import { describe, expect, it } from 'vitest'
+import { fakeClock } from '../src/clock.ts'
+import { DEMO_CARDS, DEMO_STAFF, seedDemo } from '../src/demo.ts'
+import { loadSecrets } from '../src/secrets.ts'
+import { verifyPin } from '../src/services/pin.ts'
+import { createStaffService } from '../src/services/staff.ts'
+import { openTestDatabase } from './support.ts'
+
+describe('seedDemo', () => {
+  it('seeds the demo cards (balance = ledger) and staff into an empty database, and only once', async () => {
+    const db = await openTestDatabase()
+    const secrets = loadSecrets(':memory:')
+    const clock = fakeClock()
+    const staff = createStaffService({ db, clock })
+    expect(await seedDemo(db, secrets, staff, clock.now())).toBe(true)
+    const cards = await db.execute<{
+      id: number
+      cardNumber: string
+      pinHash: string
+      points: number
+      source: string
+      ledger: number
+    }>(
+      sql`SELECT c.id, c.card_number AS "cardNumber", c.pin_hash AS "pinHash", c.points, c.source,
+          (SELECT CAST(coalesce(sum(l.points), 0) AS BIGINT) FROM ledger l WHERE l.card_id = c.id)
+            AS ledger
+        FROM point_cards c ORDER BY c.id`,
+    )
+    expect(cards.map((c) => [c.cardNumber, c.points, Number(c.ledger), c.source])).toEqual(
+      DEMO_CARDS.map((d) => [d.cardNumber, d.points, d.points, 'demo']),
+    )
+    DEMO_CARDS.forEach((d, i) => {
+      expect(verifyPin(secrets.pinHashKey, d.cardNumber, d.pin, cards[i]?.pinHash ?? '')).toBe(true)
+    })
+    for (const s of DEMO_STAFF) {
+      await expect(staff.login(s.staffId, s.password, '127.0.0.1')).resolves.toMatchObject({
+        token: expect.any(String),
+      })
+    }
+    // A database that has cards is left alone.
+    expect(await seedDemo(db, secrets, staff, clock.now())).toBe(false)
+    const [count] = await db.execute<{ n: number }>(sql`SELECT count(*) AS n FROM point_cards`)
+    expect(Number(count?.n)).toBe(DEMO_CARDS.length)
+  })
+})
