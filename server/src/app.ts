@@ -7,9 +7,10 @@ import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import type { Clock } from './clock.ts'
 import type { Config } from './config.ts'
-import type { Db } from './db/client.ts'
-import { createGroupCommit } from './db/group-commit.ts'
+import { isUnavailable } from './db/errors.ts'
+import type { Database } from './db/seam.ts'
 import { ApiError, errorBody } from './http/api-error.ts'
+import { answerError } from './http/errors.ts'
 import {
   type AppVariables,
   customerAuth,
@@ -31,14 +32,14 @@ import { pointsRoutes } from './routes/points.ts'
 import { staffRoutes } from './routes/staff.ts'
 import { webhookRoutes } from './routes/webhook.ts'
 import type { Secrets } from './secrets.ts'
-import { createIdempotencyStore, IdempotentReplay } from './services/idempotency.ts'
+import { createIdempotencyStore } from './services/idempotency.ts'
 import { createMembership } from './services/membership.ts'
 import { createPointsService, type OnLedgerChange } from './services/points.ts'
 import { createStaffService } from './services/staff.ts'
 
 /** Everything the app is built from; tests hand in a memory database and a fake clock. */
 export interface AppDeps {
-  db: Db
+  db: Database
   clock: Clock
   config: Config
   secrets: Secrets
@@ -90,15 +91,6 @@ const STATUS_CODES = {
   503: 'SERVICE_UNAVAILABLE',
 } as const
 
-/** SQLite errors that mean the storage, not the request, is at fault. */
-const STORAGE_FAULTS = new Set([
-  'SQLITE_READONLY',
-  'SQLITE_FULL',
-  'SQLITE_IOERR',
-  'SQLITE_BUSY',
-  'SQLITE_CANTOPEN',
-])
-
 /** Builds the HTTP app from its dependencies. */
 export function createApp(deps: AppDeps) {
   const { db, clock, config, secrets } = deps
@@ -138,12 +130,11 @@ export function createApp(deps: AppDeps) {
       clock,
       secrets,
       rules: config.points,
-      onLedgerChange: (tx, change) => {
-        line.onLedgerChange(change)
-        deps.onLedgerChange?.(tx, change)
+      onLedgerChange: async (tx, change) => {
+        await line.onLedgerChange(tx, change)
+        await deps.onLedgerChange?.(tx, change)
       },
     }),
-    commits: createGroupCommit(db.$client),
     idempotency: createIdempotencyStore({
       db,
       clock,
@@ -209,8 +200,14 @@ export function createApp(deps: AppDeps) {
     }
     return method === 'GET' || method === 'HEAD' ? next() : limitBody(c, next)
   })
-  app.get('/healthz', (c) => {
-    db.$client.prepare('SELECT 1').get()
+  app.get('/healthz', async (c) => {
+    try {
+      await db.ping()
+    } catch (err) {
+      if (!isUnavailable(err)) throw err
+      c.header('Retry-After', '5')
+      return c.json(errorBody('SERVICE_UNAVAILABLE', 'The database is unavailable.'), 503)
+    }
     return c.json({ ok: true }, 200)
   })
   const routes = app.route('/api', api)
@@ -261,33 +258,21 @@ export function createApp(deps: AppDeps) {
 
   app.notFound((c) => c.json(errorBody('NOT_FOUND', 'No such route.'), 404))
   app.onError((err, c) => {
-    if (err instanceof IdempotentReplay) {
-      // Another process stored the answer for this Idempotency-Key first (see services/idempotency.ts).
-      c.header('Idempotent-Replayed', 'true')
-      c.header('Content-Type', 'application/json')
-      return c.body(err.body, err.status as 200)
-    }
-    if (err instanceof ApiError) {
-      for (const [k, v] of Object.entries(err.headers)) c.header(k, v)
-      return c.json(errorBody(err.code, err.message), err.status)
+    const answer = answerError(err, c)
+    if (answer) {
+      if (answer.status === 503) {
+        logger.error('storage fault', {
+          requestId: requestIdOf(c),
+          code: String((err as { code?: unknown }).code ?? (err as Error).message).slice(0, 100),
+        })
+      }
+      return answer
     }
     if (err instanceof HTTPException && err.status < 500) {
       const code = STATUS_CODES[err.status as keyof typeof STATUS_CODES] ?? 'VALIDATION_FAILED'
       const message =
         err.status === 400 ? 'The request body is not valid JSON.' : err.message || code
       return c.json(errorBody(code, message), err.status)
-    }
-    const sqliteCode = (err as { code?: unknown }).code
-    if (
-      typeof sqliteCode === 'string' &&
-      [...STORAGE_FAULTS].some((f) => sqliteCode.startsWith(f))
-    ) {
-      logger.error('storage fault', { requestId: requestIdOf(c), code: sqliteCode })
-      c.header('Retry-After', '5')
-      return c.json(
-        errorBody('SERVICE_UNAVAILABLE', 'Storage is unavailable. Try again shortly.'),
-        503,
-      )
     }
     logger.error('unhandled error', {
       requestId: requestIdOf(c),

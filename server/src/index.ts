@@ -30,7 +30,7 @@ try {
 }
 
 const logger = createLogger(config.logLevel)
-const db = openDatabase(config.databasePath)
+const db = await openDatabase(config)
 const secrets = loadSecrets(config.secretsPath, config)
 let standIn: LineStandIn | undefined
 let seeded = false
@@ -118,11 +118,11 @@ const stopPointsJobs = startPointsJobs({
 })
 
 // Pre-expiry notices (once per expiry batch) and old outbox rows, hourly and after start.
-const queueExpiryNotices = () => {
+const queueExpiryNotices = async () => {
   try {
-    const n = line.queuePreExpiryNotices(Date.now(), config.points.expiryDays)
+    const n = await line.queuePreExpiryNotices(Date.now(), config.points.expiryDays)
     if (n > 0) logger.info('pre-expiry notices queued', { count: n })
-    const purged = line.worker.purge(Date.now())
+    const purged = await line.worker.purge(Date.now())
     if (purged.outbox + purged.webhookEvents > 0) logger.info('messaging records purged', purged)
   } catch (err) {
     logger.error('pre-expiry notices failed', { error: (err as Error).message.slice(0, 200) })
@@ -136,8 +136,7 @@ function shutdown(signal: string) {
   stopPointsJobs()
   logger.info('shutting down', { signal })
   server.close(() => {
-    db.$client.close()
-    process.exit(0)
+    void db.close().finally(() => process.exit(0))
   })
   setTimeout(() => process.exit(0), 5000).unref()
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../src/config.ts'
 import { openDatabase } from '../src/db/client.ts'
+import type { SqliteDatabase } from '../src/db/sqlite.ts'
 import { loadSecrets } from '../src/secrets.ts'
 import { createTestContext } from './support.ts'
 
@@ -132,16 +133,19 @@ describe('configuration', () => {
 })
 
 describe('storage', () => {
-  it('creates the folder, sets WAL and synchronous=FULL every time it opens (also on reopen)', () => {
+  it('creates the folder, sets WAL and synchronous=FULL every time it opens (also on reopen)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mc-db-'))
     const path = join(dir, 'nested', 'membercard.db')
     for (let i = 0; i < 2; i++) {
-      const db = openDatabase(path)
-      expect(db.$client.pragma('journal_mode', { simple: true })).toBe('wal')
-      expect(db.$client.pragma('synchronous', { simple: true })).toBe(2) // FULL
-      expect(db.$client.pragma('foreign_keys', { simple: true })).toBe(1)
-      expect(db.$client.pragma('busy_timeout', { simple: true })).toBe(5000)
-      db.$client.close()
+      const db = await openDatabase({ databasePath: path })
+      expect(db.dialect).toBe('sqlite')
+      const { sqlite } = db as SqliteDatabase
+      expect(sqlite.pragma('journal_mode', { simple: true })).toBe('wal')
+      expect(sqlite.pragma('synchronous', { simple: true })).toBe(2) // FULL
+      expect(sqlite.pragma('foreign_keys', { simple: true })).toBe(1)
+      expect(sqlite.pragma('busy_timeout', { simple: true })).toBe(5000)
+      await db.close()
+      expect(sqlite.open).toBe(false)
     }
     rmSync(dir, { recursive: true, force: true })
   })

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createFreshness } from '../src/db/fresh-cache.ts'
+import type { SqliteDatabase } from '../src/db/sqlite.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'fresh-cache-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -164,8 +165,8 @@ describe('the card routes read through it and still follow every change at once'
   it('balance, link and unlink: GET /api/me and GET /api/card/qr never answer from before', async () => {
     const user = ctx.newUser()
     const headers = await ctx.userHeaders(user)
-    const first = addCard(db, secrets, { points: 10 })
-    const second = addCard(db, secrets, { points: 70 })
+    const first = await addCard(db, secrets, { points: 10 })
+    const second = await addCard(db, secrets, { points: 70 })
     expect((await call('GET', '/api/me', { headers })).json).toEqual({ linked: false })
     expect((await call('GET', '/api/card/qr', { headers })).status).toBe(404)
     expect(
@@ -182,7 +183,8 @@ describe('the card routes read through it and still follow every change at once'
     const firstLink = await qrLink()
     expect(firstLink).not.toBeNull()
     // a change through this process's connection, in the same turn as the reads around it
-    db.$client.prepare('UPDATE point_cards SET points = 333 WHERE id = ?').run(first.cardId)
+    const { sqlite } = db as SqliteDatabase
+    sqlite.prepare('UPDATE point_cards SET points = 333 WHERE id = ?').run(first.cardId)
     expect((await me()).member.points).toBe(333)
     // a commit by another connection (another process: points:expire, cards:import)
     const other = new Database(join(dir, 'app.db'))

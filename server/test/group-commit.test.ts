@@ -25,7 +25,12 @@ describe('group commit', () => {
     const exec = vi.spyOn(sqlite, 'exec')
     const commits = createGroupCommit(sqlite)
     const answers = await Promise.all(
-      [1, 2, 3, 4, 5].map((v) => commits.run(() => Number(insert.run(v).lastInsertRowid))),
+      [1, 2, 3, 4, 5].map((v) =>
+        commits.run(async () => {
+          await Promise.resolve() // a body's statements return promises; it awaits them
+          return Number(insert.run(v).lastInsertRowid)
+        }),
+      ),
     )
     expect(answers).toEqual([1, 2, 3, 4, 5])
     expect(exec.mock.calls.filter(([sql]) => sql === 'COMMIT')).toHaveLength(1)
@@ -40,12 +45,13 @@ describe('group commit', () => {
     const { sqlite, insert, rows } = open('b.db')
     const commits = createGroupCommit(sqlite)
     const results = await Promise.allSettled([
-      commits.run(() => insert.run(1)),
-      commits.run(() => {
+      commits.run(async () => insert.run(1)),
+      commits.run(async () => {
         insert.run(2) // written, then undone with the job
+        await Promise.resolve() // a body awaits between its statements
         insert.run(-1) // the CHECK constraint fails
       }),
-      commits.run(() => {
+      commits.run(async () => {
         // Its own nested transaction becomes a savepoint inside the group.
         sqlite.transaction(() => insert.run(3)).immediate()
         return 'ok'
@@ -68,13 +74,15 @@ describe('group commit', () => {
       if (sql === 'COMMIT') throw full
       return realExec(sql)
     })
-    const results = await Promise.allSettled([1, 2].map((v) => commits.run(() => insert.run(v))))
+    const results = await Promise.allSettled(
+      [1, 2].map((v) => commits.run(async () => insert.run(v))),
+    )
     expect(results.every((r) => r.status === 'rejected' && r.reason === full)).toBe(true)
     exec.mockRestore()
     expect(rows()).toEqual([])
     expect(sqlite.inTransaction).toBe(false)
     // The next group works again.
-    await commits.run(() => insert.run(7))
+    await commits.run(async () => insert.run(7))
     expect(rows()).toEqual([7])
   })
 
@@ -82,16 +90,16 @@ describe('group commit', () => {
     const { sqlite, insert, rows } = open('d.db')
     const commits = createGroupCommit(sqlite)
     const results = await Promise.allSettled([
-      commits.run(() => insert.run(1)),
-      commits.run(() => {
+      commits.run(async () => insert.run(1)),
+      commits.run(async () => {
         insert.run(2)
         sqlite.exec('ROLLBACK') // what SQLite does by itself on some I/O errors
       }),
-      commits.run(() => insert.run(3)),
+      commits.run(async () => insert.run(3)),
     ])
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected'])
     expect(rows()).toEqual([])
-    await commits.run(() => insert.run(4))
+    await commits.run(async () => insert.run(4))
     expect(rows()).toEqual([4])
   })
 
@@ -99,7 +107,7 @@ describe('group commit', () => {
     const { sqlite, insert, rows } = open('e.db')
     const exec = vi.spyOn(sqlite, 'exec')
     const commits = createGroupCommit(sqlite, { maxBatch: 4 })
-    await Promise.all(Array.from({ length: 10 }, (_, i) => commits.run(() => insert.run(i))))
+    await Promise.all(Array.from({ length: 10 }, (_, i) => commits.run(async () => insert.run(i))))
     expect(exec.mock.calls.filter(([sql]) => sql === 'COMMIT')).toHaveLength(3)
     expect(rows()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
   })

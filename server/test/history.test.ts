@@ -1,21 +1,27 @@
+import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { createLedger } from '../src/services/ledger.ts'
-import { addCard, createTestContext, linkBody } from './support.ts'
+import { InsufficientPoints } from '../src/domain/errors.ts'
+import { appendToLedger } from '../src/services/ledger.ts'
+import { addCard, balances, createTestContext, linkBody, row } from './support.ts'
 
 const ctx = await createTestContext()
 const { db, secrets, call } = ctx
 
 describe('GET /api/points/history', () => {
   it('pages the ledger newest first by an opaque cursor, with nothing lost or repeated', async () => {
-    const card = addCard(db, secrets, { points: 1 })
+    const card = await addCard(db, secrets, { points: 1 })
     const user = ctx.newUser()
     const headers = await ctx.userHeaders(user)
     await call('POST', '/api/link', { headers, body: linkBody(card.cardNumber, card.pin) })
-    const ledger = createLedger(db.$client)
-    db.$client.transaction(() => {
+    await db.transaction(async (tx) => {
       for (let i = 1; i <= 45; i++)
-        ledger.append({ cardId: card.cardId, type: 'adjust', points: i, at: ctx.clock.now() + i })
-    })()
+        await appendToLedger(tx, {
+          cardId: card.cardId,
+          type: 'adjust',
+          points: i,
+          at: ctx.clock.now() + i,
+        })
+    })
     const seen: string[] = []
     let cursor: string | null = null
     let pages = 0
@@ -47,8 +53,8 @@ describe('GET /api/points/history', () => {
   })
 
   it('shows only the linked card’s entries', async () => {
-    const a = addCard(db, secrets, { points: 7 })
-    addCard(db, secrets, { points: 99 })
+    const a = await addCard(db, secrets, { points: 7 })
+    await addCard(db, secrets, { points: 99 })
     const headers = await ctx.userHeaders(ctx.newUser())
     await call('POST', '/api/link', { headers, body: linkBody(a.cardNumber, a.pin) })
     const res = await call('GET', '/api/points/history', { headers })
@@ -58,25 +64,26 @@ describe('GET /api/points/history', () => {
 
 describe('points about to expire', () => {
   it('tells when the balance expires: the last activity plus POINTS_EXPIRY_DAYS', async () => {
-    const card = addCard(db, secrets, { points: 30 })
+    const card = await addCard(db, secrets, { points: 30 })
     const headers = await ctx.userHeaders(ctx.newUser())
     await call('POST', '/api/link', { headers, body: linkBody(card.cardNumber, card.pin) })
-    const last = db.$client
-      .prepare('SELECT last_activity_at AS t FROM point_cards WHERE id = ?')
-      .get(card.cardId) as {
-      t: number
-    }
+    const last = await row<{ t: number }>(
+      db,
+      sql`SELECT last_activity_at AS t FROM point_cards WHERE id = ${card.cardId}`,
+    )
     const res = await call('GET', '/api/points/history', { headers })
     expect(res.json.expiring).toEqual({
       points: 230,
-      expiresAt: new Date(last.t + ctx.config.points.expiryDays * 86_400_000).toISOString(),
+      expiresAt: new Date(
+        Number(last?.t) + ctx.config.points.expiryDays * 86_400_000,
+      ).toISOString(),
     })
     expect(ctx.config.points.expiryDays).toBe(365)
   })
 
   it('is null with nothing to expire', async () => {
     const zero = await createTestContext({ env: { LINK_BONUS_POINTS: '0' } })
-    const card = addCard(zero.db, zero.secrets, { points: 0 })
+    const card = await addCard(zero.db, zero.secrets, { points: 0 })
     const headers = await zero.userHeaders(zero.newUser())
     await zero.call('POST', '/api/link', { headers, body: linkBody(card.cardNumber, card.pin) })
     expect((await zero.call('GET', '/api/points/history', { headers })).json.expiring).toBeNull()
@@ -84,25 +91,26 @@ describe('points about to expire', () => {
 })
 
 describe('the ledger', () => {
-  it('is append-only and never lets a balance go negative', () => {
-    const card = addCard(db, secrets, { points: 10 })
-    const ledger = createLedger(db.$client)
-    expect(() =>
-      db.$client.transaction(() =>
-        ledger.append({ cardId: card.cardId, type: 'redeem', points: -11, at: 1 }),
-      )(),
-    ).toThrow(/insufficient/)
-    expect(() =>
-      db.$client.prepare('UPDATE ledger SET points = 1000 WHERE card_id = ?').run(card.cardId),
-    ).toThrow(/append-only/)
-    expect(() =>
-      db.$client.prepare('DELETE FROM ledger WHERE card_id = ?').run(card.cardId),
-    ).toThrow(/append-only/)
-    expect(() =>
-      db.$client.prepare('UPDATE point_cards SET points = -1 WHERE id = ?').run(card.cardId),
-    ).toThrow(/CHECK/)
-    expect(() => ledger.append({ cardId: card.cardId, type: 'adjust', points: 1, at: 1 })).toThrow(
-      /transaction/,
+  it('is append-only and never lets a balance go negative', async () => {
+    const card = await addCard(db, secrets, { points: 10 })
+    const redeem = db.transaction((tx) =>
+      appendToLedger(tx, { cardId: card.cardId, type: 'redeem', points: -11, at: 1 }),
     )
+    await expect(redeem).rejects.toBeInstanceOf(InsufficientPoints)
+    await expect(redeem).rejects.toMatchObject({ code: 'INSUFFICIENT_POINTS' })
+    await expect(
+      db.execute(sql`UPDATE ledger SET points = 1000 WHERE card_id = ${card.cardId}`),
+    ).rejects.toThrow(/append-only/)
+    await expect(
+      db.execute(sql`DELETE FROM ledger WHERE card_id = ${card.cardId}`),
+    ).rejects.toThrow(/append-only/)
+    await expect(
+      db.execute(sql`UPDATE point_cards SET points = -1 WHERE id = ${card.cardId}`),
+    ).rejects.toThrow(/point_cards_points_nonnegative/)
+    await expect(
+      // @ts-expect-error: the database is not a transaction; the types refuse it as well
+      appendToLedger(db, { cardId: card.cardId, type: 'adjust', points: 1, at: 1 }),
+    ).rejects.toThrow(/transaction/)
+    expect(await balances(db, card.cardId)).toEqual({ ledger: 10, stored: 10 })
   })
 })

@@ -1,5 +1,5 @@
 import { generateKeyPair, SignJWT, UnsecuredJWT } from 'jose'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { CHANNEL_ID, createTestContext, ISSUER } from './support.ts'
 
 const ctx = await createTestContext({
@@ -173,8 +173,10 @@ describe('when LINE keys cannot be fetched', async () => {
     LINE_API_BASE: 'http://127.0.0.1:9',
     DATABASE_PATH: ':memory:',
   })
+  const db = await openDatabase({ databasePath: ':memory:' })
+  afterAll(() => db.close())
   const app = createApp({
-    db: openDatabase(':memory:'),
+    db,
     clock: ctx.clock,
     config,
     secrets: loadSecrets(':memory:'),

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { addCard, balances, createTestContext, linkBody } from './support.ts'
 
@@ -35,11 +36,11 @@ describe('POST /api/cards (a new digital card)', () => {
       pin: null,
       member: { cardNumber: me.json.member.cardNumber, points: 200 },
     })
-    const cards = ctx.db.$client
-      .prepare(`SELECT id FROM point_cards WHERE source = 'issued'`)
-      .all() as { id: number }[]
+    const cards = await ctx.db.execute<{ id: number }>(
+      sql`SELECT id FROM point_cards WHERE source = 'issued'`,
+    )
     expect(cards).toHaveLength(1)
-    expect(balances(ctx.db, cards[0]?.id as number)).toEqual({ ledger: 200, stored: 200 })
+    expect(await balances(ctx.db, cards[0]?.id as number)).toEqual({ ledger: 200, stored: 200 })
     // after an unlink, the member can link it again with the PIN they were given
     await call('DELETE', '/api/link', { headers: await ctx.userHeaders(user) })
     const relink = await call('POST', '/api/link', {
@@ -51,7 +52,7 @@ describe('POST /api/cards (a new digital card)', () => {
 
   it('grants no second bonus to a user who already had one', async () => {
     const user = ctx.newUser()
-    const card = addCard(ctx.db, ctx.secrets)
+    const card = await addCard(ctx.db, ctx.secrets)
     await call('POST', '/api/link', {
       headers: await ctx.userHeaders(user),
       body: linkBody(card.cardNumber, card.pin),

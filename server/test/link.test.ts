@@ -1,9 +1,14 @@
+import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
+import { createApp } from '../src/app.ts'
+import { isUniqueViolation } from '../src/db/errors.ts'
+import { memoryLogger } from '../src/logger.ts'
 import { LINK_LIMITS } from '../src/services/membership.ts'
-import { addCard, balances, createTestContext, linkBody } from './support.ts'
+import { reopenableDatabase } from './points-support.ts'
+import { addCard, balances, callApp, createTestContext, linkBody, row } from './support.ts'
 
 const ctx = await createTestContext()
-const { db, secrets, call } = ctx
+const { db, secrets, call, clock } = ctx
 
 async function link(user: string, body: unknown) {
   return call('POST', '/api/link', { headers: await ctx.userHeaders(user), body })
@@ -11,7 +16,7 @@ async function link(user: string, body: unknown) {
 
 describe('POST /api/link', () => {
   it('links a card with the right PIN, grants the bonus once, and /api/me shows the member', async () => {
-    const card = addCard(db, secrets, { points: 100, name: '山田 花子', rank: 'gold' })
+    const card = await addCard(db, secrets, { points: 100, name: '山田 花子', rank: 'gold' })
     const user = ctx.newUser()
     const res = await link(
       user,
@@ -29,16 +34,16 @@ describe('POST /api/link', () => {
     })
     const me = await call('GET', '/api/me', { headers: await ctx.userHeaders(user) })
     expect(me.json).toMatchObject({ linked: true, member: { points: 300 } })
-    expect(balances(db, card.cardId)).toEqual({ ledger: 300, stored: 300 })
-    const consent = db.$client
-      .prepare('SELECT version FROM consents WHERE card_id = ?')
-      .all(card.cardId)
+    expect(await balances(db, card.cardId)).toEqual({ ledger: 300, stored: 300 })
+    const consent = await db.execute(
+      sql`SELECT version FROM consents WHERE card_id = ${card.cardId}`,
+    )
     expect(consent).toEqual([{ version: '2026-11-01' }])
   })
 
   it('refuses a typo in the card number with CARD_NUMBER_INVALID, without counting an attempt', async () => {
     const user = ctx.newUser()
-    const card = addCard(db, secrets)
+    const card = await addCard(db, secrets)
     const typo = `${card.cardNumber.slice(0, 15)}${(Number(card.cardNumber[15]) + 1) % 10}`
     for (let i = 0; i < LINK_LIMITS.perUser + 2; i++) {
       const res = await link(user, linkBody(typo, card.pin))
@@ -54,7 +59,7 @@ describe('POST /api/link', () => {
 
   it('requires consent (403 CONSENT_REQUIRED) and links nothing without it', async () => {
     const user = ctx.newUser()
-    const card = addCard(db, secrets)
+    const card = await addCard(db, secrets)
     const res = await link(user, linkBody(card.cardNumber, card.pin, false))
     expect(res.status).toBe(403)
     expect(res.json.error.code).toBe('CONSENT_REQUIRED')
@@ -65,7 +70,7 @@ describe('POST /api/link', () => {
 
   it('answers one message for a wrong PIN and for an unknown card (422 CARD_OR_PIN_WRONG)', async () => {
     const user = ctx.newUser()
-    const card = addCard(db, secrets)
+    const card = await addCard(db, secrets)
     const wrongPin = await link(user, linkBody(card.cardNumber, '9999'))
     const unknown = await link(user, linkBody('4111111111111111', '1234'))
     expect(wrongPin.status).toBe(422)
@@ -75,8 +80,8 @@ describe('POST /api/link', () => {
   })
 
   it('answers 409 CARD_ALREADY_LINKED for a card of another LINE account, 409 ALREADY_LINKED for a linked user', async () => {
-    const card = addCard(db, secrets)
-    const other = addCard(db, secrets)
+    const card = await addCard(db, secrets)
+    const other = await addCard(db, secrets)
     const first = ctx.newUser()
     expect((await link(first, linkBody(card.cardNumber, card.pin))).status).toBe(201)
     const second = await link(ctx.newUser(), linkBody(card.cardNumber, card.pin))
@@ -89,7 +94,7 @@ describe('POST /api/link', () => {
 
   it('rejects unknown fields, wrong types and non-JSON with 400 in the contract shape', async () => {
     const user = ctx.newUser()
-    const card = addCard(db, secrets)
+    const card = await addCard(db, secrets)
     const extra = await link(user, {
       ...linkBody(card.cardNumber, card.pin),
       lineUserId: ctx.newUser(),
@@ -110,7 +115,7 @@ describe('POST /api/link', () => {
 
 describe('the linking bonus', () => {
   it('is granted once per card: unlink and relink, or another LINE account later, get none', async () => {
-    const card = addCard(db, secrets)
+    const card = await addCard(db, secrets)
     const alice = ctx.newUser()
     expect((await link(alice, linkBody(card.cardNumber, card.pin))).json.bonusPoints).toBe(200)
     expect(
@@ -123,13 +128,13 @@ describe('the linking bonus', () => {
     const bob = ctx.newUser()
     const bobLink = await link(bob, linkBody(card.cardNumber, card.pin))
     expect(bobLink.json).toMatchObject({ bonusPoints: 0, member: { points: 200 } })
-    expect(balances(db, card.cardId)).toEqual({ ledger: 200, stored: 200 })
+    expect(await balances(db, card.cardId)).toEqual({ ledger: 200, stored: 200 })
   })
 
   it('is granted once per LINE user: a second card linked later by the same user gets none', async () => {
     const user = ctx.newUser()
-    const a = addCard(db, secrets)
-    const b = addCard(db, secrets)
+    const a = await addCard(db, secrets)
+    const b = await addCard(db, secrets)
     expect((await link(user, linkBody(a.cardNumber, a.pin))).json.bonusPoints).toBe(200)
     await call('DELETE', '/api/link', { headers: await ctx.userHeaders(user) })
     const second = await link(user, linkBody(b.cardNumber, b.pin))
@@ -137,7 +142,7 @@ describe('the linking bonus', () => {
   })
 
   it('is granted once when the same request is fired many times at once', async () => {
-    const card = addCard(db, secrets)
+    const card = await addCard(db, secrets)
     const user = ctx.newUser()
     const headers = await ctx.userHeaders(user)
     const results = await Promise.all(
@@ -148,11 +153,11 @@ describe('the linking bonus', () => {
     const statuses = results.map((r) => r.status).sort()
     expect(statuses.filter((s) => s === 201)).toHaveLength(1)
     expect(statuses.filter((s) => s === 409)).toHaveLength(7)
-    expect(balances(db, card.cardId)).toEqual({ ledger: 200, stored: 200 })
+    expect(await balances(db, card.cardId)).toEqual({ ledger: 200, stored: 200 })
   })
 
   it('is granted once when two LINE accounts race for the same card', async () => {
-    const card = addCard(db, secrets)
+    const card = await addCard(db, secrets)
     const results = await Promise.all(
       Array.from({ length: 6 }, async () =>
         link(ctx.newUser(), linkBody(card.cardNumber, card.pin)),
@@ -160,26 +165,32 @@ describe('the linking bonus', () => {
     )
     expect(results.filter((r) => r.status === 201)).toHaveLength(1)
     expect(results.filter((r) => r.json?.error?.code === 'CARD_ALREADY_LINKED')).toHaveLength(5)
-    expect(balances(db, card.cardId).ledger).toBe(200)
+    expect((await balances(db, card.cardId)).ledger).toBe(200)
   })
 
-  it('is enforced by the database even if the code were bypassed', () => {
-    const card = addCard(db, secrets)
-    const bonus = db.$client.prepare(
-      'INSERT INTO link_bonuses (card_id, line_user_id, ledger_id, granted_at) VALUES (?, ?, 1, 0)',
+  it('is enforced by the database even if the code were bypassed', async () => {
+    const card = await addCard(db, secrets, { points: 1 })
+    const entry = await row<{ id: number }>(
+      db,
+      sql`SELECT id FROM ledger WHERE card_id = ${card.cardId}`,
     )
-    bonus.run(card.cardId, ctx.newUser())
-    expect(() => bonus.run(card.cardId, ctx.newUser())).toThrow(/UNIQUE/)
-    const other = addCard(db, secrets)
+    const bonus = (cardId: number, user: string) =>
+      db.execute(
+        sql`INSERT INTO link_bonuses (card_id, line_user_id, ledger_id, granted_at)
+          VALUES (${cardId}, ${user}, ${entry?.id}, 0)`,
+      )
+    await bonus(card.cardId, ctx.newUser())
+    await expect(bonus(card.cardId, ctx.newUser())).rejects.toSatisfy(isUniqueViolation)
+    const other = await addCard(db, secrets)
     const user = ctx.newUser()
-    bonus.run(other.cardId, user)
-    const third = addCard(db, secrets)
-    expect(() => bonus.run(third.cardId, user)).toThrow(/UNIQUE/)
+    await bonus(other.cardId, user)
+    const third = await addCard(db, secrets)
+    await expect(bonus(third.cardId, user)).rejects.toSatisfy(isUniqueViolation)
   })
 
   it('is not granted when LINK_BONUS_POINTS is 0', async () => {
     const zero = await createTestContext({ env: { LINK_BONUS_POINTS: '0' } })
-    const card = addCard(zero.db, zero.secrets, { points: 5 })
+    const card = await addCard(zero.db, zero.secrets, { points: 5 })
     const res = await zero.call('POST', '/api/link', {
       headers: await zero.userHeaders(zero.newUser()),
       body: linkBody(card.cardNumber, card.pin),
@@ -191,7 +202,7 @@ describe('the linking bonus', () => {
 describe('rate limits on linking', () => {
   it('locks a LINE user after 5 failures in 15 minutes, even for the right PIN, with Retry-After', async () => {
     const user = ctx.newUser()
-    const card = addCard(db, secrets)
+    const card = await addCard(db, secrets)
     for (let i = 0; i < LINK_LIMITS.perUser; i++) {
       expect((await link(user, linkBody(card.cardNumber, '0000'))).status).toBe(422)
     }
@@ -206,7 +217,7 @@ describe('rate limits on linking', () => {
   })
 
   it('locks a card after 5 failures from many LINE users (PIN spraying on one card)', async () => {
-    const card = addCard(db, secrets)
+    const card = await addCard(db, secrets)
     for (let i = 0; i < LINK_LIMITS.perCard; i++) {
       expect((await link(ctx.newUser(), linkBody(card.cardNumber, `000${i}`))).status).toBe(422)
     }
@@ -219,51 +230,56 @@ describe('rate limits on linking', () => {
     const user = ctx.newUser()
     let locked = false
     for (let i = 0; i < LINK_LIMITS.perUserDay + 5 && !locked; i++) {
-      const card = addCard(db, secrets)
+      const card = await addCard(db, secrets)
       const res = await link(user, linkBody(card.cardNumber, '0000'))
       if (res.status === 429) locked = true
       else expect(res.status).toBe(422)
       ctx.clock.advance(16 * 60_000) // past the 15-minute window each time
     }
     expect(locked).toBe(true)
-    const rows = db.$client
-      .prepare('SELECT count(*) AS n FROM link_attempts WHERE line_user_id = ?')
-      .get(user) as { n: number }
-    expect(rows.n).toBe(LINK_LIMITS.perUserDay)
+    const rows = await row<{ n: number }>(
+      db,
+      sql`SELECT CAST(count(*) AS BIGINT) AS n FROM link_attempts WHERE line_user_id = ${user}`,
+    )
+    expect(Number(rows?.n)).toBe(LINK_LIMITS.perUserDay)
   })
 
-  it('survives a restart: the attempts live in the database file', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs')
-    const { tmpdir } = await import('node:os')
-    const { join } = await import('node:path')
-    const dir = mkdtempSync(join(tmpdir(), 'mc-rate-'))
-    const path = join(dir, 'db.sqlite')
-    const first = await createTestContext({ databasePath: path })
-    const card = addCard(first.db, first.secrets)
-    const user = first.newUser()
+  it('survives a restart: the attempts live in the database', async () => {
+    const reopen = await reopenableDatabase()
+    /** A server process: a new connection to the same database and a fresh app. */
+    const start = async () => {
+      const db = await reopen()
+      const app = createApp({ db, clock, config: ctx.config, secrets, logger: memoryLogger() })
+      return { db, app }
+    }
+    const first = await start()
+    const card = await addCard(first.db, secrets)
+    const user = ctx.newUser()
     for (let i = 0; i < LINK_LIMITS.perUser; i++) {
-      await first.call('POST', '/api/link', {
-        headers: await first.userHeaders(user),
+      const res = await callApp(first.app, 'POST', '/api/link', {
+        headers: await ctx.userHeaders(user),
         body: linkBody(card.cardNumber, '0000'),
       })
+      expect(res.status).toBe(422)
     }
-    first.db.$client.close()
-    const second = await createTestContext({ databasePath: path, secrets: first.secrets })
-    second.clock.set(first.clock.now())
-    const res = await second.call('POST', '/api/link', {
-      headers: await second.userHeaders(user),
-      body: linkBody(card.cardNumber, card.pin),
-    })
-    expect(res.status).toBe(429)
-    second.db.$client.close()
-    rmSync(dir, { recursive: true, force: true })
+    await first.db.close()
+    const second = await start()
+    try {
+      const res = await callApp(second.app, 'POST', '/api/link', {
+        headers: await ctx.userHeaders(user),
+        body: linkBody(card.cardNumber, card.pin),
+      })
+      expect(res.status).toBe(429)
+    } finally {
+      await second.db.close()
+    }
   })
 })
 
 describe('DELETE /api/link', () => {
   it('unlinks (204), then 404 NOT_LINKED; the card and its points stay', async () => {
     const user = ctx.newUser()
-    const card = addCard(db, secrets, { points: 50 })
+    const card = await addCard(db, secrets, { points: 50 })
     await link(user, linkBody(card.cardNumber, card.pin))
     const headers = await ctx.userHeaders(user)
     expect((await call('DELETE', '/api/link', { headers })).status).toBe(204)
@@ -271,6 +287,6 @@ describe('DELETE /api/link', () => {
     expect(again.status).toBe(404)
     expect(again.json.error.code).toBe('NOT_LINKED')
     expect((await call('GET', '/api/me', { headers })).json).toEqual({ linked: false })
-    expect(balances(db, card.cardId).stored).toBe(250)
+    expect((await balances(db, card.cardId)).stored).toBe(250)
   })
 })

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import Database from 'better-sqlite3'
+import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningServer, removeDataDir, startServer } from '../../tests/support/server.ts'
+import { openDatabase } from '../src/db/client.ts'
 import { randomUserId } from '../src/line/stand-in.ts'
 import { cardState, linkedMember, signInStaff, tillCall } from './points-support.ts'
-import { createTestContext } from './support.ts'
+import { createTestContext, row } from './support.ts'
 
 const ctx = await createTestContext({ env: { LINK_BONUS_POINTS: '0' } })
 const staff = await signInStaff(ctx)
@@ -28,7 +29,7 @@ describe('many simultaneous requests (in-process, Promise.all on app.request)', 
     expect(results.every((r) => r.status === 200 || r.status === 422)).toBe(true)
     expect(new Set(ok.map((r) => r.json.balance)).size).toBe(20)
     expect(Math.min(...ok.map((r) => r.json.balance))).toBe(0)
-    expect(cardState(ctx, m.cardId)).toEqual({ ledgerSum: 0, balance: 0 })
+    expect(await cardState(ctx, m.cardId)).toEqual({ ledgerSum: 0, balance: 0 })
   })
 
   it('counts one transaction for 30 simultaneous repeats of one key', async () => {
@@ -51,7 +52,7 @@ describe('many simultaneous requests (in-process, Promise.all on app.request)', 
       expect(r.json.error.code).toBe('IDEMPOTENCY_KEY_IN_USE')
       expect(r.headers.get('Retry-After')).toBe('1')
     }
-    expect(cardState(ctx, m.cardId)).toEqual({ ledgerSum: 50, balance: 50 })
+    expect(await cardState(ctx, m.cardId)).toEqual({ ledgerSum: 50, balance: 50 })
   })
 
   it('voids once when two managers tap void at the same moment', async () => {
@@ -73,7 +74,7 @@ describe('many simultaneous requests (in-process, Promise.all on app.request)', 
     )
     expect(results.filter((r) => r.status === 200)).toHaveLength(1)
     expect(results.filter((r) => r.json?.error?.code === 'ALREADY_VOIDED')).toHaveLength(9)
-    expect(cardState(ctx, m.cardId)).toEqual({ ledgerSum: 0, balance: 0 })
+    expect(await cardState(ctx, m.cardId)).toEqual({ ledgerSum: 0, balance: 0 })
   })
 
   it('keeps balance == sum(ledger) ≥ 0 under a mixed burst on several members', async () => {
@@ -91,7 +92,7 @@ describe('many simultaneous requests (in-process, Promise.all on app.request)', 
       results.every((r) => r.status === 200 || r.json.error.code === 'INSUFFICIENT_POINTS'),
     ).toBe(true)
     for (const m of members) {
-      const s = cardState(ctx, m.cardId)
+      const s = await cardState(ctx, m.cardId)
       expect(s.balance).toBe(s.ledgerSum)
       expect(s.balance).toBeGreaterThanOrEqual(0)
     }
@@ -152,18 +153,25 @@ describe('many simultaneous requests on real server processes sharing one databa
     if (a) removeDataDir(a.dataDir)
   })
 
-  function ledgerCheck() {
-    const db = new Database(a.databasePath, { readonly: true })
+  /** The demo card's balance, ledger sum and lowest balance, read from the servers' database. */
+  async function ledgerCheck() {
+    const db = await openDatabase({ databasePath: a.databasePath })
     try {
-      return db
-        .prepare(
-          `SELECT c.points AS balance, (SELECT sum(points) FROM ledger WHERE card_id = c.id) AS ledgerSum,
-                  (SELECT min(balance_after) FROM ledger WHERE card_id = c.id) AS lowest
-             FROM point_cards c WHERE card_number = '4900000000000011'`,
-        )
-        .get() as { balance: number; ledgerSum: number; lowest: number }
+      const r = await row<{ balance: number; ledgerSum: number; lowest: number }>(
+        db,
+        sql`SELECT c.points AS balance,
+            (SELECT CAST(sum(points) AS BIGINT) FROM ledger WHERE card_id = c.id) AS "ledgerSum",
+            (SELECT min(balance_after) FROM ledger WHERE card_id = c.id) AS lowest
+          FROM point_cards c WHERE card_number = '4900000000000011'`,
+      )
+      if (!r) throw new Error('the demo card is missing')
+      return {
+        balance: Number(r.balance),
+        ledgerSum: Number(r.ledgerSum),
+        lowest: Number(r.lowest),
+      }
     } finally {
-      db.close()
+      await db.close()
     }
   }
 
@@ -179,7 +187,7 @@ describe('many simultaneous requests on real server processes sharing one databa
     )
     expect(results.filter((r) => r.status === 200)).toHaveLength(28)
     expect(results.filter((r) => r.status === 422)).toHaveLength(32)
-    expect(ledgerCheck()).toEqual({ balance: 0, ledgerSum: 0, lowest: 0 })
+    expect(await ledgerCheck()).toEqual({ balance: 0, ledgerSum: 0, lowest: 0 })
   })
 
   it('counts one award for one key sent 20 times at once to both processes', async () => {
@@ -201,6 +209,6 @@ describe('many simultaneous requests on real server processes sharing one databa
       results.every((r) => r.status === 200 || r.body.error.code === 'IDEMPOTENCY_KEY_IN_USE'),
     ).toBe(true)
     // Gold: 1000 yen × 0.01 × 2 = 20 points, once.
-    expect(ledgerCheck()).toMatchObject({ balance: 20, ledgerSum: 20 })
+    expect(await ledgerCheck()).toMatchObject({ balance: 20, ledgerSum: 20 })
   })
 })

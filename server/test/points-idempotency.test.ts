@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { sql } from 'drizzle-orm'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createApp } from '../src/app.ts'
-import { openDatabase } from '../src/db/client.ts'
 import { memoryLogger } from '../src/logger.ts'
 import { loadSecrets } from '../src/secrets.ts'
 import {
@@ -11,16 +11,25 @@ import {
   IdempotentReplay,
   requestFingerprint,
 } from '../src/services/idempotency.ts'
-import { cardState, linkedMember, signInStaff, tillCall } from './points-support.ts'
-import { createTestContext } from './support.ts'
+import {
+  cardState,
+  linkedMember,
+  reopenableDatabase,
+  signInStaff,
+  tillCall,
+} from './points-support.ts'
+import { type CallOptions, callApp, createTestContext, row, type TestContext } from './support.ts'
 
 const ctx = await createTestContext({ env: { LINK_BONUS_POINTS: '0' } })
 const staff = await signInStaff(ctx)
 
-function ledgerRowsWithKey(key: string) {
-  return ctx.db.$client
-    .prepare('SELECT count(*) AS n FROM ledger WHERE idempotency_key = ?')
-    .get(key) as { n: number }
+/** How many ledger entries carry the Idempotency-Key `key`. */
+async function ledgerRowsWithKey(key: string) {
+  const r = await row<{ n: number }>(
+    ctx.db,
+    sql`SELECT CAST(count(*) AS BIGINT) AS n FROM ledger WHERE idempotency_key = ${key}`,
+  )
+  return Number(r?.n)
 }
 
 describe('Idempotency-Key on POST /api/staff/points', () => {
@@ -39,8 +48,8 @@ describe('Idempotency-Key on POST /api/staff/points', () => {
     // Another till of the same store, another staff member: still the same store scope.
     const third = await tillCall(ctx, staff.manager, '/api/staff/points', body, 'same-key-1')
     expect(third.json).toEqual(first.json)
-    expect(ledgerRowsWithKey('same-key-1').n).toBe(1)
-    expect(cardState(ctx, m.cardId)).toEqual({ ledgerSum: 60, balance: 60 })
+    expect(await ledgerRowsWithKey('same-key-1')).toBe(1)
+    expect(await cardState(ctx, m.cardId)).toEqual({ ledgerSum: 60, balance: 60 })
   })
 
   it('answers 422 IDEMPOTENCY_KEY_REUSED for the same key with another body or route', async () => {
@@ -73,7 +82,7 @@ describe('Idempotency-Key on POST /api/staff/points', () => {
     )
     expect(route.status).toBe(422)
     expect(route.json.error.code).toBe('IDEMPOTENCY_KEY_REUSED')
-    expect(cardState(ctx, m.cardId).balance).toBe(99)
+    expect((await cardState(ctx, m.cardId)).balance).toBe(99)
   })
 
   it('scopes keys to the store: the same key at another store is another transaction', async () => {
@@ -84,7 +93,7 @@ describe('Idempotency-Key on POST /api/staff/points', () => {
     expect(a.status).toBe(200)
     expect(b.status).toBe(200)
     expect(b.json.transactionId).not.toBe(a.json.transactionId)
-    expect(cardState(ctx, m.cardId).balance).toBe(90)
+    expect((await cardState(ctx, m.cardId)).balance).toBe(90)
   })
 
   it('gives a repeat sent while the first is still arriving the same answer, counted once', async () => {
@@ -123,8 +132,8 @@ describe('Idempotency-Key on POST /api/staff/points', () => {
     expect(done.status).toBe(200)
     expect(await done.json()).toEqual(repeat.json)
     expect(done.headers.get('Idempotent-Replayed')).toBe('true')
-    expect(cardState(ctx, m.cardId)).toEqual({ ledgerSum: 90, balance: 90 })
-    expect(ledgerRowsWithKey('in-flight-key').n).toBe(1)
+    expect(await cardState(ctx, m.cardId)).toEqual({ ledgerSum: 90, balance: 90 })
+    expect(await ledgerRowsWithKey('in-flight-key')).toBe(1)
   })
 
   it('re-checks inside the transaction: a key another process completed first is replayed', async () => {
@@ -133,42 +142,77 @@ describe('Idempotency-Key on POST /api/staff/points', () => {
     const hash = requestFingerprint('POST', '/api/staff/points', JSON.stringify(body))
     const store = createIdempotencyStore({ db: ctx.db, clock: ctx.clock, retentionMs: 86_400_000 })
     // This request looked the key up before the other process committed its answer...
-    const outcome = store.check('S001', 'raced-key', hash)
+    const outcome = await store.check('S001', 'raced-key', hash)
     expect(outcome.kind).toBe('claimed')
-    ctx.db.$client
-      .prepare(
-        `INSERT INTO idempotency_keys (scope, key, request_hash, state, response_status, response_body, created_at)
-         VALUES ('S001', 'raced-key', ?, 'done', 200, '{"transactionId":"1","points":-10,"balance":90}', ?)`,
-      )
-      .run(hash, ctx.clock.now())
+    await ctx.db.execute(
+      sql`INSERT INTO idempotency_keys (scope, key, request_hash, state, response_status, response_body, created_at)
+        VALUES ('S001', 'raced-key', ${hash}, 'done', 200,
+          '{"transactionId":"1","points":-10,"balance":90}', ${ctx.clock.now()})`,
+    )
     // ...so its transaction finds the answer and stops before changing anything.
     if (outcome.kind !== 'claimed') throw new Error('unreachable')
-    expect(() => ctx.db.$client.transaction(() => outcome.claim.enter()).immediate()).toThrow(
-      IdempotentReplay,
-    )
+    const entered = ctx.db.transaction((tx) => outcome.claim.enter(tx))
+    await expect(entered).rejects.toBeInstanceOf(IdempotentReplay)
+    await expect(entered).rejects.toMatchObject({
+      status: 200,
+      body: '{"transactionId":"1","points":-10,"balance":90}',
+    })
     // Over HTTP the same key now replays that stored answer.
     const replay = await tillCall(ctx, staff.clerk, '/api/staff/points', body, 'raced-key')
     expect(replay.status).toBe(200)
     expect(replay.headers.get('Idempotent-Replayed')).toBe('true')
     expect(replay.json).toEqual({ transactionId: '1', points: -10, balance: 90 })
-    expect(cardState(ctx, m.cardId).balance).toBe(100)
+    expect((await cardState(ctx, m.cardId)).balance).toBe(100)
   })
 
   it('takes over at once a record left running by an earlier version (it never committed a change)', async () => {
     const m = await linkedMember(ctx, { points: 100 })
     const body = { qrToken: m.qrNow(), type: 'redeem', points: 10 }
     const hash = requestFingerprint('POST', '/api/staff/points', JSON.stringify(body))
-    ctx.db.$client
-      .prepare(
-        `INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at) VALUES ('S001', 'old-running-key', ?, 'running', ?)`,
-      )
-      .run(hash, ctx.clock.now())
+    await ctx.db.execute(
+      sql`INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at)
+        VALUES ('S001', 'old-running-key', ${hash}, 'running', ${ctx.clock.now()})`,
+    )
     const taken = await tillCall(ctx, staff.clerk, '/api/staff/points', body, 'old-running-key')
     expect(taken.status).toBe(200)
     const replay = await tillCall(ctx, staff.clerk, '/api/staff/points', body, 'old-running-key')
     expect(replay.json).toEqual(taken.json)
     expect(replay.headers.get('Idempotent-Replayed')).toBe('true')
-    expect(cardState(ctx, m.cardId).balance).toBe(90)
+    expect((await cardState(ctx, m.cardId)).balance).toBe(90)
+  })
+
+  it('re-checks inside the transaction: of two claims of one key taken at once, one counts', async () => {
+    const store = createIdempotencyStore({ db: ctx.db, clock: ctx.clock, retentionMs: 86_400_000 })
+    const hash = requestFingerprint('POST', '/api/staff/points', '{"n":1}')
+    // Two requests looked the key up before either transaction ran (no in-flight guard here).
+    const outcomes = [
+      await store.check('S001', 'same-group-key', hash),
+      await store.check('S001', 'same-group-key', hash),
+    ]
+    const results = await Promise.allSettled(
+      outcomes.map((outcome, n) =>
+        ctx.db.transaction(async (tx) => {
+          if (outcome.kind !== 'claimed') throw new Error('unreachable')
+          await outcome.claim.enter(tx)
+          await outcome.claim.complete(tx, 200, { n })
+          return n
+        }),
+      ),
+    )
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected'])
+    // The second found the first's answer (SQLite: earlier in the same group commit;
+    // PostgreSQL: its claim waited for the first's commit).
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(IdempotentReplay)
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({
+      status: 200,
+      body: '{"n":0}',
+    })
+    const stored = await row<{ state: string; body: string }>(
+      ctx.db,
+      sql`SELECT state, response_body AS body FROM idempotency_keys
+        WHERE scope = 'S001' AND key = 'same-group-key'`,
+    )
+    expect(stored).toEqual({ state: 'done', body: '{"n":0}' })
   })
 
   it('gives the key back after a failure, so the same key can be retried once it can succeed', async () => {
@@ -192,7 +236,7 @@ describe('Idempotency-Key on POST /api/staff/points', () => {
     const a = await tillCall(ctx, staff.clerk, '/api/staff/points', body, '"quoted-key"')
     const b = await tillCall(ctx, staff.clerk, '/api/staff/points', body, 'quoted-key')
     expect(b.json).toEqual(a.json)
-    expect(cardState(ctx, m.cardId).balance).toBe(5)
+    expect((await cardState(ctx, m.cardId)).balance).toBe(5)
   })
 
   it('keeps records at least 24 hours, then the housekeeping removes them', async () => {
@@ -213,47 +257,54 @@ describe('Idempotency-Key on POST /api/staff/points', () => {
         rules: ctx.config.points,
         logger: memoryLogger(),
       })
-    expect(housekeeping().purgedKeys).toBe(0)
+    expect((await housekeeping()).purgedKeys).toBe(0)
     ctx.clock.advance(ctx.config.points.idempotencyRetentionMs - 24 * 3600_000 + 1)
-    expect(housekeeping().purgedKeys).toBeGreaterThan(0)
-    const row = ctx.db.$client
-      .prepare(`SELECT count(*) AS n FROM idempotency_keys WHERE key = 'kept-key'`)
-      .get() as { n: number }
-    expect(row.n).toBe(0)
+    expect((await housekeeping()).purgedKeys).toBeGreaterThan(0)
+    const kept = await row<{ n: number }>(
+      ctx.db,
+      sql`SELECT CAST(count(*) AS BIGINT) AS n FROM idempotency_keys WHERE key = 'kept-key'`,
+    )
+    expect(Number(kept?.n)).toBe(0)
   })
 })
 
-describe('idempotency across a restart with the same database file', () => {
+describe('idempotency across a restart with the same database', () => {
   const dir = mkdtempSync(join(tmpdir(), 'points-idem-'))
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   it('answers a retry after the restart with the first answer', async () => {
-    const databasePath = join(dir, 'till.db')
-    const secrets = loadSecrets(join(dir, 'secrets.json'))
-    const before = await createTestContext({
-      databasePath,
-      secrets,
-      env: { LINK_BONUS_POINTS: '0' },
-    })
+    const reopen = await reopenableDatabase()
+    const secretsPath = join(dir, 'secrets.json')
+    /**
+     * A server process: a new connection to the same database, the secrets read from their
+     * file, and a fresh app.
+     */
+    const start = async (): Promise<TestContext> => {
+      const db = await reopen()
+      const secrets = loadSecrets(secretsPath)
+      const app = createApp({
+        db,
+        clock: ctx.clock,
+        config: ctx.config,
+        secrets,
+        logger: memoryLogger(),
+      })
+      const call = (method: string, path: string, o?: CallOptions) => callApp(app, method, path, o)
+      // In-process only: this test serves nothing over HTTP.
+      return { ...ctx, db, app, secrets, call, callServed: call }
+    }
+    const before = await start()
     const s = await signInStaff(before)
     const m = await linkedMember(before, { points: 200 })
     const body = { qrToken: m.qrNow(), type: 'redeem', points: 150 }
     const first = await tillCall(before, s.clerk, '/api/staff/points', body, 'survives-restart')
     expect(first.status).toBe(200)
-    before.db.$client.close()
+    await before.db.close()
 
-    // A new process: a new connection to the same file and a fresh app.
-    const db = openDatabase(databasePath)
-    const app = createApp({
-      db,
-      clock: before.clock,
-      config: before.config,
-      secrets: loadSecrets(join(dir, 'secrets.json')),
-      logger: memoryLogger(),
-    })
+    const after = await start()
     try {
       const send = (b: unknown) =>
-        app.request('/api/staff/points', {
+        after.app.request('/api/staff/points', {
           method: 'POST',
           headers: { ...s.clerk, 'Idempotency-Key': 'survives-restart' },
           body: JSON.stringify(b),
@@ -264,16 +315,18 @@ describe('idempotency across a restart with the same database file', () => {
       expect(again.headers.get('Idempotent-Replayed')).toBe('true')
       const other = await send({ ...body, points: 10 })
       expect(other.status).toBe(422)
-      const card = db.$client
-        .prepare('SELECT points FROM point_cards WHERE id = ?')
-        .get(m.cardId) as { points: number }
-      expect(card.points).toBe(50)
-      const rows = db.$client
-        .prepare(`SELECT count(*) AS n FROM ledger WHERE idempotency_key = 'survives-restart'`)
-        .get() as { n: number }
-      expect(rows.n).toBe(1)
+      const card = await row<{ points: number }>(
+        after.db,
+        sql`SELECT points FROM point_cards WHERE id = ${m.cardId}`,
+      )
+      expect(Number(card?.points)).toBe(50)
+      const rows = await row<{ n: number }>(
+        after.db,
+        sql`SELECT CAST(count(*) AS BIGINT) AS n FROM ledger WHERE idempotency_key = 'survives-restart'`,
+      )
+      expect(Number(rows?.n)).toBe(1)
     } finally {
-      db.$client.close()
+      await after.db.close()
     }
   })
 })

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { sql } from 'drizzle-orm'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { memoryLogger } from '../src/logger.ts'
@@ -11,7 +12,7 @@ import {
   TILL_STAFF,
   tillCall,
 } from './points-support.ts'
-import { createTestContext } from './support.ts'
+import { createTestContext, row } from './support.ts'
 
 const DAY = 86_400_000
 const ctx = await createTestContext({ env: { LINK_BONUS_POINTS: '0' } })
@@ -101,9 +102,9 @@ describe('random sequences of till operations (fast-check)', () => {
           ]
           // The cards were "imported" now on the fake clock (addCard stamps the real time).
           for (const m of members) {
-            ctx.db.$client
-              .prepare('UPDATE point_cards SET last_activity_at = ? WHERE id = ?')
-              .run(ctx.clock.now(), m.cardId)
+            await ctx.db.execute(
+              sql`UPDATE point_cards SET last_activity_at = ${ctx.clock.now()} WHERE id = ${m.cardId}`,
+            )
           }
           const model = [
             { balance: startPoints, last: ctx.clock.now() },
@@ -226,7 +227,7 @@ describe('random sequences of till operations (fast-check)', () => {
               model[o.m]!.balance -= wins.length * o.points
             } else if (o.kind === 'wait') {
               ctx.clock.advance(o.days * DAY)
-              runPointsHousekeeping({
+              await runPointsHousekeeping({
                 db: ctx.db,
                 clock: ctx.clock,
                 secrets: ctx.secrets,
@@ -245,18 +246,18 @@ describe('random sequences of till operations (fast-check)', () => {
               if (o.days > 0) await relogin()
             }
             for (const [i, m] of members.entries()) {
-              const s = cardState(ctx, m.cardId)
+              const s = await cardState(ctx, m.cardId)
               expect(s.balance).toBe(s.ledgerSum)
               expect(s.balance).toBeGreaterThanOrEqual(0)
               expect(s.balance).toBe(model[i]!.balance)
             }
           }
-          const lowest = ctx.db.$client
-            .prepare(
-              'SELECT coalesce(min(balance_after), 0) AS low FROM ledger WHERE card_id IN (?, ?)',
-            )
-            .get(members[0]!.cardId, members[1]!.cardId) as { low: number }
-          expect(lowest.low).toBeGreaterThanOrEqual(0)
+          const lowest = await row<{ low: number }>(
+            ctx.db,
+            sql`SELECT coalesce(min(balance_after), 0) AS low FROM ledger
+              WHERE card_id IN (${members[0]!.cardId}, ${members[1]!.cardId})`,
+          )
+          expect(Number(lowest?.low)).toBeGreaterThanOrEqual(0)
         },
       ),
       { numRuns: 40 },

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { sql } from 'drizzle-orm'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { removeDataDir, startServer } from '../../tests/support/server.ts'
@@ -12,7 +13,7 @@ import { loadSecrets } from '../src/secrets.ts'
 import { awardPointsFor, type LedgerChange, startOfDay } from '../src/services/points.ts'
 import { runPointsHousekeeping, startPointsJobs } from '../src/services/points-jobs.ts'
 import { cardState, linkedMember, signInStaff, tillCall } from './points-support.ts'
-import { addCard, createTestContext } from './support.ts'
+import { addCard, createTestContext, row } from './support.ts'
 
 const DAY = 86_400_000
 
@@ -156,7 +157,9 @@ describe('expiry (fake clock)', () => {
         secrets: ctx.secrets,
         rules: ctx.config.points,
         logger: memoryLogger(),
-        onLedgerChange: (_db, change) => changes.push(change),
+        onLedgerChange: (_tx, change) => {
+          changes.push(change)
+        },
       })
     ctx.clock.advance(200 * DAY)
     // Activity on one card (a redemption) restarts its 365 days.
@@ -167,30 +170,30 @@ describe('expiry (fake clock)', () => {
       points: 1,
     })
     ctx.clock.advance(165 * DAY - 1)
-    expect(run().expiredCards).toBe(0)
+    expect((await run()).expiredCards).toBe(0)
     ctx.clock.advance(1)
-    const first = run()
+    const first = await run()
     expect(first).toMatchObject({ expiredCards: 1, expiredPoints: 123 })
-    expect(cardState(ctx, m.cardId)).toEqual({ ledgerSum: 0, balance: 0 })
-    expect(cardState(ctx, active.cardId)).toEqual({ ledgerSum: 122, balance: 122 })
+    expect(await cardState(ctx, m.cardId)).toEqual({ ledgerSum: 0, balance: 0 })
+    expect(await cardState(ctx, active.cardId)).toEqual({ ledgerSum: 122, balance: 122 })
     expect(changes).toMatchObject([
       { cardId: m.cardId, type: 'expire', points: -123, balance: 0, lineUserId: m.user },
     ])
-    expect(run().expiredCards).toBe(0)
+    expect((await run()).expiredCards).toBe(0)
     const history = await ctx.call('GET', '/api/points/history', {
       headers: await ctx.userHeaders(m.user),
     })
     expect(history.json.items[0]).toMatchObject({ type: 'expire', points: -123, balance: 0 })
     ctx.clock.advance(200 * DAY)
-    expect(run()).toMatchObject({ expiredCards: 1, expiredPoints: 122 })
-    expect(cardState(ctx, active.cardId)).toEqual({ ledgerSum: 0, balance: 0 })
+    expect(await run()).toMatchObject({ expiredCards: 1, expiredPoints: 122 })
+    expect(await cardState(ctx, active.cardId)).toEqual({ ledgerSum: 0, balance: 0 })
   })
 
   it('does nothing with POINTS_EXPIRY_DAYS=0', async () => {
     const ctx = await createTestContext({ env: { POINTS_EXPIRY_DAYS: '0' } })
-    const card = addCard(ctx.db, ctx.secrets, { points: 40 })
+    const card = await addCard(ctx.db, ctx.secrets, { points: 40 })
     ctx.clock.advance(5000 * DAY)
-    const r = runPointsHousekeeping({
+    const r = await runPointsHousekeeping({
       db: ctx.db,
       clock: ctx.clock,
       secrets: ctx.secrets,
@@ -198,14 +201,14 @@ describe('expiry (fake clock)', () => {
       logger: memoryLogger(),
     })
     expect(r.expiredCards).toBe(0)
-    expect(cardState(ctx, card.cardId).balance).toBe(40)
+    expect((await cardState(ctx, card.cardId)).balance).toBe(40)
   })
 
   it('runs on the configured interval inside the server', async () => {
     vi.useFakeTimers()
     try {
       const ctx = await createTestContext({ env: { POINTS_EXPIRY_INTERVAL_MINUTES: '10' } })
-      const card = addCard(ctx.db, ctx.secrets, { points: 30 })
+      const card = await addCard(ctx.db, ctx.secrets, { points: 30 })
       ctx.clock.advance(400 * DAY)
       const logger = memoryLogger()
       const stop = startPointsJobs({
@@ -215,13 +218,20 @@ describe('expiry (fake clock)', () => {
         rules: ctx.config.points,
         logger,
       })
-      vi.advanceTimersByTime(5_000)
-      expect(cardState(ctx, card.cardId).balance).toBe(0)
-      expect(logger.lines.join('\n')).toContain('"expiredCards":1')
-      const later = addCard(ctx.db, ctx.secrets, { points: 9 })
+      // Nothing runs before the first delay.
+      await vi.advanceTimersByTimeAsync(4_000)
+      expect((await cardState(ctx, card.cardId)).balance).toBe(30)
+      // The run is a chain of database turns: wait for it to end (its log line).
+      await vi.advanceTimersByTimeAsync(1_000)
+      await vi.waitFor(() => expect(logger.lines.join('\n')).toContain('"expiredCards":1'))
+      expect((await cardState(ctx, card.cardId)).balance).toBe(0)
+      const later = await addCard(ctx.db, ctx.secrets, { points: 9 })
       ctx.clock.advance(400 * DAY)
-      vi.advanceTimersByTime(10 * 60_000)
-      expect(cardState(ctx, later.cardId).balance).toBe(0)
+      await vi.advanceTimersByTimeAsync(10 * 60_000)
+      await vi.waitFor(() =>
+        expect(logger.lines.filter((l) => l.includes('"expiredCards":1'))).toHaveLength(2),
+      )
+      expect((await cardState(ctx, later.cardId)).balance).toBe(0)
       stop()
     } finally {
       vi.useRealTimers()
@@ -234,23 +244,24 @@ describe('the expiry job inside the real server process', () => {
     const dir = mkdtempSync(join(tmpdir(), 'points-job-'))
     try {
       const databasePath = join(dir, 'membercard.db')
-      const db = openDatabase(databasePath)
+      const db = await openDatabase({ databasePath })
       const secrets = loadSecrets(`${databasePath}.secrets.json`)
-      const stale = addCard(db, secrets, { points: 321 })
-      db.$client
-        .prepare('UPDATE point_cards SET last_activity_at = ? WHERE id = ?')
-        .run(Date.now() - 366 * DAY, stale.cardId)
-      db.$client.close()
+      const stale = await addCard(db, secrets, { points: 321 })
+      await db.execute(
+        sql`UPDATE point_cards SET last_activity_at = ${Date.now() - 366 * DAY}
+          WHERE id = ${stale.cardId}`,
+      )
+      await db.close()
       const server = await startServer({ dataDir: dir })
       try {
-        const read = () => {
-          const check = openDatabase(databasePath)
+        const read = async () => {
+          const check = await openDatabase({ databasePath })
           try {
-            return check.$client
-              .prepare('SELECT type, points FROM ledger WHERE card_id = ? ORDER BY id')
-              .all(stale.cardId)
+            return await check.execute(
+              sql`SELECT type, points FROM ledger WHERE card_id = ${stale.cardId} ORDER BY id`,
+            )
           } finally {
-            check.$client.close()
+            await check.close()
           }
         }
         await expect.poll(read, { timeout: 20_000, interval: 500 }).toEqual([
@@ -270,16 +281,17 @@ describe('pnpm points:expire', () => {
   const dir = mkdtempSync(join(tmpdir(), 'points-cli-'))
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-  it('expires stale balances in the database file, and a second run changes nothing', () => {
+  it('expires stale balances in the database file, and a second run changes nothing', async () => {
     const databasePath = join(dir, 'cli.db')
-    const db = openDatabase(databasePath)
+    const db = await openDatabase({ databasePath })
     const secrets = loadSecrets(`${databasePath}.secrets.json`)
-    const stale = addCard(db, secrets, { points: 70 })
-    const recent = addCard(db, secrets, { points: 5 })
-    db.$client
-      .prepare('UPDATE point_cards SET last_activity_at = ? WHERE id = ?')
-      .run(Date.now() - 400 * DAY, stale.cardId)
-    db.$client.close()
+    const stale = await addCard(db, secrets, { points: 70 })
+    const recent = await addCard(db, secrets, { points: 5 })
+    await db.execute(
+      sql`UPDATE point_cards SET last_activity_at = ${Date.now() - 400 * DAY}
+        WHERE id = ${stale.cardId}`,
+    )
+    await db.close()
     const root = resolve(import.meta.dirname, '../..')
     const run = () =>
       execFileSync(process.execPath, ['--import', 'tsx', 'server/src/cli/points-expire.ts'], {
@@ -289,14 +301,15 @@ describe('pnpm points:expire', () => {
       })
     expect(run()).toContain('Expired 70 points on 1 card(s)')
     expect(run()).toContain('Expired 0 points on 0 card(s)')
-    const after = openDatabase(databasePath)
-    const rows = after.$client
-      .prepare('SELECT card_id, type, points FROM ledger WHERE type = ? ORDER BY id')
-      .all('expire')
-    const recentCard = after.$client
-      .prepare('SELECT points FROM point_cards WHERE id = ?')
-      .get(recent.cardId)
-    after.$client.close()
+    const after = await openDatabase({ databasePath })
+    const rows = await after.execute(
+      sql`SELECT card_id, type, points FROM ledger WHERE type = ${'expire'} ORDER BY id`,
+    )
+    const recentCard = await row(
+      after,
+      sql`SELECT points FROM point_cards WHERE id = ${recent.cardId}`,
+    )
+    await after.close()
     expect(rows).toEqual([{ card_id: stale.cardId, type: 'expire', points: -70 }])
     expect(recentCard).toEqual({ points: 5 })
   })

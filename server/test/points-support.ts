@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto'
-import { expect } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { sql } from 'drizzle-orm'
+import { afterAll, expect } from 'vitest'
+import { openPg } from '../src/db/pg.ts'
+import type { Database } from '../src/db/seam.ts'
+import { openSqlite } from '../src/db/sqlite.ts'
 import { issueQrToken } from '../src/services/qr-token.ts'
 import { createStaffService } from '../src/services/staff.ts'
-import { addCard, linkBody, type TestContext } from './support.ts'
+import { freshPgDatabase } from './support/pg-database.ts'
+import { addCard, balances, linkBody, ON_POSTGRES, row, type TestContext } from './support.ts'
 
 /** Staff accounts the till tests sign in with. */
 export const TILL_STAFF = {
@@ -36,7 +44,7 @@ export async function linkedMember(
   ctx: TestContext,
   o: { points?: number; rank?: string; name?: string } = {},
 ) {
-  const card = addCard(ctx.db, ctx.secrets, o)
+  const card = await addCard(ctx.db, ctx.secrets, o)
   const user = ctx.newUser()
   const headers = await ctx.userHeaders(user)
   const res = await ctx.call('POST', '/api/link', {
@@ -45,9 +53,11 @@ export async function linkedMember(
   })
   expect(res.status).toBe(201)
   const bonus = res.json.bonusPoints as number
-  const link = ctx.db.$client
-    .prepare('SELECT id FROM line_links WHERE card_id = ? AND unlinked_at IS NULL')
-    .get(card.cardId) as { id: number }
+  const link = await row<{ id: number }>(
+    ctx.db,
+    sql`SELECT id FROM line_links WHERE card_id = ${card.cardId} AND unlinked_at IS NULL`,
+  )
+  if (!link) throw new Error('no active link for the card just linked')
   return {
     ...card,
     user,
@@ -83,13 +93,25 @@ export function tillCall(
 }
 
 /** The ledger sum and the stored balance of a card. */
-export function cardState(ctx: TestContext, cardId: number) {
-  const sqlite = ctx.db.$client
-  const { s } = sqlite
-    .prepare('SELECT coalesce(sum(points), 0) AS s FROM ledger WHERE card_id = ?')
-    .get(cardId) as { s: number }
-  const { points } = sqlite.prepare('SELECT points FROM point_cards WHERE id = ?').get(cardId) as {
-    points: number
+export async function cardState(ctx: TestContext, cardId: number) {
+  const { ledger, stored } = await balances(ctx.db, cardId)
+  if (stored === undefined) throw new Error(`no card ${cardId}`)
+  return { ledgerSum: ledger, balance: Number(stored) }
+}
+
+/**
+ * A new database that can be opened again, as a restarted server process does: each call of
+ * the returned function opens a new connection (SQLite: to the same file) or a new pool
+ * (PostgreSQL: to the same database). Close each one; the database goes after the test file.
+ */
+export async function reopenableDatabase(): Promise<() => Promise<Database>> {
+  if (ON_POSTGRES) {
+    const fresh = await freshPgDatabase()
+    afterAll(() => fresh.drop())
+    return () => openPg(fresh.url)
   }
-  return { ledgerSum: s, balance: points }
+  const dir = mkdtempSync(join(tmpdir(), 'mc-reopen-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  const path = join(dir, 'membercard.db')
+  return async () => openSqlite(path)
 }

@@ -25,7 +25,7 @@ async function staffHeaders() {
 }
 
 async function linkedUser() {
-  const card = addCard(db, secrets, { name: '佐藤 一郎', points: 10 })
+  const card = await addCard(db, secrets, { name: '佐藤 一郎', points: 10 })
   const user = ctx.newUser()
   const headers = await ctx.userHeaders(user)
   expect(

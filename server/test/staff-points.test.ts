@@ -1,6 +1,7 @@
+import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { cardState, linkedMember, signInStaff, TILL_PASSWORD, tillCall } from './points-support.ts'
-import { createTestContext } from './support.ts'
+import { createTestContext, row } from './support.ts'
 
 const ctx = await createTestContext({ env: { LINK_BONUS_POINTS: '0' } })
 const staff = await signInStaff(ctx)
@@ -106,7 +107,7 @@ describe('who may call the till', () => {
     const onCustomer = await call('GET', '/api/me', { headers: staff.clerk })
     expect(onCustomer.status).toBe(401)
     expect(onCustomer.json.error.code).toBe('INVALID_ID_TOKEN')
-    expect(cardState(ctx, m.cardId).balance).toBe(0)
+    expect((await cardState(ctx, m.cardId)).balance).toBe(0)
   })
 
   it('expires a staff token after a 12-hour shift', async () => {
@@ -137,13 +138,14 @@ describe('POST /api/staff/points', () => {
     expect(res.status).toBe(200)
     // 1999 yen × 0.01 × 2 = 39.98 → 39
     expect(res.json).toEqual({ transactionId: expect.any(String), points: 39, balance: 139 })
-    const row = ctx.db.$client
-      .prepare('SELECT * FROM ledger WHERE id = ?')
-      .get(Number(res.json.transactionId)) as Record<string, unknown>
+    const entry = await row<Record<string, unknown>>(
+      ctx.db,
+      sql`SELECT * FROM ledger WHERE id = ${Number(res.json.transactionId)}`,
+    )
     const { checkQrToken } = await import('../src/services/qr-token.ts')
     const check = checkQrToken(ctx.secrets.qrTokenKey, qrToken, clock.now())
     expect(check.ok && check.payload.tokenId).toBeTruthy()
-    expect(row).toMatchObject({
+    expect(entry).toMatchObject({
       card_id: m.cardId,
       type: 'award',
       points: 39,
@@ -154,7 +156,7 @@ describe('POST /api/staff/points', () => {
       qr_token_id: check.ok ? check.payload.tokenId : 'x',
       purchase_amount: 1999,
     })
-    expect(cardState(ctx, m.cardId)).toEqual({ ledgerSum: 139, balance: 139 })
+    expect(await cardState(ctx, m.cardId)).toEqual({ ledgerSum: 139, balance: 139 })
   })
 
   it('redeems whole points, and lets one QR token serve a purchase and a redemption', async () => {
@@ -192,7 +194,7 @@ describe('POST /api/staff/points', () => {
     expect(res.status).toBe(422)
     expect(res.json.error.code).toBe('INSUFFICIENT_POINTS')
     expect(res.json.error.message).toContain('50')
-    expect(cardState(ctx, m.cardId)).toEqual({ ledgerSum: 50, balance: 50 })
+    expect(await cardState(ctx, m.cardId)).toEqual({ ledgerSum: 50, balance: 50 })
     const all = await tillCall(ctx, staff.clerk, '/api/staff/points', {
       qrToken: await m.qr(),
       type: 'redeem',
@@ -231,7 +233,7 @@ describe('POST /api/staff/points', () => {
     })
     expect(unlinked.status).toBe(400)
     expect(unlinked.json.error.code).toBe('QR_INVALID')
-    expect(cardState(ctx, m.cardId)).toEqual({ ledgerSum: 10, balance: 10 })
+    expect(await cardState(ctx, m.cardId)).toEqual({ ledgerSum: 10, balance: 10 })
   })
 
   it.each([
@@ -253,7 +255,7 @@ describe('POST /api/staff/points', () => {
     })
     expect(res.status).toBe(400)
     expect(res.json.error.code).toBe('VALIDATION_FAILED')
-    expect(cardState(ctx, m.cardId).balance).toBe(10)
+    expect((await cardState(ctx, m.cardId)).balance).toBe(10)
   })
 
   it('answers 400 IDEMPOTENCY_KEY_MISSING without the header, and 400 for a malformed key', async () => {
@@ -265,7 +267,7 @@ describe('POST /api/staff/points', () => {
     const bad = await tillCall(ctx, staff.clerk, '/api/staff/points', body, 'x'.repeat(300))
     expect(bad.status).toBe(400)
     expect(bad.json.error.code).toBe('VALIDATION_FAILED')
-    expect(cardState(ctx, m.cardId).balance).toBe(0)
+    expect((await cardState(ctx, m.cardId)).balance).toBe(0)
   })
 })
 
@@ -306,15 +308,15 @@ describe('POST /api/staff/transactions/:id/void', () => {
     })
     expect(res.status).toBe(200)
     expect(res.json).toMatchObject({ points: -50, balance: 10 })
-    const rows = ctx.db.$client
-      .prepare('SELECT type, points, voids_entry_id FROM ledger WHERE card_id = ? ORDER BY id')
-      .all(m.cardId)
+    const rows = await ctx.db.execute(
+      sql`SELECT type, points, voids_entry_id FROM ledger WHERE card_id = ${m.cardId} ORDER BY id`,
+    )
     expect(rows).toEqual([
       { type: 'import', points: 10, voids_entry_id: null },
       { type: 'award', points: 50, voids_entry_id: null },
       { type: 'void', points: -50, voids_entry_id: Number(id) },
     ])
-    expect(cardState(ctx, m.cardId)).toEqual({ ledgerSum: 10, balance: 10 })
+    expect(await cardState(ctx, m.cardId)).toEqual({ ledgerSum: 10, balance: 10 })
     const again = await tillCall(ctx, staff.manager, `/api/staff/transactions/${id}/void`, {})
     expect(again.status).toBe(409)
     expect(again.json.error.code).toBe('ALREADY_VOIDED')
@@ -339,7 +341,7 @@ describe('POST /api/staff/transactions/:id/void', () => {
     const unknown = await tillCall(ctx, staff.manager, '/api/staff/transactions/999999/void', {})
     expect(unknown.status).toBe(404)
     expect(unknown.json.error.code).toBe('TRANSACTION_NOT_FOUND')
-    expect(cardState(ctx, m.cardId)).toEqual({ ledgerSum: 10, balance: 10 })
+    expect(await cardState(ctx, m.cardId)).toEqual({ ledgerSum: 10, balance: 10 })
   })
 
   it('answers 422 VOID_WINDOW_PASSED once POINTS_VOID_WINDOW_MINUTES have passed', async () => {
@@ -375,7 +377,7 @@ describe('POST /api/staff/transactions/:id/void', () => {
     )
     expect(old.status).toBe(422)
     expect(old.json.error.code).toBe('VOID_WINDOW_PASSED')
-    expect(cardState(local, m.cardId)).toEqual({ ledgerSum: 20, balance: 20 })
+    expect(await cardState(local, m.cardId)).toEqual({ ledgerSum: 20, balance: 20 })
   })
 
   it('refuses to void an award whose points were already redeemed (never negative)', async () => {
@@ -388,7 +390,7 @@ describe('POST /api/staff/transactions/:id/void', () => {
     const res = await tillCall(ctx, staff.manager, `/api/staff/transactions/${id}/void`, {})
     expect(res.status).toBe(422)
     expect(res.json.error.code).toBe('INSUFFICIENT_POINTS')
-    expect(cardState(ctx, m.cardId)).toEqual({ ledgerSum: 40, balance: 40 })
+    expect(await cardState(ctx, m.cardId)).toEqual({ ledgerSum: 40, balance: 40 })
   })
 
   it('voids a redemption, giving the points back', async () => {
@@ -424,10 +426,11 @@ describe('POST /api/staff/adjust', () => {
       reason: 'duplicate award',
     })
     expect(down.json).toMatchObject({ points: -50, balance: 0 })
-    const row = ctx.db.$client
-      .prepare('SELECT type, note, staff_id FROM ledger WHERE id = ?')
-      .get(Number(down.json.transactionId))
-    expect(row).toEqual({ type: 'adjust', note: 'duplicate award', staff_id: 'till-manager' })
+    const entry = await row(
+      ctx.db,
+      sql`SELECT type, note, staff_id FROM ledger WHERE id = ${Number(down.json.transactionId)}`,
+    )
+    expect(entry).toEqual({ type: 'adjust', note: 'duplicate award', staff_id: 'till-manager' })
     const negative = await tillCall(ctx, staff.manager, '/api/staff/adjust', {
       cardNumber: m.cardNumber,
       points: -1,
@@ -435,7 +438,7 @@ describe('POST /api/staff/adjust', () => {
     })
     expect(negative.status).toBe(422)
     expect(negative.json.error.code).toBe('INSUFFICIENT_POINTS')
-    expect(cardState(ctx, m.cardId)).toEqual({ ledgerSum: 0, balance: 0 })
+    expect(await cardState(ctx, m.cardId)).toEqual({ ledgerSum: 0, balance: 0 })
   })
 
   it('refuses clerks, unknown or malformed card numbers, a missing reason and 0 points', async () => {
@@ -470,7 +473,7 @@ describe('POST /api/staff/adjust', () => {
       expect(res.status).toBe(400)
       expect(res.json.error.code).toBe('VALIDATION_FAILED')
     }
-    expect(cardState(ctx, m.cardId).balance).toBe(20)
+    expect((await cardState(ctx, m.cardId)).balance).toBe(20)
   })
 })
 

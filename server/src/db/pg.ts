@@ -107,12 +107,18 @@ export function postgresDatabase(pool: pg.Pool, close: () => Promise<void>): Pos
 
   async function attempt<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const client = await pool.connect()
+    // The pool listens for errors on idle clients only: a connection lost while checked out
+    // (the server stopped or restarted) would be an unhandled 'error' event, which ends the
+    // process. The statement in flight, or the next one, fails instead, and so the transaction.
+    const onLost = () => undefined
+    client.on('error', onLost)
     const hooks: (() => void)[] = []
     let broken: Error | undefined
     try {
       await client.query('BEGIN')
       const value = await fn(makeTx(client, hooks))
       await client.query('COMMIT')
+      client.off('error', onLost)
       client.release()
       for (const hook of hooks) hook()
       return value
@@ -122,6 +128,7 @@ export function postgresDatabase(pool: pg.Pool, close: () => Promise<void>): Pos
       } catch (rollbackError) {
         broken = rollbackError as Error // the connection is gone: do not give it back
       }
+      client.off('error', onLost)
       client.release(broken)
       throw err
     }

@@ -1,8 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import type { Clock } from '../clock.ts'
 import type { Config } from '../config.ts'
-import type { Db } from '../db/client.ts'
-import type { GroupCommit } from '../db/group-commit.ts'
+import type { Database } from '../db/seam.ts'
 import type { AppVariables } from '../http/middleware.ts'
 import type { IdTokenVerifier } from '../line/id-token.ts'
 import type { Logger } from '../logger.ts'
@@ -14,7 +13,7 @@ import type { StaffService } from '../services/staff.ts'
 
 /** What the route modules are built from. */
 export interface RouteDeps {
-  db: Db
+  db: Database
   clock: Clock
   config: Config
   secrets: Secrets
@@ -24,8 +23,6 @@ export interface RouteDeps {
   staff: StaffService
   /** Till points operations (award, redeem, void, adjust, today, expiry). */
   points: PointsService
-  /** Shares one commit (one fsync) among the till's points changes of one event-loop turn. */
-  commits: GroupCommit
   /** Idempotency-Key records of mutating staff calls. */
   idempotency: IdempotencyStore
   /** Verifies the LINE ID token; put it on every customer route. */

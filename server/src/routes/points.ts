@@ -11,7 +11,7 @@ export function pointsRoutes({ membership, customerAuth }: RouteDeps) {
     '/points/history',
     customerAuth,
     validate('query', historyQuerySchema),
-    (c) => {
+    async (c) => {
       const { cursor, limit } = c.req.valid('query')
       let before: number | undefined
       if (cursor !== undefined && cursor !== '') {
@@ -19,7 +19,7 @@ export function pointsRoutes({ membership, customerAuth }: RouteDeps) {
         if (before === undefined)
           throw new ApiError('VALIDATION_FAILED', 'cursor: not a valid cursor')
       }
-      return c.json(membership.history(c.get('lineUserId'), before, limit ?? 20), 200)
+      return c.json(await membership.history(c.get('lineUserId'), before, limit ?? 20), 200)
     },
   )
 }

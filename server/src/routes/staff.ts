@@ -9,7 +9,7 @@ import {
   type TillRules,
 } from '@membercard/shared'
 import { Hono } from 'hono'
-import { ApiError } from '../http/api-error.ts'
+import { QrExpired, QrInvalid } from '../domain/errors.ts'
 import { idempotencyKey } from '../http/idempotency.ts'
 import { validate } from '../http/validate.ts'
 import { checkQrToken } from '../services/qr-token.ts'
@@ -29,7 +29,7 @@ function clientIp(c: Parameters<typeof getConnInfo>[0]): string {
  * an `Idempotency-Key`, and shares its commit with the others of the same moment (group commit).
  */
 export function staffRoutes(deps: RouteDeps) {
-  const { staff, membership, secrets, clock, staffAuth, points, commits } = deps
+  const { staff, membership, secrets, clock, staffAuth, points } = deps
   const idem = idempotencyKey(deps.idempotency)
   return new Hono<Env>()
     .post('/login', validate('json', staffLoginSchema), async (c) => {
@@ -53,22 +53,15 @@ export function staffRoutes(deps: RouteDeps) {
         200,
       )
     })
-    .post('/logout', staffAuth, (c) => {
-      staff.logout(c.get('staff').tokenHash)
+    .post('/logout', staffAuth, async (c) => {
+      await staff.logout(c.get('staff').tokenHash)
       return c.body(null, 204)
     })
-    .post('/scan', staffAuth, validate('json', scanRequestSchema), (c) => {
+    .post('/scan', staffAuth, validate('json', scanRequestSchema), async (c) => {
       const check = checkQrToken(secrets.qrTokenKey, c.req.valid('json').qrToken, clock.now())
-      if (!check.ok) {
-        if (check.reason === 'expired')
-          throw new ApiError(
-            'QR_EXPIRED',
-            'This QR code has expired. Ask the customer to show the card again.',
-          )
-        throw new ApiError('QR_INVALID', 'This is not a member QR code.')
-      }
-      const found = membership.memberByLink(check.payload.linkId)
-      if (!found) throw new ApiError('QR_INVALID', 'This member card is no longer linked.')
+      if (!check.ok) throw check.reason === 'expired' ? new QrExpired() : new QrInvalid()
+      const found = await membership.memberByLink(check.payload.linkId)
+      if (!found) throw new QrInvalid('This member card is no longer linked.')
       return c.json(
         { member: found.member, expiresAt: new Date(check.payload.expiresAt * 1000).toISOString() },
         200,
@@ -76,7 +69,7 @@ export function staffRoutes(deps: RouteDeps) {
     })
     .post('/points', staffAuth, idem, validate('json', staffPointsRequestSchema), async (c) => {
       const [who, body, claim] = [c.get('staff'), c.req.valid('json'), c.get('idempotency')]
-      return c.json(await commits.run(() => points.transact(who, body, claim)), 200)
+      return c.json(await points.transact(who, body, claim), 200)
     })
     .post(
       '/transactions/:id{[0-9]{1,15}}/void',
@@ -86,17 +79,17 @@ export function staffRoutes(deps: RouteDeps) {
       async (c) => {
         const [who, body, claim] = [c.get('staff'), c.req.valid('json'), c.get('idempotency')]
         const id = Number(c.req.param('id'))
-        return c.json(await commits.run(() => points.void(who, id, body.reason, claim)), 200)
+        return c.json(await points.void(who, id, body.reason, claim), 200)
       },
     )
     .post('/adjust', staffAuth, idem, validate('json', staffAdjustRequestSchema), async (c) => {
       const [who, body, claim] = [c.get('staff'), c.req.valid('json'), c.get('idempotency')]
-      return c.json(await commits.run(() => points.adjust(who, body, claim)), 200)
+      return c.json(await points.adjust(who, body, claim), 200)
     })
-    .get('/transactions', staffAuth, validate('query', staffTransactionsQuerySchema), (c) => {
+    .get('/transactions', staffAuth, validate('query', staffTransactionsQuerySchema), async (c) => {
       const { mine, before } = c.req.valid('query')
       return c.json(
-        points.today(
+        await points.today(
           c.get('staff'),
           mine === '1' || mine === 'true',
           before === undefined ? undefined : Number(before),

@@ -79,19 +79,32 @@ function sortKeys(v: unknown): unknown {
 
 /** The idempotency store. */
 export function createIdempotencyStore({ db, clock, retentionMs }: IdempotencyStoreOptions) {
-  /**
-   * The stored answer of `row`, if it still counts (a record past the retention does not).
-   * A `running` record is a claim not yet committed that this transaction can see (two
-   * requests in one SQLite group commit): `IdempotencyKeyInUse`.
-   */
-  function answerOf(row: IdempotencyRow | undefined, hash: string, now: number) {
-    if (!row || row.createdAt < now - retentionMs) return null
-    if (row.requestHash !== hash) throw new IdempotencyKeyReused()
-    if (row.state !== 'done') throw new IdempotencyKeyInUse()
-    return { kind: 'replay' as const, status: row.responseStatus ?? 200, body: row.responseBody ?? '' }
+  /** A record that still counts: younger than the retention. */
+  function live(row: IdempotencyRow | undefined, now: number): row is IdempotencyRow {
+    return row !== undefined && row.createdAt >= now - retentionMs
   }
 
-  function makeClaim(scope: string, key: string, hash: string): IdempotencyClaim {
+  /** The stored answer of a finished request; `IdempotencyKeyReused` for another body. */
+  function replayOf(row: IdempotencyRow, hash: string) {
+    if (row.requestHash !== hash) throw new IdempotencyKeyReused()
+    return {
+      kind: 'replay' as const,
+      status: row.responseStatus ?? 200,
+      body: row.responseBody ?? '',
+    }
+  }
+
+  /**
+   * `leftover`: `check` found the key `running` outside any transaction, that is committed,
+   * so left by an earlier version of this server (which claimed keys in a separate commit):
+   * it never hides a committed change and is taken over.
+   */
+  function makeClaim(
+    scope: string,
+    key: string,
+    hash: string,
+    leftover: boolean,
+  ): IdempotencyClaim {
     let entered = false
     return {
       scope,
@@ -99,8 +112,20 @@ export function createIdempotencyStore({ db, clock, retentionMs }: IdempotencySt
       async enter(tx) {
         const at = clock.now()
         if (!(await idempotencyKeys.claim(tx, { scope, key, hash, at }))) {
-          const found = answerOf(await idempotencyKeys.find(tx, scope, key), hash, at)
-          if (found) throw new IdempotentReplay(found.status, found.body)
+          const row = await idempotencyKeys.find(tx, scope, key)
+          if (live(row, at)) {
+            if (row.state === 'done') {
+              const found = replayOf(row, hash)
+              throw new IdempotentReplay(found.status, found.body)
+            }
+            // A `running` record `check` did not see: a claim this transaction can see before
+            // it commits (the same key entered twice in one transaction), or one committed since:
+            // in use for now; a retry's `check` finds it committed and takes it over.
+            if (!leftover) {
+              if (row.requestHash !== hash) throw new IdempotencyKeyReused()
+              throw new IdempotencyKeyInUse()
+            }
+          }
           await idempotencyKeys.takeOver(tx, { scope, key, hash, at })
         }
         entered = true
@@ -119,8 +144,14 @@ export function createIdempotencyStore({ db, clock, retentionMs }: IdempotencySt
      * claim for the handler to enter and complete in its transaction.
      */
     async check(scope: string, key: string, hash: string): Promise<ClaimOutcome> {
-      const found = answerOf(await idempotencyKeys.find(db, scope, key), hash, clock.now())
-      return found ?? { kind: 'claimed', claim: makeClaim(scope, key, hash) }
+      // Outside a transaction only committed records are visible (on SQLite a read waits for
+      // the open group commit to end), so a `running` one here is a leftover.
+      const row = await idempotencyKeys.find(db, scope, key)
+      if (live(row, clock.now())) {
+        if (row.state === 'done') return replayOf(row, hash)
+        return { kind: 'claimed', claim: makeClaim(scope, key, hash, true) }
+      }
+      return { kind: 'claimed', claim: makeClaim(scope, key, hash, false) }
     },
 
     /** Deletes records older than the retention; returns how many. */

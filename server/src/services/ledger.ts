@@ -36,6 +36,11 @@ export async function appendToLedger(
   e: LedgerEntryInput,
   insufficient?: string,
 ): Promise<LedgerEntryResult> {
+  // The types ask for a transaction; this refuses a database handed in anyway (a cast, plain
+  // JavaScript), whose two statements could otherwise be stored one without the other.
+  if (typeof (tx as Partial<Tx>).savepoint !== 'function') {
+    throw new Error('appendToLedger must run inside a transaction')
+  }
   if (!Number.isSafeInteger(e.points)) throw new Error('points must be an integer')
   const balance = await cards.moveBalance(tx, e.cardId, e.points, e.at)
   if (balance === undefined) throw new InsufficientPoints(insufficient)

@@ -320,38 +320,57 @@ export function createMembership({
         return Promise.reject(new ConsentRequired('issue a card'))
       }
       const now = clock.now()
-      return db.transaction(async (tx) => {
-        const previous = await issuedCards.cardOfRequest(tx, userId, requestKey)
-        const linked = await links.activeByUser(tx, userId)
-        if (previous !== undefined) {
-          if (linked && linked.cardId === previous) {
-            const bonus = await linkBonuses.pointsOfCard(tx, previous)
-            return {
-              member: toMember(linked),
-              bonusPoints: bonus ?? 0,
-              pin: null,
-              cardNumber: null,
-            }
+      const issue = () =>
+        db.transaction(async (tx) => {
+          let previous = await issuedCards.cardOfRequest(tx, userId, requestKey)
+          const linked = await links.activeByUser(tx, userId)
+          // On PostgreSQL each read sees what had committed when it began: the same request
+          // committing between the two reads shows its link but not its card. Read it again.
+          if (linked && previous === undefined) {
+            previous = await issuedCards.cardOfRequest(tx, userId, requestKey)
           }
-          throw new AlreadyLinked('This request was already used to issue a card.')
-        }
-        if (linked) throw new AlreadyLinked()
-        let cardNumber = ''
-        for (;;) {
-          const body = `9${String(randomInt(0, 1e7)).padStart(7, '0')}${String(randomInt(0, 1e7)).padStart(7, '0')}`
-          cardNumber = body + luhnCheckDigit(body)
-          if (!(await cards.byNumber(tx, cardNumber))) break
-        }
-        const pin = String(randomInt(0, 10_000)).padStart(4, '0')
-        const cardId = await cards.insertIssued(tx, {
-          cardNumber,
-          pinHash: hashPin(secrets.pinHashKey, cardNumber, pin),
-          name: input.name,
-          at: now,
+          if (previous !== undefined) {
+            if (linked && linked.cardId === previous) {
+              const bonus = await linkBonuses.pointsOfCard(tx, previous)
+              return {
+                member: toMember(linked),
+                bonusPoints: bonus ?? 0,
+                pin: null,
+                cardNumber: null,
+              }
+            }
+            throw new AlreadyLinked('This request was already used to issue a card.')
+          }
+          if (linked) throw new AlreadyLinked()
+          let cardNumber = ''
+          for (;;) {
+            const body = `9${String(randomInt(0, 1e7)).padStart(7, '0')}${String(randomInt(0, 1e7)).padStart(7, '0')}`
+            cardNumber = body + luhnCheckDigit(body)
+            if (!(await cards.byNumber(tx, cardNumber))) break
+          }
+          const pin = String(randomInt(0, 10_000)).padStart(4, '0')
+          const cardId = await cards.insertIssued(tx, {
+            cardNumber,
+            pinHash: hashPin(secrets.pinHashKey, cardNumber, pin),
+            name: input.name,
+            at: now,
+          })
+          await issuedCards.record(tx, { userId, requestKey, cardId, at: now })
+          const bonusPoints = await linkInTx(
+            tx,
+            userId,
+            cardId,
+            'issued',
+            input.consent.version,
+            now,
+          )
+          return { member: await linkedMember(tx, userId), bonusPoints, pin, cardNumber }
         })
-        await issuedCards.record(tx, { userId, requestKey, cardId, at: now })
-        const bonusPoints = await linkInTx(tx, userId, cardId, 'issued', input.consent.version, now)
-        return { member: await linkedMember(tx, userId), bonusPoints, pin, cardNumber }
+      return issue().catch((err: unknown) => {
+        // The same request on another connection (PostgreSQL) recorded its request key first:
+        // this insert waited for that commit and was refused. Once more, it finds that card.
+        if (isUniqueViolation(err)) return issue()
+        throw err
       })
     },
 

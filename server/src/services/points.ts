@@ -210,7 +210,11 @@ export function createPointsService({
         }
         const insufficient = `The member has ${card.points} points: redeem at most that many.`
         if (input.points > card.points) throw new InsufficientPoints(insufficient)
-        const e = await appendInTx(tx, { ...base, type: 'redeem', points: -input.points }, insufficient)
+        const e = await appendInTx(
+          tx,
+          { ...base, type: 'redeem', points: -input.points },
+          insufficient,
+        )
         return result(tx, claim, {
           transactionId: String(e.id),
           points: -input.points,
@@ -233,6 +237,8 @@ export function createPointsService({
         const entry = await ledger.byId(tx, transactionId)
         if (!entry || entry.storeCode !== staff.storeCode) throw new TransactionNotFound()
         if (!VOIDABLE.has(entry.type)) throw new NotVoidable(entry.type)
+        // A void of the same entry racing this one (PostgreSQL) commits first, and is seen.
+        await cards.lock(tx, entry.cardId)
         if ((await ledger.voidOf(tx, entry.id)) !== undefined) throw new AlreadyVoided()
         if (now - entry.createdAt > rules.voidWindowMs) throw new VoidWindowPassed()
         const e = await appendInTx(

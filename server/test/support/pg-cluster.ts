@@ -37,6 +37,13 @@ export interface PgCluster {
   createDatabase(name: string, opts?: { template?: string }): Promise<string>
   /** Drops database `name`, closing its connections first; nothing if it does not exist. */
   dropDatabase(name: string): Promise<void>
+  /**
+   * Stops the server only (a fast shutdown: open sessions are ended, the data is kept), as an
+   * outage would; `startServer` brings it back.
+   */
+  stopServer(): Promise<void>
+  /** Starts the server stopped by `stopServer` again, on the same port and socket. */
+  startServer(): Promise<void>
   /** Stops the server and removes its folder. */
   stop(): Promise<void>
 }
@@ -205,6 +212,11 @@ export async function startPgCluster(opts: PgClusterOptions = {}): Promise<PgClu
 
     const host = '127.0.0.1'
     const adminUrl = `postgres://postgres@${host}:${port}/postgres`
+    const running = () => existsSync(join(data, 'postmaster.pid'))
+    const fastStop = async () => {
+      const [cmd, args] = asServerUser(pgCtl, ['-D', data, '-m', 'fast', '-w', 'stop'])
+      await run(cmd, args)
+    }
     let stopped: Promise<void> | undefined
     return {
       host,
@@ -213,11 +225,27 @@ export async function startPgCluster(opts: PgClusterOptions = {}): Promise<PgClu
       url: (name) => databaseUrl(adminUrl, name),
       createDatabase: (name, o) => createDatabase(adminUrl, name, o),
       dropDatabase: (name) => dropDatabase(adminUrl, name),
+      stopServer: async () => {
+        if (stopped) throw new Error('the cluster was removed')
+        await fastStop()
+      },
+      startServer: async () => {
+        if (stopped) throw new Error('the cluster was removed')
+        const [cmd, args] = asServerUser(pgCtl, [
+          ...['-D', data, '-l', log, '-w', '-t', '60', '-o', `-p ${port}`, 'start'],
+        ])
+        try {
+          await run(cmd, args)
+        } catch (err) {
+          const tail = existsSync(log) ? spawnSync('tail', ['-n', '20', log]).stdout : ''
+          throw new Error(`PostgreSQL did not start again: ${(err as Error).message}\n${tail}`)
+        }
+      },
       stop: () => {
         stopped ??= (async () => {
-          const [cmd, args] = asServerUser(pgCtl, ['-D', data, '-m', 'fast', '-w', 'stop'])
           try {
-            await run(cmd, args)
+            // After `stopServer` there is no server left to stop, only the folder to remove.
+            if (running()) await fastStop()
           } finally {
             process.off('exit', stopNow)
             stopNow()
