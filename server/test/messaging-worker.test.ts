@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { fakeClock } from '../src/clock.ts'
 import { openDatabase } from '../src/db/client.ts'
 import {
@@ -134,22 +134,39 @@ describe('the outbox worker', () => {
   })
 
   it('gathers rows queued in quick succession into one run (one chunk, not one run each)', async () => {
-    const p = probe(5)
-    const { db, worker, outbox } = setup({ every: p.every, pollMs: 60_000, gatherMs: 50 })
-    worker.start()
-    await new Promise((r) => setTimeout(r, 20)) // the start-up run (nothing queued)
-    for (let i = 0; i < 8; i++) {
-      outbox.enqueue('push', { to: `U${i}`, messages: [] }, { userId: `U${i}` })
-      worker.kick()
-      await new Promise((r) => setTimeout(r, 2)) // a till committing every 2 ms
+    // Only the timers the worker and the probe use are faked; better-sqlite3 is synchronous.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    try {
+      const p = probe(5)
+      const { db, worker, outbox } = setup({ every: p.every, pollMs: 60_000, gatherMs: 50 })
+      const sentRows = () =>
+        (
+          db.$client.prepare('SELECT count(*) AS n FROM outbox WHERE sent_at IS NOT NULL').get() as {
+            n: number
+          }
+        ).n
+      worker.start()
+      await vi.advanceTimersByTimeAsync(0) // the start-up run (nothing queued)
+      const firstKick = Date.now()
+      for (let i = 0; i < 8; i++) {
+        outbox.enqueue('push', { to: `U${i}`, messages: [] }, { userId: `U${i}` })
+        worker.kick()
+        await vi.advanceTimersByTimeAsync(2) // a till committing every 2 ms
+      }
+      // Every kick fell within the window the first one opened: nothing has gone out yet.
+      await vi.advanceTimersByTimeAsync(firstKick + 49 - Date.now())
+      expect(p.order).toEqual([])
+      expect(sentRows()).toBe(0)
+      // The window closes 50 ms after the first kick: one run sends all eight at once.
+      await vi.advanceTimersByTimeAsync(1)
+      expect(p.most()).toBe(8)
+      await vi.advanceTimersByTimeAsync(5)
+      expect(p.order).toHaveLength(8)
+      expect(sentRows()).toBe(8)
+      await worker.stop()
+    } finally {
+      vi.useRealTimers()
     }
-    await new Promise((r) => setTimeout(r, 150))
-    await worker.stop()
-    const sent = db.$client
-      .prepare('SELECT count(*) AS n FROM outbox WHERE sent_at IS NOT NULL')
-      .get() as { n: number }
-    expect(sent.n).toBe(8)
-    expect(p.most()).toBe(8)
   })
 
   it('a claimed row is not taken again until the lease passes (a crashed worker)', async () => {
