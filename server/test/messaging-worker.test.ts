@@ -140,11 +140,10 @@ describe('the outbox worker', () => {
       const p = probe(5)
       const { db, worker, outbox } = setup({ every: p.every, pollMs: 60_000, gatherMs: 50 })
       const sentRows = () =>
-        (
-          db.$client.prepare('SELECT count(*) AS n FROM outbox WHERE sent_at IS NOT NULL').get() as {
-            n: number
-          }
-        ).n
+        db.$client
+          .prepare('SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL')
+          .pluck()
+          .get() as number
       worker.start()
       await vi.advanceTimersByTimeAsync(0) // the start-up run (nothing queued)
       const firstKick = Date.now()
