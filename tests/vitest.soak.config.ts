@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config'
 
-/** `pnpm test:resilience`: the two-minute steady-load soak, kept out of `pnpm test`. */
+/** `pnpm test:resilience`: the two-minute steady-load soak on its own (`pnpm test` runs it too). */
 export default defineConfig({
   test: {
     root: import.meta.dirname,

@@ -223,20 +223,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 /**
- * Loads `.env` from the repository root (or the working directory) without overriding what
- * the environment already sets, then validates. Used by the server entry and the CLIs.
+ * Loads `.env` from the working directory (or else the repository root) without overriding
+ * what the environment already sets, then validates. Used by the server entry and the CLIs;
+ * `cwd` and `env` stand in for the process's own (tests).
  */
-export function loadConfigFromProcess(): Config {
+export function loadConfigFromProcess(
+  o: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Config {
+  const env = o.env ?? process.env
   for (const candidate of [
-    resolve(process.cwd(), '.env'),
+    resolve(o.cwd ?? process.cwd(), '.env'),
     resolve(import.meta.dirname, '../../.env'),
   ]) {
     if (existsSync(candidate)) {
-      loadDotenv({ path: candidate, override: false, quiet: true })
+      loadDotenv({ path: candidate, override: false, quiet: true, processEnv: env })
       break
     }
   }
-  return loadConfig(process.env)
+  return loadConfig(env)
 }
 
 function stripSlash(s: string): string {

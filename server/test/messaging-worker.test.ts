@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { fakeClock } from '../src/clock.ts'
 import type { Database } from '../src/db/seam.ts'
 import {
@@ -162,24 +162,36 @@ describe('the outbox worker', () => {
   })
 
   it('gathers rows queued in quick succession into one run (one chunk, not one run each)', async () => {
-    const p = probe(5)
-    const { db, worker, enqueue } = await setup({ every: p.every, pollMs: 60_000, gatherMs: 300 })
-    worker.start()
-    // The start-up run (nothing queued): let its timer fire, then join it or run once more.
-    await new Promise((r) => setTimeout(r, 20))
-    await worker.runOnce()
-    for (let i = 0; i < 8; i++) {
-      await enqueue('push', { to: `U${i}`, messages: [] }, { userId: `U${i}` })
-      worker.kick()
-      await new Promise((r) => setTimeout(r, 2)) // a till committing every 2 ms
+    // Only the timers the worker and the probe use are faked, so the window is exact; the
+    // database's own I/O (PostgreSQL) runs in real time and is waited for with vi.waitFor.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    try {
+      const p = probe(5)
+      const { db, worker, enqueue } = await setup({ every: p.every, pollMs: 60_000, gatherMs: 50 })
+      const sentRows = () => count(db, sql`sent_at IS NOT NULL`)
+      worker.start()
+      await vi.advanceTimersByTimeAsync(0) // the start-up run (nothing queued)
+      await worker.runOnce()
+      const firstKick = Date.now()
+      for (let i = 0; i < 8; i++) {
+        await enqueue('push', { to: `U${i}`, messages: [] }, { userId: `U${i}` })
+        worker.kick()
+        await vi.advanceTimersByTimeAsync(2) // a till committing every 2 ms
+      }
+      // Every kick fell within the window the first one opened: nothing has gone out yet.
+      await vi.advanceTimersByTimeAsync(firstKick + 49 - Date.now())
+      expect(p.order).toEqual([])
+      expect(await sentRows()).toBe(0)
+      // The window closes 50 ms after the first kick: one run sends all eight at once.
+      await vi.advanceTimersByTimeAsync(1)
+      await vi.waitFor(() => expect(p.most()).toBe(8), { timeout: 10_000 })
+      await vi.advanceTimersByTimeAsync(5)
+      await vi.waitFor(async () => expect(await sentRows()).toBe(8), { timeout: 10_000 })
+      expect(p.order).toHaveLength(8)
+      await worker.stop()
+    } finally {
+      vi.useRealTimers()
     }
-    const deadline = Date.now() + 5_000
-    while ((await count(db, sql`sent_at IS NOT NULL`)) < 8) {
-      if (Date.now() > deadline) throw new Error('the kicked run did not send the rows')
-      await new Promise((r) => setTimeout(r, 10))
-    }
-    await worker.stop()
-    expect(p.most()).toBe(8)
   })
 
   it('a claimed row is not taken again until the lease passes (a crashed worker)', async () => {

@@ -86,12 +86,35 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   },
 )
 
+/**
+ * `fc.assert` with a replay hook, as in tests/resilience/helpers.ts: `FC_SEED` sets the seed
+ * (else fast-check picks one) and `FC_PATH` starts at a recorded counterexample. A failure's
+ * message ends with the `FC_SEED=… FC_PATH=…` that runs the same case again.
+ */
+async function assertReplayable<Ts>(
+  property: fc.IAsyncProperty<Ts>,
+  params: fc.Parameters<Ts>,
+): Promise<void> {
+  const seed = process.env.FC_SEED
+  const path = process.env.FC_PATH
+  const details = await fc.check(property, {
+    ...params,
+    ...(seed ? { seed: Number(seed) } : {}),
+    ...(path ? { path } : {}),
+  })
+  if (!details.failed) return
+  const replay = `FC_SEED=${details.seed}${details.counterexamplePath ? ` FC_PATH=${details.counterexamplePath}` : ''}`
+  throw new Error(`${fc.defaultReportMessage(details)}\n\nReplay this case: ${replay}`, {
+    cause: details.errorInstance,
+  })
+}
+
 const RANKS = ['gold', 'silver'] as const
 const MULT = { gold: [2, 1], silver: [3, 2] } as const
 
 describe('random sequences of till operations (fast-check)', () => {
   it('keep every balance == sum(ledger), never negative, and equal to a simple model', async () => {
-    await fc.assert(
+    await assertReplayable(
       fc.asyncProperty(
         fc.array(op, { minLength: 1, maxLength: 25 }),
         fc.integer({ min: 0, max: 500 }),

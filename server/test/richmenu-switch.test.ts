@@ -51,12 +51,29 @@ describe('the rich menu follows the link', () => {
 
   it('applies the state at send time: link then unlink before LINE answers ends with no menu', async () => {
     const user = ctx.newUser()
-    ctx.standIn.failNext(`/v2/bot/user/${user}/richmenu`, 503, 1)
+    const menuPath = `/v2/bot/user/${user}/richmenu`
+    const syncRows = async () =>
+      (await outboxRows(ctx)).filter((r) => r.kind === 'richmenu_sync' && r.userId === user)
+    ctx.standIn.failNext(menuPath, 503, 1)
     await link(user)
-    await ctx.drain() // the link's switch fails once
+    expect((await ctx.drain()).retried).toBe(1) // the link's switch fails once
+    const [linkRow] = await syncRows()
+    expect(linkRow).toMatchObject({ attempts: 1, sentAt: null, failedAt: null })
+    expect(linkRow?.lastError).toContain('503')
     await ctx.call('DELETE', '/api/link', { headers: await ctx.userHeaders(user) })
+    // A 503 may come after LINE has applied the call: the member menu may be on the user.
+    ctx.standIn.userRichMenus.set(user, memberMenu)
     ctx.clock.advance(60_000)
-    await ctx.drain()
+    const r = await ctx.drain()
+    expect(r).toMatchObject({ sent: 2, retried: 0, failed: 0, skipped: 0 })
+    // Both switches went out, the link's retry included, and each removed the menu.
+    const rows = await syncRows()
+    expect(rows).toHaveLength(2)
+    for (const row of rows) expect(row).toMatchObject({ failedAt: null, lastError: null })
+    expect(rows.every((row) => row.sentAt !== null)).toBe(true)
+    expect(rows[0]).toMatchObject({ id: linkRow?.id, attempts: 2 })
+    expect(ctx.callsTo(menuPath, 'POST')).toHaveLength(0)
+    expect(ctx.callsTo(menuPath, 'DELETE')).toHaveLength(2)
     expect(ctx.standIn.userRichMenus.has(user)).toBe(false)
   })
 

@@ -8,10 +8,10 @@ import {
   getTableConfig as sqliteTableConfig,
 } from 'drizzle-orm/sqlite-core'
 import { describe, expect, it } from 'vitest'
-import { SQLITE_MIGRATIONS_FOLDER as MIGRATIONS_FOLDER } from '../src/db/sqlite.ts'
 import { PG_MIGRATIONS_FOLDER } from '../src/db/postgres.ts'
 import * as pgSchema from '../src/db/schema.pg.ts'
 import * as sqliteSchema from '../src/db/schema.ts'
+import { SQLITE_MIGRATIONS_FOLDER as MIGRATIONS_FOLDER } from '../src/db/sqlite.ts'
 
 /**
  * schema.pg.ts is the twin of schema.ts (the source of truth): both are reduced to the same

@@ -7,8 +7,8 @@ import { afterAll } from 'vitest'
 import { createApp } from '../src/app.ts'
 import { fakeClock } from '../src/clock.ts'
 import { loadConfig } from '../src/config.ts'
-import type { Database } from '../src/db/seam.ts'
 import { openPg } from '../src/db/pg.ts'
+import type { Database } from '../src/db/seam.ts'
 import { openSqlite } from '../src/db/sqlite.ts'
 import { createRequestListener } from '../src/http/node-listener.ts'
 import { createLineStandIn, type MintOptions, randomUserId } from '../src/line/stand-in.ts'
@@ -78,7 +78,6 @@ export async function createTestContext(
   const secrets = opts.secrets ?? loadSecrets(':memory:')
   const logger = memoryLogger()
   const app = createApp({ db, clock, config, secrets, logger })
-
 
   /** Headers of a signed-in LINE user (a token minted by the stand-in). */
   async function userHeaders(sub: string, mint: MintOptions = {}) {

@@ -1,17 +1,30 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  type Browser,
+  type BrowserContext,
+  chromium,
+  type Page,
+  type Response,
+} from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   ARTIFACTS,
   decodeQr,
   demoIdToken,
   ensureAppBuilt,
+  issueByApi,
   launchBrowser,
   linkByApi,
   newLineUserId,
   newPhone,
+  type PageErrorLog,
+  qrByApi,
   saveArtifact,
+  staffPoints,
+  staffToken,
+  unlinkByApi,
+  watchPageErrors,
 } from '../support/browser.ts'
 import { type RunningServer, removeDataDir, startServer } from '../support/server.ts'
 
@@ -56,10 +69,33 @@ async function historyOf(url: string, sub: string) {
     .items
 }
 
+/** The till's manual-entry field's label. */
+const MANUAL = 'QRコードの文字（手入力・バーコードリーダー）'
+
+/** The next answer of `path` on `page`. */
+function nextAnswer(page: Page, path: string): Promise<Response> {
+  return page.waitForResponse((r) => new URL(r.url()).pathname === path)
+}
+
+/** An answer's status and error code (null when it has none). */
+async function statusAndCode(answer: Promise<Response>): Promise<[number, string | null]> {
+  const res = await answer
+  const body = (await res.json()) as { error?: { code?: string } }
+  return [res.status(), body.error?.code ?? null]
+}
+
+/** Types `text` into the manual field and sends it; resolves with the scan's answer. */
+async function enterManually(page: Page, text: string): Promise<[number, string | null]> {
+  const answer = nextAnswer(page, '/api/staff/scan')
+  await page.getByLabel(MANUAL).fill(text)
+  await page.getByRole('button', { name: '確認' }).click()
+  return statusAndCode(answer)
+}
+
 describe('the till in Chromium (demo mode)', () => {
   let server: RunningServer
   let browser: Browser
-  const customer = newLineUserId()
+  let pageErrors: PageErrorLog
 
   beforeAll(async () => {
     ensureAppBuilt()
@@ -67,7 +103,11 @@ describe('the till in Chromium (demo mode)', () => {
       startServer({ env: { CARD_TOKEN_TTL_SECONDS: '300' } }),
       launchBrowser(),
     ])
-    await linkByApi(server.url, customer, '4900000000000011', '1234') // gold, 1200 + 200 bonus
+    pageErrors = watchPageErrors(browser)
+  })
+  afterEach(() => {
+    // No uncaught exception, and no console error other than a failed request's, in any page.
+    expect(pageErrors.take()).toEqual([])
   })
   afterAll(async () => {
     await browser?.close()
@@ -76,13 +116,16 @@ describe('the till in Chromium (demo mode)', () => {
   })
 
   it('a clerk awards by manual entry (a lost answer retried once), redeems by keyboard wedge, and the customer sees it', async () => {
+    const customer = newLineUserId()
+    await linkByApi(server.url, customer, '4900000000000011', '1234') // gold, 1200 + 200 bonus
+    // The customer after them in the queue, with a digital card (regular, the 200 pt bonus).
+    const nextInLine = newLineUserId()
+    await issueByApi(server.url, nextInLine, '後藤 次郎')
     const phone = await newPhone(browser, server.url, { user: customer })
     const till = await newTill(browser, server.url)
     try {
       const card = await phone.newPage()
       const page = await till.newPage()
-      const errors: string[] = []
-      page.on('pageerror', (e) => errors.push(e.message))
       let scans = 0
       page.on('request', (r) => {
         if (r.url().endsWith('/api/staff/scan')) scans++
@@ -92,9 +135,7 @@ describe('the till in Chromium (demo mode)', () => {
 
       // Manual entry of the token shown on the customer's card screen.
       const first = await customerQr(card, 'till-01-customer-qr.png')
-      await page
-        .getByLabel('QRコードの文字（手入力・バーコードリーダー）')
-        .fill(first.token.toLowerCase())
+      await page.getByLabel(MANUAL).fill(first.token.toLowerCase())
       await page.getByRole('button', { name: '確認' }).click()
       await page.getByTestId('member').waitFor()
       expect(await page.getByTestId('member-name').textContent()).toBe('山田 花子')
@@ -144,23 +185,28 @@ describe('the till in Chromium (demo mode)', () => {
       // Next customer, by a keyboard-wedge scanner: the token and Enter, typed fast, no field.
       await page.getByTestId('next-customer').click()
       await page.getByTestId('wedge-ready').waitFor()
-      const second = await customerQr(card, 'till-04-customer-qr.png')
+      const second = await qrByApi(server.url, nextInLine)
       await page.getByRole('heading', { name: '会員証をスキャン' }).click()
       await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
       await page.keyboard.type(second.token, { delay: 5 })
       await page.keyboard.press('Enter')
       await page.getByTestId('member').waitFor()
-      expect(await page.getByTestId('member-points').textContent()).toContain('1,439')
+      expect(await page.getByTestId('member-name').textContent()).toBe('後藤 次郎')
+      expect(await page.getByTestId('member-points').textContent()).toContain('200')
 
-      // The same scanner while the amount field has focus: still a scan, not an amount.
+      // The same scanner while the amount field has focus: still a scan (the first customer is
+      // back with one more thing to buy), not an amount.
       const third = await customerQr(card, 'till-04b-customer-qr.png')
       await page.getByLabel('お買い上げ金額（円）').focus()
       const scansBefore = scans
+      const thirdScan = nextAnswer(page, '/api/staff/scan')
       await page.keyboard.type(third.token, { delay: 5 })
       await page.keyboard.press('Enter')
-      await expect.poll(() => scans).toBe(scansBefore + 1)
-      await expect.poll(() => page.getByLabel('お買い上げ金額（円）').inputValue()).toBe('')
-      await expect.poll(() => page.getByTestId('till-error').count()).toBe(0)
+      expect(await statusAndCode(thirdScan)).toEqual([200, null])
+      await expect.poll(() => page.getByTestId('member-name').textContent()).toBe('山田 花子')
+      expect(scans).toBe(scansBefore + 1)
+      expect(await page.getByLabel('お買い上げ金額（円）').inputValue()).toBe('')
+      expect(await page.getByTestId('till-error').count()).toBe(0)
       expect(await page.getByTestId('member-points').textContent()).toContain('1,439')
 
       // Redeem: never more than the balance.
@@ -186,18 +232,27 @@ describe('the till in Chromium (demo mode)', () => {
       expect(await items.nth(1).textContent()).toContain('+39')
       saveArtifact('till-05-customer-history.png', await card.screenshot({ fullPage: true }))
 
-      // Today's transactions: a clerk sees them, without void.
+      // Today's transactions: a clerk sees them (this customer's two), without void.
       await page.getByTestId('nav-today').click()
-      await expect.poll(() => page.getByTestId('tx').count()).toBe(2)
+      const rows = page.getByTestId('tx').filter({ hasText: '山田 花子 (0011)' })
+      await expect.poll(() => rows.count()).toBe(2)
       expect(await page.getByTestId('void').count()).toBe(0)
-      expect(errors).toEqual([])
     } finally {
       await phone.close()
       await till.close()
     }
   })
 
-  it('a manager voids the redemption from today’s list; a wrong password is explained', async () => {
+  it('a manager voids a redemption from today’s list; a wrong password is explained', async () => {
+    // A customer who redeemed 150 of their 200 pt at this store today.
+    const customer = newLineUserId()
+    await linkByApi(server.url, customer, '4900000000000037', '3456') // regular, 0 + 200 bonus
+    const redeemed = await staffPoints(server.url, await staffToken(server.url), {
+      qrToken: (await qrByApi(server.url, customer)).token,
+      type: 'redeem',
+      points: 150,
+    })
+    expect(redeemed.balance).toBe(50)
     const till = await newTill(browser, server.url)
     try {
       const page = await till.newPage()
@@ -210,22 +265,25 @@ describe('the till in Chromium (demo mode)', () => {
       )
       await signIn(page, 'demo-manager', 'demo-manager-pass')
       await page.getByTestId('nav-today').click()
-      const redeemRow = page.getByTestId('tx').filter({ hasText: '利用' })
+      const rows = page.getByTestId('tx').filter({ hasText: 'Jane Smith (0037)' })
+      const redeemRow = rows.filter({ hasText: '利用' })
       await redeemRow.getByTestId('void').click()
       await redeemRow.getByTestId('void-confirm').click()
       await page.getByTestId('today-notice').waitFor()
-      expect(await page.getByTestId('today-notice').textContent()).toContain('1,439 pt')
-      await expect.poll(() => page.getByTestId('tx').count()).toBe(3)
-      expect(await page.getByTestId('tx').first().textContent()).toContain('取消')
+      expect(await page.getByTestId('today-notice').textContent()).toContain(
+        '取り消しました。新しい残高: 200 pt',
+      )
+      await expect.poll(() => rows.count()).toBe(2)
+      expect(await rows.first().textContent()).toContain('取消')
       saveArtifact('till-06-today-void.png', await page.screenshot({ fullPage: true }))
       const items = await historyOf(server.url, customer)
-      expect(items[0]).toMatchObject({ type: 'void', points: 400, balance: 1439 })
+      expect(items[0]).toMatchObject({ type: 'void', points: 150, balance: 200 })
       // A manager's adjustment with a reason, at the till.
       const phone = await newPhone(browser, server.url, { user: customer })
       try {
         const { token } = await customerQr(await phone.newPage(), 'till-06b-customer-qr.png')
         await page.getByRole('link', { name: 'レジ' }).click()
-        await page.getByLabel('QRコードの文字（手入力・バーコードリーダー）').fill(token)
+        await page.getByLabel(MANUAL).fill(token)
         await page.getByRole('button', { name: '確認' }).click()
         await page.getByTestId('member').waitFor()
         await page.getByRole('button', { name: 'ポイント調整', exact: true }).click()
@@ -240,26 +298,87 @@ describe('the till in Chromium (demo mode)', () => {
         )
         await page.getByTestId('confirm-ok').click()
         await page.getByTestId('result').waitFor()
-        expect(await page.getByTestId('result-balance').textContent()).toBe('1,400 pt')
+        expect(await page.getByTestId('result-balance').textContent()).toBe('161 pt')
         const after = await historyOf(server.url, customer)
-        expect(after[0]).toMatchObject({ type: 'adjust', points: -39, balance: 1400 })
+        expect(after[0]).toMatchObject({ type: 'adjust', points: -39, balance: 161 })
       } finally {
         await phone.close()
       }
       await page.getByTestId('nav-today').click()
-      await expect.poll(() => page.getByTestId('tx').count()).toBe(4)
+      await expect.poll(() => rows.count()).toBe(3)
 
       // English second: one tap, remembered.
       await page.getByRole('button', { name: 'English' }).click()
       await page.getByRole('heading', { name: "Today's transactions" }).waitFor()
-      expect(await page.getByTestId('tx').first().textContent()).toContain('Void')
+      expect(await rows.locator('.type').allTextContents()).toEqual([
+        'Adjustment',
+        'Void',
+        'Redeem',
+      ])
       expect(await page.evaluate(() => document.documentElement.lang)).toBe('en')
     } finally {
       await till.close()
     }
   })
 
+  it('a code that is not a member card, or whose card was unlinked, is refused with what to do', async () => {
+    // A customer who unlinked since their code was shown, and one whose code is good.
+    const unlinked = newLineUserId()
+    await issueByApi(server.url, unlinked, '解除 済子')
+    const stale = await qrByApi(server.url, unlinked)
+    await unlinkByApi(server.url, unlinked)
+    const member = newLineUserId()
+    await issueByApi(server.url, member, '正常 読子')
+    const good = await qrByApi(server.url, member)
+    const till = await newTill(browser, server.url)
+    try {
+      const page = await till.newPage()
+      const sent: string[] = []
+      page.on('request', (r) => {
+        if (r.url().endsWith('/api/staff/scan')) sent.push(r.postData() ?? '')
+      })
+      await signIn(page, 'demo-clerk', 'demo-clerk-pass')
+      const message =
+        '会員証のQRコードではないか、連携が解除されています。お客様の会員証をもう一度読み取ってください。'
+      const error = page.getByTestId('till-error')
+
+      // Not a member code at all (the wrong barcode read): refused on the till itself.
+      await page.getByLabel(MANUAL).fill('4901234567894')
+      await page.getByRole('button', { name: '確認' }).click()
+      await error.getByText(message).waitFor()
+      expect(await error.getAttribute('role')).toBe('alert')
+
+      // A code with one character misread: the server's 400 QR_INVALID.
+      const typo = `${good.token.slice(0, 20)}${good.token[20] === 'A' ? 'B' : 'A'}${good.token.slice(21)}`
+      expect(await enterManually(page, typo)).toEqual([400, 'QR_INVALID'])
+      expect(await error.textContent()).toContain(message)
+      expect(await page.getByTestId('member').count()).toBe(0)
+
+      // The code of a card unlinked since: the same refusal.
+      expect(await enterManually(page, stale.token)).toEqual([400, 'QR_INVALID'])
+      expect(await error.textContent()).toContain(message)
+      expect(await page.getByTestId('member').count()).toBe(0)
+      expect(await page.getByLabel(MANUAL).isEditable()).toBe(true)
+      saveArtifact('till-09-qr-invalid.png', await page.screenshot({ fullPage: true }))
+
+      // Read again, the customer's good code goes through and the message goes away.
+      expect(await enterManually(page, good.token)).toEqual([200, null])
+      expect(await page.getByTestId('member-name').textContent()).toBe('正常 読子')
+      expect(await error.count()).toBe(0)
+      // The first entry never reached the server: only the three codes that could be one did.
+      expect(sent.map((b) => (JSON.parse(b) as { qrToken: string }).qrToken)).toEqual([
+        typo,
+        stale.token,
+        good.token,
+      ])
+    } finally {
+      await till.close()
+    }
+  })
+
   it('the camera path decodes the customer QR from a fake video stream (BarcodeDetector polyfill)', async () => {
+    const customer = newLineUserId()
+    await linkByApi(server.url, customer, '4900000000000029', '2345') // silver, 350 + 200 bonus
     // A Y4M video whose frames show the QR the customer's screen shows.
     const phone = await newPhone(browser, server.url, { user: customer })
     let video = ''
@@ -285,6 +404,7 @@ describe('the till in Chromium (demo mode)', () => {
         `--use-file-for-fake-video-capture=${video}`,
       ],
     })
+    const cameraErrors = watchPageErrors(cameraBrowser)
     try {
       const till = await newTill(cameraBrowser, server.url)
       await till.grantPermissions(['camera'], { origin: server.url })
@@ -300,16 +420,82 @@ describe('the till in Chromium (demo mode)', () => {
       await page.getByRole('button', { name: 'カメラでスキャン' }).click()
       await page.getByTestId('camera').waitFor()
       await page.getByTestId('member').waitFor({ timeout: 30_000 })
-      expect(await page.getByTestId('member-card').textContent()).toBe('************0011')
+      expect(await page.getByTestId('member-card').textContent()).toBe('************0029')
       expect(scans).toEqual([JSON.stringify({ qrToken: token })])
       // The decoder came from this server, not a CDN.
       expect(wasm.length).toBeGreaterThan(0)
       expect(wasm.every((u) => u.startsWith(`${server.url}/assets/`))).toBe(true)
       saveArtifact('till-08-camera-member.png', await page.screenshot({ fullPage: true }))
       await till.close()
+      expect(cameraErrors.take()).toEqual([])
     } finally {
       await cameraBrowser.close()
     }
+  })
+
+  describe('with codes that expire in 10 seconds (CARD_TOKEN_TTL_SECONDS=10)', () => {
+    let short: RunningServer
+
+    beforeAll(async () => {
+      short = await startServer({ env: { CARD_TOKEN_TTL_SECONDS: '10' } })
+    })
+    afterAll(async () => {
+      await short?.stop()
+      if (short) removeDataDir(short.dataDir)
+    })
+
+    it('an expired code is refused with what to do, at the confirmation and at the scan; a fresh one goes through', async () => {
+      const customer = newLineUserId()
+      await linkByApi(short.url, customer, '4900000000000011', '1234') // gold, 1200 + 200 bonus
+      const till = await newTill(browser, short.url)
+      try {
+        const page = await till.newPage()
+        await signIn(page, 'demo-clerk', 'demo-clerk-pass')
+        const shown = await qrByApi(short.url, customer)
+        expect(await enterManually(page, shown.token)).toEqual([200, null])
+        await page.getByTestId('member').waitFor()
+        const time = page.getByTestId('member').getByRole('status')
+        expect(await time.textContent()).toMatch(/QRの有効期限まで \d+ 秒/)
+        await page.getByLabel('お買い上げ金額（円）').fill('1000')
+        await page.getByRole('button', { name: '付与内容を確認' }).click()
+        await page.getByTestId('confirm').waitFor()
+
+        // The customer has left the code on screen too long: the till says so as it expires.
+        const expiredNotice =
+          'QRコードの有効期限が切れました。お客様にもう一度会員証を表示してもらい、スキャンしてください。'
+        await page.getByText(expiredNotice).waitFor({ timeout: 15_000 })
+        expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(shown.expiresAt))
+        // Confirmed anyway: the server's 410 QR_EXPIRED, explained, and nothing awarded.
+        const late = nextAnswer(page, '/api/staff/points')
+        await page.getByTestId('confirm-ok').click()
+        expect(await statusAndCode(late)).toEqual([410, 'QR_EXPIRED'])
+        const error = page.getByTestId('till-error')
+        await error.waitFor()
+        expect(await error.textContent()).toContain(
+          'QRコードの有効期限が切れました。お客様にもう一度会員証を表示してもらってください。',
+        )
+        expect(await page.getByRole('button', { name: '付与内容を確認' }).isDisabled()).toBe(true)
+        saveArtifact('till-10-qr-expired-confirm.png', await page.screenshot({ fullPage: true }))
+        expect((await historyOf(short.url, customer)).map((i) => i.type)).not.toContain('award')
+
+        // The same old code typed in again: the scan's 410, with the same advice.
+        await page.getByRole('button', { name: '次のお客様' }).click()
+        expect(await enterManually(page, shown.token)).toEqual([410, 'QR_EXPIRED'])
+        expect(await error.textContent()).toContain(
+          'QRコードの有効期限が切れました。お客様にもう一度会員証を表示してもらってください。',
+        )
+        expect(await page.getByTestId('member').count()).toBe(0)
+        saveArtifact('till-11-qr-expired-scan.png', await page.screenshot({ fullPage: true }))
+
+        // The customer shows the card again: the new code goes through.
+        const fresh = await qrByApi(short.url, customer)
+        expect(await enterManually(page, fresh.token)).toEqual([200, null])
+        expect(await page.getByTestId('member-name').textContent()).toBe('山田 花子')
+        expect(await error.count()).toBe(0)
+      } finally {
+        await till.close()
+      }
+    })
   })
 })
 

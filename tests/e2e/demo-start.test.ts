@@ -12,6 +12,7 @@ describe('demo mode (no LINE settings)', () => {
   })
 
   it('prints demo cards with PINs and a staff login, and serves the stand-in LINE', async () => {
+    expect(server.output()).toContain('Demo point cards (seeded just now):')
     expect(server.output()).toMatch(/4900 0000 0000 0011\s+PIN 1234/)
     expect(server.output()).toContain('demo-clerk')
     const res = await fetch(`${server.url}/__line/oauth2/v2.1/certs`)
@@ -81,6 +82,7 @@ describe('demo mode (no LINE settings)', () => {
     await server.stop()
     server = await startServer({ dataDir: server.dataDir })
     expect(server.output()).not.toContain('seeded just now')
+    expect(server.output()).toContain('Demo point cards:')
     expect(server.output()).toContain('4900 0000 0000 0011')
   })
 })

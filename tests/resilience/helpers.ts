@@ -3,7 +3,8 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { luhnCheckDigit } from '@membercard/shared'
-import { openDatabase } from '../../server/src/db/client.ts'
+import fc from 'fast-check'
+import { openSqlite } from '../../server/src/db/sqlite.ts'
 import { ROOT, type RunningServer } from '../support/server.ts'
 
 /** A generated point card (number with a valid check digit, PIN, starting points). */
@@ -152,7 +153,7 @@ export async function staffToken(
 
 /** Opens the server's database file directly (for checks after the fact). */
 export function openDb(path: string) {
-  return openDatabase(path).$client
+  return openSqlite(path).sqlite
 }
 
 /** Cards whose balance differs from the sum of their ledger, or is negative: must be none. */
@@ -171,4 +172,27 @@ export function rssKiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const m = /VmRSS:\s+(\d+)/.exec(status)
   return m?.[1] ? Number(m[1]) : Number.NaN
+}
+
+/**
+ * `fc.assert` that can be replayed: the seed comes from `FC_SEED` (else fast-check picks one)
+ * and `FC_PATH` starts at a recorded counterexample. A failure's message ends with the exact
+ * `FC_SEED=… FC_PATH=…` to set to run the same case again.
+ */
+export async function assertReplayable<Ts>(
+  property: fc.IAsyncProperty<Ts> | fc.IProperty<Ts>,
+  params: fc.Parameters<Ts> = {},
+): Promise<void> {
+  const seed = process.env.FC_SEED
+  const path = process.env.FC_PATH
+  const details = await fc.check(property, {
+    ...params,
+    ...(seed ? { seed: Number(seed) } : {}),
+    ...(path ? { path } : {}),
+  })
+  if (!details.failed) return
+  const replay = `FC_SEED=${details.seed}${details.counterexamplePath ? ` FC_PATH=${details.counterexamplePath}` : ''}`
+  throw new Error(`${fc.defaultReportMessage(details)}\n\nReplay this case: ${replay}`, {
+    cause: details.errorInstance,
+  })
 }

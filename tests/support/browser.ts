@@ -1,9 +1,10 @@
 import { execFile, execFileSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { type Browser, type BrowserContext, chromium } from 'playwright-core'
+import { type Browser, type BrowserContext, type ConsoleMessage, chromium } from 'playwright-core'
 import { ROOT } from './server.ts'
 
 const run = promisify(execFile)
@@ -48,6 +49,8 @@ export async function newPhone(
     locale: opts.locale ?? 'ja-JP',
   })
   await context.addInitScript((user) => {
+    // (A new page starts as about:blank, whose storage is off limits.)
+    if (location.protocol !== 'http:') return
     if (!localStorage.getItem('membercard.demoUser'))
       localStorage.setItem('membercard.demoUser', user)
   }, opts.user)
@@ -167,4 +170,124 @@ export async function staffScan(
     body: JSON.stringify({ qrToken }),
   })
   return { status: res.status, body: (await res.json()) as never }
+}
+
+/**
+ * What Chromium itself logs as a console error when a request fails: the answer's 4xx status,
+ * a 503 (the server busy), or a network error (offline, a dropped connection). The app's own
+ * screens handle these; any other console error, a 500 included, is a fault.
+ */
+const EXPECTED_CONSOLE_ERROR =
+  /^Failed to load resource: (the server responded with a status of (4\d\d|503)\b|net::ERR_)/
+
+/** What the pages of a browser reported as faults (see `watchPageErrors`). */
+export interface PageErrorLog {
+  /** The faults recorded since the last call, and a fresh start. */
+  take(): string[]
+}
+
+/**
+ * Records every uncaught exception (`weberror`, Playwright's `pageerror` for all of a
+ * context's pages) and every unexpected console error in any page of any context `browser`
+ * opens from now on. A test takes the list after it ran and expects it empty.
+ */
+export function watchPageErrors(browser: Browser): PageErrorLog {
+  let faults: string[] = []
+  browser.on('context', (context) => {
+    context.on('weberror', (e) => {
+      const err = e.error()
+      faults.push(`pageerror on ${e.page()?.url() ?? '?'}: ${err.stack ?? err.message}`)
+    })
+    context.on('console', (msg: ConsoleMessage) => {
+      if (msg.type() === 'error' && !EXPECTED_CONSOLE_ERROR.test(msg.text())) {
+        faults.push(`console error on ${msg.page()?.url() ?? '?'}: ${msg.text()}`)
+      }
+    })
+  })
+  return {
+    take() {
+      const taken = faults
+      faults = []
+      return taken
+    },
+  }
+}
+
+/** Issues a digital card for `sub` through the API; returns its full number. */
+export async function issueByApi(baseUrl: string, sub: string, name: string): Promise<string> {
+  const config = (await (await fetch(`${baseUrl}/api/config`)).json()) as { consentVersion: string }
+  const res = await fetch(`${baseUrl}/api/cards`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${await demoIdToken(baseUrl, { sub })}`,
+      'content-type': 'application/json',
+      'idempotency-key': `issue-${sub}`,
+    },
+    body: JSON.stringify({ name, consent: { version: config.consentVersion, accepted: true } }),
+  })
+  if (res.status !== 201) throw new Error(`issue: ${res.status} ${await res.text()}`)
+  return ((await res.json()) as { cardNumber: string }).cardNumber
+}
+
+/** The QR token the card screen of `sub` would show now, from the API. */
+export async function qrByApi(
+  baseUrl: string,
+  sub: string,
+): Promise<{ token: string; expiresAt: string }> {
+  const res = await fetch(`${baseUrl}/api/card/qr`, {
+    headers: { authorization: `Bearer ${await demoIdToken(baseUrl, { sub })}` },
+  })
+  if (!res.ok) throw new Error(`qr: ${res.status}`)
+  return (await res.json()) as { token: string; expiresAt: string }
+}
+
+/** Unlinks `sub`'s card through the API. */
+export async function unlinkByApi(baseUrl: string, sub: string): Promise<void> {
+  const res = await fetch(`${baseUrl}/api/link`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${await demoIdToken(baseUrl, { sub })}` },
+  })
+  if (res.status !== 204) throw new Error(`unlink: ${res.status}`)
+}
+
+/** A staff transaction through the API (the set-up of tests about today's list). */
+export async function staffPoints(
+  baseUrl: string,
+  token: string,
+  body:
+    | { qrToken: string; type: 'award'; purchaseAmount: number }
+    | {
+        qrToken: string
+        type: 'redeem'
+        points: number
+      },
+): Promise<{ transactionId: string; points: number; balance: number }> {
+  const res = await fetch(`${baseUrl}/api/staff/points`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      'idempotency-key': `test-${randomUUID()}`,
+    },
+    body: JSON.stringify(body),
+  })
+  if (!res.ok) throw new Error(`points: ${res.status} ${await res.text()}`)
+  return (await res.json()) as { transactionId: string; points: number; balance: number }
+}
+
+/**
+ * Takes SQLite's write lock on the server's database from another connection (what a stuck
+ * writer or a backup holding the file does), so the server's writes time out as they would in
+ * such an outage. The lock is held when it returns; call the returned function to release it.
+ */
+export function holdWriteLock(databasePath: string): () => void {
+  const Database = createRequire(join(ROOT, 'server/package.json'))('better-sqlite3') as new (
+    path: string,
+  ) => { exec(sql: string): void; close(): void }
+  const db = new Database(databasePath)
+  db.exec('BEGIN IMMEDIATE')
+  return () => {
+    db.exec('ROLLBACK')
+    db.close()
+  }
 }

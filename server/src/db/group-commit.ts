@@ -29,7 +29,10 @@ export interface GroupCommitOptions {
  * A body is async (the seam's statements return promises) but only does database work on
  * this connection, so a group runs to its end within one turn of the event loop.
  */
-export function createGroupCommit(sqlite: BetterSqlite3.Database, options: GroupCommitOptions = {}) {
+export function createGroupCommit(
+  sqlite: BetterSqlite3.Database,
+  options: GroupCommitOptions = {},
+) {
   const maxBatch = options.maxBatch ?? 64
   const onBusy = options.onBusy ?? (() => {})
   let queue: Job[] = []

@@ -30,10 +30,9 @@ export interface Query<P extends Params, R> {
 export function query<P extends Params = Record<string, never>, R = unknown>(
   build: (p: { readonly [K in keyof P]: Placeholder }) => SQL,
 ): Query<P, R> {
-  const placeholders = new Proxy(
-    {},
-    { get: (_target, name) => sql.placeholder(String(name)) },
-  ) as { readonly [K in keyof P]: Placeholder }
+  const placeholders = new Proxy({}, { get: (_target, name) => sql.placeholder(String(name)) }) as {
+    readonly [K in keyof P]: Placeholder
+  }
   return { sql: build(placeholders) }
 }
 

@@ -4,6 +4,7 @@ import {
   type IdempotencyStore,
   requestFingerprint,
 } from '../services/idempotency.ts'
+import { afterCommitFaultHook } from '../test-fault-hook.ts'
 import { ApiError } from './api-error.ts'
 import type { AppVariables } from './middleware.ts'
 
@@ -65,6 +66,8 @@ export function idempotencyKey(store: IdempotencyStore) {
       c.set('idempotency', outcome.claim)
       try {
         await next()
+        // A 200 means the change has committed; the answer is not written yet.
+        if (c.res.status === 200) afterCommitFaultHook(key)
       } finally {
         inFlight.delete(id)
       }

@@ -72,7 +72,14 @@ const voidOf = query<{ id: number }, { id: number }>(
   (p) => sql`SELECT id FROM ledger WHERE voids_entry_id = ${p.id}`,
 )
 const day = query<
-  { storeCode: string; from: number; to: number; staffId: string | null; before: number; limit: number },
+  {
+    storeCode: string
+    from: number
+    to: number
+    staffId: string | null
+    before: number
+    limit: number
+  },
   DayRow
 >(
   (p) => sql`SELECT l.id, l.type, l.points, l.balance_after AS balance, l.created_at AS "createdAt",
@@ -108,7 +115,14 @@ export const ledger = {
   /** A store's entries in [from, to), newest first, optionally of one staff member. */
   day: (
     db: Executor,
-    f: { storeCode: string; from: number; to: number; staffId: string | null; before: number; limit: number },
+    f: {
+      storeCode: string
+      from: number
+      to: number
+      staffId: string | null
+      before: number
+      limit: number
+    },
   ) => db.all(day, f),
   /** A card's entries before `before`, newest first. */
   history: (db: Executor, cardId: number, before: number, limit: number) =>

@@ -19,22 +19,39 @@ const insert = query<{ userId: string; cardKey: string; at: number }, { id: numb
   (p) => sql`INSERT INTO link_attempts (line_user_id, card_key, created_at)
     VALUES (${p.userId}, ${p.cardKey}, ${p.at}) RETURNING id`,
 )
-const remove = query<{ id: number }>((p) => sql`DELETE FROM link_attempts WHERE id = ${p.id}`)
+/**
+ * PostgreSQL: transaction-scoped advisory locks on the LINE user and on the card, always in
+ * that order (so two attempts never wait on each other in a cycle).
+ */
+const lockUser = query<{ userId: string }>(
+  (p) => sql`SELECT pg_advisory_xact_lock(hashtext('link_attempts.user'), hashtext(${p.userId}))`,
+)
+const lockCard = query<{ cardKey: string }>(
+  (p) => sql`SELECT pg_advisory_xact_lock(hashtext('link_attempts.card'), hashtext(${p.cardKey}))`,
+)
 
 const none: FailureCount = { n: 0, oldest: null }
 
 /** Failed link attempts (wrong card number or PIN), counted per LINE user and per card. */
 export const linkAttempts = {
+  /**
+   * Makes concurrent failures of the same LINE user or card wait for each other until the end
+   * of the transaction, so each counts the ones recorded before it. SQLite's write transactions
+   * already run one at a time.
+   */
+  async serialize(tx: Executor, userId: string, cardKey: string): Promise<void> {
+    if (tx.dialect !== 'postgres') return
+    await tx.get(lockUser, { userId })
+    await tx.get(lockCard, { cardKey })
+  },
   byUserSince: async (db: Executor, userId: string, since: number) =>
     (await db.get(byUser, { userId, since })) ?? none,
   byCardSince: async (db: Executor, cardKey: string, since: number) =>
     (await db.get(byCard, { cardKey, since })) ?? none,
-  /** Records an attempt as failed; its id (see `remove`). */
+  /** Records a failed attempt; its id. */
   async record(db: Executor, a: { userId: string; cardKey: string; at: number }) {
     const row = await db.get(insert, a)
     if (!row) throw new Error('insert returned no id')
     return row.id
   },
-  /** Takes back an attempt recorded in advance that turned out not to be a failure. */
-  remove: (db: Executor, id: number) => db.run(remove, { id }),
 }

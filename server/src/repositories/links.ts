@@ -29,8 +29,7 @@ const activeLinkById = query<{ linkId: number }, ActiveLink>(
 )
 /** The id of a LINE user's active link (read from the partial unique index, no join). */
 export const activeLinkIdByUser = query<{ userId: string }, { id: number }>(
-  (p) =>
-    sql`SELECT id FROM line_links WHERE line_user_id = ${p.userId} AND unlinked_at IS NULL`,
+  (p) => sql`SELECT id FROM line_links WHERE line_user_id = ${p.userId} AND unlinked_at IS NULL`,
 )
 const activeLinkOfCard = query<{ cardId: number }, { id: number; lineUserId: string }>(
   (p) => sql`SELECT id, line_user_id AS "lineUserId" FROM line_links

@@ -130,29 +130,29 @@ export function createMembership({
 
   /**
    * Seconds until the user and the card are under every limit again (0: they are), counting
-   * the failures recorded so far, of which `own` are this request's.
+   * the failures recorded so far, read with `ex`.
    */
-  async function lockedFor(userId: string, key: string, now: number, own: 0 | 1) {
+  async function lockedFor(ex: Executor, userId: string, key: string, now: number) {
     const windows = [
       {
-        row: await linkAttempts.byUserSince(db, userId, now - LINK_LIMITS.windowMs),
+        row: await linkAttempts.byUserSince(ex, userId, now - LINK_LIMITS.windowMs),
         max: LINK_LIMITS.perUser,
         ms: LINK_LIMITS.windowMs,
       },
       {
-        row: await linkAttempts.byCardSince(db, key, now - LINK_LIMITS.windowMs),
+        row: await linkAttempts.byCardSince(ex, key, now - LINK_LIMITS.windowMs),
         max: LINK_LIMITS.perCard,
         ms: LINK_LIMITS.windowMs,
       },
       {
-        row: await linkAttempts.byUserSince(db, userId, now - LINK_LIMITS.perUserDayWindowMs),
+        row: await linkAttempts.byUserSince(ex, userId, now - LINK_LIMITS.perUserDayWindowMs),
         max: LINK_LIMITS.perUserDay,
         ms: LINK_LIMITS.perUserDayWindowMs,
       },
     ]
     let retryAfterMs = 0
     for (const w of windows) {
-      if (w.row.n - own >= w.max && w.row.oldest !== null) {
+      if (w.row.n >= w.max && w.row.oldest !== null) {
         retryAfterMs = Math.max(retryAfterMs, w.row.oldest + w.ms - now)
       }
     }
@@ -160,18 +160,20 @@ export function createMembership({
   }
 
   /**
-   * A wrong card number or PIN: the failure is recorded first and counted after, so the limit
-   * holds under concurrency, on one instance or many (the k-th of any number of simultaneous
-   * failures counts at least k). Over the limit, the attempt is not kept and the answer is
-   * `TooManyAttempts`, the same answer a right PIN gets while locked.
+   * A wrong card number or PIN, counted and recorded in one transaction that waits for the
+   * other failures of the same user or card (`linkAttempts.serialize`), so on one instance or
+   * many exactly the failures within the limits are answered `CardOrPinWrong`. Over a limit
+   * the attempt is not kept and the answer is `TooManyAttempts`, the same answer a right PIN
+   * gets while locked.
    */
   async function failedAttempt(userId: string, key: string, now: number): Promise<never> {
-    const id = await linkAttempts.record(db, { userId, cardKey: key, at: now })
-    const retryAfter = await lockedFor(userId, key, now, 1)
-    if (retryAfter > 0) {
-      await linkAttempts.remove(db, id)
-      throw new TooManyAttempts(retryAfter)
-    }
+    const retryAfter = await db.transaction(async (tx) => {
+      await linkAttempts.serialize(tx, userId, key)
+      const locked = await lockedFor(tx, userId, key, now)
+      if (locked === 0) await linkAttempts.record(tx, { userId, cardKey: key, at: now })
+      return locked
+    })
+    if (retryAfter > 0) throw new TooManyAttempts(retryAfter)
     throw new CardOrPinWrong()
   }
 
@@ -256,7 +258,7 @@ export function createMembership({
         if (!card) hashPin(secrets.pinHashKey, cardNumber, input.pin) // same work either way
         return failedAttempt(userId, key, now)
       }
-      const retryAfter = await lockedFor(userId, key, now, 0)
+      const retryAfter = await lockedFor(db, userId, key, now)
       if (retryAfter > 0) throw new TooManyAttempts(retryAfter)
       return { cardId: card.id }
     },
