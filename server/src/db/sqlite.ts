@@ -33,12 +33,14 @@ const dialect = new SQLiteSyncDialect()
 export function openSqlite(path: string): SqliteDatabase {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const sqlite = new BetterSqlite3(path)
-  // First: switching to WAL and migrating may have to wait for another process.
-  sqlite.pragma('busy_timeout = 5000')
+  // First: switching to WAL and migrating may wait for other processes doing the same
+  // (instances starting while `pnpm db:migrate` runs); requests later wait at most 5 s.
+  sqlite.pragma('busy_timeout = 60000')
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = FULL')
   sqlite.pragma('foreign_keys = ON')
   migrateSqlite(sqlite, SQLITE_MIGRATIONS_FOLDER)
+  sqlite.pragma('busy_timeout = 5000')
   return sqliteDatabase(sqlite)
 }
 
