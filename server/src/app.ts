@@ -10,11 +10,12 @@ import type { Config } from './config.ts'
 import type { Db } from './db/client.ts'
 import { createGroupCommit } from './db/group-commit.ts'
 import { ApiError, errorBody } from './http/api-error.ts'
+import { createClientAddress } from './http/client-address.ts'
 import {
   type AppVariables,
   customerAuth,
   requestIdOf,
-  requestLog,
+  requestObserver,
   staffAuth,
 } from './http/middleware.ts'
 import { createAccountLink } from './line/account-link.ts'
@@ -22,11 +23,13 @@ import { createIdTokenVerifier, type IdTokenVerifier } from './line/id-token.ts'
 import { createLineMessaging, type LineMessaging } from './line/line-service.ts'
 import type { LineStandIn } from './line/stand-in.ts'
 import { createLogger, type Logger } from './logger.ts'
+import { metrics } from './metrics.ts'
 import { accountLinkRoutes } from './routes/account-link.ts'
 import { cardRoutes } from './routes/card.ts'
 import type { RouteDeps } from './routes/deps.ts'
 import { linkRoutes } from './routes/link.ts'
 import { meRoutes } from './routes/me.ts'
+import { metricsHandler, sqliteStats } from './routes/metrics.ts'
 import { pointsRoutes } from './routes/points.ts'
 import { staffRoutes } from './routes/staff.ts'
 import { webhookRoutes } from './routes/webhook.ts'
@@ -117,6 +120,10 @@ export function createApp(deps: AppDeps) {
     })
   const staffService = createStaffService({ db, clock })
   const line = deps.line ?? createLineMessaging({ db, clock, config, logger })
+  const clientAddress = createClientAddress(config.trustProxy)
+  // Metrics (GET /metrics): the data layer's figures are read at each scrape.
+  if (config.metricsToken !== undefined) metrics.enableDefaultMetrics()
+  metrics.setCollector(sqliteStats(db, clock))
   const routeDeps: RouteDeps = {
     db,
     clock,
@@ -129,7 +136,13 @@ export function createApp(deps: AppDeps) {
       clock,
       secrets,
       linkBonusPoints: config.linkBonusPoints,
-      events: line.membershipEvents,
+      events: {
+        ...line.membershipEvents,
+        linked: (e) => {
+          line.membershipEvents.linked?.(e)
+          if (e.bonusPoints > 0) metrics.ledgerWrite('bonus')
+        },
+      },
       expiryDays: config.points.expiryDays,
     }),
     staff: staffService,
@@ -140,6 +153,7 @@ export function createApp(deps: AppDeps) {
       rules: config.points,
       onLedgerChange: (tx, change) => {
         line.onLedgerChange(change)
+        metrics.ledgerWrite(change.type)
         deps.onLedgerChange?.(tx, change)
       },
     }),
@@ -151,6 +165,7 @@ export function createApp(deps: AppDeps) {
     }),
     customerAuth: customerAuth(verifier),
     staffAuth: staffAuth(staffService),
+    clientAddress,
   }
 
   const clientConfig: ClientConfig = {
@@ -177,8 +192,18 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<{ Variables: AppVariables }>()
   // X-Request-Id and the API's security headers are set by the Node layer
   // (http/node-listener.ts); pages and files get theirs here.
-  // A request log line is an info line: at a higher level the middleware is not installed.
-  if (logger.enabled('info')) app.use(requestLog(logger))
+  // The request log line (an info line) and the request metrics (with METRICS_TOKEN) share
+  // one middleware; with neither it is not installed.
+  const logRequests = logger.enabled('info')
+  if (logRequests || config.metricsToken !== undefined) {
+    app.use(
+      requestObserver({
+        logger: logRequests ? logger : undefined,
+        clientAddress,
+        observe: config.metricsToken !== undefined ? metrics.observeRequest : undefined,
+      }),
+    )
+  }
   // The SDK calls `/v2/bot/...` at the origin of the LINE base (see line/messaging-client.ts):
   // in demo mode that is this server; served before the body limit (rich menu images).
   const standIn = deps.standIn
@@ -209,6 +234,7 @@ export function createApp(deps: AppDeps) {
     }
     return method === 'GET' || method === 'HEAD' ? next() : limitBody(c, next)
   })
+  app.get('/metrics', metricsHandler({ token: config.metricsToken, metrics }))
   app.get('/healthz', (c) => {
     db.$client.prepare('SELECT 1').get()
     return c.json({ ok: true }, 200)
