@@ -10,12 +10,13 @@ import type { Config } from './config.ts'
 import { isUnavailable } from './db/errors.ts'
 import type { Database } from './db/seam.ts'
 import { ApiError, errorBody } from './http/api-error.ts'
+import { createClientAddress } from './http/client-address.ts'
 import { answerError } from './http/errors.ts'
 import {
   type AppVariables,
   customerAuth,
   requestIdOf,
-  requestLog,
+  requestObserver,
   staffAuth,
 } from './http/middleware.ts'
 import { createAccountLink } from './line/account-link.ts'
@@ -23,11 +24,13 @@ import { createIdTokenVerifier, type IdTokenVerifier } from './line/id-token.ts'
 import { createLineMessaging, type LineMessaging } from './line/line-service.ts'
 import type { LineStandIn } from './line/stand-in.ts'
 import { createLogger, type Logger } from './logger.ts'
+import { metrics } from './metrics.ts'
 import { accountLinkRoutes } from './routes/account-link.ts'
 import { cardRoutes } from './routes/card.ts'
 import type { RouteDeps } from './routes/deps.ts'
 import { linkRoutes } from './routes/link.ts'
 import { meRoutes } from './routes/me.ts'
+import { dataStats, metricsHandler } from './routes/metrics.ts'
 import { pointsRoutes } from './routes/points.ts'
 import { staffRoutes } from './routes/staff.ts'
 import { webhookRoutes } from './routes/webhook.ts'
@@ -109,6 +112,10 @@ export function createApp(deps: AppDeps) {
     })
   const staffService = createStaffService({ db, clock })
   const line = deps.line ?? createLineMessaging({ db, clock, config, logger })
+  const clientAddress = createClientAddress(config.trustProxy)
+  // Metrics (GET /metrics): the data layer's figures are read at each scrape.
+  if (config.metricsToken !== undefined) metrics.enableDefaultMetrics()
+  metrics.setCollector(dataStats(db, clock))
   const routeDeps: RouteDeps = {
     db,
     clock,
@@ -121,7 +128,13 @@ export function createApp(deps: AppDeps) {
       clock,
       secrets,
       linkBonusPoints: config.linkBonusPoints,
-      events: line.membershipEvents,
+      events: {
+        ...line.membershipEvents,
+        linked: async (tx, e) => {
+          await line.membershipEvents.linked?.(tx, e)
+          if (e.bonusPoints > 0) tx.afterCommit(() => metrics.ledgerWrite('bonus'))
+        },
+      },
       expiryDays: config.points.expiryDays,
     }),
     staff: staffService,
@@ -132,6 +145,7 @@ export function createApp(deps: AppDeps) {
       rules: config.points,
       onLedgerChange: async (tx, change) => {
         await line.onLedgerChange(tx, change)
+        tx.afterCommit(() => metrics.ledgerWrite(change.type))
         await deps.onLedgerChange?.(tx, change)
       },
     }),
@@ -142,6 +156,7 @@ export function createApp(deps: AppDeps) {
     }),
     customerAuth: customerAuth(verifier),
     staffAuth: staffAuth(staffService),
+    clientAddress,
   }
 
   const clientConfig: ClientConfig = {
@@ -168,8 +183,18 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<{ Variables: AppVariables }>()
   // X-Request-Id and the API's security headers are set by the Node layer
   // (http/node-listener.ts); pages and files get theirs here.
-  // A request log line is an info line: at a higher level the middleware is not installed.
-  if (logger.enabled('info')) app.use(requestLog(logger))
+  // The request log line (an info line) and the request metrics (with METRICS_TOKEN) share
+  // one middleware; with neither it is not installed.
+  const logRequests = logger.enabled('info')
+  if (logRequests || config.metricsToken !== undefined) {
+    app.use(
+      requestObserver({
+        logger: logRequests ? logger : undefined,
+        clientAddress,
+        observe: config.metricsToken !== undefined ? metrics.observeRequest : undefined,
+      }),
+    )
+  }
   // The SDK calls `/v2/bot/...` at the origin of the LINE base (see line/messaging-client.ts):
   // in demo mode that is this server; served before the body limit (rich menu images).
   const standIn = deps.standIn
@@ -200,6 +225,7 @@ export function createApp(deps: AppDeps) {
     }
     return method === 'GET' || method === 'HEAD' ? next() : limitBody(c, next)
   })
+  app.get('/metrics', metricsHandler({ token: config.metricsToken, metrics }))
   app.get('/healthz', async (c) => {
     try {
       await db.ping()

@@ -1,8 +1,10 @@
 // biome-ignore-all lint/style/noRestrictedGlobals: the one module that reads the environment
 import { existsSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { resolve } from 'node:path'
 import { config as loadDotenv } from 'dotenv'
 import { z } from 'zod'
+import { normalizeAddress } from './http/client-address.ts'
 
 const optionalString = z
   .string()
@@ -10,6 +12,43 @@ const optionalString = z
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
 
 const url = z.url({ protocol: /^https?$/ })
+
+/** One `TRUST_PROXY` entry: an IPv4 or IPv6 address, or a CIDR block of either. */
+function parseProxyEntry(entry: string): string | undefined {
+  const slash = entry.indexOf('/')
+  const address = normalizeAddress(slash === -1 ? entry : entry.slice(0, slash))
+  const family = isIP(address)
+  if (family === 0) return undefined
+  const max = family === 4 ? 32 : 128
+  if (slash === -1) return `${address}/${max}`
+  const prefixText = entry.slice(slash + 1)
+  if (!/^\d{1,3}$/.test(prefixText)) return undefined
+  const prefix = Number(prefixText)
+  // An IPv4-mapped IPv6 block (::ffff:10.0.0.0/104) is the IPv4 block it maps.
+  const mapped = family === 4 && isIP(entry.slice(0, slash)) === 6
+  const bits = mapped ? prefix - 96 : prefix
+  if (bits < 0 || bits > max) return undefined
+  return `${address}/${bits}`
+}
+
+const trustProxy = optionalString.transform((value, ctx) => {
+  if (value === undefined) return []
+  const out: string[] = []
+  for (const raw of value.split(',')) {
+    const entry = raw.trim()
+    if (entry === '') continue
+    const parsed = parseProxyEntry(entry)
+    if (parsed === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${entry.slice(0, 60)}" is not an IP address or CIDR block (such as 10.0.0.0/8 or ::1)`,
+      })
+      return z.NEVER
+    }
+    out.push(parsed)
+  }
+  return out
+})
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -82,11 +121,76 @@ const envSchema = z.object({
     .default('Asia/Tokyo'),
 })
 
+/** Settings of several instances sharing one database behind reverse proxies. */
+const deploymentSchema = z.object({
+  /** PostgreSQL instead of the SQLite file; requires PIN_HASH_SECRET and QR_TOKEN_SECRET. */
+  DATABASE_URL: optionalString.pipe(
+    z
+      .url({
+        protocol: /^postgres(ql)?$/,
+        error: 'must be a postgres:// or postgresql:// URL',
+      })
+      .optional(),
+  ),
+  /** Reverse proxies whose X-Forwarded-For is believed: comma-separated IPs or CIDRs. */
+  TRUST_PROXY: trustProxy,
+  /** The public origin; defaults to http://<HOST>:<PORT>. */
+  PUBLIC_URL: optionalString.pipe(
+    z
+      .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+      .refine((u) => {
+        // An unparsable value is reported by the URL check above.
+        const parsed = URL.canParse(u) ? new URL(u) : undefined
+        return !parsed || (parsed.pathname === '/' && parsed.search === '' && parsed.hash === '')
+      }, 'must be an origin such as https://members.example.jp (no path, query or fragment)')
+      .optional(),
+  ),
+  LINE_AUTHORIZE_URL: url.default('https://access.line.me/oauth2/v2.1/authorize'),
+  LINE_BOT_PROMPT: z.enum(['normal', 'aggressive', 'none']).default('aggressive'),
+  LINE_OA_BASIC_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^@[0-9A-Za-z]{1,40}$/, 'must be @ followed by letters and digits, such as @123abcde')
+      .optional(),
+  ),
+  /** Bearer token of GET /metrics; unset → the route answers 404. */
+  METRICS_TOKEN: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\S{16,}$/, 'must be at least 16 characters without spaces')
+      .optional(),
+  ),
+})
+
+/** Every setting, with the checks that span several variables. */
+const settingsSchema = envSchema.extend(deploymentSchema.shape).superRefine((e, ctx) => {
+  // Several instances share one PostgreSQL database: keys generated per instance would make a
+  // QR token or PIN hash of one instance fail on another.
+  if (e.DATABASE_URL === undefined) return
+  for (const name of ['PIN_HASH_SECRET', 'QR_TOKEN_SECRET'] as const) {
+    if (e[name] === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'is required when DATABASE_URL is set (every instance must use the same key)',
+      })
+    }
+  }
+})
+
 /** The validated settings the server runs with. */
 export interface Config {
   port: number
   host: string
   databasePath: string
+  /** PostgreSQL connection URL; undefined → the SQLite file at `databasePath`. */
+  databaseUrl: string | undefined
+  /** Reverse proxies whose `X-Forwarded-For` is believed, as CIDR blocks (`10.0.0.0/8`). */
+  trustProxy: readonly string[]
+  /** The public origin, without a trailing slash (`https://members.example.jp`). */
+  publicUrl: string
+  /** Bearer token of `GET /metrics`; undefined → the route answers 404. */
+  metricsToken: string | undefined
   secretsPath: string
   /** True when no LINE Login channel is configured: the local stand-in plays LINE. */
   demo: boolean
@@ -99,6 +203,12 @@ export interface Config {
     issuer: string
     messagingChannelSecret: string | undefined
     messagingAccessToken: string | undefined
+    /** LINE Login's authorization endpoint. */
+    authorizeUrl: string
+    /** Whether LINE Login offers to add the Official Account as a friend. */
+    botPrompt: 'normal' | 'aggressive' | 'none'
+    /** The Official Account's basic ID (`@123abcde`), for "add friend" links. */
+    oaBasicId: string | undefined
   }
   linkBonusPoints: number
   cardTokenTtlSeconds: number
@@ -165,7 +275,7 @@ export class ConfigError extends Error {}
  * the LINE API base points at the stand-in mounted on this server under `/__line`.
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = envSchema.safeParse(env)
+  const parsed = settingsSchema.safeParse(env)
   if (!parsed.success) {
     const lines = parsed.error.issues.map(
       (issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`,
@@ -181,11 +291,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : databasePath === ':memory:'
         ? ':memory:'
         : `${databasePath}.secrets.json`
-  const localBase = `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}/__line`
+  const origin = `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`
+  const localBase = `${origin}/__line`
   return {
     port: e.PORT,
     host: e.HOST,
     databasePath,
+    databaseUrl: e.DATABASE_URL,
+    trustProxy: e.TRUST_PROXY,
+    publicUrl: e.PUBLIC_URL !== undefined ? new URL(e.PUBLIC_URL).origin : origin,
+    metricsToken: e.METRICS_TOKEN,
     secretsPath,
     demo,
     line: {
@@ -201,6 +316,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       messagingAccessToken: demo
         ? (e.LINE_MESSAGING_ACCESS_TOKEN ?? 'demo-access-token')
         : e.LINE_MESSAGING_ACCESS_TOKEN,
+      authorizeUrl: e.LINE_AUTHORIZE_URL,
+      botPrompt: e.LINE_BOT_PROMPT,
+      oaBasicId: e.LINE_OA_BASIC_ID,
     },
     linkBonusPoints: e.LINK_BONUS_POINTS,
     cardTokenTtlSeconds: e.CARD_TOKEN_TTL_SECONDS,

@@ -1,5 +1,6 @@
 // biome-ignore-all lint/style/noRestrictedGlobals: the process entry point
 
+import { existsSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
@@ -14,6 +15,7 @@ import { createLineMessaging } from './line/line-service.ts'
 import { deployRichMenus } from './line/rich-menus.ts'
 import { createLineStandIn, type LineStandIn } from './line/stand-in.ts'
 import { createLogger } from './logger.ts'
+import { metrics } from './metrics.ts'
 import { loadSecrets } from './secrets.ts'
 import { startPointsJobs } from './services/points-jobs.ts'
 import { createStaffService } from './services/staff.ts'
@@ -49,6 +51,14 @@ if (!line.client.enabled) {
   logger.warn('LINE_MESSAGING_ACCESS_TOKEN is not set: Messaging API calls are skipped')
 }
 
+// `pnpm serve` serves what `pnpm build` made; without it the API still runs.
+const staticRoot = resolve(import.meta.dirname, '../../liff-app/dist')
+if (!existsSync(resolve(staticRoot, 'index.html'))) {
+  logger.warn(
+    'the LIFF app is not built (liff-app/dist/index.html is missing): serving the API only; run `pnpm build`, or `pnpm start` to build and serve',
+  )
+}
+
 const app = createApp({
   db,
   clock: systemClock,
@@ -57,7 +67,7 @@ const app = createApp({
   logger,
   standIn,
   line,
-  staticRoot: resolve(import.meta.dirname, '../../liff-app/dist'),
+  staticRoot,
 })
 
 const server = createServer(createRequestListener(app.fetch, { hostname: config.host }))
@@ -70,6 +80,10 @@ server.listen(config.port, config.host, () => {
     config.line.apiDataBase = base
   }
   const url = `http://${config.host}:${info.port}`
+  // PORT=0 binds a free port: the default public origin is the one actually bound.
+  if (config.port === 0 && config.publicUrl.endsWith(':0')) {
+    config.publicUrl = `${config.publicUrl.slice(0, -2)}:${info.port}`
+  }
   logger.info('listening', { url, demo: config.demo })
   // Started once the LINE base is final (in demo mode it is this server's own port).
   line.worker.start()
@@ -115,6 +129,7 @@ const stopPointsJobs = startPointsJobs({
   secrets,
   rules: config.points,
   logger,
+  onLedgerChange: (_db, change) => metrics.ledgerWrite(change.type),
 })
 
 // Pre-expiry notices (once per expiry batch) and old outbox rows, hourly and after start.
@@ -131,14 +146,31 @@ const queueExpiryNotices = async () => {
 setTimeout(queueExpiryNotices, 10_000).unref()
 setInterval(queueExpiryNotices, 60 * 60_000).unref()
 
+/**
+ * Ctrl-C (SIGINT) or SIGTERM: stop taking connections, let the requests and the outbox sends
+ * in progress finish, close the database, exit 0. A repeated signal (a terminal and tsx may
+ * both deliver one) changes nothing; work still running after 5 s is abandoned (exit 1).
+ */
+let stopping = false
 function shutdown(signal: string) {
-  void line.worker.stop()
-  stopPointsJobs()
+  if (stopping) return
+  stopping = true
   logger.info('shutting down', { signal })
-  server.close(() => {
-    void db.close().finally(() => process.exit(0))
-  })
-  setTimeout(() => process.exit(0), 5000).unref()
+  stopPointsJobs()
+  setTimeout(() => {
+    logger.warn('shutdown took over 5 s: exiting with work unfinished')
+    process.exit(1)
+  }, 5000).unref()
+  const closed = new Promise<void>((done) => server.close(() => done()))
+  Promise.all([closed, line.worker.stop()])
+    .then(() => db.close())
+    .then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error('shutdown failed', { error: (err as Error).message.slice(0, 200) })
+        process.exit(1)
+      },
+    )
 }
 process.on('SIGTERM', () => shutdown('SIGTERM'))
 process.on('SIGINT', () => shutdown('SIGINT'))

@@ -158,6 +158,12 @@ export function postgresDatabase(pool: pg.Pool, close: () => Promise<void>): Pos
       return read
     },
 
+    connections: () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+    }),
+
     async ping() {
       await pool.query('SELECT 1')
     },

@@ -87,5 +87,7 @@ export interface Database extends Executor {
   cached<K, P extends Params, R, V>(spec: CachedReadSpec<K, P, R, V>): CachedRead<K, V>
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
+  /** Connections: open, idle, and callers waiting for one (a pool's figures). */
+  connections(): { total: number; idle: number; waiting: number }
   close(): Promise<void>
 }

@@ -192,6 +192,8 @@ export function sqliteDatabase(sqlite: BetterSqlite3.Database): SqliteDatabase {
       return cachedRead
     },
 
+    connections: () => ({ total: 1, idle: busy ? 0 : 1, waiting: waiting.length }),
+
     async ping() {
       await outside(() => sqlite.prepare('SELECT 1').get())
     },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Context, MiddlewareHandler } from 'hono'
 import { createMiddleware } from 'hono/factory'
+import { routePath } from 'hono/route'
 import type { IdTokenVerifier } from '../line/id-token.ts'
 import { IdTokenError } from '../line/id-token.ts'
 import type { Logger } from '../logger.ts'
@@ -31,18 +32,41 @@ export function requestIdOf(c: Context<{ Variables: AppVariables }>): string {
   return id
 }
 
-/** Structured request log: method, path, status, time, request ID. Never the query or headers. */
-export function requestLog(logger: Logger): MiddlewareHandler<{ Variables: AppVariables }> {
-  return async function requestLogMiddleware(c, next) {
+/** Records one finished request: method, route pattern, status, seconds. */
+export type RequestObserve = (
+  method: string,
+  route: string,
+  status: number,
+  seconds: number,
+) => void
+
+/**
+ * After each request: the structured request log line (method, path, status, time, request ID,
+ * client address; never the query or headers) when `logger` is given, and one observation for
+ * the metrics when `observe` is given, labelled with the route pattern that answered (Hono's
+ * `routePath`: `/api/staff/transactions/:id{...}/void`, never the path with its IDs).
+ */
+export function requestObserver(opts: {
+  logger?: Logger | undefined
+  clientAddress: (c: Context) => string
+  observe?: RequestObserve | undefined
+}): MiddlewareHandler<{ Variables: AppVariables }> {
+  const { logger, clientAddress, observe } = opts
+  return async function requestObserverMiddleware(c, next) {
     const start = performance.now()
     await next()
-    logger.info('request', {
-      requestId: requestIdOf(c),
-      method: c.req.method,
-      path: c.req.path,
-      status: c.res.status,
-      ms: Math.round((performance.now() - start) * 10) / 10,
-    })
+    const ms = performance.now() - start
+    if (observe) observe(c.req.method, routePath(c), c.res.status, ms / 1000)
+    if (logger) {
+      logger.info('request', {
+        requestId: requestIdOf(c),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(ms * 10) / 10,
+        ip: clientAddress(c),
+      })
+    }
   }
 }
 

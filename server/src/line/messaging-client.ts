@@ -1,5 +1,6 @@
 import { HTTPFetchError, messagingApi } from '@line/bot-sdk'
 import type { Config } from '../config.ts'
+import { metrics } from '../metrics.ts'
 
 /**
  * The Messaging API through the official `@line/bot-sdk`, configured from the settings.
@@ -29,10 +30,12 @@ export function createMessagingClient(config: Config): MessagingClient {
       if (api?.base !== base) {
         api = {
           base,
-          client: new messagingApi.MessagingApiClient({
-            channelAccessToken: token(),
-            baseURL: base,
-          }),
+          client: countingErrors(
+            new messagingApi.MessagingApiClient({
+              channelAccessToken: token(),
+              baseURL: base,
+            }),
+          ),
         }
       }
       return api.client
@@ -42,15 +45,38 @@ export function createMessagingClient(config: Config): MessagingClient {
       if (blob?.base !== base) {
         blob = {
           base,
-          client: new messagingApi.MessagingApiBlobClient({
-            channelAccessToken: token(),
-            baseURL: base,
-          }),
+          client: countingErrors(
+            new messagingApi.MessagingApiBlobClient({
+              channelAccessToken: token(),
+              baseURL: base,
+            }),
+          ),
         }
       }
       return blob.client
     },
   }
+}
+
+/**
+ * `client` whose every failed call counts in `line_api_errors_total` (by HTTP status; 0 when
+ * LINE did not answer), wherever it is called from (outbox worker, rich menu commands).
+ */
+function countingErrors<T extends object>(client: T): T {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver)
+      if (typeof value !== 'function') return value
+      return (...args: unknown[]) => {
+        const result: unknown = value.apply(target, args)
+        if (!(result instanceof Promise)) return result
+        return result.catch((err: unknown) => {
+          metrics.lineApiError(err instanceof HTTPFetchError ? err.status : 0)
+          throw err
+        })
+      }
+    },
+  })
 }
 
 /**

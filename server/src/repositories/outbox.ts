@@ -101,6 +101,11 @@ const purge = query<{ before: number }>(
  * The outbox: Messaging API calls queued in the transaction of the change that causes them,
  * claimed and sent by the workers (line/outbox.ts).
  */
+const backlog = query<Record<string, never>, { n: number; oldest: number | null }>(
+  () => sql`SELECT count(*) AS n, min(created_at) AS oldest FROM outbox
+    WHERE sent_at IS NULL AND failed_at IS NULL`,
+)
+
 export const outbox = {
   /** Queues a row; false when a row with its retry key exists already. */
   insert: async (db: Executor, row: OutboxInsert) => (await db.get(insert, row)) !== undefined,
@@ -120,4 +125,6 @@ export const outbox = {
   releaseClaims: (db: Executor) => db.run(releaseClaims, {}),
   /** Deletes rows sent or given up before `before`; how many. */
   purge: (db: Executor, before: number) => db.run(purge, { before }),
+  /** Rows neither sent nor given up on, and when the oldest of them was queued. */
+  backlog: async (db: Executor) => (await db.get(backlog, {})) ?? { n: 0, oldest: null },
 }

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import type { Clock } from '../clock.ts'
 import type { Config } from '../config.ts'
 import type { Database } from '../db/seam.ts'
@@ -29,6 +29,8 @@ export interface RouteDeps {
   customerAuth: MiddlewareHandler<Env>
   /** Checks the staff token; put it on every staff route but login. */
   staffAuth: MiddlewareHandler<Env>
+  /** The client's address (TRUST_PROXY decides whether X-Forwarded-For is believed). */
+  clientAddress: (c: Context) => string
 }
 
 /** Hono environment of every route module. */

@@ -1,4 +1,3 @@
-import { getConnInfo } from '@hono/node-server/conninfo'
 import {
   scanRequestSchema,
   staffAdjustRequestSchema,
@@ -15,26 +14,18 @@ import { validate } from '../http/validate.ts'
 import { checkQrToken } from '../services/qr-token.ts'
 import type { Env, RouteDeps } from './deps.ts'
 
-function clientIp(c: Parameters<typeof getConnInfo>[0]): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown'
-  } catch {
-    return 'unknown' // in-process requests (tests) have no socket
-  }
-}
-
 /**
  * Staff at the till: sign-in, sign-out, scanning a member's QR, awarding and redeeming points,
  * voids and adjustments (managers), and today's transactions. Every mutating points call needs
  * an `Idempotency-Key`, and shares its commit with the others of the same moment (group commit).
  */
 export function staffRoutes(deps: RouteDeps) {
-  const { staff, membership, secrets, clock, staffAuth, points } = deps
+  const { staff, membership, secrets, clock, staffAuth, points, clientAddress } = deps
   const idem = idempotencyKey(deps.idempotency)
   return new Hono<Env>()
     .post('/login', validate('json', staffLoginSchema), async (c) => {
       const { staffId, password } = c.req.valid('json')
-      return c.json(await staff.login(staffId, password, clientIp(c)), 200)
+      return c.json(await staff.login(staffId, password, clientAddress(c)), 200)
     })
     .get('/me', staffAuth, (c) => {
       const s = c.get('staff')
