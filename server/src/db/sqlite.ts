@@ -36,12 +36,29 @@ export function openSqlite(path: string): SqliteDatabase {
   // First: switching to WAL and migrating may wait for other processes doing the same
   // (instances starting while `pnpm db:migrate` runs); requests later wait at most 5 s.
   sqlite.pragma('busy_timeout = 60000')
-  sqlite.pragma('journal_mode = WAL')
+  whileBusy(() => sqlite.pragma('journal_mode = WAL'))
   sqlite.pragma('synchronous = FULL')
   sqlite.pragma('foreign_keys = ON')
-  migrateSqlite(sqlite, SQLITE_MIGRATIONS_FOLDER)
+  whileBusy(() => migrateSqlite(sqlite, SQLITE_MIGRATIONS_FOLDER))
   sqlite.pragma('busy_timeout = 5000')
   return sqliteDatabase(sqlite)
+}
+
+/**
+ * Runs `fn` again while SQLite answers SQLITE_BUSY without waiting (switching the journal mode
+ * while another process holds a lock does), for up to a minute; start-up only.
+ */
+function whileBusy<T>(fn: () => T): T {
+  const deadline = Date.now() + 60_000
+  const pause = new Int32Array(new SharedArrayBuffer(4))
+  for (;;) {
+    try {
+      return fn()
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err
+      Atomics.wait(pause, 0, 0, 20 + Math.random() * 30)
+    }
+  }
 }
 
 /**
