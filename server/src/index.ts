@@ -17,6 +17,7 @@ import { createLineStandIn, type LineStandIn } from './line/stand-in.ts'
 import { createLogger } from './logger.ts'
 import { metrics } from './metrics.ts'
 import { loadSecrets } from './secrets.ts'
+import { runExclusive } from './services/jobs.ts'
 import { startPointsJobs } from './services/points-jobs.ts'
 import { createStaffService } from './services/staff.ts'
 
@@ -132,13 +133,23 @@ const stopPointsJobs = startPointsJobs({
   onLedgerChange: (_db, change) => metrics.ledgerWrite(change.type),
 })
 
-// Pre-expiry notices (once per expiry batch) and old outbox rows, hourly and after start.
+// Pre-expiry notices (once per expiry batch) and old outbox rows, hourly and after start, on
+// one instance at a time (the lease is kept for most of the hour).
 const queueExpiryNotices = async () => {
   try {
-    const n = await line.queuePreExpiryNotices(Date.now(), config.points.expiryDays)
-    if (n > 0) logger.info('pre-expiry notices queued', { count: n })
-    const purged = await line.worker.purge(Date.now())
-    if (purged.outbox + purged.webhookEvents > 0) logger.info('messaging records purged', purged)
+    await runExclusive(
+      db,
+      'expiry-notices',
+      55 * 60_000,
+      async () => {
+        const n = await line.queuePreExpiryNotices(Date.now(), config.points.expiryDays)
+        if (n > 0) logger.info('pre-expiry notices queued', { count: n })
+        const purged = await line.worker.purge(Date.now())
+        if (purged.outbox + purged.webhookEvents > 0)
+          logger.info('messaging records purged', purged)
+      },
+      { keep: true },
+    )
   } catch (err) {
     logger.error('pre-expiry notices failed', { error: (err as Error).message.slice(0, 200) })
   }
