@@ -1,7 +1,7 @@
 import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createMemoryHistory } from 'vue-router'
+import { createMemoryHistory, isNavigationFailure, NavigationFailureType } from 'vue-router'
 import { json } from './test/fake-api.ts'
 
 // navigation.ts keeps the app's router state: each test gets fresh modules (all of them, so
@@ -13,7 +13,8 @@ async function load() {
   const { default: App } = await import('./App.vue')
   const { createAppI18n } = await import('./i18n/index.ts')
   const fake = await import('./test/fake-api.ts')
-  return { ...navigation, ...fake, createAppRouter, jaScreens, App, createAppI18n }
+  const { linkBonusPoints } = await import('./lib/link-bonus.ts')
+  return { ...navigation, ...fake, createAppRouter, jaScreens, App, createAppI18n, linkBonusPoints }
 }
 
 const member = { cardNumber: '************0011', name: '山田 花子', points: 1400, rank: 'gold' }
@@ -26,6 +27,7 @@ function api(m: Awaited<ReturnType<typeof load>>, linked: boolean) {
     'GET /api/me': () => json(linked ? { linked: true, member } : { linked: false }),
     'GET /api/card/qr': qr,
     'GET /api/points/history': history,
+    'GET /api/link/bonus': () => json({ eligible: true, points: 200 }),
   })
   m.fakeServices(f.fetch, { token: m.fakeToken('Unav') })
   if (linked) localStorage.setItem('membercard.member:Unav', JSON.stringify(member))
@@ -86,6 +88,122 @@ describe('the router guard (unchanged by the router loading late)', () => {
     expect(router.currentRoute.value.name).toBe('staff-login')
     expect(beforeStaff).toHaveBeenCalledOnce()
     expect(count(f, '/api/me')).toBe(0)
+  })
+})
+
+describe('the guard when it cannot tell who the user is', () => {
+  it('a sign-in LINE refuses: the navigation is cancelled, nothing is thrown at the router', async () => {
+    const m = await load()
+    const signInRequired = vi.fn()
+    const f = m.fakeFetch({ 'GET /api/me': () => m.apiError('ID_TOKEN_EXPIRED', 401) })
+    m.fakeServices(f.fetch, { session: { signInRequired } })
+    const router = m.createAppRouter({}, createMemoryHistory())
+    const onError = vi.fn()
+    router.onError(onError)
+    const failure = await router.push('/card')
+    expect(isNavigationFailure(failure, NavigationFailureType.aborted)).toBe(true)
+    expect(onError).not.toHaveBeenCalled()
+    expect(signInRequired).toHaveBeenCalled()
+    // (App.vue shows "sign in again" over any screen.) A screen open to all still opens.
+    await router.push('/settings')
+    expect(router.currentRoute.value.name).toBe('settings')
+  })
+
+  it('no connection on a first visit: the same, nothing thrown', async () => {
+    const m = await load()
+    const f = m.fakeFetch({
+      'GET /api/me': () => {
+        throw new TypeError('Failed to fetch')
+      },
+    })
+    m.fakeServices(f.fetch)
+    const router = m.createAppRouter({}, createMemoryHistory())
+    const onError = vi.fn()
+    router.onError(onError)
+    expect(isNavigationFailure(await router.push('/history'))).toBe(true)
+    expect(isNavigationFailure(await router.push('/link'))).toBe(true)
+    expect(onError).not.toHaveBeenCalled()
+    await router.push('/privacy')
+    expect(router.currentRoute.value.name).toBe('privacy')
+  })
+})
+
+describe('a screen opened directly (a rich menu or a permanent link)', () => {
+  /** The app as main.ts starts it on `path`, without the card shown first. */
+  async function openAt(path: string, who: 'member' | 'returning' | 'guest') {
+    const m = await load()
+    const f = api(m, who !== 'guest')
+    if (who === 'member') localStorage.clear() // a member on a new device: no cached card
+    const pinia = createPinia()
+    setActivePinia(pinia)
+    const i18n = m.createAppI18n()
+    i18n.global.mergeLocaleMessage('ja', m.jaScreens)
+    const wrapper = mount(m.App, { global: { plugins: [pinia, i18n] }, attachTo: document.body })
+    const history = createMemoryHistory()
+    history.replace(path)
+    const router = m.createAppRouter({}, history)
+    await m.installRouter(wrapper.vm.$.appContext.app, router)
+    await flushPromises()
+    return { wrapper, router, f }
+  }
+  const tabs = (w: Awaited<ReturnType<typeof openAt>>['wrapper']) =>
+    w.findAll('nav.tabs a').map((a) => a.text())
+
+  for (const who of ['member', 'returning'] as const) {
+    it(`/settings for a ${who}: the tabs and the unlink button`, async () => {
+      const { wrapper, router, f } = await openAt('/settings', who)
+      expect(router.currentRoute.value.name).toBe('settings')
+      expect(wrapper.get('#settings-title').text()).toBe('設定')
+      expect(tabs(wrapper)).toEqual(['会員証', '履歴', '設定'])
+      expect(wrapper.get('[data-testid="unlink"]').text()).toBe('連携を解除する')
+      expect(count(f, '/api/me')).toBe(1)
+      wrapper.unmount()
+    })
+  }
+
+  it('/history for a member: the tabs and the history', async () => {
+    const { wrapper, router } = await openAt('/history', 'member')
+    expect(router.currentRoute.value.name).toBe('history')
+    expect(wrapper.get('#history-title').text()).toBe('ポイント履歴')
+    expect(tabs(wrapper)).toEqual(['会員証', '履歴', '設定'])
+    wrapper.unmount()
+  })
+
+  it('/settings for a guest: no tabs and nothing to unlink', async () => {
+    const { wrapper, router } = await openAt('/settings', 'guest')
+    expect(router.currentRoute.value.name).toBe('settings')
+    expect(wrapper.find('nav.tabs').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="unlink"]').exists()).toBe(false)
+    wrapper.unmount()
+  })
+})
+
+describe('the linking bonus on the guest screens', () => {
+  it('is asked of the server as a guest screen opens, and shown only once answered', async () => {
+    const m = await load()
+    let answer: (r: Response) => void = () => undefined
+    const f = m.fakeFetch({
+      'GET /api/me': () => json({ linked: false }),
+      'GET /api/link/bonus': [
+        () => new Promise<Response>((r) => (answer = r)),
+        // (Whatever number comes with it, "not eligible" promises nothing.)
+        () => json({ eligible: false, points: 200 }),
+      ],
+    })
+    m.fakeServices(f.fetch)
+    const router = m.createAppRouter({}, createMemoryHistory())
+    const arrived = router.push('/link')
+    await vi.waitFor(() => expect(count(f, '/api/link/bonus')).toBe(1))
+    await flushPromises()
+    expect(router.currentRoute.value.name).not.toBe('link')
+    answer(json({ eligible: true, points: 200 }))
+    await arrived
+    expect(router.currentRoute.value.name).toBe('link')
+    expect(m.linkBonusPoints.value).toBe(200)
+    // Asked again on the next guest screen: the answer may have changed (an unlink).
+    await router.push('/issue')
+    expect(count(f, '/api/link/bonus')).toBe(2)
+    expect(m.linkBonusPoints.value).toBe(0)
   })
 })
 

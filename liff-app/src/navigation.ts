@@ -24,12 +24,20 @@ export type Redirect = { name: 'link' | 'card'; replace: true }
 /**
  * The customer screens' guard, used by the router for every navigation and by the card before
  * the router is there: a member's screen sends a user without a card to the consent screen,
- * a guest's screen sends a member to the card. A returning member is known at once (cache).
+ * a guest's screen sends a member to the card. Every customer screen knows whether the user is
+ * a member (its tabs, its unlink button) however it was opened: a rich menu's or a permanent
+ * link's URL (`/settings`) opens it directly. A returning member is known at once (cache).
+ * Should it not be known (no connection on a first visit, or a sign-in LINE refused: App.vue
+ * then asks to sign in again), a screen open to all still shows; the navigation to a member's
+ * or a guest's screen is cancelled (false), not thrown at the router.
  */
-export async function checkAccess(meta: Access): Promise<true | Redirect> {
-  if (!meta.linked && !meta.guest) return true
+export async function checkAccess(meta: Access): Promise<boolean | Redirect> {
   const member = useMemberStore()
-  await member.ensureLoaded()
+  try {
+    await member.ensureLoaded()
+  } catch {
+    return !meta.linked && !meta.guest
+  }
   if (meta.linked && !member.linked) return { name: 'link', replace: true }
   if (meta.guest && member.linked) return { name: 'card', replace: true }
   return true
@@ -66,12 +74,9 @@ routerReady.catch(() => {
  * navigation decides, as for any other screen.
  */
 export async function showCardFirst(): Promise<void> {
-  try {
-    if ((await checkAccess({ linked: true })) === true && !currentRouter.value) {
-      cardFirst.value = true
-    }
-  } catch {
-    // not known (offline on a first visit): left to the router's guard
+  // (Not known, offline on a first visit: left to the router's guard.)
+  if ((await checkAccess({ linked: true })) === true && !currentRouter.value) {
+    cardFirst.value = true
   }
 }
 

@@ -1,4 +1,5 @@
 import { createRouter, createWebHistory, type RouteRecordRaw, type RouterHistory } from 'vue-router'
+import { askLinkBonus, linkBonusAnswered } from './lib/link-bonus.ts'
 import { type Access, checkAccess } from './navigation.ts'
 import { staffRoutes } from './staff/routes.ts'
 import CardView from './views/CardView.vue'
@@ -64,7 +65,12 @@ export function createAppRouter(
       await hooks.beforeStaff?.()
       return true
     }
-    return checkAccess(to.meta)
+    const access = await checkAccess(to.meta)
+    // A guest's screens (consent, issue) promise the linking bonus only to those who can still
+    // get it: asked now, in parallel with loading the screen's code, awaited before it shows.
+    if (access === true && to.meta.guest) askLinkBonus()
+    return access
   })
+  router.beforeResolve((to) => (to.meta.guest ? linkBonusAnswered() : undefined))
   return router
 }

@@ -29,6 +29,7 @@ import { accountLinkRoutes } from './routes/account-link.ts'
 import { cardRoutes } from './routes/card.ts'
 import type { RouteDeps } from './routes/deps.ts'
 import { linkRoutes } from './routes/link.ts'
+import { linkBonusRoutes } from './routes/link-bonus.ts'
 import { meRoutes } from './routes/me.ts'
 import { dataStats, metricsHandler } from './routes/metrics.ts'
 import { pointsRoutes } from './routes/points.ts'
@@ -172,6 +173,7 @@ export function createApp(deps: AppDeps) {
   const customer = new Hono<{ Variables: AppVariables }>()
     .route('/', meRoutes(routeDeps))
     .route('/', linkRoutes(routeDeps))
+    .route('/', linkBonusRoutes(routeDeps))
     .route('/', cardRoutes(routeDeps))
     .route('/', pointsRoutes(routeDeps))
 

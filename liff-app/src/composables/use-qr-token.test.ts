@@ -81,6 +81,80 @@ describe('the QR token', () => {
     stop()
   })
 
+  it('a card reopened without a connection shows the kept token while it is valid, then none', async () => {
+    localStorage.clear()
+    let online = true
+    const fetchQr = vi.fn(async () => {
+      if (!online) throw new ApiFailure('NETWORK', 0)
+      return { token: 'kept', expiresAt: '' }
+    })
+    const open = () => {
+      const scope = effectScope()
+      const qr = scope.run(() => useQrToken({ fetchQr, ttlSeconds: 60, storageKey: 'qr:U1' }))!
+      return { qr, stop: () => scope.stop() }
+    }
+    const first = open()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(first.qr.token.value).toBe('kept')
+    first.stop()
+    // Reopened 20 s later with no connection: the same token, valid 39 s more.
+    online = false
+    await vi.advanceTimersByTimeAsync(20_000)
+    const second = open()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(second.qr.token.value).toBe('kept')
+    expect(second.qr.offline.value).toBe(true)
+    expect(second.qr.expiresAt.value).toBe(1_000_000 + 59_000)
+    await vi.advanceTimersByTimeAsync(39_000)
+    expect(second.qr.token.value).toBeNull()
+    expect(second.qr.expired.value).toBe(true)
+    expect(localStorage.getItem('qr:U1')).toBeNull()
+    second.stop()
+    // Reopened after that: nothing to show, and it says so (failed) instead of waiting.
+    const third = open()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(third.qr.token.value).toBeNull()
+    expect(third.qr.failed.value).toBe(true)
+    third.stop()
+  })
+
+  it('"try again" asks at once, whatever the back-off had planned', async () => {
+    let online = false
+    let n = 0
+    const fetchQr = vi.fn(async () => {
+      if (!online) throw new ApiFailure('NETWORK', 0)
+      return { token: `t${++n}`, expiresAt: '' }
+    })
+    const { qr, stop } = start(fetchQr)
+    // Four failures: the next automatic try is 15 s away.
+    await vi.advanceTimersByTimeAsync(2_000 + 4_000 + 8_000)
+    expect(fetchQr).toHaveBeenCalledTimes(4)
+    expect(qr.failed.value).toBe(true)
+    online = true
+    await qr.retry()
+    expect(fetchQr).toHaveBeenCalledTimes(5)
+    expect(qr.token.value).toBe('t1')
+    expect(qr.failed.value).toBe(false)
+    stop()
+  })
+
+  it('forgets the kept token when the user is no longer linked', async () => {
+    localStorage.setItem('qr:U2', JSON.stringify({ token: 'old', until: 1_000_000 + 30_000 }))
+    const scope = effectScope()
+    scope.run(() =>
+      useQrToken({
+        fetchQr: async () => {
+          throw new ApiFailure('NOT_LINKED', 404)
+        },
+        ttlSeconds: 60,
+        storageKey: 'qr:U2',
+      }),
+    )
+    await vi.advanceTimersByTimeAsync(0)
+    expect(localStorage.getItem('qr:U2')).toBeNull()
+    scope.stop()
+  })
+
   it('tells the screen when the user is no longer linked, and stops', async () => {
     const onNotLinked = vi.fn()
     const fetchQr = vi.fn(async () => {

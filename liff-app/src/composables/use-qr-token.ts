@@ -8,14 +8,27 @@ export interface QrTokenOptions {
   ttlSeconds: number
   /** Called when the server says the user is no longer linked. */
   onNotLinked?: () => void
+  /**
+   * Where (localStorage) the last token is kept until it expires, so a card reopened without
+   * a connection can still show a code that is valid; null: not kept.
+   */
+  storageKey?: string | null
   now?: () => number
+}
+
+/** A kept token: `until` is its expiry on this device's clock (ms). */
+interface Kept {
+  token: string
+  until: number
 }
 
 /**
  * The member QR token: fetched at once, replaced before it expires (the old one stays on
  * screen until the new one is ready, so there is no flash), and kept while offline until it
- * expires. Expiry is measured on this device's clock from when the request was sent, so a
- * phone with a wrong clock still refreshes in time.
+ * expires, also across a reopening of the card (`storageKey`). Expiry is measured on this
+ * device's clock from when the request was sent, so a phone with a wrong clock still
+ * refreshes in time. Without a valid token and without an answer, `failed` is true: the
+ * screen says the code cannot be shown and offers `retry`.
  */
 export function useQrToken(opts: QrTokenOptions) {
   const now = opts.now ?? (() => Date.now())
@@ -28,6 +41,8 @@ export function useQrToken(opts: QrTokenOptions) {
   const expiresAt = ref<number | null>(null)
   const offline = ref(typeof navigator !== 'undefined' && navigator.onLine === false)
   const expired = ref(false)
+  /** The last request got no token (no connection, or the server failed). */
+  const failed = ref(false)
   const loading = ref(false)
   let refreshTimer: ReturnType<typeof setTimeout> | undefined
   let expiryTimer: ReturnType<typeof setTimeout> | undefined
@@ -44,6 +59,34 @@ export function useQrToken(opts: QrTokenOptions) {
     refreshTimer = setTimeout(() => void load(), Math.max(0, delay))
   }
 
+  function keep(kept: Kept | null) {
+    try {
+      if (!opts.storageKey) return
+      if (kept) localStorage.setItem(opts.storageKey, JSON.stringify(kept))
+      else localStorage.removeItem(opts.storageKey)
+    } catch {
+      // storage full or disabled: a reopened card needs a connection for its code
+    }
+  }
+
+  function show(next: string, until: number) {
+    token.value = next
+    expiresAt.value = until
+    expired.value = false
+    clearTimeout(expiryTimer)
+    expiryTimer = setTimeout(expire, until - now())
+  }
+
+  /** The token kept from an earlier visit, when it is still valid. */
+  function kept(): Kept | null {
+    try {
+      const k = JSON.parse(localStorage.getItem(opts.storageKey ?? '') ?? 'null') as Kept | null
+      return k && k.until > now() ? k : null
+    } catch {
+      return null
+    }
+  }
+
   async function load(): Promise<void> {
     if (disposed || loading.value) return
     loading.value = true
@@ -52,21 +95,24 @@ export function useQrToken(opts: QrTokenOptions) {
       const res = await opts.fetchQr()
       if (disposed) return
       failures = 0
-      token.value = res.token
-      expiresAt.value = (res.sentAt ?? sentAt) + ttlMs - 1000
+      const until = (res.sentAt ?? sentAt) + ttlMs - 1000
+      show(res.token, until)
+      keep({ token: res.token, until })
       offline.value = false
-      expired.value = false
-      clearTimeout(expiryTimer)
-      expiryTimer = setTimeout(expire, expiresAt.value - now())
-      scheduleRefresh(expiresAt.value - leadMs - now())
+      failed.value = false
+      scheduleRefresh(until - leadMs - now())
     } catch (err) {
       if (disposed) return
       if (err instanceof ApiFailure && err.code === 'NOT_LINKED') {
+        keep(null)
         opts.onNotLinked?.()
         return
       }
       failures++
+      failed.value = true
       if (err instanceof ApiFailure && err.code === 'NETWORK') offline.value = true
+      const earlier = token.value ? null : kept()
+      if (earlier) show(earlier.token, earlier.until)
       // Try again soon, backing off, but never later than the shown token's expiry.
       const backoff = Math.min(15_000, 1000 * 2 ** Math.min(failures, 4))
       const untilExpiry = expiresAt.value === null ? backoff : expiresAt.value - now()
@@ -80,6 +126,13 @@ export function useQrToken(opts: QrTokenOptions) {
     token.value = null
     expiresAt.value = null
     expired.value = true
+    keep(null)
+  }
+
+  /** The user's "try again": at once, whatever the back-off had planned. */
+  function retry(): Promise<void> {
+    failures = 0
+    return load()
   }
 
   function onOnline() {
@@ -111,5 +164,5 @@ export function useQrToken(opts: QrTokenOptions) {
 
   void load()
 
-  return { token, expiresAt, offline, expired, loading, refresh: load, leadMs }
+  return { token, expiresAt, offline, expired, failed, loading, refresh: load, retry, leadMs }
 }

@@ -31,6 +31,8 @@ export const en: Messages = {
     noCard: 'No card?',
     issueLink: 'Get a new digital member card',
     done: 'Your card is linked',
+    doneNoBonus:
+      'Your card is linked. This card has had its linking bonus before, so no points were added this time.',
     bonusAdded: '{points} points added',
   },
   field: {
@@ -50,9 +52,9 @@ export const en: Messages = {
     qrHint: 'Show this QR code at the till',
     brightness: 'Hard to scan? Turn up your screen brightness',
     refreshing: 'Refreshes automatically',
-    offline: 'You are offline. This code works until it expires.',
-    expired: 'No connection, so the code cannot be shown. Check your connection.',
-    reload: 'Refresh code',
+    offline: 'You are offline. This code works until {time}.',
+    expired: 'No connection, so the code cannot be shown. Check your connection and try again.',
+    updated: 'Updated {time}',
     updating: 'Updating',
     ranks: { regular: 'Regular', silver: 'Silver', gold: 'Gold' },
   },

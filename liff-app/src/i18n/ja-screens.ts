@@ -23,6 +23,8 @@ export const jaScreens = {
     noCard: 'カードをお持ちでない方',
     issueLink: 'デジタル会員証を新しく発行する',
     done: '連携が完了しました',
+    doneNoBonus:
+      '連携が完了しました。このカードは以前に連携ボーナスを受け取っているため、今回のポイント付与はありません。',
     bonusAdded: '{points}ポイントを付与しました',
   },
   field: {

@@ -80,6 +80,8 @@ export function createApi(session: ApiSession, fetchImpl: typeof fetch = (...a) 
   return {
     me: () => ok(send(() => client.api.me.$get())),
     link: (body: LinkRequest) => ok(send(() => client.api.link.$post({ json: body }))),
+    /** Whether linking can still bring this user the bonus (`GET /api/link/bonus`). */
+    linkBonus: () => ok(send(() => client.api.link.bonus.$get())),
     unlink: async () => {
       await send(() => client.api.link.$delete())
     },

@@ -1,5 +1,5 @@
 import { createPinia, setActivePinia } from 'pinia'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { apiError, fakeFetch, fakeServices, fakeToken, json } from '../test/fake-api.ts'
 import { useMemberStore } from './member.ts'
 
@@ -39,6 +39,48 @@ describe('the member store', () => {
     expect(JSON.parse(localStorage.getItem('membercard.member:Ureturning') ?? '{}').points).toBe(
       1500,
     )
+  })
+
+  it('remembers when the server sent the card, for the "last updated" time', async () => {
+    const at = Date.parse('2026-05-12T14:03:00+09:00')
+    vi.useFakeTimers({ now: at, toFake: ['Date'] })
+    try {
+      const f = fakeFetch({ 'GET /api/me': () => json({ linked: true, member }) })
+      fakeServices(f.fetch, { token: fakeToken('Uwhen') })
+      const store = useMemberStore()
+      await store.ensureLoaded()
+      expect(store.fetchedAt).toBe(at)
+      // The next visit, offline: the cached card with the time it was fetched.
+      vi.setSystemTime(at + 3_600_000)
+      setActivePinia(createPinia())
+      fakeServices(
+        fakeFetch({ 'GET /api/me': () => Promise.reject(new TypeError('offline')) }).fetch,
+        { token: fakeToken('Uwhen') },
+      )
+      const next = useMemberStore()
+      await next.ensureLoaded()
+      expect(next.member).toEqual(member)
+      expect(next.fetchedAt).toBe(at)
+      expect(next.stale).toBe(true)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('forgets the kept QR token with the card when unlinked', async () => {
+    const f = fakeFetch({
+      'GET /api/me': () => json({ linked: true, member }),
+      'DELETE /api/link': () => new Response(null, { status: 204 }),
+    })
+    fakeServices(f.fetch, { token: fakeToken('Ugone') })
+    localStorage.setItem('membercard.member:Ugone', JSON.stringify(member))
+    localStorage.setItem('membercard.qr:Ugone', JSON.stringify({ token: 'x', until: 1 }))
+    localStorage.setItem('membercard.qr:Uother', JSON.stringify({ token: 'y', until: 1 }))
+    const store = useMemberStore()
+    await store.ensureLoaded()
+    await store.unlink()
+    expect(localStorage.getItem('membercard.qr:Ugone')).toBeNull()
+    expect(localStorage.getItem('membercard.qr:Uother')).not.toBeNull()
   })
 
   it('does not show another LINE user the cached card', async () => {

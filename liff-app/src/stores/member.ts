@@ -5,31 +5,40 @@ import { decodeJwtPayload } from '../lib/liff-session.ts'
 import { services } from '../lib/services.ts'
 
 const CACHE_PREFIX = 'membercard.member:'
+/** The card's last QR token (composables/use-qr-token.ts), kept per user like the card. */
+export const QR_PREFIX = 'membercard.qr:'
 const ISSUE_KEY = 'membercard.issueKey'
 
-function cacheKey(): string | null {
+/** `prefix` + the signed-in LINE user, or null when no one is signed in. */
+export function userKey(prefix: string): string | null {
   const token = services().liff.idToken()
   const sub = token ? decodeJwtPayload(token)?.sub : null
-  return typeof sub === 'string' ? CACHE_PREFIX + sub : null
+  return typeof sub === 'string' ? prefix + sub : null
 }
 
+/** A cached member card, with when the server last sent it (ms, device clock). */
+type Cached = Member & { fetchedAt?: number }
+
 /** The signed-in user's member card from the last visit, if any (needs the services set). */
-export function readCache(): Member | null {
+export function readCache(): Cached | null {
   try {
-    const key = cacheKey()
+    const key = userKey(CACHE_PREFIX)
     const raw = key ? localStorage.getItem(key) : null
-    return raw ? (JSON.parse(raw) as Member) : null
+    return raw ? (JSON.parse(raw) as Cached) : null
   } catch {
     return null
   }
 }
 
-function writeCache(member: Member | null) {
+function writeCache(member: Member | null, fetchedAt: number) {
   try {
-    const key = cacheKey()
+    const key = userKey(CACHE_PREFIX)
     if (!key) return
-    if (member) localStorage.setItem(key, JSON.stringify(member))
-    else localStorage.removeItem(key)
+    if (member) localStorage.setItem(key, JSON.stringify({ ...member, fetchedAt }))
+    else {
+      localStorage.removeItem(key)
+      localStorage.removeItem(QR_PREFIX + key.slice(CACHE_PREFIX.length))
+    }
   } catch {
     // storage full or disabled: the card still works, only without the instant start
   }
@@ -45,12 +54,16 @@ export const useMemberStore = defineStore('member', () => {
   const member = ref<Member | null>(null)
   /** True while the shown member is the cached copy, not yet confirmed by the server. */
   const stale = ref(false)
+  /** When the server last sent the member shown (ms, device clock); null when not known. */
+  const fetchedAt = ref<number | null>(null)
   let inflight: Promise<void> | null = null
 
+  /** The member as the server has just sent it. */
   function set(next: Member | null) {
     member.value = next
     linked.value = next !== null
-    writeCache(next)
+    fetchedAt.value = Date.now()
+    writeCache(next, fetchedAt.value)
   }
 
   /** Asks the server who the user is. */
@@ -72,7 +85,9 @@ export const useMemberStore = defineStore('member', () => {
     if (linked.value !== null) return
     const cached = readCache()
     if (cached) {
-      member.value = cached
+      const { fetchedAt: at, ...card } = cached
+      member.value = card
+      fetchedAt.value = at ?? null
       linked.value = true
       stale.value = true
       refresh().catch(() => {
@@ -119,5 +134,16 @@ export const useMemberStore = defineStore('member', () => {
     if (member.value && member.value.points !== points) set({ ...member.value, points })
   }
 
-  return { linked, member, stale, refresh, ensureLoaded, link, issue, unlink, setPoints }
+  return {
+    linked,
+    member,
+    stale,
+    fetchedAt,
+    refresh,
+    ensureLoaded,
+    link,
+    issue,
+    unlink,
+    setPoints,
+  }
 })

@@ -1,6 +1,6 @@
 import type { ClientConfig } from '@membercard/shared'
 import { defineStore } from 'pinia'
-import { computed, ref } from 'vue'
+import { ref } from 'vue'
 import { services } from '../lib/services.ts'
 
 /** The signed-in session: the server's client settings and whether the user must sign in again. */
@@ -11,8 +11,6 @@ export const useSessionStore = defineStore('session', () => {
   const signingIn = ref(false)
   /** A one-time notice shown at the top of the next screen (e.g. the linking bonus). */
   const flashMessage = ref<string | null>(null)
-
-  const bonusPoints = computed(() => config.value?.bonusPoints ?? 0)
 
   function start(cfg: ClientConfig) {
     config.value = cfg
@@ -43,7 +41,6 @@ export const useSessionStore = defineStore('session', () => {
     signInRequired,
     signingIn,
     flashMessage,
-    bonusPoints,
     start,
     flash,
     requireSignIn,

@@ -5,11 +5,15 @@ import { createMemoryHistory, createRouter } from 'vue-router'
 import { startI18n } from '../i18n/index.ts'
 import { jaScreens } from '../i18n/ja-screens.ts'
 import { ApiFailure } from '../lib/api.ts'
+import { linkBonusPoints } from '../lib/link-bonus.ts'
 import { useMemberStore } from '../stores/member.ts'
+import { useSessionStore } from '../stores/session.ts'
 import { fakeFetch, fakeServices } from '../test/fake-api.ts'
 import LinkView from './LinkView.vue'
 
-async function mountLink(locale: 'ja' | 'en' = 'ja') {
+/** `bonus`: the linking bonus this user can still get (what the router asked the server). */
+async function mountLink(locale: 'ja' | 'en' = 'ja', bonus = 200) {
+  linkBonusPoints.value = bonus
   // No API call is expected: the store's actions are stubbed, and any call fails the test.
   const { config } = fakeServices(fakeFetch({}).fetch)
   const router = createRouter({
@@ -29,7 +33,7 @@ async function mountLink(locale: 'ja' | 'en' = 'ja') {
     global: { plugins: [pinia, router, i18n] },
     attachTo: document.body,
   })
-  return { wrapper, router, member: useMemberStore(pinia) }
+  return { wrapper, router, member: useMemberStore(pinia), session: useSessionStore(pinia) }
 }
 
 async function fill(
@@ -52,6 +56,13 @@ describe('the consent and link screen', () => {
     }
     expect(wrapper.get('[data-testid="bonus"]').text()).toBe('連携で200ポイントプレゼント')
     expect(wrapper.get('#pin').attributes('type')).toBe('password')
+    wrapper.unmount()
+  })
+
+  it('promises no bonus to a user who has had it (an unlink and a relink bring none)', async () => {
+    const { wrapper } = await mountLink('ja', 0)
+    expect(wrapper.find('[data-testid="bonus"]').exists()).toBe(false)
+    expect(wrapper.text()).not.toContain('ポイントプレゼント')
     wrapper.unmount()
   })
 
@@ -104,11 +115,31 @@ describe('the consent and link screen', () => {
     wrapper.unmount()
   })
 
-  it('goes to the card after linking', async () => {
-    const { wrapper, member, router } = await mountLink()
+  it('goes to the card after linking, saying the bonus granted', async () => {
+    const { wrapper, member, router, session } = await mountLink()
     vi.mocked(member.link).mockResolvedValueOnce(200)
     await fill(wrapper, '4900000000000011', '1234')
     expect(router.currentRoute.value.name).toBe('card')
+    expect(session.flash).toHaveBeenCalledWith('200ポイントを付与しました')
+    wrapper.unmount()
+  })
+
+  it('says honestly that no bonus came when the card had had it (the bonus was promised)', async () => {
+    const { wrapper, member, router, session } = await mountLink()
+    vi.mocked(member.link).mockResolvedValueOnce(0)
+    await fill(wrapper, '4900000000000011', '1234')
+    expect(router.currentRoute.value.name).toBe('card')
+    expect(session.flash).toHaveBeenCalledWith(
+      '連携が完了しました。このカードは以前に連携ボーナスを受け取っているため、今回のポイント付与はありません。',
+    )
+    wrapper.unmount()
+  })
+
+  it('just says linked when no bonus was promised, in English too', async () => {
+    const { wrapper, member, session } = await mountLink('en', 0)
+    vi.mocked(member.link).mockResolvedValueOnce(0)
+    await fill(wrapper, '4900000000000011', '1234')
+    expect(session.flash).toHaveBeenCalledWith('Your card is linked')
     wrapper.unmount()
   })
 })
