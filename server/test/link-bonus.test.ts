@@ -26,16 +26,16 @@ describe('GET /api/link/bonus', () => {
     const first = await bonus(user)
     expect(first.status).toBe(200)
     expect(first.json).toEqual({ eligible: true, points: 200 })
-    expect((await link(user, addCard(db, secrets))).bonusPoints).toBe(200)
+    expect((await link(user, await addCard(db, secrets))).bonusPoints).toBe(200)
     // Linked, then unlinked: the bonus is spent, whatever card comes next.
     expect((await bonus(user)).json).toEqual({ eligible: false, points: 0 })
     await unlink(user)
     expect((await bonus(user)).json).toEqual({ eligible: false, points: 0 })
-    expect((await link(user, addCard(db, secrets))).bonusPoints).toBe(0)
+    expect((await link(user, await addCard(db, secrets))).bonusPoints).toBe(0)
   })
 
   it('a user whose first link got no bonus (the card had had it) stays eligible', async () => {
-    const card = addCard(db, secrets)
+    const card = await addCard(db, secrets)
     const owner = ctx.newUser()
     expect((await link(owner, card)).bonusPoints).toBe(200)
     await unlink(owner)
@@ -43,7 +43,7 @@ describe('GET /api/link/bonus', () => {
     expect((await link(next, card)).bonusPoints).toBe(0)
     await unlink(next)
     expect((await bonus(next)).json).toEqual({ eligible: true, points: 200 })
-    expect((await link(next, addCard(db, secrets))).bonusPoints).toBe(200)
+    expect((await link(next, await addCard(db, secrets))).bonusPoints).toBe(200)
     expect((await bonus(next)).json).toEqual({ eligible: false, points: 0 })
   })
 

@@ -5,6 +5,9 @@ const ofCardOrUser = query<{ cardId: number; userId: string }, { id: number }>(
   (p) => sql`SELECT id FROM link_bonuses WHERE card_id = ${p.cardId} OR line_user_id = ${p.userId}
     LIMIT 1`,
 )
+const ofUser = query<{ userId: string }, { id: number }>(
+  (p) => sql`SELECT id FROM link_bonuses WHERE line_user_id = ${p.userId} LIMIT 1`,
+)
 const pointsOfCard = query<{ cardId: number }, { points: number }>(
   (p) => sql`SELECT l.points FROM link_bonuses b JOIN ledger l ON l.id = b.ledger_id
      WHERE b.card_id = ${p.cardId}`,
@@ -22,6 +25,9 @@ export const linkBonuses = {
   /** True when the card or the user has ever had the bonus. */
   given: async (db: Executor, cardId: number, userId: string) =>
     (await db.get(ofCardOrUser, { cardId, userId })) !== undefined,
+  /** True when the user has ever had the bonus (on any card, linked or not). */
+  givenToUser: async (db: Executor, userId: string) =>
+    (await db.get(ofUser, { userId })) !== undefined,
   /** The bonus points the card received, or undefined. */
   pointsOfCard: async (db: Executor, cardId: number) =>
     (await db.get(pointsOfCard, { cardId }))?.points,

@@ -228,6 +228,15 @@ export function createMembership({
     /** The id of the LINE user's active link, or null when unlinked (cached). */
     activeLinkId: activeLinkIdCached,
 
+    /**
+     * Whether linking can still bring this LINE user the bonus (once per user and once per
+     * card: the card's side is known only once a card is chosen), and how many points.
+     */
+    async bonusFor(userId: string): Promise<{ eligible: boolean; points: number }> {
+      const eligible = linkBonusPoints > 0 && !(await linkBonuses.givenToUser(db, userId))
+      return { eligible, points: eligible ? linkBonusPoints : 0 }
+    },
+
     /** The member behind an active link (for a scanned QR token), or null when unlinked. */
     async memberByLink(linkId: number): Promise<{ cardId: number; member: Member } | null> {
       const row = await links.activeById(db, linkId)
