@@ -1,6 +1,6 @@
 /**
- * Database errors by kind, the same for SQLite and PostgreSQL: by error code, never by
- * message.
+ * Database errors by kind, the same for SQLite and PostgreSQL: by error code; only the pool's
+ * own errors, which carry none, by their fixed text.
  */
 
 function codeOf(err: unknown): string | undefined {
@@ -27,12 +27,14 @@ const SQLITE_FAULTS = [
   'SQLITE_CANTOPEN',
 ]
 
-/** Node's network error codes: the database server cannot be reached. */
+/**
+ * Node's error codes for a database server that cannot be reached. Not ECONNRESET or EPIPE:
+ * a client that drops its own request raises those too; a connection to PostgreSQL that
+ * breaks surfaces as the pool's "Connection terminated" or a class 08/57P code instead.
+ */
 const NETWORK_FAULTS = new Set([
   'ECONNREFUSED',
-  'ECONNRESET',
   'ETIMEDOUT',
-  'EPIPE',
   'ENOTFOUND',
   'EHOSTUNREACH',
   'EAI_AGAIN',
