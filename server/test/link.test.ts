@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createApp } from '../src/app.ts'
 import { isUniqueViolation } from '../src/db/errors.ts'
 import { memoryLogger } from '../src/logger.ts'
-import { LINK_LIMITS } from '../src/services/membership.ts'
+import { LINK_LIMITS } from '../src/services/link-limits.ts'
 import { reopenableDatabase } from './points-support.ts'
 import { addCard, balances, callApp, createTestContext, linkBody, row } from './support.ts'
 

@@ -13,7 +13,6 @@ import {
   AlreadyLinked,
   CardAlreadyLinked,
   CardNumberInvalid,
-  CardOrPinWrong,
   ConsentRequired,
   NotLinked,
   TooManyAttempts,
@@ -22,7 +21,6 @@ import { cards } from '../repositories/cards.ts'
 import { consents } from '../repositories/consents.ts'
 import { issuedCards } from '../repositories/issued-cards.ts'
 import { ledger } from '../repositories/ledger.ts'
-import { linkAttempts } from '../repositories/link-attempts.ts'
 import { linkBonuses } from '../repositories/link-bonuses.ts'
 import {
   type ActiveLink,
@@ -33,17 +31,8 @@ import {
 } from '../repositories/links.ts'
 import type { Secrets } from '../secrets.ts'
 import { appendToLedger } from './ledger.ts'
+import { createLinkLimits } from './link-limits.ts'
 import { cardKey, hashPin, verifyPin } from './pin.ts'
-
-/** Limits on failed link attempts (kept in the database so a restart does not reset them). */
-export const LINK_LIMITS = {
-  windowMs: 15 * 60_000,
-  perCard: 5,
-  perUser: 5,
-  /** The global cap per LINE user across all cards. */
-  perUserDayWindowMs: 24 * 60 * 60_000,
-  perUserDay: 20,
-} as const
 
 /**
  * Called inside the transaction that links or unlinks (its `tx`), so what they write (the
@@ -108,6 +97,7 @@ export function createMembership({
   events,
   expiryDays = 0,
 }: MembershipDeps) {
+  const linkLimits = createLinkLimits(db)
   // `GET /api/me` and `GET /api/card/qr` on every visit: cached where the dialect can prove
   // the database has not changed (db/fresh-cache.ts, docs/decisions/017).
   const memberOfCached = db.cached({
@@ -127,55 +117,6 @@ export function createMembership({
     params: (userId: string) => ({ userId }),
     value: (row): number | null => row?.id ?? null,
   })
-
-  /**
-   * Seconds until the user and the card are under every limit again (0: they are), counting
-   * the failures recorded so far, read with `ex`.
-   */
-  async function lockedFor(ex: Executor, userId: string, key: string, now: number) {
-    const windows = [
-      {
-        row: await linkAttempts.byUserSince(ex, userId, now - LINK_LIMITS.windowMs),
-        max: LINK_LIMITS.perUser,
-        ms: LINK_LIMITS.windowMs,
-      },
-      {
-        row: await linkAttempts.byCardSince(ex, key, now - LINK_LIMITS.windowMs),
-        max: LINK_LIMITS.perCard,
-        ms: LINK_LIMITS.windowMs,
-      },
-      {
-        row: await linkAttempts.byUserSince(ex, userId, now - LINK_LIMITS.perUserDayWindowMs),
-        max: LINK_LIMITS.perUserDay,
-        ms: LINK_LIMITS.perUserDayWindowMs,
-      },
-    ]
-    let retryAfterMs = 0
-    for (const w of windows) {
-      if (w.row.n >= w.max && w.row.oldest !== null) {
-        retryAfterMs = Math.max(retryAfterMs, w.row.oldest + w.ms - now)
-      }
-    }
-    return retryAfterMs > 0 ? Math.max(1, Math.ceil(retryAfterMs / 1000)) : 0
-  }
-
-  /**
-   * A wrong card number or PIN, counted and recorded in one transaction that waits for the
-   * other failures of the same user or card (`linkAttempts.serialize`), so on one instance or
-   * many exactly the failures within the limits are answered `CardOrPinWrong`. Over a limit
-   * the attempt is not kept and the answer is `TooManyAttempts`, the same answer a right PIN
-   * gets while locked.
-   */
-  async function failedAttempt(userId: string, key: string, now: number): Promise<never> {
-    const retryAfter = await db.transaction(async (tx) => {
-      await linkAttempts.serialize(tx, userId, key)
-      const locked = await lockedFor(tx, userId, key, now)
-      if (locked === 0) await linkAttempts.record(tx, { userId, cardKey: key, at: now })
-      return locked
-    })
-    if (retryAfter > 0) throw new TooManyAttempts(retryAfter)
-    throw new CardOrPinWrong()
-  }
 
   /**
    * In `tx`: links `cardId` to `userId`, records the consent, grants the bonus when neither
@@ -265,9 +206,9 @@ export function createMembership({
         verifyPin(secrets.pinHashKey, cardNumber, input.pin, card.pinHash)
       if (!card || !pinOk) {
         if (!card) hashPin(secrets.pinHashKey, cardNumber, input.pin) // same work either way
-        return failedAttempt(userId, key, now)
+        return linkLimits.failed(userId, key, now)
       }
-      const retryAfter = await lockedFor(db, userId, key, now)
+      const retryAfter = await linkLimits.lockedFor(db, userId, key, now)
       if (retryAfter > 0) throw new TooManyAttempts(retryAfter)
       return { cardId: card.id }
     },
