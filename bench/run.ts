@@ -304,7 +304,19 @@ async function main() {
   log('importing 100,000 members')
   timed(['pnpm', '--silent', 'cards:import', csv], { DATABASE_PATH: dbPath })
   timed(
-    ['pnpm', '--silent', 'staff:add', '--id', 'bench-clerk', '--store', 'S001', '--role', 'clerk'],
+    [
+      'pnpm',
+      '--silent',
+      'staff:add',
+      '--id',
+      'bench-clerk',
+      '--store',
+      'S001',
+      '--store-name',
+      'Bench',
+      '--role',
+      'clerk',
+    ],
     { DATABASE_PATH: dbPath },
     'bench-clerk-password\n',
   )

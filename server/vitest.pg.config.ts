@@ -15,6 +15,9 @@ export default defineProject({
       'test/group-commit.test.ts',
       'test/fresh-cache.test.ts',
       'test/db-migrate.test.ts',
+      // The commands as processes on a SQLite file (their flags and prompts).
+      'test/cli-flags.test.ts',
+      'test/cli-staff-add.test.ts',
       // No database.
       'test/bounded-cache.test.ts',
       'test/node-listener.test.ts',

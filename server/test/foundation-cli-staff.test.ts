@@ -12,7 +12,7 @@ import { openTestDatabase } from './support.ts'
 const root = resolve(import.meta.dirname, '../..')
 
 describe('pnpm staff:add (the command)', () => {
-  it('creates a staff account from a password on standard input, then updates it; the store is created when first named', async () => {
+  it('creates a staff account from a password on standard input, then updates its password keeping its role; the store is created when first named', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mc-staff-'))
     const env = { ...process.env, DATABASE_PATH: join(dir, 'db.sqlite') }
     const cli = (args: string[], input: string) =>
@@ -23,14 +23,15 @@ describe('pnpm staff:add (the command)', () => {
         encoding: 'utf8',
       })
     const created = cli(
-      ['--id', 'tanaka', '--store', 'S002', '--role', 'manager'],
+      ['--id', 'tanaka', '--store', 'S002', '--role', 'manager', '--store-name', '二号店'],
       'first-password\n',
     )
     expect(created.status).toBe(0)
     expect(created.stdout).toMatch(/Created staff tanaka \(manager\) at store S002/)
     expect(created.stdout + created.stderr).not.toContain('first-password')
+    // A password reset: the role left out stays what it was.
     const updated = cli(['--id', 'tanaka', '--store', 'S002'], 'second-password\n')
-    expect(updated.stdout).toMatch(/Updated staff tanaka \(clerk\)/)
+    expect(updated.stdout).toMatch(/Updated staff tanaka \(manager\) at store S002/)
     expect(cli(['--id', 'tanaka'], 'x\n').status).toBe(2)
     expect(
       cli(['--id', 'sato', '--store', 'S002', '--role', 'owner'], 'long-enough-pass\n').status,
@@ -41,9 +42,11 @@ describe('pnpm staff:add (the command)', () => {
     const [row] = await db.execute<{ role: string; passwordHash: string }>(
       sql`SELECT role, password_hash AS "passwordHash" FROM staff WHERE id = ${'tanaka'}`,
     )
-    expect(row?.role).toBe('clerk')
+    expect(row?.role).toBe('manager')
     expect(row?.passwordHash).toMatch(/^scrypt\$/)
-    expect(await db.execute(sql`SELECT code FROM stores`)).toEqual([{ code: 'S002' }])
+    expect(await db.execute(sql`SELECT code, name FROM stores`)).toEqual([
+      { code: 'S002', name: '二号店' },
+    ])
     const service = createStaffService({ db, clock: fakeClock() })
     await expect(service.login('tanaka', 'first-password', '127.0.0.1')).rejects.toMatchObject({
       code: 'INVALID_CREDENTIALS',

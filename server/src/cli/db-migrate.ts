@@ -6,6 +6,7 @@ import { type Config, ConfigError, loadConfigFromProcess } from '../config.ts'
 import type { DatabaseSettings } from '../db/client.ts'
 import { SQLITE_MIGRATIONS_FOLDER } from '../db/sqlite.ts'
 import { migrateSqlite } from '../db/sqlite-migrate.ts'
+import { HELP_OPTION, parseCommand } from './args.ts'
 
 /**
  * `pnpm db:migrate`: applies the pending migrations to the configured database and exits.
@@ -15,6 +16,19 @@ import { migrateSqlite } from '../db/sqlite-migrate.ts'
 
 /** How long to wait for another process's write (an import, a starting server) to finish. */
 const WAIT_MS = 60_000
+
+parseCommand(
+  {
+    name: 'db:migrate',
+    help: `Usage: pnpm db:migrate
+
+Applies the pending migrations to the configured database (DATABASE_URL, else
+DATABASE_PATH) and exits. Safe to run while instances start.
+
+  -h, --help  print this help`,
+  },
+  { options: HELP_OPTION },
+)
 
 let config: Config
 try {

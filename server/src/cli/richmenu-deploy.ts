@@ -5,6 +5,7 @@ import { openDatabase } from '../db/client.ts'
 import { createMessagingClient } from '../line/messaging-client.ts'
 import { deployRichMenus } from '../line/rich-menus.ts'
 import { createLogger } from '../logger.ts'
+import { HELP_OPTION, parseCommand } from './args.ts'
 import { describeLineError } from './line-errors.ts'
 
 /**
@@ -13,6 +14,21 @@ import { describeLineError } from './line-errors.ts'
  * product's older menus. Safe to run again. In demo mode it deploys to the stand-in of the
  * demo server running on PORT.
  */
+parseCommand(
+  {
+    name: 'richmenu:deploy',
+    help: `Usage: pnpm richmenu:deploy
+
+Creates or replaces the two rich menus (guest, member) through the Messaging API, sets the
+guest menu as the default, moves linked members to a new member menu and deletes this
+product's older menus. Safe to run again. In demo mode it deploys to the stand-in of the
+demo server running on PORT.
+
+  -h, --help  print this help`,
+  },
+  { options: HELP_OPTION },
+)
+
 try {
   const config = loadConfigFromProcess()
   const client = createMessagingClient(config)

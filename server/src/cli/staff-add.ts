@@ -1,56 +1,138 @@
 // biome-ignore-all lint/style/noRestrictedGlobals: a command-line entry point
-import { parseArgs } from 'node:util'
+import { createInterface } from 'node:readline'
+import { Writable } from 'node:stream'
 import { systemClock } from '../clock.ts'
-import { createStaffService } from '../services/staff.ts'
+import {
+  createStaffService,
+  type StaffAccountChange,
+  StaffAccountRefused,
+  type StaffRole,
+} from '../services/staff.ts'
+import { HELP_OPTION, parseCommand, refuse } from './args.ts'
 import { withDatabase } from './database.ts'
 
-const usage =
-  'Usage: pnpm staff:add --id <staffId> --store <storeCode> [--role clerk|manager] [--store-name <name>]  (password on standard input)'
+const command = {
+  name: 'staff:add',
+  help: `Usage: pnpm staff:add --id <staffId> [--store <storeCode>] [--role clerk|manager] [--store-name <name>]
 
-let values: { id?: string; store?: string; role?: string; 'store-name'?: string }
-try {
-  ;({ values } = parseArgs({
-    args: process.argv.slice(2).filter((a) => a !== '--'),
-    options: {
-      id: { type: 'string' },
-      store: { type: 'string' },
-      role: { type: 'string', default: 'clerk' },
-      'store-name': { type: 'string' },
-    },
-  }))
-} catch (err) {
-  console.error((err as Error).message)
-  console.error(usage)
-  process.exit(2)
+Creates a staff account, or updates one (a password reset), and sets its password. On a
+terminal the password is asked for (not shown); otherwise it is the first line of standard
+input, e.g. echo 'a-long-password' | pnpm staff:add --id tanaka --store S002 --role manager
+
+  --id <staffId>       the account (letters, digits, _ . @ -; up to 64)
+  --store <storeCode>  its store; required for a new account (an update keeps the store)
+  --role clerk|manager a new account is a clerk; an update keeps the role unless given
+  --store-name <name>  names the store; required when the store does not exist yet
+  -h, --help           print this help
+
+The password is 8 to 256 characters.`,
 }
+const { values } = parseCommand(command, {
+  options: {
+    ...HELP_OPTION,
+    id: { type: 'string' },
+    store: { type: 'string' },
+    role: { type: 'string' },
+    'store-name': { type: 'string' },
+  },
+})
 const { id, store, role } = values
-if (!id || !/^[A-Za-z0-9_.@-]{1,64}$/.test(id) || !store || !/^[A-Za-z0-9_-]{1,32}$/.test(store)) {
-  console.error(usage)
-  process.exit(2)
+const storeName = values['store-name']?.trim()
+if (id === undefined) refuse(command, '--id <staffId> is required')
+if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(id)) {
+  refuse(command, '--id must be 1 to 64 letters, digits or _ . @ -')
 }
-if (role !== 'clerk' && role !== 'manager') {
-  console.error('--role must be clerk or manager')
-  process.exit(2)
+if (store !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(store)) {
+  refuse(command, '--store must be 1 to 32 letters, digits, _ or -')
+}
+if (role !== undefined && role !== 'clerk' && role !== 'manager') {
+  refuse(command, '--role must be clerk or manager')
+}
+if (storeName !== undefined && (storeName === '' || storeName.length > 100)) {
+  refuse(command, '--store-name must be 1 to 100 characters')
 }
 
+const change: StaffAccountChange = {
+  staffId: id,
+  storeCode: store,
+  storeName,
+  role: role as StaffRole | undefined,
+  newStoreNeedsName: true,
+}
+
+/** A password that is refused (the message says why); nothing is changed. */
+class PasswordRefused extends Error {}
+
+/** Asks for one line on the terminal without showing what is typed. Ctrl-C ends the command. */
+async function askHidden(prompt: string): Promise<string> {
+  // readline puts the terminal in raw mode (no echo) and edits the line; its own echo goes
+  // to an output that shows nothing. The prompt comes after: nothing typed is ever echoed.
+  const silent = new Writable({ write: (_chunk, _encoding, done) => done() })
+  const rl = createInterface({ input: process.stdin, output: silent, terminal: true })
+  process.stderr.write(prompt)
+  try {
+    return await new Promise<string>((resolveLine) => {
+      rl.once('line', resolveLine)
+      rl.once('close', () => resolveLine(''))
+      rl.once('SIGINT', () => {
+        process.stderr.write('\n')
+        process.exit(130)
+      })
+    })
+  } finally {
+    rl.close()
+    process.stderr.write('\n')
+  }
+}
+
+/** The first line of standard input (a pipe or a file). */
+async function readFirstLine(): Promise<string> {
+  const rl = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY })
+  try {
+    return await new Promise<string>((resolveLine) => {
+      rl.once('line', resolveLine)
+      rl.once('close', () => resolveLine(''))
+    })
+  } finally {
+    rl.close()
+    process.stdin.destroy()
+  }
+}
+
+/** The new password: asked twice on a terminal, else one line of standard input. */
 async function readPassword(): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? ''
+  if (!process.stdin.isTTY) return readFirstLine()
+  const first = await askHidden(`Password for ${id}: `)
+  const again = await askHidden('Again: ')
+  if (first !== again) throw new PasswordRefused('The two passwords differ: nothing was changed.')
+  return first
 }
 
-const password = await readPassword()
-if (password.length < 8 || password.length > 256) {
-  console.error('The password (one line on standard input) must be 8 to 256 characters.')
-  process.exit(2)
+function refusal(err: StaffAccountRefused): string {
+  return err.reason === 'store-required'
+    ? `${id} is a new account: give its store with --store <storeCode>.`
+    : `store ${err.storeCode} does not exist yet: to create it, name it with --store-name <name> (e.g. --store-name '新宿店'); else check the store code.`
 }
-const { created } = await withDatabase(({ db }) =>
-  createStaffService({ db, clock: systemClock }).upsert({
-    staffId: id,
-    storeCode: store,
-    role,
-    password,
-    ...(values['store-name'] ? { storeName: values['store-name'] } : {}),
-  }),
-)
-console.log(`${created ? 'Created' : 'Updated'} staff ${id} (${role}) at store ${store}.`)
+
+try {
+  const done = await withDatabase(async ({ db }) => {
+    const staff = createStaffService({ db, clock: systemClock })
+    // Refused before the password is asked for; upsert checks again in its transaction.
+    await staff.plan(change)
+    const password = await readPassword()
+    if (password.length < 8 || password.length > 256) {
+      throw new PasswordRefused('The password must be 8 to 256 characters: nothing was changed.')
+    }
+    return staff.upsert({ ...change, password })
+  })
+  console.log(
+    `${done.created ? 'Created' : 'Updated'} staff ${id} (${done.role}) at store ${done.storeCode}.`,
+  )
+} catch (err) {
+  if (err instanceof StaffAccountRefused) refuse(command, refusal(err))
+  if (err instanceof PasswordRefused) {
+    console.error(err.message)
+    process.exit(2)
+  }
+  throw err
+}

@@ -191,10 +191,12 @@ async function menuExists(api: messagingApi.MessagingApiClient, id: string): Pro
 /**
  * Re-applies the right menu to every user: the member menu to every linked user, and
  * removes the per-user menu of everyone who was linked once and is not now (the default
- * shows again). Bulk calls of 500 users, paced.
+ * shows again). Bulk calls of 500 users, paced. With `dryRun`, makes no call and answers
+ * the counts it would apply.
  */
 export async function syncRichMenus(
   deps: RichMenuDeps,
+  options: { dryRun?: boolean } = {},
 ): Promise<{ linked: number; unlinked: number }> {
   const { db, client, logger } = deps
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
@@ -202,6 +204,7 @@ export async function syncRichMenus(
   if (!memberMenu) throw new Error('No member rich menu deployed: run pnpm richmenu:deploy first.')
   const linked = await richMenus.linkedUsers(db)
   const unlinked = await richMenus.formerlyLinkedUsers(db)
+  if (options.dryRun) return { linked: linked.length, unlinked: unlinked.length }
   const api = client.api()
   let calls = 0
   for (let i = 0; i < linked.length; i += BULK_SIZE) {

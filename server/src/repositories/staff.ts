@@ -6,6 +6,12 @@ export interface StaffCredentials {
   passwordHash: string
 }
 
+/** A staff account's store and role. */
+export interface StaffAccount {
+  storeCode: string
+  role: 'clerk' | 'manager'
+}
+
 /** A staff account to create or update. */
 export interface StaffUpsert {
   id: string
@@ -18,8 +24,11 @@ export interface StaffUpsert {
 const credentials = query<{ id: string }, StaffCredentials>(
   (p) => sql`SELECT password_hash AS "passwordHash" FROM staff WHERE id = ${p.id}`,
 )
-const exists = query<{ id: string }, { one: number }>(
-  (p) => sql`SELECT 1 AS one FROM staff WHERE id = ${p.id}`,
+const account = query<{ id: string }, StaffAccount>(
+  (p) => sql`SELECT store_code AS "storeCode", role FROM staff WHERE id = ${p.id}`,
+)
+const storeExists = query<{ code: string }, { one: number }>(
+  (p) => sql`SELECT 1 AS one FROM stores WHERE code = ${p.code}`,
 )
 const upsert = query<StaffUpsert>(
   (p) => sql`INSERT INTO staff (id, store_code, role, password_hash, created_at, updated_at)
@@ -40,7 +49,10 @@ const nameStore = query<{ code: string; name: string; at: number }>(
 export const staffAccounts = {
   /** The password hash of `id`, or undefined when there is no such account. */
   credentials: (db: Executor, id: string) => db.get(credentials, { id }),
-  exists: async (db: Executor, id: string) => (await db.get(exists, { id })) !== undefined,
+  /** The store and role of `id`, or undefined when there is no such account. */
+  account: (db: Executor, id: string) => db.get(account, { id }),
+  storeExists: async (db: Executor, code: string) =>
+    (await db.get(storeExists, { code })) !== undefined,
   /** Creates the account, or updates its store, role and password. */
   upsert: (db: Executor, s: StaffUpsert) => db.run(upsert, s),
   /**

@@ -1,11 +1,67 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { Clock } from '../clock.ts'
-import type { Database } from '../db/seam.ts'
+import type { Database, Executor } from '../db/seam.ts'
 import { InvalidCredentials, TooManyAttempts } from '../domain/errors.ts'
 import { loginAttempts } from '../repositories/login-attempts.ts'
 import { staffAccounts } from '../repositories/staff.ts'
 import { type SessionPrincipal, staffSessions } from '../repositories/staff-sessions.ts'
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './password.ts'
+
+/** A staff role at a store. */
+export type StaffRole = 'clerk' | 'manager'
+
+/** An account change that is refused, and why (the caller words it for its audience). */
+export class StaffAccountRefused extends Error {
+  constructor(
+    readonly reason: 'store-required' | 'store-name-required',
+    readonly storeCode?: string,
+  ) {
+    super(
+      reason === 'store-required'
+        ? 'a new staff account needs a store'
+        : `store ${storeCode} does not exist yet and needs a name`,
+    )
+    this.name = 'StaffAccountRefused'
+  }
+}
+
+/** An account to create or update; what is left out stays as stored. */
+export interface StaffAccountChange {
+  staffId: string
+  /** The account's store; absent: the store it has (a new account needs one). */
+  storeCode?: string | undefined
+  /** Names the store (creating it when missing). */
+  storeName?: string | undefined
+  /** Absent: the role the account has; a new account is a clerk. */
+  role?: StaffRole | undefined
+  /**
+   * Refuses to create a store without `storeName` (`StaffAccountRefused`); otherwise a new
+   * store is named by its code.
+   */
+  newStoreNeedsName?: boolean
+}
+
+/** What an account change does: whether the account is new, and its store and role after it. */
+export interface StaffAccountPlan {
+  created: boolean
+  storeCode: string
+  role: StaffRole
+}
+
+/** Resolves a change against the stored account; throws `StaffAccountRefused`. */
+async function planChange(db: Executor, input: StaffAccountChange): Promise<StaffAccountPlan> {
+  const existing = await staffAccounts.account(db, input.staffId)
+  const storeCode = input.storeCode ?? existing?.storeCode
+  if (storeCode === undefined) throw new StaffAccountRefused('store-required')
+  if (
+    input.newStoreNeedsName &&
+    input.storeName === undefined &&
+    !(await staffAccounts.storeExists(db, storeCode))
+  ) {
+    throw new StaffAccountRefused('store-name-required', storeCode)
+  }
+  return { created: !existing, storeCode, role: input.role ?? existing?.role ?? 'clerk' }
+}
 
 /** A shift: staff tokens expire after 12 hours. */
 export const STAFF_TOKEN_TTL_MS = 12 * 60 * 60_000
@@ -24,35 +80,36 @@ function sha256(s: string): string {
 export function createStaffService({ db, clock }: { db: Database; clock: Clock }) {
   return {
     /**
-     * Creates or updates a staff account; the store is created when first named (and renamed
-     * when `storeName` is given). Tells whether the account is new.
+     * Creates or updates a staff account and sets its password; the store and role given
+     * replace the stored ones, those left out stay. The store is created when first named
+     * (and renamed when `storeName` is given). Throws `StaffAccountRefused`.
      */
-    async upsert(input: {
-      staffId: string
-      storeCode: string
-      storeName?: string
-      role: 'clerk' | 'manager'
-      password: string
-    }): Promise<{ created: boolean }> {
+    async upsert(input: StaffAccountChange & { password: string }): Promise<StaffAccountPlan> {
       const now = clock.now()
       const passwordHash = await hashPassword(input.password)
       return db.transaction(async (tx) => {
+        const plan = await planChange(tx, input)
         await staffAccounts.ensureStore(tx, {
-          code: input.storeCode,
+          code: plan.storeCode,
           name: input.storeName,
           at: now,
         })
-        const existed = await staffAccounts.exists(tx, input.staffId)
         await staffAccounts.upsert(tx, {
           id: input.staffId,
-          storeCode: input.storeCode,
-          role: input.role,
+          storeCode: plan.storeCode,
+          role: plan.role,
           passwordHash,
           at: now,
         })
-        return { created: !existed }
+        return plan
       })
     },
+
+    /**
+     * What `upsert` would do, without doing it (to refuse before asking for a password);
+     * throws `StaffAccountRefused` where `upsert` would.
+     */
+    plan: (input: StaffAccountChange): Promise<StaffAccountPlan> => planChange(db, input),
 
     /**
      * Signs in: rate-limited per staff ID and per address; returns an opaque token.
