@@ -80,7 +80,7 @@ describe('runExclusive (job leases)', () => {
       ),
     )
     // Three of them return without running; the one that runs waits for its job.
-    await vi.waitFor(() => expect(settled).toHaveLength(3))
+    await vi.waitFor(() => expect(settled).toHaveLength(3), { timeout: 15_000 })
     expect(settled).toEqual([{ ran: false }, { ran: false }, { ran: false }])
     expect(job.runs).toBe(1)
     const [lease] = await b.execute<{ holder: string }>(
@@ -169,7 +169,7 @@ describe('the scheduled points housekeeping on several instances', () => {
       const skipped = () => lines().filter((l) => l.includes('another instance holds the lease'))
 
       await vi.advanceTimersByTimeAsync(5_000)
-      await vi.waitFor(() => expect(ran().length + skipped().length).toBe(2))
+      await vi.waitFor(() => expect(ran().length + skipped().length).toBe(2), { timeout: 15_000 })
       expect(ran()).toHaveLength(1)
       expect(ran()[0]).toContain('"expiredCards":1')
       expect(await balances(b, card.cardId)).toEqual({ ledger: 0, stored: 0 })
@@ -177,7 +177,7 @@ describe('the scheduled points housekeeping on several instances', () => {
       // The next interval: the lease has run out, and again one instance runs it.
       clock.advance(10 * 60_000)
       await vi.advanceTimersByTimeAsync(10 * 60_000)
-      await vi.waitFor(() => expect(ran().length + skipped().length).toBe(4))
+      await vi.waitFor(() => expect(ran().length + skipped().length).toBe(4), { timeout: 15_000 })
       expect(ran()).toHaveLength(2)
       expect(skipped()).toHaveLength(2)
       for (const stop of stops) stop()

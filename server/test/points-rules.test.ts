@@ -223,13 +223,16 @@ describe('expiry (fake clock)', () => {
       expect((await cardState(ctx, card.cardId)).balance).toBe(30)
       // The run is a chain of database turns: wait for it to end (its log line).
       await vi.advanceTimersByTimeAsync(1_000)
-      await vi.waitFor(() => expect(logger.lines.join('\n')).toContain('"expiredCards":1'))
+      await vi.waitFor(() => expect(logger.lines.join('\n')).toContain('"expiredCards":1'), {
+        timeout: 15_000,
+      })
       expect((await cardState(ctx, card.cardId)).balance).toBe(0)
       const later = await addCard(ctx.db, ctx.secrets, { points: 9 })
       ctx.clock.advance(400 * DAY)
       await vi.advanceTimersByTimeAsync(10 * 60_000)
-      await vi.waitFor(() =>
-        expect(logger.lines.filter((l) => l.includes('"expiredCards":1'))).toHaveLength(2),
+      await vi.waitFor(
+        () => expect(logger.lines.filter((l) => l.includes('"expiredCards":1'))).toHaveLength(2),
+        { timeout: 15_000 },
       )
       expect((await cardState(ctx, later.cardId)).balance).toBe(0)
       stop()

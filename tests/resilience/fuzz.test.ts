@@ -18,10 +18,13 @@ import {
 
 type Sqlite = ReturnType<typeof openDb>
 
-/** Tables that record failed attempts on purpose (rate limits): a 4xx may add to them. */
-const ATTEMPT_LOGS = new Set(['link_attempts', 'login_attempts'])
+/**
+ * Tables a 4xx may change: the failed attempts recorded on purpose (rate limits), and the
+ * bookkeeping of the server's own background work (job leases, the LINE rate-limit window).
+ */
+const NOT_REQUEST_DATA = new Set(['link_attempts', 'login_attempts', 'job_leases', 'rate_windows'])
 
-/** A digest of every row of every table but the attempt logs, per table. */
+/** A digest of every row of every table but those, per table. */
 function digest(sqlite: Sqlite): Record<string, string> {
   const tables = sqlite
     .prepare(
@@ -31,7 +34,7 @@ function digest(sqlite: Sqlite): Record<string, string> {
     .all() as { name: string }[]
   const out: Record<string, string> = {}
   for (const { name } of tables) {
-    if (ATTEMPT_LOGS.has(name)) continue
+    if (NOT_REQUEST_DATA.has(name)) continue
     const h = createHash('sha256')
     for (const row of sqlite.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).raw().all()) {
       h.update(JSON.stringify(row))
