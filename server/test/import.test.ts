@@ -135,20 +135,40 @@ describe(`importCards on ${dialect}`, () => {
     )
     expect(withoutBirthDate).toMatchObject({ created: 0, updated: 0, unchanged: 1, errors: [] })
     expect(await allCards(db)).toEqual(before)
+    // another field changes: rank and birth date are still the card's own
+    const renamed = await run(
+      db,
+      `card_number,pin,name,points\n${card(70)},1111,Gold renamed,5\n${card(71)},3333,Silver,5\n`,
+      T0 + 4000,
+    )
+    expect(renamed).toMatchObject({
+      updated: 2,
+      updatedFields: { pin: 1, name: 1, rank: 0, birth_date: 0 },
+      unchanged: 0,
+    })
+    expect(
+      await db.execute(
+        sql`SELECT name, rank, birth_date AS "birthDate", updated_at AS "updatedAt"
+          FROM point_cards ORDER BY id`,
+      ),
+    ).toEqual([
+      { name: 'Gold renamed', rank: 'gold', birthDate: '1980-01-02', updatedAt: T0 + 4000 },
+      { name: 'Silver', rank: 'silver', birthDate: '1991-03-04', updatedAt: T0 + 4000 },
+    ])
   })
 
   it('leaves rank and birth date alone where their cells are empty; a new card gets regular and none', async () => {
     const db = await fresh()
     await run(
       db,
-      `card_number,pin,name,points,rank,birth_date\n${card(72)},1111,A,5,gold,1975-05-05\n`,
+      `card_number,pin,name,points,rank,birth_date\n${card(72)},1111,A,5,gold,1975-05-05\n${card(74)},1111,C,5,silver,1988-08-08\n`,
     )
     const res = await run(
       db,
-      `card_number,pin,name,points,rank,birth_date\n${card(72)},1111,A,5,,\n${card(73)},2222,B,0,,\n`,
+      `card_number,pin,name,points,rank,birth_date\n${card(72)},1111,A,5,,\n${card(73)},2222,B,0,,\n${card(74)},1111,C renamed,5,,\n`,
       T0 + 1000,
     )
-    expect(res).toMatchObject({ rows: 2, created: 1, updated: 0, unchanged: 1, errors: [] })
+    expect(res).toMatchObject({ rows: 3, created: 1, updated: 1, unchanged: 1, errors: [] })
     expect(
       await db.execute(
         sql`SELECT name, rank, birth_date AS "birthDate", updated_at AS "updatedAt"
@@ -156,6 +176,7 @@ describe(`importCards on ${dialect}`, () => {
       ),
     ).toEqual([
       { name: 'A', rank: 'gold', birthDate: '1975-05-05', updatedAt: T0 },
+      { name: 'C renamed', rank: 'silver', birthDate: '1988-08-08', updatedAt: T0 + 1000 },
       { name: 'B', rank: 'regular', birthDate: null, updatedAt: T0 + 1000 },
     ])
   })
