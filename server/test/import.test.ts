@@ -5,8 +5,9 @@ import { join, resolve } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
 import { luhnCheckDigit } from '@membercard/shared'
 import { sql } from 'drizzle-orm'
+import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
-import { openPg } from '../src/db/pg.ts'
+import { openPg, postgresDatabase } from '../src/db/pg.ts'
 import type { Database } from '../src/db/seam.ts'
 import { openSqlite } from '../src/db/sqlite.ts'
 import { PG_IMPORT_LOCK_KEY } from '../src/repositories/card-import.pg.ts'
@@ -423,6 +424,35 @@ describe(`importCards on ${dialect}`, () => {
 
 // PostgreSQL only: there several instances share the database, and two imports may overlap.
 if (ON_POSTGRES) {
+  describe("importCards on PostgreSQL, beyond the pool's statement limits", () => {
+    it("imports a file that arrives more slowly than a request's statement may take", async () => {
+      await fresh() // the run's int8 parser, set when a database opens
+      const target = await freshPgDatabase()
+      // A pool whose statements may take 1 s (the server's take 30 s): the import's COPY lasts
+      // as long as the file takes to arrive, here over 2 s.
+      const pool = new pg.Pool({
+        connectionString: target.url,
+        statement_timeout: 1_000,
+        query_timeout: 1_500,
+      })
+      const db = postgresDatabase(pool, () => pool.end())
+      afterAll(async () => {
+        await db.close()
+        await target.drop()
+      })
+      async function* slowly() {
+        yield `card_number,pin,name,points\n${card(140)},1234,A,1\n`
+        await new Promise((r) => setTimeout(r, 2_500)) // a file on a slow disk or network
+        yield `${card(141)},1234,B,1\n`
+      }
+      expect(await importCards(db, key, Readable.from(slowly()), T0)).toMatchObject({
+        created: 2,
+        errors: [],
+      })
+      expect(await count(db, 'point_cards')).toBe(2)
+    })
+  })
+
   describe('importCards on PostgreSQL, two at once', () => {
     it("runs the second import once the first has committed; it then finds the first one's cards", async () => {
       const db = await fresh()
@@ -506,7 +536,7 @@ describe(`pnpm cards:import (the command) on ${dialect}`, () => {
     }
   }
 
-  it('imports a file and says what changed; a bad file exits 1 with line numbers and imports nothing', async () => {
+  it('imports a file and says what changed (a dry run says what would change and writes nothing); a bad file exits 1 with line numbers and imports nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mc-import-'))
     const to = await target(dir)
     const env = { ...process.env, ...to.env, INIT_CWD: dir }
@@ -519,8 +549,8 @@ describe(`pnpm cards:import (the command) on ${dialect}`, () => {
       join(dir, 'bad.csv'),
       `card_number,pin,name,points\n${card(901)},1234,B,10\n${card(902)},12,C,10\n`,
     )
-    const cli = (file: string) =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'server/src/cli/cards-import.ts', file], {
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'server/src/cli/cards-import.ts', ...args], {
         cwd: root,
         env,
         encoding: 'utf8',
@@ -534,6 +564,20 @@ describe(`pnpm cards:import (the command) on ${dialect}`, () => {
     expect(cli('good.csv').stdout).toMatch(
       /^Imported 1 row in [\d.]+s: 0 created, 0 updated, 1 unchanged\.\n$/,
     )
+    const ranks = async () => {
+      const db = await to.open()
+      try {
+        return await db.execute<{ rank: string }>(sql`SELECT rank FROM point_cards ORDER BY id`)
+      } finally {
+        await db.close()
+      }
+    }
+    const dry = cli('--dry-run', 'change.csv')
+    expect(dry.stderr).toBe('')
+    expect(dry.stdout).toMatch(
+      /^Dry run: checked 2 rows in [\d.]+s: would be 1 created, 1 updated \(rank 1\), 0 unchanged; nothing was written\.\n {2}1 existing card has other points in the file; its balance would be kept/,
+    )
+    expect(await ranks()).toEqual([{ rank: 'regular' }])
     const change = cli('change.csv')
     expect(change.status).toBe(0)
     expect(change.stdout).toMatch(
