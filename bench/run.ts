@@ -7,21 +7,30 @@
  * 100,000 imported members, and three baseline processes (bench/baselines.ts), then drives
  * each over loopback with autocannon (50 connections, a warm-up, a measured window).
  * Every figure is a ratio to its baseline, run just before and just after it (A B A).
- * Also: `pnpm cards:import` of 1,000,000 rows, and the card screen's JS size, Lighthouse and
- * time-to-QR (bench/front-end.ts). Results: bench/results/latest.{json,md}.
+ * Also: `pnpm cards:import` of 1,000,000 rows into SQLite and into PostgreSQL, and the card
+ * screen's JS size, Lighthouse and time-to-QR (bench/front-end.ts).
+ * Results: bench/results/latest.{json,md}.
  *
  * Settings: BENCH_SECONDS (measured window, 10), BENCH_WARMUP (3), BENCH_IMPORT_ROWS
- * (1000000), BENCH_SKIP=import,front-end to leave parts out while iterating.
+ * (1000000), BENCH_SKIP=import,import-pg,front-end to leave parts out while iterating.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { createHash, generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  createHash,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  randomUUID,
+  sign,
+} from 'node:crypto'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
 import autocannon from 'autocannon'
 import Database from 'better-sqlite3'
+import { startPgCluster } from '../server/test/support/pg-cluster.ts'
 import { benchCardNumber, benchPin, writeCardsCsv } from './cards-csv.ts'
 import { type FrontEndResult, measureFrontEnd } from './front-end.ts'
 
@@ -122,6 +131,34 @@ function cpuSeconds(pid: number | undefined): number | null {
 /** USER_HZ: 100 on every Linux this runs on (`getconf CLK_TCK`). */
 const CLOCK_TICKS = 100
 
+/**
+ * CPU seconds used so far by a process and its children, ended or running (Linux): a
+ * PostgreSQL server's backends come and go, and the server's own counters keep the ended ones.
+ */
+function treeCpuSeconds(pid: number): number | null {
+  // Fields after the command name: ppid is the 2nd; utime, stime, cutime, cstime the 12th–15th.
+  const fields = (p: string) => {
+    const stat = readFileSync(`/proc/${p}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  }
+  const ticks = (f: string[]) => Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])
+  try {
+    let total = ticks(fields(String(pid)))
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue
+      try {
+        const f = fields(entry)
+        if (Number(f[1]) === pid) total += ticks(f)
+      } catch {
+        // ended meanwhile
+      }
+    }
+    return total / CLOCK_TICKS
+  } catch {
+    return null
+  }
+}
+
 /** Starts `node --import tsx <file> [args]` and waits until `probe` answers. */
 async function startNode(
   file: string,
@@ -189,6 +226,65 @@ function timed(cmd: string[], env: Record<string, string>, input?: string) {
     cpuSeconds: Number(m[3]) + Number(m[4]),
     peakRssMb: Number(m[2]) / 1024,
     stdout: res.stdout,
+  }
+}
+
+/**
+ * `pnpm cards:import` of `file` into PostgreSQL, as an operator of several instances runs it:
+ * a throwaway cluster on this machine with fsync on (server/test/support/pg-cluster.ts), a
+ * database migrated beforehand; wall and CPU seconds of the command and PostgreSQL's CPU seconds
+ * (the two work at the same time, so on a quiet machine the wall time approaches the larger
+ * share, not the sum), and the command's peak RSS.
+ */
+async function importIntoPostgres(file: string): Promise<{ row: Row; raw: unknown }> {
+  const scenario = `\`pnpm cards:import\` of ${IMPORT_ROWS.toLocaleString('en')} rows into PostgreSQL`
+  const goal = '≤ 60 s'
+  let cluster: Awaited<ReturnType<typeof startPgCluster>> | undefined
+  try {
+    log('PostgreSQL: starting a throwaway cluster (fsync on)')
+    cluster = await startPgCluster({ fsync: true, maxConnections: 20 })
+    const env = {
+      DATABASE_URL: await cluster.createDatabase('bench_import'),
+      PIN_HASH_SECRET: randomBytes(32).toString('hex'),
+      QR_TOKEN_SECRET: randomBytes(32).toString('hex'),
+    }
+    timed(['pnpm', '--silent', 'db:migrate'], env)
+    const postmaster = Number(
+      readFileSync(join(cluster.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0],
+    )
+    const pgBefore = treeCpuSeconds(postmaster)
+    log('pnpm cards:import into PostgreSQL (timed)')
+    const t = timed(['pnpm', '--silent', 'cards:import', file], env)
+    const pgAfter = treeCpuSeconds(postmaster)
+    const pgCpu = pgBefore !== null && pgAfter !== null ? pgAfter - pgBefore : null
+    return {
+      row: {
+        scenario,
+        value: `${t.seconds.toFixed(1)} s wall (${t.cpuSeconds.toFixed(1)} s CPU; PostgreSQL ${pgCpu === null ? '?' : pgCpu.toFixed(1)} s CPU), peak RSS ${Math.round(t.peakRssMb)} MB`,
+        baseline: '—',
+        ratio: null,
+        goal,
+        met: t.seconds <= 60,
+      },
+      raw: { rows: IMPORT_ROWS, ...t, postgresCpuSeconds: pgCpu, stdout: t.stdout.trim() },
+    }
+  } catch (err) {
+    // e.g. no PostgreSQL binaries on this machine: keep the other figures, say so in the table
+    const reason = (err as Error).message.split('\n')[0]?.slice(0, 160)
+    log(`PostgreSQL import not measured: ${reason}`)
+    return {
+      row: {
+        scenario,
+        value: `not measured: ${reason}`,
+        baseline: '—',
+        ratio: null,
+        goal,
+        met: null,
+      },
+      raw: { error: reason },
+    }
+  } finally {
+    await cluster?.stop()
   }
 }
 
@@ -292,9 +388,16 @@ async function main() {
       goal: '≤ 30 s, ≤ 300 MB',
       met: t.seconds <= 30 && t.peakRssMb <= 300,
     })
-    rmSync(big)
+    log(`import into SQLite: ${rows.at(-1)?.value}`)
     rmSync(join(work, 'import.db'), { force: true })
     rmSync(join(work, 'import.db-wal'), { force: true })
+    if (!SKIP.has('import-pg')) {
+      const pg = await importIntoPostgres(big)
+      raw.importPostgres = pg.raw
+      rows.push(pg.row)
+      log(`import into PostgreSQL: ${pg.row.value}`)
+    }
+    rmSync(big)
   }
 
   // -- the server's database: 100,000 imported members and a clerk

@@ -6,6 +6,7 @@ import { importCards } from '../services/card-import.ts'
 import { HELP_OPTION, parseCommand, refuse } from './args.ts'
 import { withDatabase } from './database.ts'
 import { dryRunDatabase } from './dry-run.ts'
+import { describeImport } from './print.ts'
 
 const command = {
   name: 'cards:import',
@@ -33,9 +34,6 @@ if (!existsSync(path)) {
   process.exit(2)
 }
 
-/** "1 row", "2 rows". */
-const rows = (n: number) => `${n} ${n === 1 ? 'row' : 'rows'}`
-
 const started = performance.now()
 // A dry run is the real import on a database whose transactions roll back at their end
 // while answering as if committed: the same checks and counts, nothing kept.
@@ -58,14 +56,4 @@ if (result.errors.length) {
   process.exit(1)
 }
 const secs = ((performance.now() - started) / 1000).toFixed(1)
-const counts = `${result.created} created, ${result.updated} updated, ${result.unchanged} unchanged`
-console.log(
-  dryRun
-    ? `Dry run: checked ${rows(result.rows)} in ${secs}s: would be ${counts}; nothing was written.`
-    : `Imported ${rows(result.rows)} in ${secs}s: ${counts}.`,
-)
-if (result.pointsIgnored) {
-  console.log(
-    `  ${result.pointsIgnored} existing card(s) have other points in the file; balances ${dryRun ? 'would be' : 'were'} kept (the ledger owns them).`,
-  )
-}
+for (const line of describeImport(result, secs, { dryRun })) console.log(line)

@@ -11,6 +11,11 @@ export interface PostgresDatabase extends Database {
   readonly pool: pg.Pool
 }
 
+/** A PostgreSQL transaction, with its connection for PostgreSQL-only statements (COPY). */
+export interface PostgresTx extends Tx {
+  readonly client: pg.PoolClient
+}
+
 interface Compiled {
   name: string
   text: string
@@ -77,13 +82,14 @@ export function postgresDatabase(pool: pg.Pool, close: () => Promise<void>): Pos
     pool.query(name ? { name, text, values } : { text, values }),
   )
 
-  function makeTx(client: pg.PoolClient, hooks: (() => void)[]): Tx {
+  function makeTx(client: pg.PoolClient, hooks: (() => void)[]): PostgresTx {
     let savepoints = 0
     const inside = executor((text, values, name) =>
       client.query(name ? { name, text, values } : { text, values }),
     )
-    const tx: Tx = {
+    const tx: PostgresTx = {
       ...inside,
+      client,
       afterCommit(fn) {
         hooks.push(fn)
       },

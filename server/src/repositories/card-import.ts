@@ -1,48 +1,84 @@
 import type BetterSqlite3 from 'better-sqlite3'
 import { sql } from 'drizzle-orm'
-import { type Database, type Executor, query, type Tx } from '../db/seam.ts'
+import { type Database, type Executor, query } from '../db/seam.ts'
 import type { SqliteDatabase } from '../db/sqlite.ts'
 
-/** One valid row of an import file, ready to store (the PIN already hashed). */
-export interface ImportCard {
+/**
+ * One valid row of an import file, ready to store (the PIN already hashed), with its line in
+ * the file. `rank` and `birthDate` are null when the file gives none (no such column, or an
+ * empty cell): an existing card keeps its own, a new card gets `regular` and no birth date.
+ */
+export interface ImportRow {
+  line: number
   cardNumber: string
   pinHash: string
   name: string
-  rank: string
+  rank: string | null
   birthDate: string | null
   points: number
 }
 
-/** What writing one row did. */
-export interface ImportWrite {
-  outcome: 'created' | 'updated' | 'unchanged' | 'duplicate'
-  /** An existing card whose points in the file differ from its balance (which is kept). */
-  pointsDiffer: boolean
+/** The fields an import can change on an existing card, named as the file's columns. */
+export type ImportField = 'pin' | 'name' | 'rank' | 'birth_date'
+
+/** What an import wrote, once its transaction has committed. */
+export interface ImportTally {
+  created: number
+  updated: number
+  /** Of the updated cards, how many had each field changed (a card counts under each). */
+  updatedFields: Record<ImportField, number>
+  unchanged: number
+  /** Existing cards whose `points` in the file differ: the ledger owns balances once imported. */
+  pointsIgnored: number
 }
 
-/** Writes the rows of one file, inside its transaction. */
-export interface CardImportSession {
-  /**
-   * Writes one row at once and answers, where the connection is synchronous (SQLite): the
-   * fast path a million-row file needs. Absent elsewhere: use `write`.
-   */
-  readonly writeNow?: (card: ImportCard) => ImportWrite
-  /** Writes rows in file order; an answer per row. */
-  write(cards: readonly ImportCard[]): Promise<ImportWrite[]>
+/** How the import's caller takes part in the transaction. */
+export interface ImportHooks {
+  /** A row whose card number an earlier row of the same file already has. */
+  duplicate(line: number): void
+  /** Asked once every row is written: true commits the file, false keeps nothing of it. */
+  accept(): boolean
 }
 
-const CREATED: ImportWrite = Object.freeze({ outcome: 'created', pointsDiffer: false })
-const DUPLICATE: ImportWrite = Object.freeze({ outcome: 'duplicate', pointsDiffer: false })
-const OUTCOMES = {
-  updated: [
-    Object.freeze({ outcome: 'updated', pointsDiffer: false }),
-    Object.freeze({ outcome: 'updated', pointsDiffer: true }),
-  ],
-  unchanged: [
-    Object.freeze({ outcome: 'unchanged', pointsDiffer: false }),
-    Object.freeze({ outcome: 'unchanged', pointsDiffer: true }),
-  ],
-} as const satisfies Record<string, readonly ImportWrite[]>
+/** Valid rows in file order, in batches (one per chunk of the file read). */
+export type ImportRows = AsyncIterable<readonly ImportRow[]>
+
+export function emptyTally(): ImportTally {
+  return {
+    created: 0,
+    updated: 0,
+    updatedFields: { pin: 0, name: 0, rank: 0, birth_date: 0 },
+    unchanged: 0,
+    pointsIgnored: 0,
+  }
+}
+
+/**
+ * Writes the rows of one import file in one transaction, together with an `import` ledger
+ * entry per created card with points (its opening balance). Commits when `hooks.accept()`
+ * says so once every row is written; otherwise keeps nothing and resolves undefined.
+ * A card number met twice in the file is reported to `hooks.duplicate`.
+ *
+ * Each dialect has its bulk path on its own connection: SQLite writes row by row through
+ * statements prepared on the connection (synchronous, no promise per row); PostgreSQL streams
+ * the rows with COPY into a staging table and merges them set-based (card-import.pg.ts,
+ * docs/decisions/024-postgresql-import.md).
+ */
+export async function importCardRows(
+  db: Database,
+  now: number,
+  rows: ImportRows,
+  hooks: ImportHooks,
+): Promise<ImportTally | undefined> {
+  const sqlite = db.dialect === 'sqlite' ? (db as Partial<SqliteDatabase>).sqlite : undefined
+  if (sqlite) return importOnSqlite(db, sqlite, now, rows, hooks)
+  if (db.dialect === 'postgres') {
+    // Loaded only when used: a SQLite installation never loads the PostgreSQL driver.
+    const { importOnPostgres } = await import('./card-import.pg.ts')
+    return importOnPostgres(db, now, rows, hooks)
+  }
+  throw new Error('the card import on SQLite needs its connection')
+}
 
 /** An existing card as the import compares it. */
 interface ExistingCard {
@@ -54,56 +90,25 @@ interface ExistingCard {
   points: number
 }
 
-/** The row's outcome against the card already stored under its number. */
-function compare(existing: ExistingCard, c: ImportCard): { write: ImportWrite; changed: boolean } {
-  const changed =
-    existing.pinHash !== c.pinHash ||
-    existing.name !== c.name ||
-    existing.rank !== c.rank ||
-    existing.birthDate !== c.birthDate
-  const pointsDiffer = Number(existing.points) !== c.points ? 1 : 0
-  return { write: OUTCOMES[changed ? 'updated' : 'unchanged'][pointsDiffer], changed }
-}
-
 /** Thrown inside the transaction to roll a refused file back. */
 const ROLL_BACK = Symbol('roll back the import')
 
 /**
- * Runs `body` in one write transaction with a session that writes the file's rows; commits,
- * together with an `import` ledger entry per created card with points (its opening balance),
- * when `body` resolves true, and keeps nothing of the file when it resolves false or throws.
- *
- * SQLite: the rows go through statements prepared once on the connection, synchronously (a
- * promise per row would cost a million-row file seconds), and the opening balances are one
- * set-based insert at the end. The transaction holds the database's write lock from start to
- * end, so every card with an id above the highest one before it is one this file created.
- * Other dialects: the rows go through the seam, one statement at a time.
+ * SQLite: statements prepared once on the connection, run synchronously (a promise per row
+ * would cost a million-row file seconds); the opening balances are one set-based insert at the
+ * end. The transaction holds the database's write lock from start to end, so every card with
+ * an id above the highest one before it is one this file created.
  */
-export async function importInTransaction(
-  db: Database,
-  now: number,
-  body: (session: CardImportSession) => Promise<boolean>,
-): Promise<boolean> {
-  const sqlite = db.dialect === 'sqlite' ? (db as Partial<SqliteDatabase>).sqlite : undefined
-  try {
-    if (sqlite) await importOnSqlite(db, sqlite, now, body)
-    else await importOnSeam(db, now, body)
-    return true
-  } catch (err) {
-    if (err === ROLL_BACK) return false
-    throw err
-  }
-}
-
 async function importOnSqlite(
   db: Database,
   sqlite: BetterSqlite3.Database,
   now: number,
-  body: (session: CardImportSession) => Promise<boolean>,
-): Promise<void> {
+  rows: ImportRows,
+  hooks: ImportHooks,
+): Promise<ImportTally | undefined> {
   const insertCard = sqlite.prepare(
     `INSERT INTO point_cards (card_number, pin_hash, name, rank, birth_date, points, source, last_activity_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, 'import', ?, ?, ?) ON CONFLICT(card_number) DO NOTHING`,
+     VALUES (?, ?, ?, coalesce(?, 'regular'), ?, ?, 'import', ?, ?, ?) ON CONFLICT(card_number) DO NOTHING`,
   )
   const findCard = sqlite.prepare<[string], ExistingCard>(
     `SELECT id, pin_hash AS pinHash, name, rank, birth_date AS birthDate, points
@@ -122,119 +127,67 @@ async function importOnSqlite(
      SELECT id, 'import', points, points, 'import', ? FROM point_cards
       WHERE id > ? AND points > 0 ORDER BY id`,
   )
+  const tally = emptyTally()
+  const fields = tally.updatedFields
   // A bigger page cache for the duration: index inserts of a large file stay in memory.
   const cacheBefore = Number(sqlite.pragma('cache_size', { simple: true }))
   sqlite.pragma('cache_size = -65536')
   try {
     await db.transaction(async () => {
       const maxIdBefore = maxId.get()?.m ?? 0
-      const writeNow = (c: ImportCard): ImportWrite => {
-        const info = insertCard.run(
-          c.cardNumber,
-          c.pinHash,
-          c.name,
-          c.rank,
-          c.birthDate,
-          c.points,
-          now,
-          now,
-          now,
-        )
-        if (info.changes === 1) return CREATED
-        const existing = findCard.get(c.cardNumber)
-        if (!existing) throw new Error('card vanished during import')
-        if (existing.id > maxIdBefore) return DUPLICATE
-        const { write, changed } = compare(existing, c)
-        if (changed) updateCard.run(c.pinHash, c.name, c.rank, c.birthDate, now, existing.id)
-        return write
+      /** Cards that existed before this file and that a row of it has met already. */
+      const met = new Set<number>()
+      for await (const batch of rows) {
+        for (const r of batch) {
+          const info = insertCard.run(
+            r.cardNumber,
+            r.pinHash,
+            r.name,
+            r.rank,
+            r.birthDate,
+            r.points,
+            now,
+            now,
+            now,
+          )
+          if (info.changes === 1) {
+            tally.created++
+            continue
+          }
+          const c = findCard.get(r.cardNumber)
+          if (!c) throw new Error('card vanished during import')
+          if (c.id > maxIdBefore || met.has(c.id)) {
+            hooks.duplicate(r.line)
+            continue
+          }
+          met.add(c.id)
+          if (Number(c.points) !== r.points) tally.pointsIgnored++
+          const pin = c.pinHash !== r.pinHash
+          const name = c.name !== r.name
+          const rank = r.rank !== null && r.rank !== c.rank
+          const birth = r.birthDate !== null && r.birthDate !== c.birthDate
+          if (!(pin || name || rank || birth)) {
+            tally.unchanged++
+            continue
+          }
+          tally.updated++
+          if (pin) fields.pin++
+          if (name) fields.name++
+          if (rank) fields.rank++
+          if (birth) fields.birth_date++
+          updateCard.run(r.pinHash, r.name, r.rank ?? c.rank, r.birthDate ?? c.birthDate, now, c.id)
+        }
       }
-      const session: CardImportSession = {
-        writeNow,
-        write: async (cards) => cards.map(writeNow),
-      }
-      if (!(await body(session))) throw ROLL_BACK
+      if (!hooks.accept()) throw ROLL_BACK
       insertOpeningBalances.run(now, maxIdBefore)
     })
+    return tally
+  } catch (err) {
+    if (err === ROLL_BACK) return undefined
+    throw err
   } finally {
     sqlite.pragma(`cache_size = ${cacheBefore}`)
   }
-}
-
-const insertCard = query<ImportCard & { at: number }, { id: number }>(
-  (p) => sql`INSERT INTO point_cards (card_number, pin_hash, name, rank, birth_date, points,
-      source, last_activity_at, created_at, updated_at)
-    VALUES (${p.cardNumber}, ${p.pinHash}, ${p.name}, ${p.rank}, ${p.birthDate}, ${p.points},
-      'import', ${p.at}, ${p.at}, ${p.at})
-    ON CONFLICT (card_number) DO NOTHING RETURNING id`,
-)
-const findCard = query<{ cardNumber: string }, ExistingCard>(
-  (p) => sql`SELECT id, pin_hash AS "pinHash", name, rank, birth_date AS "birthDate", points
-    FROM point_cards WHERE card_number = ${p.cardNumber}`,
-)
-const updateCard = query<{
-  id: number
-  pinHash: string
-  name: string
-  rank: string
-  birthDate: string | null
-  at: number
-}>(
-  (p) => sql`UPDATE point_cards SET pin_hash = ${p.pinHash}, name = ${p.name}, rank = ${p.rank},
-      birth_date = ${p.birthDate}, updated_at = ${p.at}
-    WHERE id = ${p.id}`,
-)
-const insertOpeningBalance = query<{ cardId: number; points: number; at: number }>(
-  (p) => sql`INSERT INTO ledger (card_id, type, points, balance_after, note, created_at)
-    VALUES (${p.cardId}, 'import', ${p.points}, ${p.points}, 'import', ${p.at})`,
-)
-
-async function importOnSeam(
-  db: Database,
-  now: number,
-  body: (session: CardImportSession) => Promise<boolean>,
-): Promise<void> {
-  let started = false
-  await db.transaction(async (tx: Tx) => {
-    // A dialect may run a transaction again after a deadlock; the file is read by then.
-    if (started) throw new Error('the import cannot be retried: run it again')
-    started = true
-    // The ids this file created: meeting one of them again is a duplicate row. (Ids, not a
-    // "higher than before" mark: other instances may create cards meanwhile.)
-    const created = new Set<number>()
-    const writeOne = async (c: ImportCard): Promise<ImportWrite> => {
-      const inserted = await tx.get(insertCard, { ...c, at: now })
-      if (inserted) {
-        created.add(Number(inserted.id))
-        if (c.points > 0) {
-          await tx.run(insertOpeningBalance, { cardId: inserted.id, points: c.points, at: now })
-        }
-        return CREATED
-      }
-      const existing = await tx.get(findCard, { cardNumber: c.cardNumber })
-      if (!existing) throw new Error('card vanished during import')
-      if (created.has(Number(existing.id))) return DUPLICATE
-      const { write, changed } = compare(existing, c)
-      if (changed) {
-        await tx.run(updateCard, {
-          id: existing.id,
-          pinHash: c.pinHash,
-          name: c.name,
-          rank: c.rank,
-          birthDate: c.birthDate,
-          at: now,
-        })
-      }
-      return write
-    }
-    const session: CardImportSession = {
-      async write(cards) {
-        const out: ImportWrite[] = []
-        for (const c of cards) out.push(await writeOne(c))
-        return out
-      },
-    }
-    if (!(await body(session))) throw ROLL_BACK
-  })
 }
 
 const anyCard = query<Record<string, never>, { one: number }>(

@@ -3,9 +3,10 @@ import { cardNumberProblem, normalizeCardNumber, RANKS } from '@membercard/share
 import { parse } from 'csv-parse'
 import type { Database } from '../db/seam.ts'
 import {
-  type ImportCard,
-  type ImportWrite,
-  importInTransaction,
+  emptyTally,
+  type ImportRow,
+  type ImportTally,
+  importCardRows,
 } from '../repositories/card-import.ts'
 import { hashPin } from './pin.ts'
 
@@ -16,13 +17,8 @@ export interface ImportRowError {
 }
 
 /** What an import did (nothing at all when `errors` is not empty). */
-export interface ImportResult {
+export interface ImportResult extends ImportTally {
   rows: number
-  created: number
-  updated: number
-  unchanged: number
-  /** Existing cards whose `points` in the file differ: the ledger owns balances once imported. */
-  pointsIgnored: number
   errors: ImportRowError[]
 }
 
@@ -43,19 +39,16 @@ function validDate(s: string): boolean {
   return day <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0))
 }
 
-/** A valid row waiting for its write, with its line for the report. */
-interface PendingRow {
-  card: ImportCard
-  line: number
-}
-
 /**
  * Imports point cards from a CSV stream (see the contract for the format), streaming, in one
  * transaction: a bad row is reported with its line number and nothing of the file is kept.
- * Idempotent: a card already present is updated only where its name, rank, birth date or PIN
- * differ; its points are never overwritten (see docs/decisions/003-import-points.md).
+ * Idempotent: a card already present is updated only where its PIN, name, rank or birth date
+ * differ; its points are never overwritten (see docs/decisions/003-import-points.md). A rank
+ * or birth date the file does not give (no such column, or an empty cell) leaves the card's
+ * own; a new card then gets `regular` and no birth date.
  *
- * On SQLite the import holds the write lock from its first row to its commit: run it from
+ * The import holds locks until its commit (SQLite: the database's write lock from its first
+ * row; PostgreSQL: an import lock, and the cards it updates from the merge on): run it from
  * the command line (`pnpm cards:import`), not inside a serving process.
  */
 export async function importCards(
@@ -64,28 +57,17 @@ export async function importCards(
   input: Readable,
   now: number,
 ): Promise<ImportResult> {
-  const result: ImportResult = {
-    rows: 0,
-    created: 0,
-    updated: 0,
-    unchanged: 0,
-    pointsIgnored: 0,
-    errors: [],
-  }
+  const errors: ImportRowError[] = []
+  let rows = 0
   let header: Map<string, number> | undefined
   /** Column positions, from the header (-1: absent). */
   let col = { card_number: -1, pin: -1, name: -1, points: -1, rank: -1, birth_date: -1 }
+  /** Set once the file cannot be imported and the rest of it need not be read. */
   let stopped = false
 
-  /** Counts what writing a row did; a row already met in this file is an error. */
-  function tally(w: ImportWrite, line: number): void {
-    if (w.outcome === 'duplicate') {
-      result.errors.push({ line, message: 'card_number appears twice in this file' })
-      if (result.errors.length >= MAX_ERRORS) stopped = true
-      return
-    }
-    result[w.outcome]++
-    if (w.pointsDiffer) result.pointsIgnored++
+  function report(line: number, message: string): void {
+    errors.push({ line, message })
+    if (errors.length >= MAX_ERRORS) stopped = true
   }
 
   /** Reads the header row; a missing or unknown column stops the import. */
@@ -98,15 +80,15 @@ export async function importCards(
         !(OPTIONAL as readonly string[]).includes(c),
     )
     if (missing.length || unknown.length) {
-      result.errors.push({
+      report(
         line,
-        message: [
+        [
           missing.length ? `missing column(s): ${missing.join(', ')}` : '',
           unknown.length ? `unknown column(s): ${unknown.join(', ')}` : '',
         ]
           .filter(Boolean)
           .join('; '),
-      })
+      )
       stopped = true
     }
     const h = header
@@ -121,9 +103,9 @@ export async function importCards(
     }
   }
 
-  /** Checks one data row: the card to write, or undefined when the row is bad (reported). */
-  function check(cells: string[], line: number): ImportCard | undefined {
-    result.rows++
+  /** Checks one data row: the row to write, or undefined when it is bad (reported). */
+  function check(cells: string[], line: number): ImportRow | undefined {
+    rows++
     const get = (i: number) => (i < 0 ? '' : (cells[i] ?? '').trim())
     const problems: string[] = []
     const cardNumber = normalizeCardNumber(get(col.card_number))
@@ -134,11 +116,12 @@ export async function importCards(
     if (!/^\d{4}$/.test(pin)) problems.push('pin must be 4 digits')
     const name = get(col.name)
     if (name === '' || name.length > 100) problems.push('name must be 1–100 characters')
+    else if (name.includes('\0')) problems.push('name must not contain a NUL character')
     const pointsText = get(col.points)
     const points = /^\d{1,9}$/.test(pointsText) ? Number(pointsText) : Number.NaN
     if (Number.isNaN(points)) problems.push('points must be a non-negative integer')
-    const rank = get(col.rank) || 'regular'
-    if (!(RANKS as readonly string[]).includes(rank)) {
+    const rank = get(col.rank) || null
+    if (rank !== null && !(RANKS as readonly string[]).includes(rank)) {
       problems.push(`rank must be one of ${RANKS.join(', ')}`)
     }
     const birthDate = get(col.birth_date) || null
@@ -147,6 +130,7 @@ export async function importCards(
     }
     if (problems.length === 0) {
       return {
+        line,
         cardNumber,
         pinHash: hashPin(pinKey, cardNumber, pin),
         name,
@@ -155,24 +139,24 @@ export async function importCards(
         points,
       }
     }
-    result.errors.push({ line, message: problems.join('; ') })
-    if (result.errors.length >= MAX_ERRORS) stopped = true
+    report(line, problems.join('; '))
     return undefined
   }
 
-  await importInTransaction(db, now, async (session) => {
-    const { writeNow } = session
-    /** Valid rows of the chunk just parsed, where rows are not written at once. */
-    let pending: PendingRow[] = []
-    let csvError: ImportRowError | undefined
-
+  /**
+   * The file's valid rows, a batch per chunk read; bad rows are reported as they are met.
+   * Reading stops early (too many errors, a bad header); a CSV error ends the file.
+   */
+  async function* validRows(): AsyncGenerator<ImportRow[]> {
     // Without `info: true`: building an info object per record cost ~10 % of an import.
     // The line number is read from the parser's live `info` instead, in a 'data' handler:
     // a Transform stream in flowing mode hands each record over as it is pushed, while the
     // parser still stands at the record's last line. Checked: its record count must match.
     const parser = parse({ bom: true, skip_empty_lines: true })
+    let batch: ImportRow[] = []
     let seen = 0
     let failure: unknown
+    let csvError: ImportRowError | undefined
     parser.on('data', (record: string[]) => {
       if (stopped) return
       seen++
@@ -185,10 +169,8 @@ export async function importCards(
           readHeader(record, line)
           return
         }
-        const card = check(record, line)
-        if (!card) return
-        if (writeNow) tally(writeNow(card), line)
-        else pending.push({ card, line })
+        const row = check(record, line)
+        if (row) batch.push(row)
       } catch (err) {
         stopped = true
         failure ??= err
@@ -207,25 +189,17 @@ export async function importCards(
       })
     })
 
-    /** Writes the rows parsed so far (the dialects without a synchronous write). */
-    async function flush(): Promise<void> {
-      if (pending.length === 0) return
-      const rows = pending
-      pending = []
-      const writes = await session.write(rows.map((r) => r.card))
-      for (let i = 0; i < writes.length; i++) {
-        const w = writes[i]
-        if (w) tally(w, rows[i]?.line ?? 0)
-      }
-    }
-
     let read = false
     try {
       for await (const chunk of input) {
         if (stopped || parser.destroyed) break
         // The parser handles every record of the chunk before `write` returns.
         parser.write(chunk)
-        await flush()
+        if (batch.length > 0) {
+          const rowsOfChunk = batch
+          batch = []
+          yield rowsOfChunk
+        }
       }
       read = true
     } finally {
@@ -236,16 +210,20 @@ export async function importCards(
     // Not stopped: the parser ends, or reports the CSV error it has just met.
     if (!stopped) await ended
     if (failure) throw failure
-    await flush()
-    if (csvError) result.errors.push(csvError)
-    if (!header && result.errors.length === 0) {
-      result.errors.push({ line: 1, message: 'the file is empty (a header row is required)' })
+    if (batch.length > 0) yield batch
+    if (csvError) errors.push(csvError)
+    if (!header && errors.length === 0) {
+      errors.push({ line: 1, message: 'the file is empty (a header row is required)' })
     }
-    return result.errors.length === 0
-  })
-  if (result.errors.length) {
-    result.errors.sort((a, b) => a.line - b.line)
-    return { ...result, created: 0, updated: 0, unchanged: 0, pointsIgnored: 0 }
   }
-  return result
+
+  const tally = await importCardRows(db, now, validRows(), {
+    duplicate: (line) => report(line, 'card_number appears twice in this file'),
+    accept: () => errors.length === 0,
+  })
+  if (errors.length > 0 || !tally) {
+    errors.sort((a, b) => a.line - b.line)
+    return { rows, ...emptyTally(), errors: errors.slice(0, MAX_ERRORS) }
+  }
+  return { rows, ...tally, errors }
 }

@@ -31,6 +31,8 @@ export interface PgCluster {
   port: number
   /** The superuser `postgres` on the maintenance database `postgres`. */
   adminUrl: string
+  /** The server's data folder (its `postmaster.pid` names the server's process). */
+  dataDir: string
   /** The URL of database `name` on this cluster. */
   url(name: string): string
   /** Creates database `name` (a copy of `template` when given) and returns its URL. */
@@ -222,6 +224,7 @@ export async function startPgCluster(opts: PgClusterOptions = {}): Promise<PgClu
       host,
       port,
       adminUrl,
+      dataDir: data,
       url: (name) => databaseUrl(adminUrl, name),
       createDatabase: (name, o) => createDatabase(adminUrl, name, o),
       dropDatabase: (name) => dropDatabase(adminUrl, name),
