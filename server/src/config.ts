@@ -364,3 +364,19 @@ export function loadConfigFromProcess(
 function stripSlash(s: string): string {
   return s.endsWith('/') ? s.slice(0, -1) : s
 }
+
+/**
+ * `loadConfigFromProcess` for a process entry point (the server, a command): a bad setting is
+ * printed (the message names the variable) and the process exits 1.
+ */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfigFromProcess()
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message)
+      process.exit(1)
+    }
+    throw err
+  }
+}

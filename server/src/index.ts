@@ -7,7 +7,7 @@ import { resolve } from 'node:path'
 import { createApp } from './app.ts'
 import { formatCardNumberForPrint } from './cli/print.ts'
 import { systemClock } from './clock.ts'
-import { type Config, ConfigError, loadConfigFromProcess } from './config.ts'
+import { type Config, loadConfigOrExit } from './config.ts'
 import { openDatabase } from './db/client.ts'
 import { DEMO_CARDS, DEMO_STAFF, DEMO_STORE, seedDemo } from './demo.ts'
 import { createRequestListener } from './http/node-listener.ts'
@@ -21,16 +21,7 @@ import { runExclusive } from './services/jobs.ts'
 import { startPointsJobs } from './services/points-jobs.ts'
 import { createStaffService } from './services/staff.ts'
 
-let config: Config
-try {
-  config = loadConfigFromProcess()
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(err.message)
-    process.exit(1)
-  }
-  throw err
-}
+const config: Config = loadConfigOrExit()
 
 const logger = createLogger(config.logLevel)
 const db = await openDatabase(config)

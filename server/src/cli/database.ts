@@ -1,5 +1,5 @@
 // biome-ignore-all lint/style/noRestrictedGlobals: command-line entry points
-import { type Config, ConfigError, loadConfigFromProcess } from '../config.ts'
+import { type Config, loadConfigOrExit } from '../config.ts'
 import { openDatabase } from '../db/client.ts'
 import type { Database } from '../db/seam.ts'
 
@@ -11,16 +11,7 @@ import type { Database } from '../db/seam.ts'
 export async function withDatabase<T>(
   fn: (ctx: { config: Config; db: Database }) => Promise<T>,
 ): Promise<T> {
-  let config: Config
-  try {
-    config = loadConfigFromProcess()
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message)
-      process.exit(1)
-    }
-    throw err
-  }
+  const config = loadConfigOrExit()
   const db = await openDatabase(config)
   try {
     return await fn({ config, db })

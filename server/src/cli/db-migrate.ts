@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { type Config, ConfigError, loadConfigFromProcess } from '../config.ts'
+import { type Config, loadConfigOrExit } from '../config.ts'
 import type { DatabaseSettings } from '../db/client.ts'
 import { SQLITE_MIGRATIONS_FOLDER } from '../db/sqlite.ts'
 import { migrateSqlite } from '../db/sqlite-migrate.ts'
@@ -30,16 +30,7 @@ DATABASE_PATH) and exits. Safe to run while instances start.
   { options: HELP_OPTION },
 )
 
-let config: Config
-try {
-  config = loadConfigFromProcess()
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(err.message)
-    process.exit(1)
-  }
-  throw err
-}
+const config: Config = loadConfigOrExit()
 const settings: DatabaseSettings = config
 
 if (settings.databaseUrl) {
