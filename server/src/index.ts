@@ -5,10 +5,10 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import { createApp } from './app.ts'
+import { openDatabaseOrExit } from './cli/database.ts'
 import { formatCardNumberForPrint } from './cli/print.ts'
 import { systemClock } from './clock.ts'
 import { type Config, loadConfigOrExit } from './config.ts'
-import { openDatabase } from './db/client.ts'
 import { DEMO_CARDS, DEMO_STAFF, DEMO_STORE, seedDemo } from './demo.ts'
 import { createRequestListener } from './http/node-listener.ts'
 import { createLineMessaging } from './line/line-service.ts'
@@ -24,7 +24,7 @@ import { createStaffService } from './services/staff.ts'
 const config: Config = loadConfigOrExit()
 
 const logger = createLogger(config.logLevel)
-const db = await openDatabase(config)
+const db = await openDatabaseOrExit(config)
 const secrets = loadSecrets(config.secretsPath, config)
 let standIn: LineStandIn | undefined
 let seeded = false

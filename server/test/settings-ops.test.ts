@@ -75,6 +75,32 @@ describe('DATABASE_URL', () => {
       rmSync(dir, { recursive: true, force: true })
     }
   }, 60_000)
+
+  it('makes the server and db:migrate exit 1 when the database cannot be reached, saying which (no password)', () => {
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      PORT: '0',
+      // Port 1 on loopback: nothing listens there, the connection is refused at once.
+      DATABASE_URL: 'postgres://app:s3cret-pw@127.0.0.1:1/membercard',
+      PIN_HASH_SECRET: KEY_A,
+      QR_TOKEN_SECRET: KEY_A,
+    }
+    for (const entry of ['server/src/index.ts', 'server/src/cli/db-migrate.ts']) {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', entry], {
+        cwd: root,
+        env,
+        encoding: 'utf8',
+        timeout: 30_000,
+      })
+      expect(run.status, entry).toBe(1)
+      expect(run.stderr, entry).toContain(
+        'Cannot open the database postgres://app@127.0.0.1:1/membercard: connect ECONNREFUSED',
+      )
+      expect(run.stderr + run.stdout, entry).not.toContain('s3cret-pw')
+      expect(run.stderr, entry).not.toContain('    at ')
+    }
+  }, 60_000)
 })
 
 describe('TRUST_PROXY', () => {

@@ -7,6 +7,7 @@ import type { DatabaseSettings } from '../db/client.ts'
 import { SQLITE_MIGRATIONS_FOLDER } from '../db/sqlite.ts'
 import { migrateSqlite } from '../db/sqlite-migrate.ts'
 import { HELP_OPTION, parseCommand } from './args.ts'
+import { exitOnDatabaseError } from './database.ts'
 
 /**
  * `pnpm db:migrate`: applies the pending migrations to the configured database and exits.
@@ -35,7 +36,11 @@ const settings: DatabaseSettings = config
 
 if (settings.databaseUrl) {
   const { migratePostgres } = await import('../db/postgres.ts')
-  await migratePostgres(settings.databaseUrl)
+  try {
+    await migratePostgres(settings.databaseUrl)
+  } catch (err) {
+    exitOnDatabaseError(settings, err)
+  }
   console.log('The PostgreSQL database is up to date.')
 } else {
   const path = settings.databasePath
