@@ -1,6 +1,6 @@
 import { luhnCheckDigit } from '@membercard/shared'
 import type { Database } from './db/seam.ts'
-import { seededCards } from './repositories/card-import.ts'
+import { cards } from './repositories/cards.ts'
 import type { Secrets } from './secrets.ts'
 import { appendToLedger } from './services/ledger.ts'
 import { hashPin } from './services/pin.ts'
@@ -48,10 +48,10 @@ export async function seedDemo(
   staff: StaffService,
   now: number,
 ): Promise<boolean> {
-  if (await seededCards.any(db)) return false
+  if (await cards.any(db)) return false
   await db.transaction(async (tx) => {
     for (const c of DEMO_CARDS) {
-      const cardId = await seededCards.insert(tx, {
+      const cardId = await cards.insertSeeded(tx, {
         cardNumber: c.cardNumber,
         pinHash: hashPin(secrets.pinHashKey, c.cardNumber, c.pin),
         name: c.name,

@@ -1,11 +1,6 @@
-// biome-ignore-all lint/style/noRestrictedGlobals: a command-line entry point
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
-import BetterSqlite3 from 'better-sqlite3'
 import { type Config, loadConfigOrExit } from '../config.ts'
 import type { DatabaseSettings } from '../db/client.ts'
-import { SQLITE_MIGRATIONS_FOLDER } from '../db/sqlite.ts'
-import { migrateSqlite } from '../db/sqlite-migrate.ts'
+import { openSqliteFile } from '../db/sqlite.ts'
 import { HELP_OPTION, parseCommand } from './args.ts'
 import { exitOnDatabaseError } from './database.ts'
 
@@ -14,9 +9,6 @@ import { exitOnDatabaseError } from './database.ts'
  * Safe to run while instances start (they migrate too): on SQLite the check and the
  * migrations are one IMMEDIATE transaction; on PostgreSQL they run under the migration lock.
  */
-
-/** How long to wait for another process's write (an import, a starting server) to finish. */
-const WAIT_MS = 60_000
 
 parseCommand(
   {
@@ -44,18 +36,16 @@ if (settings.databaseUrl) {
   console.log('The PostgreSQL database is up to date.')
 } else {
   const path = settings.databasePath
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-  const sqlite = new BetterSqlite3(path)
+  let opened: ReturnType<typeof openSqliteFile>
   try {
-    sqlite.pragma(`busy_timeout = ${WAIT_MS}`)
-    sqlite.pragma('journal_mode = WAL')
-    const applied = migrateSqlite(sqlite, SQLITE_MIGRATIONS_FOLDER)
-    console.log(
-      applied === 0
-        ? `${path} is up to date.`
-        : `Applied ${applied} migration(s) to ${path}; it is up to date.`,
-    )
-  } finally {
-    sqlite.close()
+    opened = openSqliteFile(path)
+  } catch (err) {
+    exitOnDatabaseError(settings, err)
   }
+  opened.sqlite.close()
+  console.log(
+    opened.applied === 0
+      ? `${path} is up to date.`
+      : `Applied ${opened.applied} migration(s) to ${path}; it is up to date.`,
+  )
 }

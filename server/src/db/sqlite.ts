@@ -31,17 +31,25 @@ const dialect = new SQLiteSyncDialect()
  * acknowledged points change survives a power loss.
  */
 export function openSqlite(path: string): SqliteDatabase {
+  return sqliteDatabase(openSqliteFile(path).sqlite)
+}
+
+/**
+ * The connection under `openSqlite`, and how many migrations it applied (`pnpm db:migrate`
+ * reports them). Switching to WAL and migrating may wait up to a minute for other processes
+ * doing the same (instances starting while `pnpm db:migrate` runs); requests later wait at
+ * most 5 s.
+ */
+export function openSqliteFile(path: string): { sqlite: BetterSqlite3.Database; applied: number } {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const sqlite = new BetterSqlite3(path)
-  // First: switching to WAL and migrating may wait for other processes doing the same
-  // (instances starting while `pnpm db:migrate` runs); requests later wait at most 5 s.
   sqlite.pragma('busy_timeout = 60000')
   whileBusy(() => sqlite.pragma('journal_mode = WAL'))
   sqlite.pragma('synchronous = FULL')
   sqlite.pragma('foreign_keys = ON')
-  whileBusy(() => migrateSqlite(sqlite, SQLITE_MIGRATIONS_FOLDER))
+  const applied = whileBusy(() => migrateSqlite(sqlite, SQLITE_MIGRATIONS_FOLDER))
   sqlite.pragma('busy_timeout = 5000')
-  return sqliteDatabase(sqlite)
+  return { sqlite, applied }
 }
 
 /**

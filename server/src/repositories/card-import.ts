@@ -1,6 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3'
-import { sql } from 'drizzle-orm'
-import { type Database, type Executor, query } from '../db/seam.ts'
+import type { Database } from '../db/seam.ts'
 import type { SqliteDatabase } from '../db/sqlite.ts'
 
 /**
@@ -188,47 +187,4 @@ async function importOnSqlite(
   } finally {
     sqlite.pragma(`cache_size = ${cacheBefore}`)
   }
-}
-
-const anyCard = query<Record<string, never>, { one: number }>(
-  () => sql`SELECT 1 AS one FROM point_cards LIMIT 1`,
-)
-const insertSeeded = query<
-  {
-    cardNumber: string
-    pinHash: string
-    name: string
-    rank: string
-    birthDate: string | null
-    at: number
-  },
-  { id: number }
->(
-  (p) => sql`INSERT INTO point_cards (card_number, pin_hash, name, rank, birth_date, points,
-      source, last_activity_at, created_at, updated_at)
-    VALUES (${p.cardNumber}, ${p.pinHash}, ${p.name}, ${p.rank}, ${p.birthDate}, 0, 'demo',
-      ${p.at}, ${p.at}, ${p.at})
-    RETURNING id`,
-)
-
-/** Cards brought in from outside this system: the demo's seed. */
-export const seededCards = {
-  /** True when the database holds any point card. */
-  any: async (db: Executor) => (await db.get(anyCard, {})) !== undefined,
-  /** A demo card with no points yet (its balance comes through the ledger); its id. */
-  async insert(
-    db: Executor,
-    c: {
-      cardNumber: string
-      pinHash: string
-      name: string
-      rank: string
-      birthDate: string | null
-      at: number
-    },
-  ): Promise<number> {
-    const row = await db.get(insertSeeded, c)
-    if (!row) throw new Error('insert returned no id')
-    return row.id
-  },
 }

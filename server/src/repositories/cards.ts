@@ -1,6 +1,16 @@
 import { sql } from 'drizzle-orm'
 import { type Executor, query } from '../db/seam.ts'
 
+/** A demo card as seeded (its balance comes through the ledger). */
+export interface SeededCard {
+  cardNumber: string
+  pinHash: string
+  name: string
+  rank: string
+  birthDate: string | null
+  at: number
+}
+
 /** A point card as the services see it. */
 export interface CardRow {
   id: number
@@ -52,8 +62,27 @@ const lockRow = query<{ id: number }, { id: number }>(
   (p) => sql`SELECT id FROM point_cards WHERE id = ${p.id} FOR UPDATE`,
 )
 
+const anyCard = query<Record<string, never>, { one: number }>(
+  () => sql`SELECT 1 AS one FROM point_cards LIMIT 1`,
+)
+const insertSeeded = query<SeededCard, { id: number }>(
+  (p) => sql`INSERT INTO point_cards (card_number, pin_hash, name, rank, birth_date, points,
+      source, last_activity_at, created_at, updated_at)
+    VALUES (${p.cardNumber}, ${p.pinHash}, ${p.name}, ${p.rank}, ${p.birthDate}, 0, 'demo',
+      ${p.at}, ${p.at}, ${p.at})
+    RETURNING id`,
+)
+
 /** Point cards: imported, issued in the app, or seeded in demo mode. */
 export const cards = {
+  /** True when the database holds any point card. */
+  any: async (db: Executor) => (await db.get(anyCard, {})) !== undefined,
+  /** A demo card with no points yet (its balance comes through the ledger); its id. */
+  async insertSeeded(db: Executor, card: SeededCard): Promise<number> {
+    const row = await db.get(insertSeeded, card)
+    if (!row) throw new Error('insert returned no id')
+    return row.id
+  },
   byId: (db: Executor, id: number) => db.get(byId, { id }),
   byNumber: (db: Executor, cardNumber: string) => db.get(byNumber, { cardNumber }),
   /** A new digital card (rank regular, no points); its id. */
