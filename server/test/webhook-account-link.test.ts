@@ -1,6 +1,11 @@
 import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { createMessagingContext, type MessagingContext, userEvent } from './messaging-support.ts'
+import {
+  createMessagingContext,
+  type MessagingContext,
+  sign,
+  userEvent,
+} from './messaging-support.ts'
 import { addCard, row } from './support.ts'
 
 const ctx = await createMessagingContext()
@@ -248,5 +253,32 @@ describe('the Messaging API account-link flow', () => {
     await ctx.webhook({ events: [ev] })
     await ctx.drain()
     expect(ctx.callsTo(`/v2/bot/user/${user}/linkToken`)).toHaveLength(0)
+  })
+})
+
+describe('the sign-in link in the chat', () => {
+  it('points at PUBLIC_URL, whatever Host the webhook request carried', async () => {
+    const c = await createMessagingContext({ env: { PUBLIC_URL: 'https://members.example.jp' } })
+    const user = c.newUser()
+    const ev = userEvent(user, 'message', { message: { type: 'text', id: '1', text: '連携' } })
+    const raw = JSON.stringify({ events: [ev] })
+    const res = await c.app.request('https://evil.example/webhook/line', {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Host: 'evil.example',
+        'X-Line-Signature': sign(raw),
+      },
+      body: raw,
+    })
+    expect(res.status).toBe(200)
+    await c.drain()
+    const reply = c
+      .callsTo('/v2/bot/message/reply')
+      .find((r) => (r.body as { replyToken: string }).replyToken === ev.replyToken)
+    const uri = /"uri":"([^"]+\/account-link\?linkToken=[^"]+)"/.exec(
+      JSON.stringify(reply?.body),
+    )?.[1]
+    expect(uri).toMatch(/^https:\/\/members\.example\.jp\/account-link\?linkToken=/)
   })
 })

@@ -226,7 +226,8 @@ export function webhookRoutes(deps: RouteDeps & { line: LineMessaging; accountLi
     }
     const body = bodySchema.safeParse(json)
     if (!body.success) throw new ApiError('VALIDATION_FAILED', 'The body has no events array.')
-    const signInBase = publicBase(c.req.url, c.req.header('host'), config.demo)
+    // The sign-in page's origin is PUBLIC_URL, never the request's Host header.
+    const signInBase = config.publicUrl
     let handled = 0
     let duplicates = 0
     for (const item of body.data.events) {
@@ -267,16 +268,4 @@ function helpText(ctx: MessageContext, linked: boolean) {
       ? '「ポイント」で残高、「会員証」で会員証を表示します。メニューからもご利用いただけます。'
       : '「連携」と送ると、このトークでポイントカードを連携できます。',
   )
-}
-
-/**
- * Where the company sign-in page is reached: the host LINE called the webhook on. LINE
- * calls webhooks over HTTPS only, so outside demo mode the scheme is https whatever the
- * proxy in front says.
- */
-function publicBase(requestUrl: string, host: string | undefined, demo: boolean): string {
-  const url = new URL(requestUrl)
-  const h = host && /^[A-Za-z0-9.:[\]-]+$/.test(host) ? host : url.host
-  const local = /^(localhost|127\.|\[::1\])/.test(h)
-  return `${demo || local ? url.protocol : 'https:'}//${h}`
 }
