@@ -12,6 +12,10 @@
  *              transaction that re-checks the key, reads the card, moves the balance, appends
  *              the ledger row, queues the member's push notice in the outbox (as the server's
  *              ledger hook does) and writes the idempotency record with the answer.
+ * - `pg-write`: the same statements on PostgreSQL, sent raw through node-postgres: a pool of
+ *              10 connections (the server's size), each statement a named prepared statement
+ *              (as the server's are), the transaction one connection from BEGIN to COMMIT
+ *              (READ COMMITTED), int8 parsed to numbers (as the server does).
  */
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -19,6 +23,7 @@ import { serve } from '@hono/node-server'
 import Database from 'better-sqlite3'
 import { Hono } from 'hono'
 import { createRemoteJWKSet, jwtVerify } from 'jose'
+import pg from 'pg'
 import { checkQrToken } from '../server/src/services/qr-token.ts'
 
 const mode = process.argv[2]
@@ -145,8 +150,124 @@ if (mode === 'ceiling') {
     )
     return c.json(body)
   })
+} else if (mode === 'pg-write') {
+  pg.types.setTypeParser(20, (text) => Number(text))
+  const pool = new pg.Pool({ connectionString: process.env.BENCH_PG_URL ?? '', max: 10 })
+  const qrKey = Buffer.from(process.env.BENCH_QR_KEY ?? '', 'hex')
+  /** A named prepared statement: parsed once per connection, like the server's. */
+  const stmt = (name: string, text: string) => (c: pg.Pool | pg.PoolClient, values: unknown[]) =>
+    c.query({ name, text, values })
+  const session = stmt(
+    'session',
+    `SELECT s.id AS staff_id, s.store_code, st.name FROM staff_sessions ss
+       JOIN staff s ON s.id = ss.staff_id JOIN stores st ON st.code = s.store_code
+      WHERE ss.token_hash = $1 AND ss.revoked_at IS NULL AND ss.expires_at > $2`,
+  )
+  const findKey = stmt(
+    'find_key',
+    'SELECT request_hash, state FROM idempotency_keys WHERE scope = $1 AND key = $2',
+  )
+  const insertKey = stmt(
+    'insert_key',
+    `INSERT INTO idempotency_keys (scope, key, request_hash, state, response_status,
+       response_body, created_at) VALUES ($1, $2, $3, 'done', 200, $4, $5)`,
+  )
+  const link = stmt('link', 'SELECT card_id FROM line_links WHERE id = $1 AND unlinked_at IS NULL')
+  const card = stmt(
+    'card',
+    'SELECT id, card_number, name, rank, points FROM point_cards WHERE id = $1',
+  )
+  const move = stmt(
+    'move',
+    `UPDATE point_cards SET points = points + $1, last_activity_at = $2
+       WHERE id = $3 AND points + $1 >= 0 RETURNING points`,
+  )
+  const ledger = stmt(
+    'ledger',
+    `INSERT INTO ledger (card_id, type, points, balance_after, store_code, staff_id,
+       idempotency_key, qr_token_id, purchase_amount, created_at)
+     VALUES ($1, 'award', $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+  )
+  const linkedUser = stmt(
+    'linked_user',
+    'SELECT line_user_id FROM line_links WHERE card_id = $1 AND unlinked_at IS NULL',
+  )
+  const storeName = stmt('store_name', 'SELECT name FROM stores WHERE code = $1')
+  const outbox = stmt(
+    'outbox',
+    `INSERT INTO outbox (kind, line_user_id, payload, retry_key, next_attempt_at, created_at)
+     VALUES ('push', $1, $2, $3, $4, $5) ON CONFLICT (retry_key) DO NOTHING`,
+  )
+  async function award(
+    cardId: number,
+    amount: number,
+    scope: string,
+    staffId: string,
+    key: string,
+    hash: string,
+    tid: string,
+  ) {
+    const client = await pool.connect()
+    try {
+      await client.query('BEGIN')
+      const now = Date.now()
+      if ((await findKey(client, [scope, key])).rows[0]) throw new Error('key reused')
+      const c = (await card(client, [cardId])).rows[0]
+      if (!c) throw new Error('no card')
+      const points = Math.floor(amount / 100)
+      const moved = (await move(client, [points, now, cardId])).rows[0] as { points: number }
+      if (!moved) throw new Error('negative')
+      const entry = (
+        await ledger(client, [cardId, points, moved.points, scope, staffId, key, tid, amount, now])
+      ).rows[0] as { id: number }
+      const user = (await linkedUser(client, [cardId])).rows[0]?.line_user_id ?? null
+      const store = (await storeName(client, [scope])).rows[0]?.name ?? null
+      const message = {
+        to: user,
+        messages: [{ type: 'text', text: `${store}: +${points} (${moved.points})` }],
+      }
+      const id = String(entry.id)
+      await outbox(client, [user, JSON.stringify(message), `ledger:${id}`, now, now])
+      const body = { transactionId: id, points, balance: moved.points }
+      await insertKey(client, [scope, key, hash, JSON.stringify(body), now])
+      await client.query('COMMIT')
+      return body
+    } catch (err) {
+      await client.query('ROLLBACK')
+      throw err
+    } finally {
+      client.release()
+    }
+  }
+  app.post('/award', async (c) => {
+    const token = (c.req.header('Authorization') ?? '').slice(7)
+    const hashed = createHash('sha256').update(token).digest('base64url')
+    const staff = (await session(pool, [hashed, Date.now()])).rows[0] as
+      | { staff_id: string; store_code: string }
+      | undefined
+    if (!staff) return c.json({ error: { code: 'STAFF_AUTH_REQUIRED', message: 'no' } }, 401)
+    const key = c.req.header('Idempotency-Key') ?? ''
+    const raw = await c.req.text()
+    const input = JSON.parse(raw) as { qrToken: string; purchaseAmount: number }
+    const hash = createHash('sha256').update(raw).digest('base64url')
+    if ((await findKey(pool, [staff.store_code, key])).rows[0]) throw new Error('key reused')
+    const qr = checkQrToken(qrKey, input.qrToken, Date.now())
+    if (!qr.ok) return c.json({ error: { code: 'QR_INVALID', message: 'no' } }, 400)
+    const l = (await link(pool, [qr.payload.linkId])).rows[0] as { card_id: number } | undefined
+    if (!l) return c.json({ error: { code: 'QR_INVALID', message: 'no' } }, 400)
+    const body = await award(
+      l.card_id,
+      input.purchaseAmount,
+      staff.store_code,
+      staff.staff_id,
+      key,
+      hash,
+      qr.payload.tokenId,
+    )
+    return c.json(body)
+  })
 } else {
-  console.error('usage: baselines.ts ceiling|verify|write')
+  console.error('usage: baselines.ts ceiling|verify|write|pg-write')
   process.exit(2)
 }
 

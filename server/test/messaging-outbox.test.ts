@@ -252,6 +252,17 @@ describe('monthly message count and the no-token mode', () => {
     const r = await bare.drain()
     expect(r.skipped).toBe(2)
     expect(bare.standIn.calls).toHaveLength(0)
+    // Both rows are given up for good: failed with the reason, no claim left to expire.
+    const rows = await outboxRows(bare)
+    expect(rows).toHaveLength(2)
+    for (const row of rows) {
+      expect(row).toMatchObject({
+        failedAt: bare.clock.now(),
+        sentAt: null,
+        claimedAt: null,
+        lastError: 'skipped: no LINE_MESSAGING_ACCESS_TOKEN',
+      })
+    }
     expect(bare.logger.lines.some((l) => l.includes('skipped: no channel access token'))).toBe(true)
     expect(bare.logger.lines.join('\n')).not.toContain(card.cardNumber)
   })

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
+import { retryKeyFor } from '../src/line/outbox.ts'
 import { createMessagingContext, outboxRows, userEvent } from './messaging-support.ts'
 import { addCard, linkBody, row } from './support.ts'
 
@@ -80,6 +81,17 @@ describe('webhook events', () => {
     const r = await ctx.drain()
     expect(r.skipped).toBe(1)
     expect(ctx.pushesTo(user).length).toBe(pushesBefore)
+    // The push is given up for good: failed with the reason, no claim left to expire.
+    const pushRow = await row<{ failedAt: number | null; claimedAt: number | null; e: string }>(
+      ctx.db,
+      sql`SELECT failed_at AS "failedAt", claimed_at AS "claimedAt", last_error AS e
+        FROM outbox WHERE retry_key = ${retryKeyFor('ledger:999001')}`,
+    )
+    expect(pushRow).toEqual({
+      failedAt: ctx.clock.now(),
+      claimedAt: null,
+      e: 'skipped: the user blocked the account',
+    })
     // Following again (unblocking) clears the block.
     await ctx.webhook({ events: [userEvent(user, 'follow', { follow: { isUnblocked: true } })] })
     expect(await blockedAt()).toBeNull()

@@ -289,8 +289,9 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
           toSend.push(row)
         }
       }
-      for (const s of skipped) {
-        await outboxRows.markFailed(tx, { id: s.row.id, claimedAt: now, at: now, error: s.error })
+      for (const error of new Set(skipped.map((s) => s.error))) {
+        const ids = skipped.filter((s) => s.error === error).map((s) => s.row.id)
+        await outboxRows.markManyFailed(tx, { ids, claimedAt: now, at: now, error })
       }
       if (toSend.length > 0) {
         const wall = wallClock()

@@ -26,7 +26,7 @@ import {
 } from '../domain/errors.ts'
 import { cards } from '../repositories/cards.ts'
 import { ledger } from '../repositories/ledger.ts'
-import { links } from '../repositories/links.ts'
+import { type LinkedCard, links } from '../repositories/links.ts'
 import { stores } from '../repositories/stores.ts'
 import type { Secrets } from '../secrets.ts'
 import type { IdempotencyClaim } from './idempotency.ts'
@@ -125,19 +125,34 @@ export function createPointsService({
   rules,
   onLedgerChange,
 }: PointsServiceDeps) {
-  /** Appends and notifies, in `tx`. */
-  async function appendInTx(tx: Tx, e: LedgerEntryInput, insufficient?: string) {
+  /**
+   * Appends and notifies, in `tx`. `known` holds what the caller has already read in this
+   * transaction (the card's LINE user, the store's name), so it is not read again.
+   */
+  async function appendInTx(
+    tx: Tx,
+    e: LedgerEntryInput,
+    insufficient?: string,
+    known: { lineUserId?: string | null; storeName?: string | null } = {},
+  ) {
     const res = await appendToLedger(tx, e, insufficient)
     if (onLedgerChange) {
       await onLedgerChange(tx, {
         entryId: res.id,
         cardId: e.cardId,
-        lineUserId: (await links.activeOfCard(tx, e.cardId))?.lineUserId ?? null,
+        lineUserId:
+          known.lineUserId !== undefined
+            ? known.lineUserId
+            : ((await links.activeOfCard(tx, e.cardId))?.lineUserId ?? null),
         type: e.type,
         points: e.points,
         balance: res.balance,
         storeCode: e.storeCode ?? null,
-        storeName: e.storeCode ? await stores.nameOf(tx, e.storeCode) : null,
+        storeName: !e.storeCode
+          ? null
+          : known.storeName !== undefined
+            ? known.storeName
+            : await stores.nameOf(tx, e.storeCode),
         staffId: e.staffId ?? null,
         purchaseAmount: e.purchaseAmount ?? null,
         voidsEntryId: e.voidsEntryId ?? null,
@@ -154,11 +169,11 @@ export function createPointsService({
     return { linkId: check.payload.linkId, tokenId: check.payload.tokenId }
   }
 
-  /** The card behind a checked QR token's link, in `tx`. */
-  async function cardOfLink(tx: Tx, linkId: number): Promise<number> {
-    const cardId = await links.cardOfActive(tx, linkId)
-    if (cardId === undefined) throw new QrInvalid('This member card is no longer linked.')
-    return cardId
+  /** The card behind a checked QR token's link, with its LINE user, in `tx`. */
+  async function cardOfLink(tx: Tx, linkId: number): Promise<LinkedCard> {
+    const card = await links.cardOfActive(tx, linkId)
+    if (card === undefined) throw new QrInvalid('This member card is no longer linked.')
+    return card
   }
 
   function requireManager(staff: StaffPrincipal, what: string): void {
@@ -183,9 +198,10 @@ export function createPointsService({
       const { linkId, tokenId } = checkQr(input.qrToken, now)
       return db.transaction(async (tx): Promise<TillResult> => {
         await claim.enter(tx)
-        const cardId = await cardOfLink(tx, linkId)
-        const card = await cards.byId(tx, cardId)
-        if (!card) throw new Error('card vanished')
+        const card = await cardOfLink(tx, linkId)
+        const cardId = card.cardId
+        // The session's store name was read with the session: no second read of the store.
+        const known = { lineUserId: card.lineUserId, storeName: staff.storeName }
         const base = {
           cardId,
           storeCode: staff.storeCode,
@@ -200,12 +216,12 @@ export function createPointsService({
             rules.rate,
             multiplierOf(rules, card.rank),
           )
-          const e = await appendInTx(tx, {
-            ...base,
-            type: 'award',
-            points,
-            purchaseAmount: input.purchaseAmount,
-          })
+          const e = await appendInTx(
+            tx,
+            { ...base, type: 'award', points, purchaseAmount: input.purchaseAmount },
+            undefined,
+            known,
+          )
           return result(tx, claim, { transactionId: String(e.id), points, balance: e.balance })
         }
         const insufficient = `The member has ${card.points} points: redeem at most that many.`
@@ -214,6 +230,7 @@ export function createPointsService({
           tx,
           { ...base, type: 'redeem', points: -input.points },
           insufficient,
+          known,
         )
         return result(tx, claim, {
           transactionId: String(e.id),
@@ -285,7 +302,7 @@ export function createPointsService({
         await claim.enter(tx)
         let cardId: number
         if (qr) {
-          cardId = await cardOfLink(tx, qr.linkId)
+          cardId = (await cardOfLink(tx, qr.linkId)).cardId
         } else {
           const card = await cards.byNumber(tx, cardNumber ?? '')
           if (!card) throw new CardNotFound()
