@@ -343,7 +343,7 @@ if (STATEMENTS) {
     console.log(`\n${db}: ${awards} awards; per award: calls, exec µs, statement`)
     for (const r of rows) {
       console.log(
-        `${'  ' + (Number(r.calls) / awards).toFixed(2)} ${((Number(r.ms) * 1000) / awards).toFixed(0).padStart(5)}  ${r.q}`,
+        `  ${(Number(r.calls) / awards).toFixed(2)} ${((Number(r.ms) * 1000) / awards).toFixed(0).padStart(5)}  ${r.q}`,
       )
     }
   }

@@ -922,12 +922,12 @@ async function main() {
         if (!r) continue
         rows.push({
           scenario: `award throughput, ${n} instances on one PostgreSQL`,
-          value: `${r.rps.toLocaleString('en')} req/s, p99 ${r.p99} ms (slowest instance)`,
+          value: `${r.rps.toLocaleString('en')} req/s, p99 ${r.p99} ms at the slowest instance`,
           baseline: `1 instance ${Math.round((a.rps + b.rps) / 2).toLocaleString('en')} req/s`,
           ratio: pct(r.rps, (a.rps + b.rps) / 2),
           goal: '—',
           met: null,
-          note: `${notes(r)} (all instances)`,
+          note: `all instances together: ${notes(r)}`,
         })
       }
     }

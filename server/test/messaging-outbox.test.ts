@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { createStaffService } from '../src/services/staff.ts'
-import { createMessagingContext, outboxRows } from './messaging-support.ts'
+import { createMessagingContext, outboxRows, userEvent } from './messaging-support.ts'
 import { addCard, linkBody } from './support.ts'
 
 const ctx = await createMessagingContext()
@@ -197,6 +197,41 @@ describe('points at the till push the member', async () => {
     expect(pushes[2]).toContain('ポイントを利用しました')
     expect(pushes[2]).toContain('-100 pt')
     expect(pushes[2]).toContain(`${redeem.json.balance.toLocaleString('ja-JP')} pt`)
+  })
+
+  it("words the award's push in the member's LINE language (English for en, else Japanese)", async () => {
+    await ctx.drain()
+    const login = await ctx.call('POST', '/api/staff/login', {
+      headers: { 'Content-Type': 'application/json' },
+      body: { staffId: 'clerk-1', password: 'clerk-pass-1' },
+    })
+    const staffHeaders = {
+      Authorization: `Bearer ${login.json.token}`,
+      'Content-Type': 'application/json',
+    }
+    const english = await linkedMember(0)
+    const japanese = await linkedMember(0)
+    // LINE reports the language with the profile read on follow.
+    ctx.standIn.profileLanguages.set(english.user, 'en')
+    await ctx.webhook({
+      events: [userEvent(english.user, 'follow', { follow: { isUnblocked: false } })],
+    })
+    await ctx.drain()
+    for (const [i, m] of [english, japanese].entries()) {
+      const qr = await ctx.call('GET', '/api/card/qr', { headers: m.headers })
+      const award = await ctx.call('POST', '/api/staff/points', {
+        headers: { ...staffHeaders, 'Idempotency-Key': `till-lang-${i}` },
+        body: { qrToken: qr.json.token, type: 'award', purchaseAmount: 2000 },
+      })
+      expect(award.status).toBe(200)
+    }
+    await ctx.drain()
+    const last = (user: string) => JSON.stringify(ctx.pushesTo(user).at(-1)?.body)
+    expect(last(english.user)).toContain('Points earned')
+    expect(last(english.user)).toContain('渋谷店')
+    expect(last(english.user)).not.toContain('ポイントが付きました')
+    expect(last(japanese.user)).toContain('ポイントが付きました')
+    expect(last(japanese.user)).not.toContain('Points earned')
   })
 })
 

@@ -47,14 +47,18 @@ export function createLineMessaging(deps: LineMessagingDeps) {
   const client = deps.client ?? createMessagingClient(config)
   const outbox = createOutbox(clock)
 
-  /** The message context for a user (their language where LINE told us), read with `ex`. */
-  async function contextFor(ex: Executor, userId: string | null): Promise<MessageContext> {
-    const lang = userId ? await lineFriends.language(ex, userId) : null
+  /** The message context for a user whose language (where LINE told us) is `lang`. */
+  function contextOf(lang: string | null): MessageContext {
     return {
       liffId: config.line.liffId,
       storeName: config.storeName,
       lang: lang?.startsWith('en') ? 'en' : 'ja',
     }
+  }
+
+  /** The message context for a user (their language where LINE told us), read with `ex`. */
+  async function contextFor(ex: Executor, userId: string | null): Promise<MessageContext> {
+    return contextOf(userId ? await lineFriends.language(ex, userId) : null)
   }
 
   /** Runs the worker soon; call it once what was queued has committed. */
@@ -193,7 +197,11 @@ export function createLineMessaging(deps: LineMessagingDeps) {
       if (!userId) return
       const store =
         entry.storeName ?? (entry.storeCode ? await stores.nameOf(tx, entry.storeCode) : null)
-      const ctx = await contextFor(tx, userId)
+      // The till read the user's language with the card: no second read.
+      const ctx =
+        entry.lineLanguage !== undefined && userId === entry.lineUserId
+          ? contextOf(entry.lineLanguage)
+          : await contextFor(tx, userId)
       await outbox.enqueue(
         tx,
         'push',

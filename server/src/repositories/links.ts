@@ -35,16 +35,22 @@ const activeLinkOfCard = query<{ cardId: number }, { id: number; lineUserId: str
   (p) => sql`SELECT id, line_user_id AS "lineUserId" FROM line_links
      WHERE card_id = ${p.cardId} AND unlinked_at IS NULL`,
 )
-/** What the till needs of a scanned member: the card, its balance and rank, the LINE user. */
+/**
+ * What the till needs of a scanned member: the card, its balance and rank, the LINE user and
+ * the language LINE reported for them (for the wording of the push; null when unknown).
+ */
 export interface LinkedCard {
   cardId: number
   lineUserId: string
+  lineLanguage: string | null
   rank: string
   points: number
 }
 const linkedCardById = query<{ linkId: number }, LinkedCard>(
-  (p) => sql`SELECT c.id AS "cardId", l.line_user_id AS "lineUserId", c.rank, c.points
+  (p) => sql`SELECT c.id AS "cardId", l.line_user_id AS "lineUserId",
+       f.language AS "lineLanguage", c.rank, c.points
      FROM line_links l JOIN point_cards c ON c.id = l.card_id
+       LEFT JOIN line_friends f ON f.line_user_id = l.line_user_id
      WHERE l.id = ${p.linkId} AND l.unlinked_at IS NULL`,
 )
 const insert = query<
@@ -66,8 +72,9 @@ export const links = {
   activeById: (db: Executor, linkId: number) => db.get(activeLinkById, { linkId }),
   activeOfCard: (db: Executor, cardId: number) => db.get(activeLinkOfCard, { cardId }),
   /**
-   * The card behind an active link, with the link's LINE user (undefined once unlinked): one
-   * read where the till would otherwise make three (link, card, the card's active link).
+   * The card behind an active link, with the link's LINE user and their language (undefined
+   * once unlinked): one read where the till would otherwise make four (link, card, the card's
+   * active link, the user's language).
    */
   cardOfActive: (db: Executor, linkId: number) => db.get(linkedCardById, { linkId }),
   /**

@@ -45,6 +45,11 @@ export interface LedgerChange {
   cardId: number
   /** The LINE user the card is linked to now, if any (for a push). */
   lineUserId: string | null
+  /**
+   * That user's language as read with the card in this transaction (null: LINE has not told
+   * us); absent when it was not read.
+   */
+  lineLanguage?: string | null
   type: LedgerType
   /** Signed change. */
   points: number
@@ -126,14 +131,19 @@ export function createPointsService({
   onLedgerChange,
 }: PointsServiceDeps) {
   /**
-   * Appends and notifies, in `tx`. `known` holds what the caller has already read in this
-   * transaction (the card's LINE user, the store's name), so it is not read again.
+   * Appends and notifies, in `tx`. `known` holds what the caller has already read (the card's
+   * LINE user and their language in this transaction, the store's name with the session), so
+   * it is not read again.
    */
   async function appendInTx(
     tx: Tx,
     e: LedgerEntryInput,
     insufficient?: string,
-    known: { lineUserId?: string | null; storeName?: string | null } = {},
+    known: {
+      lineUserId?: string | null
+      lineLanguage?: string | null
+      storeName?: string | null
+    } = {},
   ) {
     const res = await appendToLedger(tx, e, insufficient)
     if (onLedgerChange) {
@@ -144,6 +154,7 @@ export function createPointsService({
           known.lineUserId !== undefined
             ? known.lineUserId
             : ((await links.activeOfCard(tx, e.cardId))?.lineUserId ?? null),
+        ...(known.lineLanguage !== undefined ? { lineLanguage: known.lineLanguage } : {}),
         type: e.type,
         points: e.points,
         balance: res.balance,
@@ -201,7 +212,11 @@ export function createPointsService({
         const card = await cardOfLink(tx, linkId)
         const cardId = card.cardId
         // The session's store name was read with the session: no second read of the store.
-        const known = { lineUserId: card.lineUserId, storeName: staff.storeName }
+        const known = {
+          lineUserId: card.lineUserId,
+          lineLanguage: card.lineLanguage,
+          storeName: staff.storeName,
+        }
         const base = {
           cardId,
           storeCode: staff.storeCode,
