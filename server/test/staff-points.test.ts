@@ -110,17 +110,38 @@ describe('who may call the till', () => {
     expect((await cardState(ctx, m.cardId)).balance).toBe(0)
   })
 
-  it('expires a staff token after a 12-hour shift', async () => {
-    const login = await call('POST', '/api/staff/login', {
-      headers: { 'Content-Type': 'application/json' },
-      body: { staffId: 'till-clerk', password: TILL_PASSWORD },
-    })
-    const headers = { Authorization: `Bearer ${login.json.token}` }
+  it('ends a staff session after 12 idle hours; use keeps it alive, for 7 days at most', async () => {
+    const signIn = async () => {
+      const login = await call('POST', '/api/staff/login', {
+        headers: { 'Content-Type': 'application/json' },
+        body: { staffId: 'till-clerk', password: TILL_PASSWORD },
+      })
+      return { Authorization: `Bearer ${login.json.token}` }
+    }
+    const me = async (headers: Record<string, string>) =>
+      (await call('GET', '/api/staff/me', { headers })).status
+    const start = clock.now()
+    // Left alone for 12 hours: signed out.
+    const idle = await signIn()
     clock.advance(12 * 3600_000 - 1000)
-    expect((await call('GET', '/api/staff/me', { headers })).status).toBe(200)
+    expect(await me(idle)).toBe(200)
+    // (that use moved its deadline on: 12 idle hours from now)
+    clock.advance(12 * 3600_000 - 1000)
+    expect(await me(idle)).toBe(200)
+    clock.advance(12 * 3600_000)
+    expect(await me(idle)).toBe(401)
+    clock.set(start)
+    // Used every 11 hours: still signed in after 6 days, but never past 7 days from sign-in.
+    const busy = await signIn()
+    for (let h = 11; h < 7 * 24; h += 11) {
+      clock.advance(11 * 3600_000)
+      expect(await me(busy)).toBe(200)
+    }
+    clock.set(start + 7 * 24 * 3600_000 - 1000)
+    expect(await me(busy)).toBe(200)
     clock.advance(1000)
-    expect((await call('GET', '/api/staff/me', { headers })).status).toBe(401)
-    clock.advance(-12 * 3600_000)
+    expect(await me(busy)).toBe(401)
+    clock.set(start)
   })
 })
 

@@ -10,9 +10,16 @@ export interface SessionPrincipal {
   tokenHash: string
 }
 
-const principal = query<{ hash: string; now: number }, SessionPrincipal>(
+/** A live session's principal, with its times (for the idle limit). */
+export interface LiveSession extends SessionPrincipal {
+  createdAt: number
+  expiresAt: number
+}
+
+const principal = query<{ hash: string; now: number }, LiveSession>(
   (p) => sql`SELECT s.id AS "staffId", s.store_code AS "storeCode", st.name AS "storeName",
-      s.role, ss.token_hash AS "tokenHash"
+      s.role, ss.token_hash AS "tokenHash", ss.created_at AS "createdAt",
+      ss.expires_at AS "expiresAt"
     FROM staff_sessions ss
     JOIN staff s ON s.id = ss.staff_id
     JOIN stores st ON st.code = s.store_code
@@ -21,6 +28,10 @@ const principal = query<{ hash: string; now: number }, SessionPrincipal>(
 const insert = query<{ hash: string; staffId: string; at: number; expiresAt: number }>(
   (p) => sql`INSERT INTO staff_sessions (token_hash, staff_id, created_at, expires_at)
     VALUES (${p.hash}, ${p.staffId}, ${p.at}, ${p.expiresAt})`,
+)
+const extend = query<{ hash: string; expiresAt: number }>(
+  (p) => sql`UPDATE staff_sessions SET expires_at = ${p.expiresAt}
+    WHERE token_hash = ${p.hash} AND revoked_at IS NULL AND expires_at < ${p.expiresAt}`,
 )
 const revoke = query<{ hash: string; at: number }>(
   (p) => sql`UPDATE staff_sessions SET revoked_at = ${p.at}
@@ -31,6 +42,8 @@ const revoke = query<{ hash: string; at: number }>(
 export const staffSessions = {
   /** The staff member of a session that is neither revoked nor expired at `now`. */
   principal: (db: Executor, hash: string, now: number) => db.get(principal, { hash, now }),
+  /** Moves a live session's expiry later (never earlier): the idle limit starts again. */
+  extend: (db: Executor, hash: string, expiresAt: number) => db.run(extend, { hash, expiresAt }),
   insert: (db: Executor, s: { hash: string; staffId: string; at: number; expiresAt: number }) =>
     db.run(insert, s),
   /** Revokes a session (sign-out); a revoked one keeps its first revocation time. */

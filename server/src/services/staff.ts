@@ -63,8 +63,16 @@ async function planChange(db: Executor, input: StaffAccountChange): Promise<Staf
   return { created: !existing, storeCode, role: input.role ?? existing?.role ?? 'clerk' }
 }
 
-/** A shift: staff tokens expire after 12 hours. */
+/**
+ * A till's session is bound to its device (the till keeps the token across closing the
+ * window) and ends after 12 hours without use; use keeps it alive, for 7 days at most
+ * (decision 055).
+ */
 export const STAFF_TOKEN_TTL_MS = 12 * 60 * 60_000
+/** However much it is used, a session ends this long after sign-in. */
+export const STAFF_SESSION_MAX_MS = 7 * 24 * 60 * 60_000
+/** Use moves the idle deadline at most once in this time (not one write per request). */
+export const STAFF_SESSION_EXTEND_EVERY_MS = 5 * 60_000
 
 /** Failed staff logins allowed per window, per staff ID and per client address. */
 export const LOGIN_LIMITS = { windowMs: 15 * 60_000, perStaff: 5, perIp: 20 } as const
@@ -155,7 +163,15 @@ export function createStaffService({ db, clock }: { db: Database; clock: Clock }
     /** The staff member behind a token, or null. */
     async authenticate(token: string): Promise<StaffPrincipal | null> {
       if (token.length < 20 || token.length > 100) return null
-      return (await staffSessions.principal(db, sha256(token), clock.now())) ?? null
+      const now = clock.now()
+      const live = await staffSessions.principal(db, sha256(token), now)
+      if (!live) return null
+      const { createdAt, expiresAt, ...principal } = live
+      const due = Math.min(createdAt + STAFF_SESSION_MAX_MS, now + STAFF_TOKEN_TTL_MS)
+      if (due - expiresAt >= STAFF_SESSION_EXTEND_EVERY_MS) {
+        await staffSessions.extend(db, principal.tokenHash, due)
+      }
+      return principal
     },
 
     /** Revokes a session (sign-out). */
