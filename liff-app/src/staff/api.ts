@@ -1,13 +1,15 @@
-import type { Member, TillResult, TillTransaction } from '@membercard/shared'
-import type { ErrorCode } from '@membercard/shared/errors'
-import type { TillRules } from '@membercard/shared/points'
+import type { AppType } from '@membercard/server'
+import { type ErrorCode, isErrorBody } from '@membercard/shared/errors'
+import { hc } from 'hono/client'
+import { staffToken } from './token.ts'
+
+export { staffToken } from './token.ts'
 
 /** A failed till call: the contract's error code, or `NETWORK` when no answer came. */
 export class TillApiError extends Error {
   constructor(
     readonly code: ErrorCode | 'NETWORK',
     readonly status: number,
-    readonly serverMessage: string | null = null,
     readonly retryAfterSeconds: number | null = null,
   ) {
     super(code)
@@ -15,42 +17,10 @@ export class TillApiError extends Error {
   }
 }
 
-/** The signed-in staff member, with the rules the till previews awards with. */
-export interface StaffMe {
-  staffId: string
-  storeCode: string
-  storeName: string
-  role: 'clerk' | 'manager'
-  rules: TillRules
-}
-
-const TOKEN_KEY = 'membercard.staff.token'
-
-/** The staff token lives in sessionStorage: it ends with the browser tab (and the shift). */
-export const staffToken = {
-  get(): string | null {
-    try {
-      return sessionStorage.getItem(TOKEN_KEY)
-    } catch {
-      return null
-    }
-  },
-  set(token: string): void {
-    sessionStorage.setItem(TOKEN_KEY, token)
-  },
-  clear(): void {
-    try {
-      sessionStorage.removeItem(TOKEN_KEY)
-    } catch {
-      // nothing stored
-    }
-  },
-}
-
 type Listener = () => void
 const signedOutListeners = new Set<Listener>()
 
-/** Called when the server refuses the staff token (expired shift, signed out elsewhere). */
+/** Called when the server refuses the staff token (idle too long, signed out elsewhere). */
 export function onSignedOut(listener: Listener): () => void {
   signedOutListeners.add(listener)
   return () => signedOutListeners.delete(listener)
@@ -67,111 +37,138 @@ export function newIdempotencyKey(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
-async function request<T>(
-  method: 'GET' | 'POST',
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-  fetchImpl: typeof fetch = fetch,
-): Promise<T> {
-  const token = staffToken.get()
-  let res: Response
-  try {
-    res = await fetchImpl(`/api/staff${path}`, {
-      method,
-      headers: {
-        ...(token ? { Authorization: `Bearer ${token}` } : {}),
-        ...(method === 'POST' ? { 'Content-Type': 'application/json' } : {}),
-        ...headers,
-      },
-      body: method === 'POST' ? JSON.stringify(body ?? {}) : undefined,
-    })
-  } catch {
-    throw new TillApiError('NETWORK', 0)
-  }
-  if (res.status === 204) return undefined as T
-  const json = (await res.json().catch(() => null)) as {
-    error?: { code?: ErrorCode; message?: string }
-  } | null
-  if (!res.ok) {
-    const code = json?.error?.code ?? (res.status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_FAILED')
-    const retry = Number(res.headers.get('Retry-After'))
-    if (code === 'STAFF_AUTH_REQUIRED' && token) {
-      staffToken.clear()
-      for (const l of signedOutListeners) l()
-    }
-    throw new TillApiError(
-      code,
-      res.status,
-      json?.error?.message ?? null,
-      Number.isFinite(retry) && retry > 0 ? retry : null,
-    )
-  }
-  return json as T
+async function failureOf(res: Response): Promise<TillApiError> {
+  const body: unknown = await res.json().catch(() => null)
+  const retry = Number(res.headers.get('Retry-After'))
+  const code = isErrorBody(body)
+    ? body.error.code
+    : res.status >= 500
+      ? 'INTERNAL_ERROR'
+      : 'VALIDATION_FAILED'
+  return new TillApiError(code, res.status, Number.isFinite(retry) && retry > 0 ? retry : null)
 }
 
 /** Answers worth retrying with the SAME key: the first attempt may or may not have counted. */
-const RETRYABLE = new Set(['NETWORK', 'IDEMPOTENCY_KEY_IN_USE', 'SERVICE_UNAVAILABLE'])
+const RETRYABLE: ReadonlySet<string> = new Set([
+  'NETWORK',
+  'IDEMPOTENCY_KEY_IN_USE',
+  'SERVICE_UNAVAILABLE',
+])
+
+/** How a mutating call retries: attempts in all, and the first pause (it doubles). */
+export interface RetryOptions {
+  attempts?: number
+  baseDelayMs?: number
+}
 
 /**
- * A mutating till call with one idempotency key: a lost answer or a busy key is retried with
- * the same key (so it can never count twice), a few times with a growing pause.
+ * The till's typed API client (`hc<AppType>`, as the customer app's): every call carries the
+ * staff token; a refused token signs the till out. `fetchImpl` is for tests.
  */
-export async function mutate<T>(
-  path: string,
-  body: unknown,
-  idempotencyKey: string,
-  opts: { attempts?: number; baseDelayMs?: number } = {},
-): Promise<T> {
-  const attempts = opts.attempts ?? 4
-  const base = opts.baseDelayMs ?? 400
-  for (let i = 1; ; i++) {
+export function createTillApi(
+  fetchImpl: typeof fetch = (...a) => fetch(...a),
+  retry: RetryOptions = {},
+) {
+  const client = hc<AppType>('/', {
+    fetch: fetchImpl,
+    headers: (): Record<string, string> => {
+      const token = staffToken.get()
+      return token ? { Authorization: `Bearer ${token}` } : {}
+    },
+  })
+  const staff = client.api.staff
+
+  async function send<R extends Response>(call: () => Promise<R>): Promise<R> {
+    const token = staffToken.get()
+    let res: R
     try {
-      return await request<T>('POST', path, body, { 'Idempotency-Key': idempotencyKey })
-    } catch (err) {
-      if (!(err instanceof TillApiError) || !RETRYABLE.has(err.code) || i >= attempts) throw err
-      await new Promise((r) => setTimeout(r, base * 2 ** (i - 1)))
+      res = await call()
+    } catch {
+      throw new TillApiError('NETWORK', 0)
     }
+    if (res.ok) return res
+    const failure = await failureOf(res)
+    if (failure.code === 'STAFF_AUTH_REQUIRED' && token) {
+      staffToken.clear()
+      for (const l of signedOutListeners) l()
+    }
+    throw failure
+  }
+
+  /** `send` only returns successful answers, so the error shape is not a possible body. */
+  async function ok<R extends { json(): Promise<unknown> }>(res: Promise<R>) {
+    return (await (await res).json()) as Exclude<Awaited<ReturnType<R['json']>>, { error: unknown }>
+  }
+
+  /**
+   * A mutating call with one idempotency key: a lost answer or a busy key is retried with the
+   * same key (so it can never count twice), a few times with a growing pause.
+   */
+  async function mutate<R extends Response>(
+    idempotencyKey: string,
+    call: (init: { headers: Record<string, string> }) => Promise<R>,
+  ): Promise<R> {
+    const attempts = retry.attempts ?? 4
+    const base = retry.baseDelayMs ?? 400
+    const init = { headers: { 'Idempotency-Key': idempotencyKey } }
+    for (let i = 1; ; i++) {
+      try {
+        return await send(() => call(init))
+      } catch (err) {
+        if (!(err instanceof TillApiError) || !RETRYABLE.has(err.code) || i >= attempts) throw err
+        await new Promise((r) => setTimeout(r, base * 2 ** (i - 1)))
+      }
+    }
+  }
+
+  return {
+    async login(staffId: string, password: string): Promise<void> {
+      const r = await ok(send(() => staff.login.$post({ json: { staffId, password } })))
+      staffToken.set(r.token)
+    },
+    me: () => ok(send(() => staff.me.$get())),
+    async logout(): Promise<void> {
+      try {
+        await send(() => staff.logout.$post())
+      } finally {
+        staffToken.clear()
+      }
+    },
+    scan: (qrToken: string) => ok(send(() => staff.scan.$post({ json: { qrToken } }))),
+    points: (body: PointsBody, key: string) =>
+      ok(mutate(key, (init) => staff.points.$post({ json: body }, init))),
+    adjust: (body: { qrToken: string; points: number; reason: string }, key: string) =>
+      ok(mutate(key, (init) => staff.adjust.$post({ json: body }, init))),
+    void: (transactionId: string, key: string) =>
+      ok(
+        mutate(key, (init) =>
+          staff.transactions[':id{[0-9]{1,15}}'].void.$post(
+            { param: { id: transactionId }, json: {} },
+            init,
+          ),
+        ),
+      ),
+    today: (mine: boolean, before?: string) =>
+      ok(
+        send(() =>
+          staff.transactions.$get({
+            query: { ...(mine ? { mine: '1' } : {}), ...(before ? { before } : {}) },
+          }),
+        ),
+      ),
   }
 }
 
-/** Body of `POST /api/staff/points`. */
+/** Body of `POST /api/staff/points` as the till sends it. */
 export type PointsBody =
   | { qrToken: string; type: 'award'; purchaseAmount: number }
   | { qrToken: string; type: 'redeem'; points: number }
 
+/** The till's client type. */
+export type TillApi = ReturnType<typeof createTillApi>
+
+/** The signed-in staff member, with the rules the till previews awards with. */
+export type StaffMe = Awaited<ReturnType<TillApi['me']>>
+
 /** The till's API calls. */
-export const tillApi = {
-  async login(staffId: string, password: string): Promise<void> {
-    const r = await request<{ token: string; expiresAt: string }>('POST', '/login', {
-      staffId,
-      password,
-    })
-    staffToken.set(r.token)
-  },
-  me: () => request<StaffMe>('GET', '/me'),
-  async logout(): Promise<void> {
-    try {
-      await request('POST', '/logout')
-    } finally {
-      staffToken.clear()
-    }
-  },
-  scan: (qrToken: string) =>
-    request<{ member: Member; expiresAt: string }>('POST', '/scan', { qrToken }),
-  points: (body: PointsBody, key: string) => mutate<TillResult>('/points', body, key),
-  adjust: (body: { qrToken: string; points: number; reason: string }, key: string) =>
-    mutate<TillResult>('/adjust', body, key),
-  void: (transactionId: string, key: string) =>
-    mutate<TillResult>(`/transactions/${encodeURIComponent(transactionId)}/void`, {}, key),
-  today: (mine: boolean, before?: string) => {
-    const q = new URLSearchParams()
-    if (mine) q.set('mine', '1')
-    if (before) q.set('before', before)
-    const qs = q.toString()
-    return request<{ items: TillTransaction[]; nextCursor: string | null }>(
-      'GET',
-      `/transactions${qs ? `?${qs}` : ''}`,
-    )
-  },
-}
+export const tillApi = createTillApi()

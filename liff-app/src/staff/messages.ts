@@ -27,6 +27,8 @@ const ja = {
     lookUp: '確認',
     looking: '確認中…',
     wedgeReady: 'バーコードリーダーの読み取りを待っています',
+    rescanTitle: '会員証を再スキャン',
+    carried: '同じお客様の新しいQRコードなら、入力した内容（{what}）を引き継ぎます。',
   },
   member: {
     heading: '会員情報',
@@ -38,6 +40,8 @@ const ja = {
       'QRコードの有効期限が切れました。お客様にもう一度会員証を表示してもらい、スキャンしてください。',
     ranks: { regular: 'レギュラー', silver: 'シルバー', gold: 'ゴールド' },
     next: '次のお客様',
+    rescan: '再スキャン',
+    rescanHint: 'お客様に会員証をもう一度表示してもらい、再スキャンしてください。',
   },
   award: {
     tab: 'ポイント付与',
@@ -78,6 +82,7 @@ const ja = {
     adjust: '{points} pt を調整しました',
     balance: '新しい残高',
     again: '同じお客様で続ける',
+    askManager: '間違えた場合は、店長に取消を依頼してください。',
   },
   invalid: {
     amount: '1円以上の金額を数字で入力してください。',
@@ -94,6 +99,8 @@ const ja = {
     voidDone: '取り消しました。新しい残高: {balance} pt',
     voided: '取消済み',
     by: '担当: {staff}',
+    askManager:
+      '取消は店長のみ行えます。取り消したい取引があれば、店長に依頼してください（取引の時刻とカード番号を伝えてください）。',
     purchase: '{amount} 円',
     types: {
       award: '付与',
@@ -113,6 +120,8 @@ const ja = {
     STAFF_AUTH_REQUIRED: 'サインインの有効期限が切れました。もう一度サインインしてください。',
     QR_EXPIRED:
       'QRコードの有効期限が切れました。お客様にもう一度会員証を表示してもらってください。',
+    QR_ALREADY_USED:
+      'このQRコードはすでに使われています。お客様に会員証をもう一度表示してもらってください。',
     QR_INVALID:
       '会員証のQRコードではないか、連携が解除されています。お客様の会員証をもう一度読み取ってください。',
     INSUFFICIENT_POINTS: 'ポイント残高が足りません。残高以下のポイント数にしてください。',
@@ -163,6 +172,8 @@ const en: StaffMessages = {
     lookUp: 'Look up',
     looking: 'Looking up…',
     wedgeReady: 'Ready for the barcode scanner',
+    rescanTitle: 'Scan the member card again',
+    carried: "The customer's new QR code brings back what you entered ({what}).",
   },
   member: {
     heading: 'Member',
@@ -173,6 +184,8 @@ const en: StaffMessages = {
     expired: 'The QR code has expired. Ask the customer to show the member card again and scan it.',
     ranks: { regular: 'Regular', silver: 'Silver', gold: 'Gold' },
     next: 'Next customer',
+    rescan: 'Scan again',
+    rescanHint: 'Ask the customer to show the member card again, and scan it again.',
   },
   award: {
     tab: 'Award points',
@@ -213,6 +226,7 @@ const en: StaffMessages = {
     adjust: '{points} pt adjusted',
     balance: 'New balance',
     again: 'Continue with this customer',
+    askManager: 'If this was a mistake, ask a manager to void it.',
   },
   invalid: {
     amount: 'Enter an amount of 1 yen or more, in digits.',
@@ -229,6 +243,8 @@ const en: StaffMessages = {
     voidDone: 'Voided. New balance: {balance} pt',
     voided: 'Voided',
     by: 'By {staff}',
+    askManager:
+      'Only a manager can void. To void a transaction, ask a manager (tell them its time and card number).',
     purchase: '{amount} yen',
     types: {
       award: 'Award',
@@ -246,6 +262,8 @@ const en: StaffMessages = {
     TOO_MANY_ATTEMPTS: 'Too many failed sign-ins. Wait about {minutes} minute(s) and try again.',
     STAFF_AUTH_REQUIRED: 'Your sign-in has ended. Sign in again.',
     QR_EXPIRED: 'The QR code has expired. Ask the customer to show the member card again.',
+    QR_ALREADY_USED:
+      'This QR code has already been used. Ask the customer to show the member card again.',
     QR_INVALID:
       'This is not a member QR code, or the card is no longer linked. Scan the member card again.',
     INSUFFICIENT_POINTS: 'Not enough points. Enter no more than the balance.',
