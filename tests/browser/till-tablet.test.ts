@@ -59,7 +59,9 @@ function lineCounts(
       const range = document.createRange()
       range.selectNodeContents(el)
       const tops = new Set(
-        [...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)),
+        Array.from(range.getClientRects())
+          .filter((r) => r.width > 0)
+          .map((r) => Math.round(r.top)),
       )
       return {
         label: el.textContent?.trim() ?? '',
