@@ -1,11 +1,11 @@
 import type { RouteRecordRaw } from 'vue-router'
 
 /**
- * Till screens need a staff token; without one the staff member signs in first. The till's
- * API module is imported here lazily, so the customer's first bundle does not carry it.
+ * Till screens need a staff token; without one the staff member signs in first. The token's
+ * module is imported here lazily, so the customer's first bundle does not carry it.
  */
 async function requireStaff() {
-  const { staffToken } = await import('./api.ts')
+  const { staffToken } = await import('./token.ts')
   return staffToken.get() ? true : { name: 'staff-login' as const, replace: true }
 }
 
