@@ -45,11 +45,3 @@ export function maskCardNumber(cardNumber: string): string {
 export function groupCardNumber(digits: string): string {
   return digits.replace(/(\d{4})(?=\d)/g, '$1 ')
 }
-
-/**
- * How every screen shows a masked card number (the customer's card and the till alike):
- * bullets for the hidden digits, in groups of four — `•••• •••• •••• 0011`.
- */
-export function displayMaskedCardNumber(masked: string): string {
-  return masked.replace(/\*/g, '•').replace(/(.{4})(?=.)/g, '$1 ')
-}
