@@ -46,7 +46,13 @@ const purge = query<{ before: number }>(
 export const webSessions = {
   insert: (
     db: Executor,
-    s: { tokenHash: string; lineUserId: string; name: string | null; at: number; expiresAt: number },
+    s: {
+      tokenHash: string
+      lineUserId: string
+      name: string | null
+      at: number
+      expiresAt: number
+    },
   ) => db.run(insert, s),
   find: (db: Executor, tokenHash: string) => db.get(find, { tokenHash }),
   /** Records use at `at` (the idle limit counts from it). */

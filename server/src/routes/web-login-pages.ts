@@ -69,10 +69,7 @@ export const REFUSAL_TEXT: Record<WebLoginRefusal | 'not_configured', PageText> 
   },
   unavailable: {
     title: ['LINE に接続できませんでした', 'We could not reach LINE'],
-    body: [
-      'しばらくしてから、もう一度お試しください。',
-      'Please try again in a little while.',
-    ],
+    body: ['しばらくしてから、もう一度お試しください。', 'Please try again in a little while.'],
   },
   not_configured: {
     title: ['LINE でのログインは使えません', 'Signing in with LINE is not available'],

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { WebLoginRefused, type WebLoginRefusal } from '../domain/errors.ts'
+import { type WebLoginRefusal, WebLoginRefused } from '../domain/errors.ts'
 import type { WebCookies } from '../http/web-cookies.ts'
 import { WEB_LOGIN_TTL_MS, type WebLogin } from '../services/web-login.ts'
 import type { Env, RouteDeps } from './deps.ts'

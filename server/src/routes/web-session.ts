@@ -10,9 +10,7 @@ import type { Env, RouteDeps } from './deps.ts'
  * 204 whether or not there was one. Like every cookie-authenticated write, it must come from
  * this app's origin.
  */
-export function webSessionRoutes(
-  deps: RouteDeps & { sessions: WebSessions; cookies: WebCookies },
-) {
+export function webSessionRoutes(deps: RouteDeps & { sessions: WebSessions; cookies: WebCookies }) {
   const { sessions, cookies, config } = deps
   return new Hono<Env>().delete('/session', async (c) => {
     const token = cookies.session(c)

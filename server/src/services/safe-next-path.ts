@@ -13,7 +13,10 @@ export function safeNextPath(next: string | undefined | null): string {
   if (typeof next !== 'string' || next.length === 0 || next.length > MAX_NEXT_LENGTH) return '/'
   if (!next.startsWith('/') || next.startsWith('//')) return '/'
   // Backslashes, ASCII controls, spaces and DEL never belong in a path we link to.
-  if (/[\\\u0000-\u0020\u007f]/.test(next)) return '/'
+  for (let i = 0; i < next.length; i++) {
+    const code = next.charCodeAt(i)
+    if (code <= 0x20 || code === 0x7f || code === 0x5c) return '/'
+  }
   let url: URL
   try {
     url = new URL(next, BASE)

@@ -88,62 +88,62 @@ export function createWebLogin(deps: {
   }
 
   async function finishChecked(
-      callback: URL,
-      binding: string | undefined,
-    ): Promise<{ token: string; expiresAt: number; nextPath: string }> {
-      const params = callback.searchParams
-      const state = params.get('state')
-      if (!state) throw new WebLoginRefused('state_missing')
-      if (!STATE_SHAPE.test(state)) throw new WebLoginRefused('state_unknown')
-      const stateHash = sha256(state)
-      const now = clock.now()
-      // Used at the first sight, whatever follows: a state never serves twice.
-      const row = await webLoginStates.consume(db, stateHash, now)
-      if (!row) {
-        const known = await webLoginStates.known(db, stateHash)
-        throw new WebLoginRefused(known ? 'state_used' : 'state_unknown')
-      }
-      if (row.expiresAt <= now) throw new WebLoginRefused('state_expired')
-      if (!binding || !BINDING_SHAPE.test(binding) || sha256(binding) !== row.bindingHash) {
-        throw new WebLoginRefused('other_browser')
-      }
-      const nextPath = row.nextPath
-      let idToken: string
-      try {
-        idToken = await client.exchange(callback, {
-          state,
-          nonce: row.nonce,
-          codeVerifier: row.codeVerifier,
-        })
-      } catch (err) {
-        if (!(err instanceof LoginClientError)) throw err
-        const f = err.failure
-        if (f.kind === 'authorization_error') {
-          throw new WebLoginRefused(
-            f.error === 'access_denied' ? 'cancelled' : 'authorization_error',
-            nextPath,
-          )
-        }
-        if (f.kind === 'id_token_invalid') {
-          throw new WebLoginRefused(f.nonce ? 'nonce_mismatch' : 'id_token_invalid', nextPath)
-        }
-        throw new WebLoginRefused(f.kind, nextPath)
-      }
-      // The signature (HS256, the channel secret), issuer, audience and times, as for every
-      // ID token; and the nonce once more, by our own reading of the verified claims.
-      let verified: Awaited<ReturnType<IdTokenVerifier['verify']>>
-      try {
-        verified = await verifier.verify(idToken)
-      } catch (err) {
-        if (!(err instanceof IdTokenError)) throw err
+    callback: URL,
+    binding: string | undefined,
+  ): Promise<{ token: string; expiresAt: number; nextPath: string }> {
+    const params = callback.searchParams
+    const state = params.get('state')
+    if (!state) throw new WebLoginRefused('state_missing')
+    if (!STATE_SHAPE.test(state)) throw new WebLoginRefused('state_unknown')
+    const stateHash = sha256(state)
+    const now = clock.now()
+    // Used at the first sight, whatever follows: a state never serves twice.
+    const row = await webLoginStates.consume(db, stateHash, now)
+    if (!row) {
+      const known = await webLoginStates.known(db, stateHash)
+      throw new WebLoginRefused(known ? 'state_used' : 'state_unknown')
+    }
+    if (row.expiresAt <= now) throw new WebLoginRefused('state_expired')
+    if (!binding || !BINDING_SHAPE.test(binding) || sha256(binding) !== row.bindingHash) {
+      throw new WebLoginRefused('other_browser')
+    }
+    const nextPath = row.nextPath
+    let idToken: string
+    try {
+      idToken = await client.exchange(callback, {
+        state,
+        nonce: row.nonce,
+        codeVerifier: row.codeVerifier,
+      })
+    } catch (err) {
+      if (!(err instanceof LoginClientError)) throw err
+      const f = err.failure
+      if (f.kind === 'authorization_error') {
         throw new WebLoginRefused(
-          err.reason === 'unavailable' ? 'unavailable' : 'id_token_invalid',
+          f.error === 'access_denied' ? 'cancelled' : 'authorization_error',
           nextPath,
         )
       }
-      if (verified.nonce !== row.nonce) throw new WebLoginRefused('nonce_mismatch', nextPath)
-      const session = await sessions.start({ lineUserId: verified.sub, name: verified.name })
-      return { ...session, nextPath }
+      if (f.kind === 'id_token_invalid') {
+        throw new WebLoginRefused(f.nonce ? 'nonce_mismatch' : 'id_token_invalid', nextPath)
+      }
+      throw new WebLoginRefused(f.kind, nextPath)
+    }
+    // The signature (HS256, the channel secret), issuer, audience and times, as for every
+    // ID token; and the nonce once more, by our own reading of the verified claims.
+    let verified: Awaited<ReturnType<IdTokenVerifier['verify']>>
+    try {
+      verified = await verifier.verify(idToken)
+    } catch (err) {
+      if (!(err instanceof IdTokenError)) throw err
+      throw new WebLoginRefused(
+        err.reason === 'unavailable' ? 'unavailable' : 'id_token_invalid',
+        nextPath,
+      )
+    }
+    if (verified.nonce !== row.nonce) throw new WebLoginRefused('nonce_mismatch', nextPath)
+    const session = await sessions.start({ lineUserId: verified.sub, name: verified.name })
+    return { ...session, nextPath }
   }
 }
 
