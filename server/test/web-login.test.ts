@@ -209,10 +209,17 @@ describe('GET /login/line/callback', () => {
     expect(session?.attributes.get('path')).toBe('/')
     expect(session?.attributes.has('domain')).toBe(false)
     expect(cookieOf(res, 'mc_signed_in')?.attributes.has('secure')).toBe(true)
-    const me = await https.call('GET', '/api/me', {
-      headers: withCookie(`__Host-mc_session=${session?.value}`),
-    })
+    const cookie = `__Host-mc_session=${session?.value}`
+    const me = await https.call('GET', '/api/me', { headers: withCookie(cookie) })
     expect(me.status).toBe(200)
+    const out = await https.call('DELETE', '/api/session', {
+      headers: withCookie(cookie, { Origin: 'https://members.example.jp' }),
+    })
+    expect(out.status).toBe(204)
+    const cleared = out.headers.getSetCookie().find((c) => c.startsWith('__Host-mc_session='))
+    expect(cleared).toMatch(/Max-Age=0/)
+    expect(cleared).toMatch(/Secure/)
+    expect((await https.call('GET', '/api/me', { headers: withCookie(cookie) })).status).toBe(401)
   })
 
   it('refuses a missing, unknown, reused or expired state with a 400 page', async () => {
@@ -441,6 +448,15 @@ describe('the customer API in a web session', () => {
       headers: withCookie(cookie, { Origin: 'https://evil.example' }),
     })
     expect(del.status).toBe(403)
+    const issue = await ctx.call('POST', '/api/cards', {
+      headers: withCookie(cookie, {
+        ...json,
+        Origin: 'https://evil.example',
+        'Idempotency-Key': 'web-csrf-test-1',
+      }),
+      body: { name: 'X', consent: { version: '2026-11-01', accepted: true } },
+    })
+    expect(issue.status).toBe(403)
     // Nothing was linked by any of them; a same-origin fetch without Origin is let through.
     expect((await ctx.call('GET', '/api/me', { headers: withCookie(cookie) })).json.linked).toBe(
       false,
