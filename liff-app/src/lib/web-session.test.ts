@@ -15,6 +15,7 @@ const demoConfig = {
 describe('the web session (LINE Login on the web)', () => {
   beforeEach(() => {
     localStorage.clear()
+    // biome-ignore lint/suspicious/noDocumentCookie: the app reads this cookie; the test sets it
     document.cookie = 'mc_signed_in=; max-age=0; path=/'
   })
   afterEach(() => {
@@ -33,6 +34,7 @@ describe('the web session (LINE Login on the web)', () => {
   })
 
   it('with the hint cookie: a web session without LIFF, which signs out with DELETE /api/session', async () => {
+    // biome-ignore lint/suspicious/noDocumentCookie: as the server's Set-Cookie would
     document.cookie = 'mc_signed_in=1; path=/'
     const fetchMock = vi.fn(async () => new Response(null, { status: 204 }))
     vi.stubGlobal('fetch', fetchMock)
