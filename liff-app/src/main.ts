@@ -82,9 +82,10 @@ async function boot() {
         signInRequired: () => session.requireSignIn(),
       })
       setServices({ config, liff, api })
+      session.signedInWith(liff.kind)
       // Opening the card: its QR code is fetched while the rest starts (in parallel with the
       // member look-up). For a customer not linked yet it is one small 404 that nobody waits for.
-      if (CARD_PATH.test(location.pathname)) prefetchQr(() => api.qr())
+      if (CARD_PATH.test(location.pathname) && liff.kind !== 'none') prefetchQr(() => api.qr())
     }
   } catch {
     createApp(StartFailed)
@@ -95,8 +96,11 @@ async function boot() {
   const i18n = await i18nReady
   const app = createApp(App).use(pinia).use(i18n)
   // (After LIFF init: in LINE, a deep link's path is in place by then.)
-  if (!staffOnly && CARD_PATH.test(location.pathname)) void showCardFirst()
+  // Nobody signed in (a plain browser): the app shows only "LINEでログイン".
+  const signedOut = !staffOnly && session.kind === 'none'
+  if (!staffOnly && !signedOut && CARD_PATH.test(location.pathname)) void showCardFirst()
   app.mount('#app')
+  if (signedOut) return
   let router: typeof import('./router.ts')
   try {
     router = await routerLoading

@@ -19,9 +19,11 @@ import {
   requestObserver,
   staffAuth,
 } from './http/middleware.ts'
+import { webCookies } from './http/web-cookies.ts'
 import { createAccountLink } from './line/account-link.ts'
 import { createIdTokenVerifier, type IdTokenVerifier } from './line/id-token.ts'
 import { createLineMessaging, type LineMessaging } from './line/line-service.ts'
+import { createLineLoginClient } from './line/login-client.ts'
 import type { LineStandIn } from './line/stand-in.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { metrics } from './metrics.ts'
@@ -34,12 +36,16 @@ import { meRoutes } from './routes/me.ts'
 import { dataStats, metricsHandler } from './routes/metrics.ts'
 import { pointsRoutes } from './routes/points.ts'
 import { staffRoutes } from './routes/staff.ts'
+import { webLoginRoutes } from './routes/web-login.ts'
+import { webSessionRoutes } from './routes/web-session.ts'
 import { webhookRoutes } from './routes/webhook.ts'
 import type { Secrets } from './secrets.ts'
 import { createIdempotencyStore } from './services/idempotency.ts'
 import { createMembership } from './services/membership.ts'
 import { createPointsService, type OnLedgerChange } from './services/points.ts'
 import { createStaffService } from './services/staff.ts'
+import { createWebLogin } from './services/web-login.ts'
+import { createWebSessions } from './services/web-sessions.ts'
 
 /** Everything the app is built from; tests hand in a memory database and a fake clock. */
 export interface AppDeps {
@@ -114,6 +120,35 @@ export function createApp(deps: AppDeps) {
   const staffService = createStaffService({ db, clock })
   const line = deps.line ?? createLineMessaging({ db, clock, config, logger })
   const clientAddress = createClientAddress(config.trustProxy)
+  // LINE Login on the web: sessions in the database, cookies named by PUBLIC_URL's scheme.
+  const webSessions = createWebSessions({ db, clock })
+  const cookies = webCookies(() => config.publicUrl)
+  const channelSecret = config.line.loginChannelSecret
+  const webLogin =
+    channelSecret === undefined
+      ? undefined
+      : createWebLogin({
+          db,
+          clock,
+          verifier,
+          sessions: webSessions,
+          client: createLineLoginClient({
+            get authorizeUrl() {
+              return config.line.authorizeUrl
+            },
+            get apiBase() {
+              return config.line.apiBase
+            },
+            get redirectUri() {
+              return `${config.publicUrl}/login/line/callback`
+            },
+            issuer: config.line.issuer,
+            channelId: config.line.loginChannelId,
+            channelSecret,
+            botPrompt: config.line.botPrompt,
+            now: () => clock.now(),
+          }),
+        })
   // Metrics (GET /metrics): the data layer's figures are read at each scrape.
   if (config.metricsToken !== undefined) metrics.enableDefaultMetrics()
   metrics.setCollector(dataStats(db, clock))
@@ -155,7 +190,11 @@ export function createApp(deps: AppDeps) {
       clock,
       retentionMs: config.points.idempotencyRetentionMs,
     }),
-    customerAuth: customerAuth(verifier),
+    customerAuth: customerAuth(verifier, {
+      sessions: webSessions,
+      cookies,
+      publicUrl: () => config.publicUrl,
+    }),
     staffAuth: staffAuth(staffService),
     clientAddress,
   }
@@ -179,6 +218,7 @@ export function createApp(deps: AppDeps) {
 
   const api = new Hono<{ Variables: AppVariables }>()
     .get('/config', (c) => c.json(clientConfig, 200))
+    .route('/', webSessionRoutes({ ...routeDeps, sessions: webSessions, cookies }))
     .route('/staff', staffRoutes(routeDeps))
     .route('/', customer)
 
@@ -246,6 +286,7 @@ export function createApp(deps: AppDeps) {
   const accountLink = createAccountLink({ db, clock, membership: routeDeps.membership })
   app.route('/webhook', webhookRoutes({ ...routeDeps, line, accountLink }))
   app.route('/account-link', accountLinkRoutes({ ...routeDeps, accountLink }))
+  app.route('/login/line', webLoginRoutes({ ...routeDeps, webLogin, cookies }))
   app.all('/webhook/*', (c) => c.json(errorBody('NOT_FOUND', 'No such route.'), 404))
   app.all('/__line/*', (c) => c.json(errorBody('NOT_FOUND', 'No such route.'), 404))
 

@@ -1,4 +1,5 @@
 // biome-ignore-all lint/style/noRestrictedGlobals: the one module that reads the environment
+import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { resolve } from 'node:path'
@@ -293,19 +294,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : `${databasePath}.secrets.json`
   const origin = `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`
   const localBase = `${origin}/__line`
+  const publicUrl = e.PUBLIC_URL !== undefined ? new URL(e.PUBLIC_URL).origin : origin
   return {
     port: e.PORT,
     host: e.HOST,
     databasePath,
     databaseUrl: e.DATABASE_URL,
     trustProxy: e.TRUST_PROXY,
-    publicUrl: e.PUBLIC_URL !== undefined ? new URL(e.PUBLIC_URL).origin : origin,
+    publicUrl,
     metricsToken: e.METRICS_TOKEN,
     secretsPath,
     demo,
     line: {
       loginChannelId: e.LINE_LOGIN_CHANNEL_ID ?? DEMO_CHANNEL_ID,
-      loginChannelSecret: e.LINE_LOGIN_CHANNEL_SECRET,
+      // Demo mode: the stand-in signs web login's HS256 ID tokens with a key made per process.
+      loginChannelSecret: demo
+        ? (e.LINE_LOGIN_CHANNEL_SECRET ?? randomBytes(32).toString('hex'))
+        : e.LINE_LOGIN_CHANNEL_SECRET,
       liffId: demo ? DEMO_LIFF_ID : e.LIFF_ID,
       apiBase: stripSlash(demo ? localBase : e.LINE_API_BASE),
       apiDataBase: stripSlash(demo ? localBase : e.LINE_API_DATA_BASE),
@@ -316,7 +321,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       messagingAccessToken: demo
         ? (e.LINE_MESSAGING_ACCESS_TOKEN ?? 'demo-access-token')
         : e.LINE_MESSAGING_ACCESS_TOKEN,
-      authorizeUrl: e.LINE_AUTHORIZE_URL,
+      // Demo mode: the stand-in's consent page, at the public origin (the browser goes there).
+      authorizeUrl: demo ? `${publicUrl}/__line/oauth2/v2.1/authorize` : e.LINE_AUTHORIZE_URL,
       botPrompt: e.LINE_BOT_PROMPT,
       oaBasicId: e.LINE_OA_BASIC_ID,
     },

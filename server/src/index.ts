@@ -32,6 +32,9 @@ if (config.demo) {
   standIn = await createLineStandIn({
     issuer: config.line.issuer,
     channelId: config.line.loginChannelId,
+    channelSecret: config.line.loginChannelSecret,
+    // Read at each sign-in: the public origin is final only once the port is bound.
+    callbackUrls: () => [`${config.publicUrl}/login/line/callback`],
   })
   seeded = await seedDemo(db, secrets, createStaffService({ db, clock: systemClock }), Date.now())
 }
@@ -75,6 +78,7 @@ server.listen(config.port, config.host, () => {
   // PORT=0 binds a free port: the default public origin is the one actually bound.
   if (config.port === 0 && config.publicUrl.endsWith(':0')) {
     config.publicUrl = `${config.publicUrl.slice(0, -2)}:${info.port}`
+    if (config.demo) config.line.authorizeUrl = `${config.publicUrl}/__line/oauth2/v2.1/authorize`
   }
   logger.info('listening', { url, demo: config.demo })
   // Started once the LINE base is final (in demo mode it is this server's own port).

@@ -151,11 +151,16 @@ describe('PUBLIC_URL and the LINE Login settings', () => {
   })
 
   it('defaults LINE_AUTHORIZE_URL and LINE_BOT_PROMPT, validates them and LINE_OA_BASIC_ID', () => {
-    const d = loadConfig({})
+    const d = loadConfig({ LINE_LOGIN_CHANNEL_ID: '1234567890' })
     expect(d.line.authorizeUrl).toBe('https://access.line.me/oauth2/v2.1/authorize')
+    // Demo mode: the stand-in's consent page on this server, whatever is set.
+    expect(loadConfig({ LINE_AUTHORIZE_URL: 'https://example.jp/a' }).line.authorizeUrl).toBe(
+      'http://127.0.0.1:3000/__line/oauth2/v2.1/authorize',
+    )
     expect(d.line.botPrompt).toBe('aggressive')
     expect(d.line.oaBasicId).toBeUndefined()
     const c = loadConfig({
+      LINE_LOGIN_CHANNEL_ID: '1234567890',
       LINE_AUTHORIZE_URL: 'http://127.0.0.1:9999/authorize',
       LINE_BOT_PROMPT: 'none',
       LINE_OA_BASIC_ID: '@123abcde',

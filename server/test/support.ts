@@ -70,6 +70,7 @@ export async function createTestContext(
   const config = loadConfig({
     LINE_LOGIN_CHANNEL_ID: CHANNEL_ID,
     LINE_API_BASE: base,
+    LINE_AUTHORIZE_URL: `${base}/oauth2/v2.1/authorize`,
     DATABASE_PATH: opts.databasePath ?? ':memory:',
     SECRETS_PATH: ':memory:',
     ...opts.env,
@@ -98,6 +99,8 @@ export async function createTestContext(
 
   return {
     app,
+    /** The stand-in LINE's base URL. */
+    lineBase: base,
     db,
     clock,
     config,

@@ -8,6 +8,8 @@ export const en: Messages = {
     signInAgain: 'Sign in again',
     signInRequired: 'Your sign-in has expired. Please sign in again.',
     startFailed: 'The app could not start. Check your connection and try again.',
+    lineLogin: 'Sign in with LINE',
+    signInPrompt: 'Sign in with your LINE account to show your member card.',
     retry: 'Try again',
     nav: { card: 'Card', history: 'History', settings: 'Settings' },
   },
@@ -103,6 +105,8 @@ export const en: Messages = {
     unlinked: 'Your card is unlinked',
     signInAgain: 'Sign in again',
     signInAgainHint: 'If something looks wrong, signing in again often fixes it.',
+    signOut: 'Sign out',
+    signOutHint: 'Ends your sign-in in this browser.',
   },
   privacy: {
     title: 'Privacy policy',

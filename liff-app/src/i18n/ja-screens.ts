@@ -78,6 +78,8 @@ export const jaScreens = {
     unlinked: '連携を解除しました',
     signInAgain: 'もう一度ログインする',
     signInAgainHint: '表示がおかしいときは、ログインし直すと直ることがあります。',
+    signOut: 'ログアウト',
+    signOutHint: 'このブラウザーでのログインを終了します。',
   },
   privacy: {
     title: 'プライバシーポリシー',

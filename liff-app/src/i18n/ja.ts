@@ -12,6 +12,8 @@ export const ja = {
     signInAgain: 'もう一度ログイン',
     signInRequired: 'ログインの有効期限が切れました。もう一度ログインしてください。',
     startFailed: '起動できませんでした。通信環境を確認して、もう一度お試しください。',
+    lineLogin: 'LINEでログイン',
+    signInPrompt: '会員証を表示するには、LINEアカウントでログインしてください。',
     retry: '再試行',
     nav: { card: '会員証', history: '履歴', settings: '設定' },
   },

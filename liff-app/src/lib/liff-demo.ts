@@ -71,6 +71,7 @@ export async function initDemoLiff(config: ClientConfig): Promise<LiffSession> {
   }
 
   return {
+    kind: 'liff',
     idToken: () => token,
     displayName: () => {
       const name = token ? decodeJwtPayload(token)?.name : null
@@ -79,6 +80,9 @@ export async function initDemoLiff(config: ClientConfig): Promise<LiffSession> {
     recover,
     async signInAgain() {
       await recover()
+    },
+    async signOut() {
+      // the mock's demo user stays signed in
     },
   }
 }

@@ -59,18 +59,28 @@ describe('the real LIFF session', () => {
     sessionStorage.clear()
   })
 
-  it('initialises with the LIFF ID and login in an external browser, using only the modules it needs', async () => {
+  it('initialises with the LIFF ID, no automatic LIFF login outside LINE, using only the modules it needs', async () => {
     const { initLineLiff } = await import('./liff-line.ts')
     const session = await initLineLiff(config)
     expect(sdk.init).toHaveBeenCalledWith({
       liffId: '1234567890-abcdefgh',
-      withLoginOnExternalBrowser: true,
+      withLoginOnExternalBrowser: false,
     })
     expect(sdk.used.sort()).toEqual(
       ['getDecodedIDToken', 'getIDToken', 'isInClient', 'isLoggedIn', 'login', 'logout'].sort(),
     )
+    expect(session.kind).toBe('liff')
     expect(session.idToken()).toBe('id-token')
     expect(session.displayName()).toBe('LINE 太郎')
+  })
+
+  it('outside LINE and not logged in: signed out (the app offers LINE Login on the web), no LIFF login', async () => {
+    sdk.isLoggedIn.mockReturnValueOnce(false)
+    const { initLineLiff } = await import('./liff-line.ts')
+    const session = await initLineLiff(config)
+    expect(session.kind).toBe('none')
+    expect(session.idToken()).toBeNull()
+    expect(sdk.login).not.toHaveBeenCalled()
   })
 
   it('recovers once outside LINE by clearing the cache and logging in again, then leaves it to the user', async () => {

@@ -7,6 +7,7 @@ import Login from '@line/liff/login'
 import Logout from '@line/liff/logout'
 import type { ClientConfig } from '@membercard/shared'
 import { clearLiffCache, type LiffSession } from './liff-session.ts'
+import { signedOutSession } from './web-session.ts'
 
 /** Seconds before `exp` at which a cached token is treated as already expired. */
 const EXPIRY_MARGIN_S = 30
@@ -15,8 +16,10 @@ const RECOVERY_WINDOW_MS = 2 * 60_000
 const RECOVERED_AT = 'membercard.recoveredAt'
 
 /**
- * The real LIFF SDK, pluggable core with only the modules this app uses. Outside LINE,
- * `withLoginOnExternalBrowser` logs the user in through LINE Login.
+ * The real LIFF SDK, pluggable core with only the modules this app uses. Outside LINE and not
+ * logged in to LIFF, the app offers LINE Login on the web ("LINEでログイン", the server's
+ * `/login/line`, which also offers the Official Account as a friend) instead of logging in
+ * through LIFF by itself.
  */
 export async function initLineLiff(config: ClientConfig): Promise<LiffSession> {
   if (!config.liffId) throw new Error('LIFF_ID is not set on the server')
@@ -26,7 +29,8 @@ export async function initLineLiff(config: ClientConfig): Promise<LiffSession> {
   liff.use(new Logout())
   liff.use(new GetIDToken())
   liff.use(new GetDecodedIDToken())
-  await liff.init({ liffId: config.liffId, withLoginOnExternalBrowser: true })
+  await liff.init({ liffId: config.liffId, withLoginOnExternalBrowser: false })
+  if (!liff.isInClient() && !liff.isLoggedIn()) return signedOutSession()
 
   function relogin(): Promise<boolean> {
     clearLiffCache()
@@ -55,6 +59,7 @@ export async function initLineLiff(config: ClientConfig): Promise<LiffSession> {
   }
 
   return {
+    kind: 'liff',
     idToken: () => liff.getIDToken(),
     displayName: () => liff.getDecodedIDToken()?.name ?? null,
     recover() {
@@ -66,6 +71,9 @@ export async function initLineLiff(config: ClientConfig): Promise<LiffSession> {
     },
     async signInAgain() {
       await relogin()
+    },
+    async signOut() {
+      // LIFF: nothing of ours to end (LINE keeps the login)
     },
   }
 }

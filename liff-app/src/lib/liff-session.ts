@@ -1,10 +1,17 @@
 import type { ClientConfig } from '@membercard/shared'
+import { hasWebSession, PLAIN_BROWSER_KEY, signedOutSession, webSession } from './web-session.ts'
 
 /**
  * What the app needs from LIFF. Two implementations: the real SDK (`liff-line.ts`) and demo
  * mode's mock (`liff-demo.ts`), each loaded on demand so a build carries only the one it runs.
  */
 export interface LiffSession {
+  /**
+   * `liff`: LIFF (in LINE, or a LIFF login in a browser; the demo's mock); `web`: a web
+   * session of LINE Login on the web (a cookie, no token in the page); `none`: nobody is
+   * signed in (a plain browser): the app offers "LINEでログイン".
+   */
+  readonly kind: 'liff' | 'web' | 'none'
   /** The current ID token, or null when there is none (not signed in). */
   idToken(): string | null
   /** The signed-in user's LINE display name, when the token carries it. */
@@ -17,6 +24,8 @@ export interface LiffSession {
   recover(): Promise<boolean>
   /** The user's explicit "sign in again": logs out and in again. */
   signInAgain(): Promise<void>
+  /** Ends a web session (`DELETE /api/session`); nothing for LIFF. */
+  signOut(): Promise<void>
 }
 
 /** LIFF keeps its cached tokens in localStorage under keys with this prefix. */
@@ -70,12 +79,30 @@ export function preloadLiff(mode: ClientConfig['mode']): void {
   })
 }
 
-/** Initialises LIFF once, in the mode the server announced, before the router runs. */
+/**
+ * Initialises LIFF once, in the mode the server announced, before the router runs. A browser
+ * with a web session (LINE Login on the web) uses it and loads no LIFF at all. In demo mode,
+ * a browser that has used one plays a plain browser from then on: signed out, it is offered
+ * "LINEでログイン" rather than the mock's automatic sign-in.
+ */
 export async function initLiff(config: ClientConfig): Promise<LiffSession> {
+  if (hasWebSession()) return webSession()
   if (config.mode === 'demo') {
+    if (safeGet(PLAIN_BROWSER_KEY)) {
+      applyLiffState()
+      return signedOutSession()
+    }
     const { initDemoLiff } = await loadDemo()
     return initDemoLiff(config)
   }
   const { initLineLiff } = await loadLine()
   return initLineLiff(config)
+}
+
+function safeGet(key: string): string | null {
+  try {
+    return localStorage.getItem(key)
+  } catch {
+    return null
+  }
 }

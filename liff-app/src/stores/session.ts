@@ -1,7 +1,9 @@
 import type { ClientConfig } from '@membercard/shared'
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
+import type { LiffSession } from '../lib/liff-session.ts'
 import { services } from '../lib/services.ts'
+import { webLoginUrl } from '../lib/web-session.ts'
 
 /** The signed-in session: the server's client settings and whether the user must sign in again. */
 export const useSessionStore = defineStore('session', () => {
@@ -11,6 +13,8 @@ export const useSessionStore = defineStore('session', () => {
   const signingIn = ref(false)
   /** A one-time notice shown at the top of the next screen (e.g. the linking bonus). */
   const flashMessage = ref<string | null>(null)
+  /** How the customer is signed in: LIFF, a web session, or not at all (a plain browser). */
+  const kind = ref<LiffSession['kind']>('liff')
 
   function start(cfg: ClientConfig) {
     config.value = cfg
@@ -24,8 +28,22 @@ export const useSessionStore = defineStore('session', () => {
     signInRequired.value = true
   }
 
-  /** The user's "sign in again": a fresh token, then a fresh start of the page. */
+  /** Start-up: how the customer is signed in; nobody → the "LINEでログイン" screen at once. */
+  function signedInWith(k: LiffSession['kind']) {
+    kind.value = k
+    if (k === 'none') signInRequired.value = true
+  }
+
+  /**
+   * The user's "sign in again": a fresh token, then a fresh start of the page. Outside LIFF,
+   * LINE Login on the web, back to this screen.
+   */
   async function signInAgain() {
+    if (kind.value !== 'liff') {
+      signingIn.value = true
+      location.assign(webLoginUrl())
+      return
+    }
     signingIn.value = true
     try {
       await services().liff.signInAgain()
@@ -36,8 +54,22 @@ export const useSessionStore = defineStore('session', () => {
     }
   }
 
+  /** Ends the web session, then starts afresh (signed out: "LINEでログイン"). */
+  async function signOut() {
+    signingIn.value = true
+    try {
+      await services().liff.signOut()
+      location.assign('/')
+    } finally {
+      signingIn.value = false
+    }
+  }
+
   return {
     config,
+    kind,
+    signedInWith,
+    signOut,
     signInRequired,
     signingIn,
     flashMessage,

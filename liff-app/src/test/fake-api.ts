@@ -59,14 +59,22 @@ export function fakeToken(sub = 'Utest', n = 0): string {
 /** Wires the stores to a fake fetch and a fake LIFF session. */
 export function fakeServices(
   fetchImpl: typeof fetch,
-  opts: { token?: string; recover?: () => Promise<boolean>; session?: Partial<ApiSession> } = {},
+  opts: {
+    token?: string
+    recover?: () => Promise<boolean>
+    session?: Partial<ApiSession>
+    liff?: Partial<LiffSession>
+  } = {},
 ) {
   let token = opts.token ?? fakeToken()
   const liff: LiffSession = {
+    kind: 'liff',
     idToken: () => token,
     displayName: () => 'テスト 太郎',
     recover: opts.recover ?? (async () => false),
     signInAgain: async () => undefined,
+    signOut: async () => undefined,
+    ...opts.liff,
   }
   const api = createApi(
     {

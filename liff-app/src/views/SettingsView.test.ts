@@ -13,7 +13,7 @@ import SettingsView from './SettingsView.vue'
 // happy-dom's <dialog> only toggles `open` (no focus trap, no inertness, no Esc): those are the
 // browser's, proven in tests/browser/customer-app.test.ts. Here: what the component does.
 
-async function mountSettings() {
+async function mountSettings(kind: 'liff' | 'web' | 'none' = 'liff') {
   const router = createRouter({
     history: createMemoryHistory(),
     routes: [
@@ -22,7 +22,10 @@ async function mountSettings() {
     ],
   })
   await router.push('/settings')
-  const pinia = createTestingPinia({ createSpy: vi.fn, initialState: { member: { linked: true } } })
+  const pinia = createTestingPinia({
+    createSpy: vi.fn,
+    initialState: { member: { linked: true }, session: { kind } },
+  })
   // As main.ts does once the router has arrived: the other screens' Japanese messages.
   const i18n = await startI18n('ja')
   i18n.global.mergeLocaleMessage('ja', jaScreens)
@@ -181,5 +184,23 @@ describe('settings: the language', () => {
     expect(wrapper.get('h1').text()).toBe('設定')
     expect(document.documentElement.lang).toBe('ja')
     wrapper.unmount()
+  })
+})
+
+describe('settings: signing in and out', () => {
+  it('in a web session: ログアウト ends it (and no "sign in again")', async () => {
+    const { wrapper, session } = await mountSettings('web')
+    const signOut = wrapper.get('[data-testid="sign-out"]')
+    expect(signOut.text()).toBe('ログアウト')
+    expect(wrapper.text()).toContain('このブラウザーでのログインを終了します。')
+    expect(wrapper.text()).not.toContain('もう一度ログインする')
+    await signOut.trigger('click')
+    expect(session.signOut).toHaveBeenCalledTimes(1)
+  })
+
+  it('with LIFF: "sign in again", no ログアウト', async () => {
+    const { wrapper } = await mountSettings('liff')
+    expect(wrapper.find('[data-testid="sign-out"]').exists()).toBe(false)
+    expect(wrapper.text()).toContain('もう一度ログインする')
   })
 })

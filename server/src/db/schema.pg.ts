@@ -352,3 +352,37 @@ export const rateWindows = pgTable('rate_windows', {
   /** Calls taken in that window. */
   used: int('used').notNull(),
 })
+
+/** LINE Login on the web: sign-ins started, each used once by its callback (see schema.ts). */
+export const webLoginStates = pgTable(
+  'web_login_states',
+  {
+    stateHash: text('state_hash').primaryKey(),
+    bindingHash: text('binding_hash').notNull(),
+    nonce: text('nonce').notNull(),
+    codeVerifier: text('code_verifier').notNull(),
+    nextPath: text('next_path').notNull(),
+    createdAt: int('created_at').notNull(),
+    expiresAt: int('expires_at').notNull(),
+    usedAt: int('used_at'),
+  },
+  (t) => [index('web_login_states_expires_idx').on(t.expiresAt)],
+)
+
+/** Web sessions of customers signed in with LINE Login on the web (see schema.ts). */
+export const webSessions = pgTable(
+  'web_sessions',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    lineUserId: text('line_user_id').notNull(),
+    name: text('name'),
+    createdAt: int('created_at').notNull(),
+    lastSeenAt: int('last_seen_at').notNull(),
+    expiresAt: int('expires_at').notNull(),
+    revokedAt: int('revoked_at'),
+  },
+  (t) => [
+    index('web_sessions_user_idx').on(t.lineUserId),
+    index('web_sessions_expires_idx').on(t.expiresAt),
+  ],
+)

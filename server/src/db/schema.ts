@@ -363,3 +363,48 @@ export const rateWindows = sqliteTable('rate_windows', {
   /** Calls taken in that window. */
   used: integer('used').notNull(),
 })
+
+/**
+ * LINE Login on the web: one row per sign-in started at `/login/line`, used once by its
+ * callback. `state` and the browser-binding cookie's value are stored as SHA-256 hashes; the
+ * nonce and the PKCE code verifier live here (never in the browser) until the callback.
+ */
+export const webLoginStates = sqliteTable(
+  'web_login_states',
+  {
+    stateHash: text('state_hash').primaryKey(),
+    /** SHA-256 of the random value in the browser's short-lived binding cookie. */
+    bindingHash: text('binding_hash').notNull(),
+    nonce: text('nonce').notNull(),
+    codeVerifier: text('code_verifier').notNull(),
+    /** Where to go after signing in: a same-origin path, checked before it was stored. */
+    nextPath: text('next_path').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    usedAt: integer('used_at'),
+  },
+  (t) => [index('web_login_states_expires_idx').on(t.expiresAt)],
+)
+
+/**
+ * Web sessions of customers signed in with LINE Login on the web, by the SHA-256 of the
+ * opaque token in their HttpOnly cookie. Revocable (`revoked_at`); they end when idle too
+ * long (`last_seen_at`) or at `expires_at` (absolute).
+ */
+export const webSessions = sqliteTable(
+  'web_sessions',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    lineUserId: text('line_user_id').notNull(),
+    /** The display name from the ID token, when it carried one. */
+    name: text('name'),
+    createdAt: integer('created_at').notNull(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [
+    index('web_sessions_user_idx').on(t.lineUserId),
+    index('web_sessions_expires_idx').on(t.expiresAt),
+  ],
+)

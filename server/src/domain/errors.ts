@@ -162,3 +162,42 @@ export class LinkTokenExpired extends DomainError {
     super('NOT_FOUND', 'This sign-in link has expired.')
   }
 }
+
+/** Why a sign-in with LINE Login on the web did not start a session. */
+export type WebLoginRefusal =
+  /** The callback came without a `state`. */
+  | 'state_missing'
+  /** No sign-in was started with this `state` (or it was purged long ago). */
+  | 'state_unknown'
+  /** The `state` was used already (a reload, the back button, a replay). */
+  | 'state_used'
+  /** The sign-in was started too long ago. */
+  | 'state_expired'
+  /** The `state` was started in another browser (its binding cookie does not match). */
+  | 'other_browser'
+  /** The user cancelled at LINE (`error=access_denied`). */
+  | 'cancelled'
+  /** LINE answered the callback with another error. */
+  | 'authorization_error'
+  /** LINE refused the code exchange. */
+  | 'token_rejected'
+  /** The ID token did not verify (signature, issuer, audience, times). */
+  | 'id_token_invalid'
+  /** The ID token's nonce is not the one this sign-in sent. */
+  | 'nonce_mismatch'
+  /** LINE could not be reached. */
+  | 'unavailable'
+
+/**
+ * A refused web sign-in. Not a `DomainError`: its answer is a page for a person, not an API
+ * error code. `nextPath` is where the page's way back leads (the sign-in's `next` when known).
+ */
+export class WebLoginRefused extends Error {
+  constructor(
+    readonly reason: WebLoginRefusal,
+    readonly nextPath = '/',
+  ) {
+    super(`web sign-in refused: ${reason}`)
+    this.name = 'WebLoginRefused'
+  }
+}

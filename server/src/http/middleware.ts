@@ -6,8 +6,10 @@ import type { IdTokenVerifier } from '../line/id-token.ts'
 import { IdTokenError } from '../line/id-token.ts'
 import type { Logger } from '../logger.ts'
 import type { StaffPrincipal, StaffService } from '../services/staff.ts'
+import type { WebSessions } from '../services/web-sessions.ts'
 import { ApiError } from './api-error.ts'
 import { nodeRequestId } from './node-listener.ts'
+import { isSameOrigin, type WebCookies } from './web-cookies.ts'
 
 /** Variables the middlewares set. */
 export interface AppVariables {
@@ -75,14 +77,45 @@ function bearer(header: string | undefined): string | undefined {
   return m?.[1]
 }
 
+/** What the customer routes need to accept a web session (LINE Login on the web). */
+export interface WebSessionAuth {
+  sessions: WebSessions
+  cookies: WebCookies
+  /** The public origin a cookie-authenticated write must come from. */
+  publicUrl: () => string
+}
+
+/** Methods that change something: with a cookie, they must come from our own origin. */
+const WRITES: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
 /**
- * Customer routes: only a request with a verified LINE ID token gets past; the LINE user is
- * the token's `sub`, never anything from the body.
+ * Customer routes: only a request with a verified LINE ID token (`Authorization: Bearer`) or,
+ * without one, a live web session cookie gets past; the LINE user is the token's or the
+ * session's `sub`, never anything from the body. A cookie-authenticated write must come from
+ * this app's origin (CSRF; docs/decisions/058).
  */
-export function customerAuth(verifier: IdTokenVerifier) {
+export function customerAuth(verifier: IdTokenVerifier, web?: WebSessionAuth) {
   return createMiddleware<{ Variables: AppVariables }>(
     async function customerAuthMiddleware(c, next) {
-      const token = bearer(c.req.header('Authorization'))
+      const header = c.req.header('Authorization')
+      const token = bearer(header)
+      if (!token && header === undefined && web) {
+        const cookie = web.cookies.session(c)
+        if (cookie !== undefined) {
+          if (WRITES.has(c.req.method) && !isSameOrigin(c, web.publicUrl())) {
+            throw new ApiError('FORBIDDEN', 'A signed-in write must come from this app.')
+          }
+          const principal = await web.sessions.authenticate(cookie)
+          if (!principal) {
+            // The app reads the hint cookie at start: gone, it offers to sign in at once.
+            web.cookies.clearSession(c)
+            throw new ApiError('INVALID_ID_TOKEN', 'The web session has ended: sign in again.')
+          }
+          c.set('lineUserId', principal.lineUserId)
+          c.set('lineName', principal.name)
+          return next()
+        }
+      }
       if (!token) throw new ApiError('INVALID_ID_TOKEN', 'A LINE ID token is required.')
       try {
         const verified = await verifier.verify(token)

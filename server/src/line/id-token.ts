@@ -13,6 +13,8 @@ export interface VerifiedIdToken {
   sub: string
   name: string | undefined
   exp: number
+  /** The `nonce` claim, when the token has one (web login checks it against its own). */
+  nonce?: string | undefined
 }
 
 /** Why a token was refused: `expired` maps to `ID_TOKEN_EXPIRED`, the rest `INVALID_ID_TOKEN`. */
@@ -130,6 +132,7 @@ export function createIdTokenVerifier(opts: IdTokenVerifierOptions): IdTokenVeri
         sub,
         exp,
         name: typeof payload.name === 'string' ? payload.name : undefined,
+        nonce: typeof payload.nonce === 'string' ? payload.nonce : undefined,
       }
       cache.set(key, verified)
       return verified

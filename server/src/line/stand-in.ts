@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { type Context, Hono } from 'hono'
 import { exportJWK, generateKeyPair, type JWK, jwtVerify, SignJWT } from 'jose'
+import { createStandInLogin } from './stand-in-login.ts'
 
 /** One Messaging API call the stand-in received. */
 export interface RecordedCall {
@@ -14,8 +15,15 @@ export interface RecordedCall {
 export interface LineStandInOptions {
   issuer: string
   channelId: string
+  /** The LINE Login channel secret of web login (its token endpoint and HS256 ID tokens). */
+  channelSecret?: string
+  /** Registered callback URLs of web login; unset → any http(s) `redirect_uri`. */
+  callbackUrls?: () => readonly string[]
   now?: () => number
 }
+
+/** The channel secret the stand-in uses when none is given (tests set the same one). */
+export const STAND_IN_CHANNEL_SECRET = 'stand-in-login-channel-secret'
 
 /** Claims a minted token may override. */
 export interface MintOptions {
@@ -61,7 +69,15 @@ export async function createLineStandIn(opts: LineStandInOptions) {
       .sign(privateKey)
   }
 
+  const login = createStandInLogin({
+    issuer: opts.issuer,
+    channelId: opts.channelId,
+    channelSecret: opts.channelSecret ?? STAND_IN_CHANNEL_SECRET,
+    callbackUrls: opts.callbackUrls,
+    now,
+  })
   const app = new Hono()
+  app.route('/', login.app)
   app.get('/oauth2/v2.1/certs', (c) => c.json({ keys: [publicJwk] }))
   app.post('/oauth2/v2.1/verify', async (c) => {
     const form = await c.req.parseBody()
@@ -243,6 +259,8 @@ export async function createLineStandIn(opts: LineStandInOptions) {
     publicJwk,
     calls,
     mintIdToken,
+    /** The next ID token of web login's token endpoint carries these changes. */
+    tamperNextIdToken: login.tamperNextIdToken,
     rejected,
     profileLanguages,
     richMenus,
