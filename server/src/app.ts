@@ -19,6 +19,7 @@ import {
   requestObserver,
   staffAuth,
 } from './http/middleware.ts'
+import { markApiAnswer } from './http/node-listener.ts'
 import { createAccountLink } from './line/account-link.ts'
 import { createIdTokenVerifier, type IdTokenVerifier } from './line/id-token.ts'
 import { createLineMessaging, type LineMessaging } from './line/line-service.ts'
@@ -211,11 +212,17 @@ export function createApp(deps: AppDeps) {
   // that sends a body must send JSON; a body over the limit is refused. GET and HEAD bodies
   // are never read: skipping them spares every card and QR request a full fetch Request
   // (bodyLimit reads `c.req.raw.body`, which makes @hono/node-server build one).
+  // The API/page decision is made here, once, on the path Hono routes on (decoded, without dot
+  // segments, the path of an absolute-form target): the Node layer adds the API headers to the
+  // answers marked here (docs/decisions/032).
   app.use(function requestGate(c, next) {
     const method = c.req.method
     if (!c.req.path.startsWith('/api/')) {
       for (const [name, value] of DOCUMENT_HEADERS) c.header(name, value)
-    } else if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
+      return method === 'GET' || method === 'HEAD' ? next() : limitBody(c, next)
+    }
+    markApiAnswer(c.env)
+    if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
       const type = c.req.header('Content-Type') ?? ''
       const length = c.req.header('Content-Length')
       if (!/^application\/json\b/i.test(type) && !(length === '0' && type === '')) {
