@@ -11,6 +11,7 @@ import { isUnavailable } from './db/errors.ts'
 import type { Database } from './db/seam.ts'
 import { ApiError, errorBody } from './http/api-error.ts'
 import { createClientAddress } from './http/client-address.ts'
+import { demoHostCheck } from './http/demo-host.ts'
 import { answerError } from './http/errors.ts'
 import {
   type AppVariables,
@@ -198,6 +199,8 @@ export function createApp(deps: AppDeps) {
       }),
     )
   }
+  // Demo mode answers only to loopback names and PUBLIC_URL's host (DNS rebinding, decision 030).
+  if (config.demo) app.use(demoHostCheck(config.publicUrl))
   // The SDK calls `/v2/bot/...` at the origin of the LINE base (see line/messaging-client.ts):
   // in demo mode that is this server; served before the body limit (rich menu images).
   const standIn = deps.standIn
