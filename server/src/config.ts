@@ -199,7 +199,11 @@ const settingsSchema = envSchema.extend(deploymentSchema.shape).superRefine((e, 
         message: `is ${e.HOST}, but ${why}: use HOST=127.0.0.1, set LINE_LOGIN_CHANNEL_ID, or set DEMO_ALLOW_NETWORK=true to expose the demo knowingly`,
       })
     }
-    const publicHost = e.PUBLIC_URL !== undefined ? new URL(e.PUBLIC_URL).hostname : undefined
+    // (An unparsable PUBLIC_URL is reported by its own check.)
+    const publicHost =
+      e.PUBLIC_URL !== undefined && URL.canParse(e.PUBLIC_URL)
+        ? new URL(e.PUBLIC_URL).hostname
+        : undefined
     if (publicHost !== undefined && !isLoopbackHost(publicHost)) {
       ctx.addIssue({
         code: 'custom',
