@@ -21,6 +21,7 @@ import {
   staffAuth,
 } from './http/middleware.ts'
 import { markApiAnswer } from './http/node-listener.ts'
+import { LOCKED_POLICY, preparePage, sendPage } from './http/page-policy.ts'
 import { createAccountLink } from './line/account-link.ts'
 import { createIdTokenVerifier, type IdTokenVerifier } from './line/id-token.ts'
 import { createLineMessaging, type LineMessaging } from './line/line-service.ts'
@@ -222,6 +223,8 @@ export function createApp(deps: AppDeps) {
     const method = c.req.method
     if (!c.req.path.startsWith('/api/')) {
       for (const [name, value] of DOCUMENT_HEADERS) c.header(name, value)
+      // Pages replace it with their own (http/page-policy.ts).
+      c.header('Content-Security-Policy', LOCKED_POLICY)
       return method === 'GET' || method === 'HEAD' ? next() : limitBody(c, next)
     }
     markApiAnswer(c.env)
@@ -269,8 +272,9 @@ export function createApp(deps: AppDeps) {
       indexHtml.replace(/<link\b[^>]*\bdata-liff-mode="([a-z]+)"[^>]*>\s*/g, (tag, mode) =>
         mode === keep ? tag : '',
       )
-    const customerPage = withoutModes(clientConfig.mode)
-    const staffPage = withoutModes()
+    const customerPage = preparePage(withoutModes(clientConfig.mode))
+    const staffPage = preparePage(withoutModes())
+    const line = !config.demo
     app.use(
       '/assets/*',
       serveStatic({
@@ -282,11 +286,13 @@ export function createApp(deps: AppDeps) {
         },
       }),
     )
-    // Path-based routes of the single-page app all get its index (never the file as built).
+    // Path-based routes of the single-page app all get its index (never the file as built),
+    // under the Content-Security-Policy of its kind with a fresh nonce (docs/decisions/031).
     const page = (c: Context) => {
-      c.header('Cache-Control', 'no-cache')
       const staff = c.req.path === '/staff' || c.req.path.startsWith('/staff/')
-      return c.html(staff ? staffPage : customerPage)
+      return staff
+        ? sendPage(c, staffPage, { kind: 'till', line })
+        : sendPage(c, customerPage, { kind: 'customer', line })
     }
     app.get('/', page)
     app.get('/index.html', page)
