@@ -141,7 +141,8 @@ describe('Content-Security-Policy on every screen, in Chromium (decision 031)', 
       document.head.append(script)
       // A style element without the nonce is refused; one with the page's nonce applies (what
       // a component library does when handed the nonce).
-      const nonce = (document.querySelector('meta[property="csp-nonce"]') as HTMLMetaElement).nonce
+      const meta = document.querySelector('meta[property="csp-nonce"]') as HTMLMetaElement
+      const nonce = meta.nonce ?? ''
       const bad = document.createElement('style')
       bad.textContent = 'body { --bad: 1 }'
       document.head.append(bad)
