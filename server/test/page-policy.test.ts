@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { createApp } from '../src/app.ts'
 import { fakeClock } from '../src/clock.ts'
 import { loadConfig } from '../src/config.ts'
-import { LOCKED_POLICY, pagePolicy } from '../src/http/page-policy.ts'
+import { LOCKED_POLICY, pagePolicy, preparePage } from '../src/http/page-policy.ts'
 import { loadSecrets } from '../src/secrets.ts'
 import { CHANNEL_ID, openTestDatabase, startStandIn } from './support.ts'
 
@@ -133,6 +133,13 @@ describe('the pages’ Content-Security-Policy (decision 031)', () => {
     expect(d.get('script-src')).toEqual(["'self'"])
     expect(d.get('connect-src')).toEqual(["'self'"])
     expect(d.get('style-src')).toEqual(["'self'", "'nonce-n'"])
+  })
+
+  it('puts the nonce where the head begins, also in a page without the optional <head> tag', () => {
+    expect(preparePage('<!doctype html><html lang="ja"><head><title>a</title>').before).toBe(
+      '<!doctype html><html lang="ja"><head>',
+    )
+    expect(preparePage('<!doctype html><title>a</title>').before).toBe('<!doctype html>')
   })
 
   it('locks down every other answer outside the API (files, health, errors)', async () => {

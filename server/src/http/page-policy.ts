@@ -67,12 +67,13 @@ export function newNonce(): string {
 
 /**
  * An HTML page of the app, ready to send with a nonce: the page split where the nonce's meta
- * element goes (first thing in `<head>`, before any script that may read it).
+ * element goes (first thing in `<head>`, before any script that may read it; a page without
+ * the optional `<head>` tag gets it where its head begins).
  */
 export function preparePage(html: string): { before: string; after: string } {
-  const head = /<head[^>]*>/i.exec(html)
-  if (!head) throw new Error('the page has no <head>')
-  const at = head.index + head[0].length
+  const start =
+    /<head\b[^>]*>/i.exec(html) ?? /<html\b[^>]*>/i.exec(html) ?? /<!doctype[^>]*>/i.exec(html)
+  const at = start ? start.index + start[0].length : 0
   return { before: html.slice(0, at), after: html.slice(at) }
 }
 
