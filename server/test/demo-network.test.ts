@@ -122,7 +122,7 @@ describe('demo mode answers only to loopback names and PUBLIC_URL (DNS rebinding
   const url = await serveApp(app)
 
   it('refuses another Host with 421 HOST_NOT_ALLOWED before anything runs', async () => {
-    for (const path of ['/healthz', '/__line/_calls', '/api/config', '/']) {
+    for (const path of ['/healthz', '/__line/_calls', '/v2/bot/info', '/api/config', '/']) {
       for (const host of ['evil.example', 'evil.example:3000', '192.168.1.20', 'localhost.evil']) {
         const res = await rawRequest(url, { host, path })
         expect(res.status, `${host} ${path}`).toBe(421)
