@@ -15,6 +15,7 @@ export default defineProject({
       'test/group-commit.test.ts',
       'test/fresh-cache.test.ts',
       'test/db-migrate.test.ts',
+      'test/file-modes.test.ts',
       // The commands as processes on a SQLite file (their flags and prompts).
       'test/cli-flags.test.ts',
       'test/cli-staff-add.test.ts',

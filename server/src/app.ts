@@ -11,6 +11,7 @@ import { isUnavailable } from './db/errors.ts'
 import type { Database } from './db/seam.ts'
 import { ApiError, errorBody } from './http/api-error.ts'
 import { createClientAddress } from './http/client-address.ts'
+import { demoHostCheck } from './http/demo-host.ts'
 import { answerError } from './http/errors.ts'
 import {
   type AppVariables,
@@ -20,6 +21,8 @@ import {
   staffAuth,
 } from './http/middleware.ts'
 import { webCookies } from './http/web-cookies.ts'
+import { markApiAnswer } from './http/node-listener.ts'
+import { LOCKED_POLICY, preparePage, sendPage } from './http/page-policy.ts'
 import { createAccountLink } from './line/account-link.ts'
 import { createIdTokenVerifier, type IdTokenVerifier } from './line/id-token.ts'
 import { createLineMessaging, type LineMessaging } from './line/line-service.ts'
@@ -237,6 +240,8 @@ export function createApp(deps: AppDeps) {
       }),
     )
   }
+  // Demo mode answers only to loopback names and PUBLIC_URL's host (DNS rebinding, decision 030).
+  if (config.demo) app.use(demoHostCheck(config.publicUrl))
   // The SDK calls `/v2/bot/...` at the origin of the LINE base (see line/messaging-client.ts):
   // in demo mode that is this server; served before the body limit (rich menu images).
   const standIn = deps.standIn
@@ -251,11 +256,19 @@ export function createApp(deps: AppDeps) {
   // that sends a body must send JSON; a body over the limit is refused. GET and HEAD bodies
   // are never read: skipping them spares every card and QR request a full fetch Request
   // (bodyLimit reads `c.req.raw.body`, which makes @hono/node-server build one).
+  // The API/page decision is made here, once, on the path Hono routes on (decoded, without dot
+  // segments, the path of an absolute-form target): the Node layer adds the API headers to the
+  // answers marked here (docs/decisions/032).
   app.use(function requestGate(c, next) {
     const method = c.req.method
     if (!c.req.path.startsWith('/api/')) {
       for (const [name, value] of DOCUMENT_HEADERS) c.header(name, value)
-    } else if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
+      // Pages replace it with their own (http/page-policy.ts).
+      c.header('Content-Security-Policy', LOCKED_POLICY)
+      return method === 'GET' || method === 'HEAD' ? next() : limitBody(c, next)
+    }
+    markApiAnswer(c.env)
+    if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
       const type = c.req.header('Content-Type') ?? ''
       const length = c.req.header('Content-Length')
       if (!/^application\/json\b/i.test(type) && !(length === '0' && type === '')) {
@@ -300,8 +313,9 @@ export function createApp(deps: AppDeps) {
       indexHtml.replace(/<link\b[^>]*\bdata-liff-mode="([a-z]+)"[^>]*>\s*/g, (tag, mode) =>
         mode === keep ? tag : '',
       )
-    const customerPage = withoutModes(clientConfig.mode)
-    const staffPage = withoutModes()
+    const customerPage = preparePage(withoutModes(clientConfig.mode))
+    const staffPage = preparePage(withoutModes())
+    const line = !config.demo
     app.use(
       '/assets/*',
       serveStatic({
@@ -313,11 +327,13 @@ export function createApp(deps: AppDeps) {
         },
       }),
     )
-    // Path-based routes of the single-page app all get its index (never the file as built).
+    // Path-based routes of the single-page app all get its index (never the file as built),
+    // under the Content-Security-Policy of its kind with a fresh nonce (docs/decisions/031).
     const page = (c: Context) => {
-      c.header('Cache-Control', 'no-cache')
       const staff = c.req.path === '/staff' || c.req.path.startsWith('/staff/')
-      return c.html(staff ? staffPage : customerPage)
+      return staff
+        ? sendPage(c, staffPage, { kind: 'till', line })
+        : sendPage(c, customerPage, { kind: 'customer', line })
     }
     app.get('/', page)
     app.get('/index.html', page)

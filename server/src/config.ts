@@ -6,6 +6,7 @@ import { resolve } from 'node:path'
 import { config as loadDotenv } from 'dotenv'
 import { z } from 'zod'
 import { normalizeAddress } from './http/client-address.ts'
+import { isLoopbackHost } from './http/loopback.ts'
 
 const optionalString = z
   .string()
@@ -55,9 +56,31 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_PATH: z.string().min(1).default('./data/membercard.db'),
-  LINE_LOGIN_CHANNEL_ID: optionalString.pipe(
-    z.string().regex(/^\d+$/, 'must be the numeric channel ID').optional(),
-  ),
+  /** Unset → demo mode; set but blank is a mistake (an .env template), not a wish for demo. */
+  LINE_LOGIN_CHANNEL_ID: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined
+      if (v.trim() === '') {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'is set but empty: set it to your LINE Login channel ID, or remove it (from the environment and .env) for demo mode',
+        })
+        return z.NEVER
+      }
+      return v.trim()
+    })
+    .pipe(z.string().regex(/^\d+$/, 'must be the numeric channel ID').optional()),
+  /**
+   * Demo mode signs ID tokens for any LINE user: it listens on loopback only unless this is
+   * `true` (docs/decisions/030).
+   */
+  DEMO_ALLOW_NETWORK: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
   LINE_LOGIN_CHANNEL_SECRET: optionalString,
   LIFF_ID: optionalString,
   LINE_API_BASE: url.default('https://api.line.me'),
@@ -165,6 +188,31 @@ const deploymentSchema = z.object({
 
 /** Every setting, with the checks that span several variables. */
 const settingsSchema = envSchema.extend(deploymentSchema.shape).superRefine((e, ctx) => {
+  // Demo mode lets anyone who reaches it act as any member (the stand-in signs ID tokens for
+  // any user ID on request): never reachable from the network by accident.
+  if (e.LINE_LOGIN_CHANNEL_ID === undefined && !e.DEMO_ALLOW_NETWORK) {
+    const why =
+      'demo mode (no LINE_LOGIN_CHANNEL_ID) lets anyone who reaches it sign in as any LINE user, so it serves loopback only'
+    if (!isLoopbackHost(e.HOST)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HOST'],
+        message: `is ${e.HOST}, but ${why}: use HOST=127.0.0.1, set LINE_LOGIN_CHANNEL_ID, or set DEMO_ALLOW_NETWORK=true to expose the demo knowingly`,
+      })
+    }
+    // (An unparsable PUBLIC_URL is reported by its own check.)
+    const publicHost =
+      e.PUBLIC_URL !== undefined && URL.canParse(e.PUBLIC_URL)
+        ? new URL(e.PUBLIC_URL).hostname
+        : undefined
+    if (publicHost !== undefined && !isLoopbackHost(publicHost)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PUBLIC_URL'],
+        message: `is ${e.PUBLIC_URL}, but ${why}: remove PUBLIC_URL, set LINE_LOGIN_CHANNEL_ID, or set DEMO_ALLOW_NETWORK=true to expose the demo knowingly`,
+      })
+    }
+  }
   // Several instances share one PostgreSQL database: keys generated per instance would make a
   // QR token or PIN hash of one instance fail on another.
   if (e.DATABASE_URL === undefined) return
@@ -195,6 +243,8 @@ export interface Config {
   secretsPath: string
   /** True when no LINE Login channel is configured: the local stand-in plays LINE. */
   demo: boolean
+  /** `DEMO_ALLOW_NETWORK=true`: demo mode may listen beyond loopback (decision 030). */
+  demoAllowNetwork: boolean
   line: {
     loginChannelId: string
     loginChannelSecret: string | undefined
@@ -279,9 +329,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = settingsSchema.safeParse(env)
   if (!parsed.success) {
     const lines = parsed.error.issues.map(
-      (issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`,
+      (issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`,
     )
-    throw new ConfigError(`Invalid settings:\n${lines.join('\n')}`)
+    // One bad setting: one line.
+    throw new ConfigError(
+      lines.length === 1
+        ? `Invalid setting ${lines[0]}`
+        : `Invalid settings:\n${lines.map((l) => `  ${l}`).join('\n')}`,
+    )
   }
   const e = parsed.data
   const demo = e.LINE_LOGIN_CHANNEL_ID === undefined
@@ -305,6 +360,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: e.METRICS_TOKEN,
     secretsPath,
     demo,
+    demoAllowNetwork: demo && e.DEMO_ALLOW_NETWORK,
     line: {
       loginChannelId: e.LINE_LOGIN_CHANNEL_ID ?? DEMO_CHANNEL_ID,
       // Demo mode: the stand-in signs web login's HS256 ID tokens with a key made per process.

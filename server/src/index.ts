@@ -68,19 +68,32 @@ const app = createApp({
 const server = createServer(createRequestListener(app.fetch, { hostname: config.host }))
 server.listen(config.port, config.host, () => {
   const info = server.address() as AddressInfo
+  // This server's own address as a client reaches it: loopback for a wildcard (0.0.0.0, ::),
+  // which is not an address to connect to, nor one demo mode's Host check accepts.
+  const self =
+    info.address === '0.0.0.0' ? '127.0.0.1' : info.address === '::' ? '::1' : info.address
+  const selfOrigin = `http://${self.includes(':') ? `[${self}]` : self}:${info.port}`
   if (config.demo) {
     // The stand-in lives on this server: point the LINE base at the port actually bound.
-    const base = `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}/__line`
+    const base = `${selfOrigin}/__line`
     config.line.apiBase = base
     config.line.apiDataBase = base
   }
-  const url = `http://${config.host}:${info.port}`
+  const url =
+    config.host === '0.0.0.0' || config.host === '::'
+      ? selfOrigin
+      : `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${info.port}`
   // PORT=0 binds a free port: the default public origin is the one actually bound.
   if (config.port === 0 && config.publicUrl.endsWith(':0')) {
     config.publicUrl = `${config.publicUrl.slice(0, -2)}:${info.port}`
     if (config.demo) config.line.authorizeUrl = `${config.publicUrl}/__line/oauth2/v2.1/authorize`
   }
   logger.info('listening', { url, demo: config.demo })
+  if (config.demoAllowNetwork) {
+    logger.warn('demo mode is reachable from the network (DEMO_ALLOW_NETWORK=true)', {
+      host: config.host,
+    })
+  }
   // Started once the LINE base is final (in demo mode it is this server's own port).
   line.worker.start()
   if (config.demo) {
@@ -101,6 +114,15 @@ server.listen(config.port, config.host, () => {
     const lines = [
       '',
       `  LINE digital membership card — DEMO MODE (no LINE account needed)`,
+      ...(config.demoAllowNetwork
+        ? [
+            '',
+            `  !!! DEMO_ALLOW_NETWORK=true: this demo listens on ${config.host}, beyond this machine.`,
+            '  !!! Anyone who reaches it can sign in as ANY LINE user and read the recorded messages.',
+            `  !!! It answers only to localhost and PUBLIC_URL's host (${new URL(config.publicUrl).hostname}).`,
+            '  !!! Never use it with real members or on a public network.',
+          ]
+        : []),
       `  Customer app:  ${url}/`,
       `  Till (staff):  ${url}/staff`,
       '',

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { z } from 'zod'
+import { ensurePrivateFolder } from './private-files.ts'
 
 /** Keys kept outside the database: whoever holds only the database cannot test PINs. */
 export interface Secrets {
@@ -16,7 +17,7 @@ const fileSchema = z.object({
 
 /**
  * Returns the server secrets: the configured ones, else those in `path`, generating and
- * persisting them (mode 0600) on first start. `:memory:` keeps generated keys in memory.
+ * persisting them (mode 0600, in a folder created 0700) on first start. `:memory:` keeps generated keys in memory.
  */
 export function loadSecrets(
   path: string,
@@ -37,7 +38,7 @@ export function loadSecrets(
       qrTokenKey: randomBytes(32).toString('hex'),
     }
     if (path !== ':memory:') {
-      mkdirSync(dirname(path), { recursive: true })
+      ensurePrivateFolder(dirname(path))
       writeFileSync(path, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600, flag: 'wx' })
       chmodSync(path, 0o600)
     }

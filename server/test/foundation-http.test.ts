@@ -81,7 +81,10 @@ describe('HTTP basics', () => {
     expect(page.headers.get('Referrer-Policy')).toBe('no-referrer')
     expect(page.headers.get('Cross-Origin-Opener-Policy')).toBe('same-origin')
     expect(page.headers.get('Strict-Transport-Security')).toMatch(/^max-age=\d+/)
-    expect(page.headers.get('Content-Security-Policy')).toBeNull()
+    // Not a page: nothing may run or load in it (docs/decisions/031).
+    expect(page.headers.get('Content-Security-Policy')).toBe(
+      "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'",
+    )
   })
 
   it('logs each request as one JSON line: method, path, status, time, request ID', async () => {

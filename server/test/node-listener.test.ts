@@ -1,6 +1,6 @@
 import { request } from 'node:http'
 import { describe, expect, it } from 'vitest'
-import { API_HEADERS } from '../src/http/node-listener.ts'
+import { API_HEADERS, markApiAnswer } from '../src/http/node-listener.ts'
 import { serveApp } from './support.ts'
 
 /** Raw answer over a real socket: the header lines as sent, so duplicates show. */
@@ -30,9 +30,11 @@ function values(raw: string[], name: string): string[] {
 
 describe('the Node layer (http/node-listener.ts)', async () => {
   // A stand-in app: answers shaped the ways Hono's answers reach Node.
+  // It marks its `/api/` answers as the app does (on the path it routes on).
   const base = await serveApp({
-    fetch: (req: Request) => {
+    fetch: (req: Request, env) => {
       const path = new URL(req.url).pathname
+      if (path.startsWith('/api/') && path !== '/api/unmarked') markApiAnswer(env)
       if (path === '/api/own-cache')
         return new Response('{}', {
           headers: { 'Content-Type': 'application/json', 'cache-control': 'private, max-age=5' },
@@ -76,6 +78,14 @@ describe('the Node layer (http/node-listener.ts)', async () => {
     expect(cookies.status).toBe(204)
     expect(values(cookies.raw, 'Set-Cookie')).toEqual(['a=1', 'b=2'])
     expect(values(cookies.raw, 'X-Frame-Options')).toEqual(['DENY'])
+  })
+
+  it('adds the API headers only to answers the app marked, whatever the raw target', async () => {
+    const unmarked = await rawGet(base, '/api/unmarked')
+    expect(values(unmarked.raw, 'Cache-Control')).toEqual([])
+    expect(values(unmarked.raw, 'X-Request-Id')).toHaveLength(1)
+    const marked = await rawGet(base, '/api/stream')
+    expect(values(marked.raw, 'Cache-Control')).toEqual(['no-store'])
   })
 
   it('outside /api/ adds only the request ID, and keeps a well-formed caller ID', async () => {

@@ -139,10 +139,12 @@ describe('PUBLIC_URL and the LINE Login settings', () => {
   it('defaults PUBLIC_URL to http://<HOST>:<PORT> and keeps only the origin of a given one', () => {
     expect(loadConfig({}).publicUrl).toBe('http://127.0.0.1:3000')
     expect(loadConfig({ HOST: '::1', PORT: '8080' }).publicUrl).toBe('http://[::1]:8080')
-    expect(loadConfig({ PUBLIC_URL: 'https://members.example.jp/' }).publicUrl).toBe(
+    // (A public PUBLIC_URL is for real LINE settings: demo mode refuses one, decision 030.)
+    const line = { LINE_LOGIN_CHANNEL_ID: '1234567890' }
+    expect(loadConfig({ ...line, PUBLIC_URL: 'https://members.example.jp/' }).publicUrl).toBe(
       'https://members.example.jp',
     )
-    expect(loadConfig({ PUBLIC_URL: 'https://members.example.jp:8443' }).publicUrl).toBe(
+    expect(loadConfig({ ...line, PUBLIC_URL: 'https://members.example.jp:8443' }).publicUrl).toBe(
       'https://members.example.jp:8443',
     )
     for (const bad of ['members.example.jp', 'ftp://members.example.jp', 'https://x.jp/app']) {

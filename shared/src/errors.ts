@@ -26,6 +26,8 @@ export const ERROR_STATUS = {
   QR_EXPIRED: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** Demo mode only: a `Host` that is neither loopback nor PUBLIC_URL's (DNS rebinding). */
+  HOST_NOT_ALLOWED: 421,
   CARD_OR_PIN_WRONG: 422,
   INSUFFICIENT_POINTS: 422,
   IDEMPOTENCY_KEY_REUSED: 422,

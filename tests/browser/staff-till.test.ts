@@ -24,13 +24,14 @@ import {
   staffPoints,
   staffToken,
   unlinkByApi,
+  watchCsp,
   watchPageErrors,
 } from '../support/browser.ts'
 import { type RunningServer, removeDataDir, startServer } from '../support/server.ts'
 
 /** The till in a phone-sized browser (no LINE), Japanese first. */
 async function newTill(browser: Browser, baseURL: string): Promise<BrowserContext> {
-  return browser.newContext({
+  const context = await browser.newContext({
     baseURL,
     viewport: { width: 390, height: 844 },
     deviceScaleFactor: 2,
@@ -38,6 +39,9 @@ async function newTill(browser: Browser, baseURL: string): Promise<BrowserContex
     hasTouch: true,
     locale: 'ja-JP',
   })
+  // Any Content-Security-Policy violation on a till screen is a fault (afterEach).
+  await watchCsp(context)
+  return context
 }
 
 async function signIn(page: Page, staffId: string, password: string) {

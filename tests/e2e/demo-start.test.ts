@@ -52,7 +52,7 @@ describe('demo mode (no LINE settings)', () => {
     for (const path of ['/', '/card', '/index.html', '/history']) {
       const page = await fetch(`${server.url}${path}`)
       expect(page.status, path).toBe(200)
-      expect(page.headers.get('cache-control'), path).toBe('no-cache')
+      expect(page.headers.get('cache-control'), path).toBe('private, no-cache')
       const html = await page.text()
       expect(modes(html), path).toEqual(['demo'])
       const href = /<link[^>]*href="([^"]+)"[^>]*data-liff-mode="demo"/.exec(html)?.[1]

@@ -162,8 +162,9 @@ describe('abuse', () => {
         () =>
           new Promise<void>((resolve, reject) => {
             const s = connect({ host: hostname, port: Number(port) }, () => {
+              // (A loopback Host: demo mode answers any other with 421 before reading a body.)
               s.write(
-                'POST /api/staff/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"staffId":',
+                `POST /api/staff/login HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"staffId":`,
               )
               resolve()
             })

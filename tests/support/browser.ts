@@ -31,6 +31,29 @@ export function newLineUserId(): string {
   return `U${randomUUID().replace(/-/g, '')}`
 }
 
+/** What the CSP watcher writes to the console for each violation (see `watchCsp`). */
+export const CSP_VIOLATION = 'CSP violation:'
+
+/**
+ * Makes every page of `context` report each Content-Security-Policy violation it sees (the
+ * `securitypolicyviolation` event) as a console error starting with `CSP_VIOLATION`, which
+ * `watchPageErrors` records as a fault, so a screen that breaks its page's policy fails the
+ * test. (Chromium also logs a "Refused to …" console error of its own.)
+ */
+export async function watchCsp(context: BrowserContext): Promise<void> {
+  await context.addInitScript((prefix) => {
+    addEventListener(
+      'securitypolicyviolation',
+      (e) => {
+        console.error(
+          `${prefix} ${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber} (${e.disposition})`,
+        )
+      },
+      true,
+    )
+  }, CSP_VIOLATION)
+}
+
 /**
  * A phone (390×844 at 3× like a mid-range handset) signed in to demo mode as `user`.
  * `locale` sets the device language the app follows.
@@ -48,6 +71,7 @@ export async function newPhone(
     hasTouch: true,
     locale: opts.locale ?? 'ja-JP',
   })
+  await watchCsp(context)
   await context.addInitScript((user) => {
     // (A new page starts as about:blank, whose storage is off limits.)
     if (location.protocol !== 'http:') return
@@ -184,6 +208,8 @@ const EXPECTED_CONSOLE_ERROR =
 export interface PageErrorLog {
   /** The faults recorded since the last call, and a fresh start. */
   take(): string[]
+  /** The faults recorded since the last `take`, kept. */
+  peek(): string[]
 }
 
 /**
@@ -209,6 +235,9 @@ export function watchPageErrors(browser: Browser): PageErrorLog {
       const taken = faults
       faults = []
       return taken
+    },
+    peek() {
+      return [...faults]
     },
   }
 }

@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { fillPlaceholders, type SQL } from 'drizzle-orm'
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core'
+import { ensurePrivateFile, ensurePrivateFolder, restrictFile } from '../private-files.ts'
 import { createFreshness } from './fresh-cache.ts'
 import { createGroupCommit } from './group-commit.ts'
 import type { CachedRead, CachedReadSpec, Database, Executor, Params, Query, Tx } from './seam.ts'
@@ -26,7 +26,8 @@ interface Compiled {
 const dialect = new SQLiteSyncDialect()
 
 /**
- * Opens (creating its folder when missing) and migrates the SQLite database. Pragmas are set
+ * Opens (creating its folder when missing) and migrates the SQLite database: the file and its
+ * `-wal`/`-shm` are 0600, a folder it creates 0700 (private-files.ts). Pragmas are set
  * explicitly every time: WAL, a busy timeout, foreign keys, and `synchronous=FULL` so an
  * acknowledged points change survives a power loss.
  */
@@ -41,7 +42,14 @@ export function openSqlite(path: string): SqliteDatabase {
  * most 5 s.
  */
 export function openSqliteFile(path: string): { sqlite: BetterSqlite3.Database; applied: number } {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  if (path !== ':memory:') {
+    // 0600 in a 0700 folder: SQLite creates the -wal and -shm files with the database file's
+    // mode, so the database is created (or tightened) before SQLite opens it.
+    ensurePrivateFolder(dirname(path))
+    ensurePrivateFile(path)
+    restrictFile(`${path}-wal`)
+    restrictFile(`${path}-shm`)
+  }
   const sqlite = new BetterSqlite3(path)
   sqlite.pragma('busy_timeout = 60000')
   whileBusy(() => sqlite.pragma('journal_mode = WAL'))

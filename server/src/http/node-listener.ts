@@ -39,6 +39,18 @@ const API = Symbol('api')
 /** A response of this layer: its request ID, and whether it answers an API call. */
 type LayerResponse = ServerResponse & { [REQUEST_ID]?: string; [API]?: boolean }
 
+/**
+ * Marks the answer to this request as an API answer: the layer adds the API security headers to
+ * it. The app calls this once it knows the path it routes on (Hono's, percent-decoded and
+ * dot-segment-free), so the headers follow the same path as the routing: `/%61pi/me` and
+ * `GET http://host/api/me` reach `/api/me` and get its headers (docs/decisions/032). A no-op
+ * when the app is called without this layer (a test's `app.request`).
+ */
+export function markApiAnswer(env: unknown): void {
+  const outgoing = (env as Partial<NodeBindings> | undefined)?.outgoing as LayerResponse | undefined
+  if (outgoing !== undefined) outgoing[API] = true
+}
+
 /** The request ID the Node layer gave this request, when it came through it. */
 export function nodeRequestId(env: unknown): string | undefined {
   return ((env as Partial<NodeBindings> | undefined)?.outgoing as LayerResponse | undefined)?.[
@@ -111,8 +123,10 @@ function writeHeadWithDefaults(
 
 /**
  * The production HTTP entry: every answer gets an `X-Request-Id` (the caller's when valid, else
- * a new UUID) and every `/api/` answer the API security headers; then the app runs. Headers the
- * app sets itself win.
+ * a new UUID) and every answer the app marked with `markApiAnswer` the API security headers;
+ * then the app runs. Headers the app sets itself win. The layer does not look at the raw
+ * request target: it is not the path the app routes on (percent-encoding, dot segments,
+ * absolute-form targets), see docs/decisions/032.
  */
 export function createRequestListener(
   fetch: (request: Request, env: NodeBindings) => Response | Promise<Response>,
@@ -122,7 +136,7 @@ export function createRequestListener(
   return (incoming, outgoing) => {
     const res = outgoing as LayerResponse
     res[REQUEST_ID] = callerRequestId(incoming) ?? randomUUID()
-    res[API] = incoming.url?.startsWith('/api/') === true
+    res[API] = false
     res.writeHead = writeHeadWithDefaults as ServerResponse['writeHead']
     return listener(incoming, outgoing)
   }

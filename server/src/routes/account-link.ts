@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto'
 import { ERROR_STATUS } from '@membercard/shared'
 import { type Context, Hono } from 'hono'
-import { html } from 'hono/html'
+import { html, raw } from 'hono/html'
 import type { HtmlEscapedString } from 'hono/utils/html'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { DomainError, LinkTokenExpired } from '../domain/errors.ts'
@@ -33,8 +34,32 @@ const MESSAGES: Partial<Record<string, [string, string]>> = {
   ],
 }
 
-const CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' https://access.line.me; frame-ancestors 'none'; base-uri 'none'"
+/** The page's one style sheet, inline (the page works without any other request). */
+const STYLE = `
+body{font-family:system-ui,-apple-system,"Hiragino Sans","Noto Sans JP",sans-serif;margin:0;background:#f5f7f6;color:#1a1a1a;line-height:1.6}
+main{max-width:28rem;margin:0 auto;padding:1.5rem 1rem}
+h1{font-size:1.35rem;margin:0 0 .25rem}
+.en,[lang=en]{color:#444;font-size:.9em}
+label{display:block;font-weight:600;margin-top:1rem}
+input[type=password],input[inputmode]{width:100%;box-sizing:border-box;font-size:1.2rem;padding:.7rem;border:2px solid #6b6b6b;border-radius:.5rem;margin-top:.3rem;letter-spacing:.05em}
+input:focus,button:focus,a:focus{outline:3px solid #0b57d0;outline-offset:2px}
+.consent{display:flex;gap:.6rem;align-items:flex-start;margin-top:1.2rem}
+.consent input{flex:none;width:1.6rem;height:1.6rem;margin:.2rem 0 0;accent-color:#047a35}
+.consent label{margin-top:0}
+.consent label [lang=en]{display:block;font-weight:400}
+button [lang=en]{display:block;color:#fff;font-size:.85em;font-weight:400}
+.help{font-size:.85rem;color:#444;margin:.3rem 0 0}
+button{display:block;width:100%;margin-top:1.5rem;padding:.9rem;font-size:1.1rem;font-weight:700;color:#fff;background:#047a35;border:0;border-radius:.6rem}
+.error{background:#fdecea;border:2px solid #b3261e;border-radius:.5rem;padding:.5rem .8rem;margin-top:1rem}
+.error p{margin:.2rem 0;color:#8c1d18}
+a{color:#0b57d0}
+`
+
+/**
+ * The page's policy: its inline style sheet by hash (no 'unsafe-inline'), no script at all, the
+ * form posted here only (and the redirect that follows, to LINE's account-link dialog).
+ */
+const CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; form-action 'self' https://access.line.me; frame-ancestors 'none'; base-uri 'none'`
 
 /**
  * The company sign-in page of the Messaging API account-link flow (`/account-link`): the
@@ -89,25 +114,7 @@ export function accountLinkRoutes(deps: RouteDeps & { accountLink: AccountLink }
 <meta name="viewport" content="width=device-width, initial-scale=1" />
 <meta name="robots" content="noindex" />
 <title>会員証の連携 | ${config.storeName}</title>
-<style>
-body{font-family:system-ui,-apple-system,"Hiragino Sans","Noto Sans JP",sans-serif;margin:0;background:#f5f7f6;color:#1a1a1a;line-height:1.6}
-main{max-width:28rem;margin:0 auto;padding:1.5rem 1rem}
-h1{font-size:1.35rem;margin:0 0 .25rem}
-.en,[lang=en]{color:#444;font-size:.9em}
-label{display:block;font-weight:600;margin-top:1rem}
-input[type=password],input[inputmode]{width:100%;box-sizing:border-box;font-size:1.2rem;padding:.7rem;border:2px solid #6b6b6b;border-radius:.5rem;margin-top:.3rem;letter-spacing:.05em}
-input:focus,button:focus,a:focus{outline:3px solid #0b57d0;outline-offset:2px}
-.consent{display:flex;gap:.6rem;align-items:flex-start;margin-top:1.2rem}
-.consent input{flex:none;width:1.6rem;height:1.6rem;margin:.2rem 0 0;accent-color:#047a35}
-.consent label{margin-top:0}
-.consent label [lang=en]{display:block;font-weight:400}
-button [lang=en]{display:block;color:#fff;font-size:.85em;font-weight:400}
-.help{font-size:.85rem;color:#444;margin:.3rem 0 0}
-button{display:block;width:100%;margin-top:1.5rem;padding:.9rem;font-size:1.1rem;font-weight:700;color:#fff;background:#047a35;border:0;border-radius:.6rem}
-.error{background:#fdecea;border:2px solid #b3261e;border-radius:.5rem;padding:.5rem .8rem;margin-top:1rem}
-.error p{margin:.2rem 0;color:#8c1d18}
-a{color:#0b57d0}
-</style>
+<style>${raw(STYLE)}</style>
 </head>
 <body><main>
 <p class="help">${config.storeName}</p>
