@@ -20,9 +20,9 @@ import {
   requestObserver,
   staffAuth,
 } from './http/middleware.ts'
-import { webCookies } from './http/web-cookies.ts'
 import { markApiAnswer } from './http/node-listener.ts'
 import { LOCKED_POLICY, preparePage, sendPage } from './http/page-policy.ts'
+import { webCookies } from './http/web-cookies.ts'
 import { createAccountLink } from './line/account-link.ts'
 import { createIdTokenVerifier, type IdTokenVerifier } from './line/id-token.ts'
 import { createLineMessaging, type LineMessaging } from './line/line-service.ts'

@@ -63,6 +63,7 @@ const MESSAGE_OF: Record<TillErrorCode, MessageKey> = {
   CARD_OR_PIN_WRONG: 'default',
   INSUFFICIENT_POINTS: 'INSUFFICIENT_POINTS',
   INTERNAL_ERROR: 'default',
+  HOST_NOT_ALLOWED: 'default',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 }
 

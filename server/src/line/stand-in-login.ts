@@ -1,7 +1,32 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { type Context, Hono } from 'hono'
-import { html } from 'hono/html'
+import { html, raw } from 'hono/html'
 import { SignJWT } from 'jose'
+
+/** The consent page's style sheet, inline and allowed by its hash. */
+const CONSENT_STYLE = `
+body{font-family:system-ui,sans-serif;margin:0;background:#fff;color:#1a1a1a;line-height:1.6}
+main{max-width:26rem;margin:0 auto;padding:1.5rem 1rem}
+.badge{display:inline-block;background:#06c755;color:#fff;font-weight:700;border-radius:.4rem;padding:.1rem .5rem}
+fieldset{border:1px solid #ccc;border-radius:.5rem;margin:1rem 0;padding:.5rem 1rem}
+label{display:flex;gap:.5rem;align-items:center;min-height:44px}
+button{display:block;width:100%;margin-top:.75rem;padding:.85rem;font-size:1.05rem;font-weight:700;border-radius:.5rem;border:0}
+.allow{background:#06c755;color:#fff}.cancel{background:#eee;color:#1a1a1a}
+.en,[lang=en]{color:#444;font-size:.9em}
+`
+
+/**
+ * The consent page's policy: its style sheet by hash, no script, the form posted here and the
+ * redirect that follows to the client's `redirect_uri`.
+ */
+function consentPolicy(redirectUri: string | undefined): string {
+  let target = ''
+  try {
+    if (redirectUri) target = ` ${new URL(redirectUri).origin}`
+  } catch {}
+  const hash = createHash('sha256').update(CONSENT_STYLE).digest('base64')
+  return `default-src 'none'; style-src 'sha256-${hash}'; form-action 'self'${target}; frame-ancestors 'none'; base-uri 'none'`
+}
 
 /** The demo users the stand-in's consent page offers (and "a new user", made up each time). */
 export const STAND_IN_LOGIN_USERS = [
@@ -110,16 +135,7 @@ export function createStandInLogin(opts: StandInLoginOptions) {
 <meta charset="utf-8" />
 <meta name="viewport" content="width=device-width, initial-scale=1" />
 <title>LINE Login (demo stand-in)</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:0;background:#fff;color:#1a1a1a;line-height:1.6}
-main{max-width:26rem;margin:0 auto;padding:1.5rem 1rem}
-.badge{display:inline-block;background:#06c755;color:#fff;font-weight:700;border-radius:.4rem;padding:.1rem .5rem}
-fieldset{border:1px solid #ccc;border-radius:.5rem;margin:1rem 0;padding:.5rem 1rem}
-label{display:flex;gap:.5rem;align-items:center;min-height:44px}
-button{display:block;width:100%;margin-top:.75rem;padding:.85rem;font-size:1.05rem;font-weight:700;border-radius:.5rem;border:0}
-.allow{background:#06c755;color:#fff}.cancel{background:#eee;color:#1a1a1a}
-.en,[lang=en]{color:#444;font-size:.9em}
-</style>
+<style>${raw(CONSENT_STYLE)}</style>
 </head>
 <body><main>
 <p><span class="badge">LINE</span> デモ用の代役 <span lang="en">(demo stand-in, not LINE)</span></p>
@@ -175,6 +191,7 @@ ${
       const bad = problem(p)
       if (bad) return badRequest(c, bad)
       c.header('Cache-Control', 'no-store')
+      c.header('Content-Security-Policy', consentPolicy(p.redirect_uri))
       return c.html(consentPage(p))
     })
     .post('/oauth2/v2.1/authorize', async (c) => {

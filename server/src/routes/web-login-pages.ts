@@ -1,4 +1,5 @@
-import { html } from 'hono/html'
+import { createHash } from 'node:crypto'
+import { html, raw } from 'hono/html'
 import type { HtmlEscapedString } from 'hono/utils/html'
 import type { WebLoginRefusal } from '../domain/errors.ts'
 
@@ -80,9 +81,23 @@ export const REFUSAL_TEXT: Record<WebLoginRefusal | 'not_configured', PageText> 
   },
 }
 
-/** Content-Security-Policy of these pages: no script at all, inline styles only. */
-export const PAGE_CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+/** The pages' style sheet, inline and allowed by its hash. */
+const STYLE = `
+body{font-family:system-ui,-apple-system,"Hiragino Sans","Noto Sans JP",sans-serif;margin:0;background:#f5f7f6;color:#1a1a1a;line-height:1.6}
+main{max-width:28rem;margin:0 auto;padding:1.5rem 1rem}
+h1{font-size:1.35rem;margin:0 0 .25rem}
+.en,[lang=en]{color:#444;font-size:.9em}
+.store{font-size:.85rem;color:#444;margin:0 0 1rem}
+a.button{display:block;text-align:center;margin-top:1rem;padding:.9rem;font-size:1.1rem;font-weight:700;border-radius:.6rem;text-decoration:none}
+a.primary{color:#fff;background:#047a35}
+a.primary [lang=en]{color:#fff}
+a.secondary{color:#0b57d0;background:#fff;border:2px solid #0b57d0}
+a.button [lang=en]{display:block;font-size:.85em;font-weight:400}
+a:focus{outline:3px solid #0b57d0;outline-offset:2px}
+`
+
+/** Content-Security-Policy of these pages: no script at all, their style sheet by hash. */
+export const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`
 
 /**
  * A sign-in page of LINE Login on the web (a refusal or the cancellation): what happened and
@@ -104,19 +119,7 @@ export function refusalPage(o: {
 <meta name="viewport" content="width=device-width, initial-scale=1" />
 <meta name="robots" content="noindex" />
 <title>${o.text.title[0]} | ${o.storeName}</title>
-<style>
-body{font-family:system-ui,-apple-system,"Hiragino Sans","Noto Sans JP",sans-serif;margin:0;background:#f5f7f6;color:#1a1a1a;line-height:1.6}
-main{max-width:28rem;margin:0 auto;padding:1.5rem 1rem}
-h1{font-size:1.35rem;margin:0 0 .25rem}
-.en,[lang=en]{color:#444;font-size:.9em}
-.store{font-size:.85rem;color:#444;margin:0 0 1rem}
-a.button{display:block;text-align:center;margin-top:1rem;padding:.9rem;font-size:1.1rem;font-weight:700;border-radius:.6rem;text-decoration:none}
-a.primary{color:#fff;background:#047a35}
-a.primary [lang=en]{color:#fff}
-a.secondary{color:#0b57d0;background:#fff;border:2px solid #0b57d0}
-a.button [lang=en]{display:block;font-size:.85em;font-weight:400}
-a:focus{outline:3px solid #0b57d0;outline-offset:2px}
-</style>
+<style>${raw(STYLE)}</style>
 </head>
 <body><main>
 <p class="store">${o.storeName}</p>
