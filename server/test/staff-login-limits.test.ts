@@ -24,7 +24,8 @@ async function login(staffId: string, password: string, from: string) {
   return { status: res.status, retryAfter: Number(res.headers.get('Retry-After') ?? 0) }
 }
 
-describe('staff sign-in limits', () => {
+// Every failed sign-in costs an scrypt: slow on a busy machine.
+describe('staff sign-in limits', { timeout: 120_000 }, () => {
   it('a stranger failing again and again cannot keep a clerk out at their usual address', async () => {
     const clerk = await newClerk()
     expect((await login(clerk, TILL_PASSWORD, '198.51.100.7')).status).toBe(200)

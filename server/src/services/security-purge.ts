@@ -48,7 +48,8 @@ export async function runSecurityPurge(db: Database, now: number) {
 }
 
 /**
- * Schedules the purge inside the server: a minute after start, then every `intervalMs`; of all
+ * Schedules the purge inside the server: a minute after start (`firstRunMs`), then every
+ * `intervalMs` (an hour); of all
  * the instances sharing the database one runs it per interval (the job's lease). The timers
  * do not keep the process alive. Returns a stop function.
  */
@@ -57,6 +58,7 @@ export function startSecurityPurge(deps: {
   clock: Clock
   logger: Logger
   intervalMs?: number
+  firstRunMs?: number
 }): () => void {
   const interval = deps.intervalMs ?? 60 * 60_000
   const leaseMs = Math.max(1, interval - Math.min(60_000, Math.floor(interval / 10)))
@@ -84,7 +86,7 @@ export function startSecurityPurge(deps: {
       running = false
     }
   }
-  const first = setTimeout(() => void run(), 60_000)
+  const first = setTimeout(() => void run(), deps.firstRunMs ?? 60_000)
   first.unref()
   const timer = setInterval(() => void run(), interval)
   timer.unref()
