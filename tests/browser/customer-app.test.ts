@@ -862,7 +862,7 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
       await alert.waitFor()
       expect(await alert.getAttribute('role')).toBe('alert')
       expect(await alert.textContent()).toContain(
-        '入力の誤りが続いたため、このカードの連携を一時的に止めています。1分後にもう一度お試しいただくか、店舗にお問い合わせください(ロックを解除できます)。',
+        '入力の誤りが続いたため、このカードの連携を一時的に止めています。1分後にもう一度お試しいただくか、店舗にお問い合わせください（ロックを解除できます）。',
       )
       expect(new URL(page.url()).pathname).toBe('/link')
       saveArtifact('20-too-many-attempts.png', await page.screenshot({ fullPage: true }))

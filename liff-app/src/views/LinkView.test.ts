@@ -117,7 +117,7 @@ describe('the consent and link screen', () => {
       )
       await fill(wrapper, '4900000000000011', '1111')
       expect(wrapper.get('[data-testid="form-error"]').text()).toBe(
-        '入力の誤りが続いたため、このカードの連携を一時的に止めています。12/1 2:05以降にもう一度お試しいただくか、店舗にお問い合わせください(ロックを解除できます)。',
+        '入力の誤りが続いたため、このカードの連携を一時的に止めています。12/1 2:05以降にもう一度お試しいただくか、店舗にお問い合わせください（ロックを解除できます）。',
       )
       wrapper.unmount()
     } finally {

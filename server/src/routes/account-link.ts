@@ -43,7 +43,7 @@ const TOKYO_TIME = new Intl.DateTimeFormat('en-US', {
 function tooManyAttempts(until: number): [string, string] {
   const when = TOKYO_TIME.format(until).replace(',', '')
   return [
-    `試行回数が多すぎるため、一時的に連携を止めています。${when} 以降にもう一度お試しいただくか、店舗スタッフにお問い合わせください(ロックを解除できます)。`,
+    `試行回数が多すぎるため、一時的に連携を止めています。${when} 以降にもう一度お試しいただくか、店舗スタッフにお問い合わせください（ロックを解除できます）。`,
     `Too many failed attempts. Try again after ${when} (Japan time), or ask the store staff, who can clear the lock.`,
   ]
 }
