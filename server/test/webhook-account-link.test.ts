@@ -205,12 +205,17 @@ describe('the Messaging API account-link flow', () => {
     expect(liff.status).toBe(429)
   })
 
-  it('a card number with a bad check digit is a 400 on the page, not an attempt', async () => {
+  it('a card number with a bad check digit or a malformed PIN is a 400 on the page, not an attempt', async () => {
     const user = ctx.newUser()
     const { linkToken } = await startInChat(ctx, user)
     const bad = await submit(ctx, linkToken, { cardNumber: '4900000000000012', pin: '1234' })
     expect(bad.status).toBe(400)
     expect(bad.text).toContain('カード番号が正しくありません')
+    // A PIN that is not 4 digits neither.
+    const card = await addCard(ctx.db, ctx.secrets)
+    const badPin = await submit(ctx, linkToken, { cardNumber: card.cardNumber, pin: '12a4' })
+    expect(badPin.status).toBe(400)
+    expect(badPin.text).toContain('PIN は4桁の数字です。')
     const attempts = await row<{ n: number }>(
       ctx.db,
       sql`SELECT count(*) AS n FROM link_attempts WHERE line_user_id = ${user}`,
