@@ -1,7 +1,6 @@
 // biome-ignore-all lint/style/noRestrictedGlobals: the process entry point
 
 import { existsSync } from 'node:fs'
-import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import { createApp } from './app.ts'
@@ -11,6 +10,7 @@ import { systemClock } from './clock.ts'
 import { type Config, loadConfigOrExit } from './config.ts'
 import { DEMO_CARDS, DEMO_STAFF, DEMO_STORE, seedDemo } from './demo.ts'
 import { createRequestListener } from './http/node-listener.ts'
+import { createPublicServer } from './http/public-server.ts'
 import { createLineMessaging } from './line/line-service.ts'
 import { deployRichMenus } from './line/rich-menus.ts'
 import { createLineStandIn, type LineStandIn } from './line/stand-in.ts'
@@ -19,6 +19,7 @@ import { metrics } from './metrics.ts'
 import { loadSecrets } from './secrets.ts'
 import { runExclusive } from './services/jobs.ts'
 import { startPointsJobs } from './services/points-jobs.ts'
+import { startSecurityPurge } from './services/security-purge.ts'
 import { createStaffService } from './services/staff.ts'
 
 const config: Config = loadConfigOrExit()
@@ -65,7 +66,10 @@ const app = createApp({
   staticRoot,
 })
 
-const server = createServer(createRequestListener(app.fetch, { hostname: config.host }))
+// Header, request and keep-alive timeouts and connection caps for a public endpoint.
+const server = createPublicServer(createRequestListener(app.fetch, { hostname: config.host }), {
+  trustProxy: config.trustProxy,
+})
 server.listen(config.port, config.host, () => {
   const info = server.address() as AddressInfo
   // This server's own address as a client reaches it: loopback for a wildcard (0.0.0.0, ::),
@@ -150,6 +154,10 @@ const stopPointsJobs = startPointsJobs({
   onLedgerChange: (_db, change) => metrics.ledgerWrite(change.type),
 })
 
+// Link and sign-in attempts, expired staff sessions and account-link tokens: hourly, on one
+// instance at a time.
+const stopSecurityPurge = startSecurityPurge({ db, clock: systemClock, logger })
+
 // Pre-expiry notices (once per expiry batch) and old outbox rows, hourly and after start, on
 // one instance at a time (the lease is kept for most of the hour).
 const queueExpiryNotices = async () => {
@@ -185,6 +193,7 @@ function shutdown(signal: string) {
   stopping = true
   logger.info('shutting down', { signal })
   stopPointsJobs()
+  stopSecurityPurge()
   setTimeout(() => {
     logger.warn('shutdown took over 5 s: exiting with work unfinished')
     process.exit(1)

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { normalizeAddress, proxyTrust, resolveClientAddress } from '../src/http/client-address.ts'
-import { LOGIN_LIMITS } from '../src/services/staff.ts'
+import { LOGIN_LIMITS } from '../src/services/login-limits.ts'
 import { createTestContext } from './support.ts'
 
 /** Trust as the server builds it from TRUST_PROXY (through the config's parsing). */
@@ -102,7 +102,7 @@ describe('the staff sign-in limit per address, over HTTP', () => {
 
   it('counts two clients behind a trusted proxy separately, and logs each one’s address', async () => {
     const ctx = await createTestContext({ env: { TRUST_PROXY: '127.0.0.1' } })
-    const first = await failLogins(ctx, '203.0.113.10', LOGIN_LIMITS.perIp, 'a')
+    const first = await failLogins(ctx, '203.0.113.10', LOGIN_LIMITS.address.free, 'a')
     expect(first.every((s) => s === 401)).toBe(true)
     expect(await failLogins(ctx, '203.0.113.10', 1, 'a-more')).toEqual([429])
     // Another client through the same proxy is not limited by the first one's failures.
@@ -111,7 +111,7 @@ describe('the staff sign-in limit per address, over HTTP', () => {
       sql`SELECT ip, CAST(count(*) AS BIGINT) AS n FROM login_attempts GROUP BY ip ORDER BY ip`,
     )
     expect(stored).toEqual([
-      { ip: '203.0.113.10', n: LOGIN_LIMITS.perIp },
+      { ip: '203.0.113.10', n: LOGIN_LIMITS.address.free },
       { ip: '203.0.113.20', n: 1 },
     ])
     const lines = ctx.logger.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request')
@@ -120,7 +120,7 @@ describe('the staff sign-in limit per address, over HTTP', () => {
 
   it('counts every request of an untrusted socket as that socket, whatever X-Forwarded-For says', async () => {
     const ctx = await createTestContext({ env: { TRUST_PROXY: '10.0.0.0/8' } })
-    const first = await failLogins(ctx, '203.0.113.10', LOGIN_LIMITS.perIp, 'a')
+    const first = await failLogins(ctx, '203.0.113.10', LOGIN_LIMITS.address.free, 'a')
     expect(first.every((s) => s === 401)).toBe(true)
     // A new X-Forwarded-For does not get a fresh allowance: the socket is 127.0.0.1 for both.
     expect(await failLogins(ctx, '203.0.113.20', 1, 'b')).toEqual([429])

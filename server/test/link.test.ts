@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createApp } from '../src/app.ts'
 import { isUniqueViolation } from '../src/db/errors.ts'
 import { memoryLogger } from '../src/logger.ts'
+import { createCardLocks } from '../src/services/card-locks.ts'
 import { LINK_LIMITS } from '../src/services/link-limits.ts'
 import { reopenableDatabase } from './points-support.ts'
 import { addCard, balances, callApp, createTestContext, linkBody, row } from './support.ts'
@@ -203,8 +204,10 @@ describe('rate limits on linking', () => {
   it('locks a LINE user after 5 failures in 15 minutes, even for the right PIN, with Retry-After', async () => {
     const user = ctx.newUser()
     const card = await addCard(db, secrets)
+    // Different cards, so the per-card delay is not what stops them.
     for (let i = 0; i < LINK_LIMITS.perUser; i++) {
-      expect((await link(user, linkBody(card.cardNumber, '0000'))).status).toBe(422)
+      const other = await addCard(db, secrets)
+      expect((await link(user, linkBody(other.cardNumber, '0000'))).status).toBe(422)
     }
     const locked = await link(user, linkBody(card.cardNumber, card.pin))
     expect(locked.status).toBe(429)
@@ -216,14 +219,106 @@ describe('rate limits on linking', () => {
     expect((await link(user, linkBody(card.cardNumber, card.pin))).status).toBe(201)
   })
 
-  it('locks a card after 5 failures from many LINE users (PIN spraying on one card)', async () => {
+  it('slows a card after 3 failures from many LINE users, the owner included, and says when and to ask the store', async () => {
     const card = await addCard(db, secrets)
-    for (let i = 0; i < LINK_LIMITS.perCard; i++) {
+    for (let i = 0; i < LINK_LIMITS.card.free; i++) {
       expect((await link(ctx.newUser(), linkBody(card.cardNumber, `000${i}`))).status).toBe(422)
     }
-    const owner = await link(ctx.newUser(), linkBody(card.cardNumber, card.pin))
-    expect(owner.status).toBe(429)
-    expect(owner.headers.get('Retry-After')).toMatch(/^\d+$/)
+    const owner = ctx.newUser()
+    const refused = await link(owner, linkBody(card.cardNumber, card.pin))
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('Retry-After')).toBe('60')
+    expect(refused.json.error.message).toBe(
+      'Too many failed attempts. Try again in 1 minute(s). If this is your card, the store can clear the lock.',
+    )
+    ctx.clock.advance(60_000)
+    expect((await link(owner, linkBody(card.cardNumber, card.pin))).status).toBe(201)
+  })
+
+  it('refuses a malformed PIN with 400 VALIDATION_FAILED, without counting an attempt', async () => {
+    const card = await addCard(db, secrets)
+    const user = ctx.newUser()
+    for (const pin of ['', '123', '12345', 'abcd', '12 34', '１２３']) {
+      const res = await link(user, linkBody(card.cardNumber, pin))
+      expect(res.status).toBe(400)
+      expect(res.json.error.code).toBe('VALIDATION_FAILED')
+    }
+    const counted = await row<{ n: number }>(
+      db,
+      sql`SELECT CAST(count(*) AS BIGINT) AS n FROM link_attempts WHERE line_user_id = ${user}`,
+    )
+    expect(Number(counted?.n)).toBe(0)
+    // Full-width digits are the same PIN.
+    const fullWidth = card.pin.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)))
+    expect((await link(user, linkBody(card.cardNumber, fullWidth))).status).toBe(201)
+  })
+
+  it('checks no more PINs than the card allows when many LINE users guess at once', async () => {
+    const card = await addCard(db, secrets)
+    const pins = Array.from({ length: 30 }, (_, i) => String(i).padStart(4, '0'))
+    pins[29] = card.pin
+    const answers = await Promise.all(
+      pins.map(async (pin) => (await link(ctx.newUser(), linkBody(card.cardNumber, pin))).status),
+    )
+    const checked = answers.filter((s) => s === 422 || s === 201).length
+    expect(checked).toBeLessThanOrEqual(LINK_LIMITS.card.free)
+    expect(answers.filter((s) => s === 429).length).toBe(30 - checked)
+  })
+
+  it('lets unlimited LINE accounts fail about once a day per card, so 5,000 guesses take years; the lock always ends', async () => {
+    const card = await addCard(db, secrets)
+    const days = 60
+    const end = clock.now() + days * 86_400_000
+    let failures = 0
+    let longestWaitMs = 0
+    for (;;) {
+      const res = await link(ctx.newUser(), linkBody(card.cardNumber, '9999'))
+      if (res.status === 422) {
+        failures++
+        if (clock.now() >= end) break
+        continue
+      }
+      expect(res.status).toBe(429)
+      const waitMs = Number(res.headers.get('Retry-After')) * 1000
+      longestWaitMs = Math.max(longestWaitMs, waitMs)
+      clock.advance(waitMs)
+    }
+    // 3 free, then 1 min, 4 min, 16 min, 64 min, ~4 h, ~17 h, then one a day.
+    expect(failures).toBeLessThanOrEqual(days + 9)
+    expect(failures).toBeGreaterThanOrEqual(days - 1)
+    // The wait never passes a day: strangers cannot lock the owner out for longer than that
+    // after they stop.
+    expect(longestWaitMs).toBeLessThanOrEqual(86_400_000)
+    const owner = ctx.newUser()
+    const refused = await link(owner, linkBody(card.cardNumber, card.pin))
+    expect(refused.status).toBe(429)
+    expect(Number(refused.headers.get('Retry-After'))).toBeLessThanOrEqual(86_400)
+    clock.advance(Number(refused.headers.get('Retry-After')) * 1000)
+    expect((await link(owner, linkBody(card.cardNumber, card.pin))).status).toBe(201)
+  })
+
+  it("an operator clears a card's lock: the owner links at once; other cards keep theirs", async () => {
+    const card = await addCard(db, secrets)
+    const other = await addCard(db, secrets)
+    for (let i = 0; i < 12; i++) {
+      await link(ctx.newUser(), linkBody(card.cardNumber, '9999'))
+      await link(ctx.newUser(), linkBody(other.cardNumber, '9999'))
+      clock.advance(10 * 60_000)
+    }
+    const locks = createCardLocks({ db, clock, secrets })
+    const lock = await locks.lockOf(card.cardId)
+    expect(lock?.until).toBeGreaterThan(clock.now())
+    const cleared = await locks.clear(card.cardId)
+    expect(cleared).toMatchObject({ cardId: card.cardId, wasLockedUntil: lock?.until })
+    expect(cleared.clearedFailures).toBeGreaterThanOrEqual(LINK_LIMITS.card.free)
+    expect(await locks.lockOf(card.cardId)).toBeNull()
+    expect((await link(ctx.newUser(), linkBody(card.cardNumber, card.pin))).status).toBe(201)
+    expect(await locks.lockOf(other.cardId)).not.toBeNull()
+    expect((await link(ctx.newUser(), linkBody(other.cardNumber, other.pin))).status).toBe(429)
+    await expect(locks.lockOf(999_999)).rejects.toMatchObject({ code: 'CARD_NOT_FOUND' })
+    await expect(locks.clearByNumber('4111111111111111')).rejects.toMatchObject({
+      code: 'CARD_NOT_FOUND',
+    })
   })
 
   it('caps one LINE user across many cards per day', async () => {
@@ -255,7 +350,7 @@ describe('rate limits on linking', () => {
     const first = await start()
     const card = await addCard(first.db, secrets)
     const user = ctx.newUser()
-    for (let i = 0; i < LINK_LIMITS.perUser; i++) {
+    for (let i = 0; i < LINK_LIMITS.card.free; i++) {
       const res = await callApp(first.app, 'POST', '/api/link', {
         headers: await ctx.userHeaders(user),
         body: linkBody(card.cardNumber, '0000'),

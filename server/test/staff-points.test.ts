@@ -51,44 +51,6 @@ describe('POST /api/staff/login, /me, /logout', () => {
   })
 })
 
-describe('sign-in rate limits', () => {
-  it('answers 429 with Retry-After after 5 failures for one staff ID, then lets them in once the window passes', async () => {
-    const local = await createTestContext()
-    await signInStaff(local)
-    const login = (staffId: string, password: string) =>
-      local.call('POST', '/api/staff/login', {
-        headers: { 'Content-Type': 'application/json' },
-        body: { staffId, password },
-      })
-    for (let i = 0; i < 5; i++) expect((await login('till-clerk', 'nope-nope')).status).toBe(401)
-    const limited = await login('till-clerk', TILL_PASSWORD)
-    expect(limited.status).toBe(429)
-    expect(limited.json.error.code).toBe('TOO_MANY_ATTEMPTS')
-    expect(Number(limited.headers.get('Retry-After'))).toBeGreaterThan(0)
-    // Another staff ID at the same address is not locked out by these 5.
-    expect((await login('till-manager', TILL_PASSWORD)).status).toBe(200)
-    local.clock.advance(15 * 60_000 + 1)
-    expect((await login('till-clerk', TILL_PASSWORD)).status).toBe(200)
-  })
-
-  it('limits one address across staff IDs (20 failures)', async () => {
-    const local = await createTestContext()
-    await signInStaff(local)
-    for (let i = 0; i < 20; i++) {
-      const res = await local.call('POST', '/api/staff/login', {
-        headers: { 'Content-Type': 'application/json' },
-        body: { staffId: `guess-${i}`, password: 'nope-nope' },
-      })
-      expect(res.status).toBe(401)
-    }
-    const res = await local.call('POST', '/api/staff/login', {
-      headers: { 'Content-Type': 'application/json' },
-      body: { staffId: 'till-manager', password: TILL_PASSWORD },
-    })
-    expect(res.status).toBe(429)
-  })
-})
-
 describe('who may call the till', () => {
   it('refuses a missing token, a customer ID token, and a staff token on customer routes', async () => {
     const m = await linkedMember(ctx)

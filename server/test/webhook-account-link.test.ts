@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
+import { LINK_LIMITS } from '../src/services/link-limits.ts'
 import {
   createMessagingContext,
   type MessagingContext,
@@ -177,11 +178,11 @@ describe('the Messaging API account-link flow', () => {
     expect((await ctx.app.request('/account-link')).status).toBe(410)
   })
 
-  it('has the same rate limits as the LIFF link (5 failures, then 429 with Retry-After)', async () => {
+  it('has the same rate limits as the LIFF link (3 failures on a card, then 429 with Retry-After)', async () => {
     const user = ctx.newUser()
     const card = await addCard(ctx.db, ctx.secrets)
     const { linkToken } = await startInChat(ctx, user)
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < LINK_LIMITS.card.free; i++) {
       expect(
         (await submit(ctx, linkToken, { cardNumber: card.cardNumber, pin: '9999' })).status,
       ).toBe(422)
@@ -189,7 +190,9 @@ describe('the Messaging API account-link flow', () => {
     const limited = await submit(ctx, linkToken, card)
     expect(limited.status).toBe(429)
     expect(Number(limited.headers.get('Retry-After'))).toBeGreaterThan(0)
-    expect(limited.text).toContain('試行回数が多すぎます')
+    expect(limited.text).toContain('試行回数が多すぎるため')
+    expect(limited.text).toContain('店舗スタッフにお問い合わせください')
+    expect(limited.text).toContain('ask the store staff, who can clear the lock')
     // The LIFF path sees the same counter for this user.
     const liff = await ctx.call('POST', '/api/link', {
       headers: await ctx.userHeaders(user),
@@ -202,12 +205,17 @@ describe('the Messaging API account-link flow', () => {
     expect(liff.status).toBe(429)
   })
 
-  it('a card number with a bad check digit is a 400 on the page, not an attempt', async () => {
+  it('a card number with a bad check digit or a malformed PIN is a 400 on the page, not an attempt', async () => {
     const user = ctx.newUser()
     const { linkToken } = await startInChat(ctx, user)
     const bad = await submit(ctx, linkToken, { cardNumber: '4900000000000012', pin: '1234' })
     expect(bad.status).toBe(400)
     expect(bad.text).toContain('カード番号が正しくありません')
+    // A PIN that is not 4 digits neither.
+    const card = await addCard(ctx.db, ctx.secrets)
+    const badPin = await submit(ctx, linkToken, { cardNumber: card.cardNumber, pin: '12a4' })
+    expect(badPin.status).toBe(400)
+    expect(badPin.text).toContain('PIN は4桁の数字です。')
     const attempts = await row<{ n: number }>(
       ctx.db,
       sql`SELECT count(*) AS n FROM link_attempts WHERE line_user_id = ${user}`,

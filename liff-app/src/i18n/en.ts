@@ -122,7 +122,10 @@ export const en: Messages = {
       'This card is linked to another LINE account. If that was not you, please contact the store.',
     ALREADY_LINKED: 'This LINE account is already linked. Showing your member card.',
     CONSENT_REQUIRED: 'Tick the box to agree before linking.',
-    TOO_MANY_ATTEMPTS: 'Too many wrong tries. Try again in {minutes} minutes.',
+    TOO_MANY_ATTEMPTS:
+      'Too many wrong tries, so linking this card is paused. Try again in {minutes} minutes, or ask the store: they can clear the lock.',
+    TOO_MANY_ATTEMPTS_UNTIL:
+      'Too many wrong tries, so linking this card is paused. Try again after {time}, or ask the store: they can clear the lock.',
     NOT_LINKED: 'No card is linked yet. Please link your card.',
     INVALID_ID_TOKEN: 'We could not confirm your sign-in. Please sign in again.',
     ID_TOKEN_EXPIRED: 'Your sign-in has expired. Please sign in again.',

@@ -102,9 +102,27 @@ describe('the consent and link screen', () => {
     vi.mocked(member.link).mockRejectedValueOnce(new ApiFailure('TOO_MANY_ATTEMPTS', 429, 840))
     await fill(wrapper, '4900000000000011', '1111')
     expect(wrapper.get('[data-testid="form-error"]').text()).toBe(
-      'Too many wrong tries. Try again in 14 minutes.',
+      'Too many wrong tries, so linking this card is paused. Try again in 14 minutes, or ask the store: they can clear the lock.',
     )
     wrapper.unmount()
+  })
+
+  it('says from what time to try again after a long lock, and that the store can clear it', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(new Date(2026, 10, 30, 9, 0, 0))
+    try {
+      const { wrapper, member } = await mountLink()
+      vi.mocked(member.link).mockRejectedValueOnce(
+        new ApiFailure('TOO_MANY_ATTEMPTS', 429, 17 * 3600 + 300),
+      )
+      await fill(wrapper, '4900000000000011', '1111')
+      expect(wrapper.get('[data-testid="form-error"]').text()).toBe(
+        '入力の誤りが続いたため、このカードの連携を一時的に止めています。12/1 2:05以降にもう一度お試しいただくか、店舗にお問い合わせください（ロックを解除できます）。',
+      )
+      wrapper.unmount()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('tells the user when the card belongs to another account', async () => {

@@ -142,10 +142,13 @@ export const linkAttempts = pgTable(
     /** HMAC of the card number: counts attempts per card without storing the number. */
     cardKey: text('card_key').notNull(),
     createdAt: int('created_at').notNull(),
+    /** When an operator cleared the card's lock: the attempt no longer counts for the card. */
+    cardClearedAt: int('card_cleared_at'),
   },
   (t) => [
     index('link_attempts_user_idx').on(t.lineUserId, t.createdAt),
     index('link_attempts_card_idx').on(t.cardKey, t.createdAt),
+    index('link_attempts_created_idx').on(t.createdAt),
   ],
 )
 
@@ -185,7 +188,10 @@ export const staffSessions = pgTable(
     expiresAt: int('expires_at').notNull(),
     revokedAt: int('revoked_at'),
   },
-  (t) => [index('staff_sessions_staff_idx').on(t.staffId)],
+  (t) => [
+    index('staff_sessions_staff_idx').on(t.staffId),
+    index('staff_sessions_expires_idx').on(t.expiresAt),
+  ],
 )
 
 /** Failed staff logins, per staff ID and per client address, for the rate limits. */
@@ -200,6 +206,24 @@ export const loginAttempts = pgTable(
   (t) => [
     index('login_attempts_staff_idx').on(t.staffId, t.createdAt),
     index('login_attempts_ip_idx').on(t.ip, t.createdAt),
+    index('login_attempts_created_idx').on(t.createdAt),
+  ],
+)
+
+/**
+ * Addresses an account signed in from (the last time, per address): a sign-in from one of them
+ * is not slowed by failures elsewhere (docs/decisions/034).
+ */
+export const staffKnownAddresses = pgTable(
+  'staff_known_addresses',
+  {
+    staffId: text('staff_id').notNull(),
+    ip: text('ip').notNull(),
+    lastSignInAt: int('last_sign_in_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.staffId, t.ip] }),
+    index('staff_known_addresses_at_idx').on(t.lastSignInAt),
   ],
 )
 
@@ -312,7 +336,10 @@ export const accountLinkTokens = pgTable(
     createdAt: int('created_at').notNull(),
     expiresAt: int('expires_at').notNull(),
   },
-  (t) => [index('account_link_tokens_user_idx').on(t.lineUserId)],
+  (t) => [
+    index('account_link_tokens_user_idx').on(t.lineUserId),
+    index('account_link_tokens_expires_idx').on(t.expiresAt),
+  ],
 )
 
 /** Rich menus deployed by `pnpm richmenu:deploy`, by name (`linked`, `unlinked`). */

@@ -52,13 +52,27 @@ export class CardOrPinWrong extends DomainError {
   }
 }
 
+/** A wait in words: minutes under 90 minutes, hours after that. */
+function waitInWords(seconds: number): string {
+  const minutes = Math.ceil(seconds / 60)
+  if (minutes < 90) return `${minutes} minute(s)`
+  return `about ${Math.round(minutes / 60)} hour(s)`
+}
+
 export class TooManyAttempts extends DomainError {
-  constructor(retryAfterSeconds: number) {
+  /** `advice`: what else the person can do (e.g. ask the store), appended to the message. */
+  constructor(retryAfterSeconds: number, advice?: string) {
     super(
       'TOO_MANY_ATTEMPTS',
-      `Too many failed attempts. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`,
+      `Too many failed attempts. Try again in ${waitInWords(retryAfterSeconds)}.${advice ? ` ${advice}` : ''}`,
       retryAfterSeconds,
     )
+  }
+}
+
+export class PinMalformed extends DomainError {
+  constructor() {
+    super('VALIDATION_FAILED', 'A PIN has 4 digits.')
   }
 }
 

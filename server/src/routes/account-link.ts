@@ -20,10 +20,7 @@ const MESSAGES: Partial<Record<string, [string, string]>> = {
     'Please accept the terms to link.',
   ],
   CARD_OR_PIN_WRONG: ['カード番号または PIN が違います。', 'The card number or the PIN is wrong.'],
-  TOO_MANY_ATTEMPTS: [
-    '試行回数が多すぎます。しばらくしてからお試しください。',
-    'Too many attempts. Please try again later.',
-  ],
+  VALIDATION_FAILED: ['PIN は4桁の数字です。', 'The PIN has 4 digits.'],
   ALREADY_LINKED: [
     'この LINE アカウントはすでに会員証と連携済みです。',
     'This LINE account is already linked to a card.',
@@ -60,6 +57,27 @@ a{color:#0b57d0}
  * form posted here only (and the redirect that follows, to LINE's account-link dialog).
  */
 const CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; form-action 'self' https://access.line.me; frame-ancestors 'none'; base-uri 'none'`
+
+const TOKYO_TIME = new Intl.DateTimeFormat('en-US', {
+  timeZone: 'Asia/Tokyo',
+  month: 'numeric',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+})
+
+/** When a locked card or user may try again (Japan time), and that the store can help. */
+function tooManyAttempts(until: number): [string, string] {
+  const when = TOKYO_TIME.format(until).replace(',', '')
+  return [
+    `試行回数が多すぎるため、一時的に連携を止めています。${when} 以降にもう一度お試しいただくか、店舗スタッフにお問い合わせください（ロックを解除できます）。`,
+    `Too many failed attempts. Try again after ${when} (Japan time), or ask the store staff, who can clear the lock.`,
+  ]
+}
+
+const CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' https://access.line.me; frame-ancestors 'none'; base-uri 'none'"
 
 /**
  * The company sign-in page of the Messaging API account-link flow (`/account-link`): the
@@ -170,7 +188,10 @@ ${body}
         if (err.retryAfterSeconds !== undefined) {
           c.header('Retry-After', String(err.retryAfterSeconds))
         }
-        const message = MESSAGES[err.code] ?? [err.message, err.message]
+        const message =
+          err.code === 'TOO_MANY_ATTEMPTS'
+            ? tooManyAttempts(deps.clock.now() + (err.retryAfterSeconds ?? 0) * 1000)
+            : (MESSAGES[err.code] ?? [err.message, err.message])
         return send(
           c,
           ERROR_STATUS[err.code],

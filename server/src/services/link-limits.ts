@@ -1,67 +1,91 @@
 import type { Database, Executor } from '../db/seam.ts'
-import { CardOrPinWrong, TooManyAttempts } from '../domain/errors.ts'
+import { TooManyAttempts } from '../domain/errors.ts'
 import { linkAttempts } from '../repositories/link-attempts.ts'
+import { type Backoff, retryAfterSeconds, waitFor } from './backoff.ts'
 
-/** Limits on failed link attempts (kept in the database so a restart does not reset them). */
+/**
+ * Limits on failed link attempts (kept in the database so a restart does not reset them;
+ * docs/decisions/035 has the arithmetic). Per LINE user: hard windows (they only ever lock
+ * the user who failed). Per card, across every LINE user: a progressive delay that reaches one
+ * attempt a day, so guessing a 4-digit PIN takes years however many LINE accounts guess.
+ */
 export const LINK_LIMITS = {
   windowMs: 15 * 60_000,
-  perCard: 5,
   perUser: 5,
   /** The global cap per LINE user across all cards. */
   perUserDayWindowMs: 24 * 60 * 60_000,
   perUserDay: 20,
+  /**
+   * Per card: 3 failures free in 30 days, then 1 min, 4 min, 16 min, 64 min, ~4 h, ~17 h and
+   * from then on 24 h after the latest failure.
+   */
+  card: {
+    windowMs: 30 * 24 * 60 * 60_000,
+    free: 3,
+    baseMs: 60_000,
+    factor: 4,
+    capMs: 24 * 60 * 60_000,
+  } satisfies Backoff,
 } as const
 
-/** The limits on failed link attempts, per LINE user and per card (kept in the database). */
+/** What the owner of a locked card is told besides when to try again. */
+export const CARD_LOCK_ADVICE = 'If this is your card, the store can clear the lock.'
+
+/** The limits on link attempts, per LINE user and per card (kept in the database). */
 export function createLinkLimits(db: Database) {
-  /**
-   * Seconds until the user and the card are under every limit again (0: they are), counting
-   * the failures recorded so far, read with `ex`.
-   */
-  async function lockedFor(ex: Executor, userId: string, key: string, now: number) {
+  /** How long the card must wait at `now` (0: it need not), reading with `ex`. */
+  async function cardWaitMs(ex: Executor, key: string, now: number): Promise<number> {
+    const failures = await linkAttempts.byCardSince(ex, key, now - LINK_LIMITS.card.windowMs)
+    return waitFor(LINK_LIMITS.card, failures, now)
+  }
+
+  /** How long the LINE user must wait at `now` (0: they need not), reading with `ex`. */
+  async function userWaitMs(ex: Executor, userId: string, now: number): Promise<number> {
     const windows = [
-      {
-        row: await linkAttempts.byUserSince(ex, userId, now - LINK_LIMITS.windowMs),
-        max: LINK_LIMITS.perUser,
-        ms: LINK_LIMITS.windowMs,
-      },
-      {
-        row: await linkAttempts.byCardSince(ex, key, now - LINK_LIMITS.windowMs),
-        max: LINK_LIMITS.perCard,
-        ms: LINK_LIMITS.windowMs,
-      },
-      {
-        row: await linkAttempts.byUserSince(ex, userId, now - LINK_LIMITS.perUserDayWindowMs),
-        max: LINK_LIMITS.perUserDay,
-        ms: LINK_LIMITS.perUserDayWindowMs,
-      },
+      { ms: LINK_LIMITS.windowMs, max: LINK_LIMITS.perUser },
+      { ms: LINK_LIMITS.perUserDayWindowMs, max: LINK_LIMITS.perUserDay },
     ]
-    let retryAfterMs = 0
+    let wait = 0
     for (const w of windows) {
-      if (w.row.n >= w.max && w.row.oldest !== null) {
-        retryAfterMs = Math.max(retryAfterMs, w.row.oldest + w.ms - now)
-      }
+      const row = await linkAttempts.byUserSince(ex, userId, now - w.ms)
+      if (row.n >= w.max && row.oldest !== null) wait = Math.max(wait, row.oldest + w.ms - now)
     }
-    return retryAfterMs > 0 ? Math.max(1, Math.ceil(retryAfterMs / 1000)) : 0
+    return wait
   }
 
-  /**
-   * A wrong card number or PIN, counted and recorded in one transaction that waits for the
-   * other failures of the same user or card (`linkAttempts.serialize`), so on one instance or
-   * many exactly the failures within the limits are answered `CardOrPinWrong`. Over a limit
-   * the attempt is not kept and the answer is `TooManyAttempts`, the same answer a right PIN
-   * gets while locked.
-   */
-  async function failedAttempt(userId: string, key: string, now: number): Promise<never> {
-    const retryAfter = await db.transaction(async (tx) => {
-      await linkAttempts.serialize(tx, userId, key)
-      const locked = await lockedFor(tx, userId, key, now)
-      if (locked === 0) await linkAttempts.record(tx, { userId, cardKey: key, at: now })
-      return locked
-    })
-    if (retryAfter > 0) throw new TooManyAttempts(retryAfter)
-    throw new CardOrPinWrong()
-  }
+  return {
+    /**
+     * One attempt: in a transaction that waits for the other attempts of the same user or
+     * card (`linkAttempts.serialize`), checks every limit, then runs `check` (the PIN check, a
+     * fast keyed hash) and records a failure when it says no. So parallel guesses each count
+     * the ones before them, and no more PINs are checked than the limits allow, on one
+     * instance or many. Over a limit `check` is not run, nothing is recorded, and it throws
+     * `TooManyAttempts` (the same answer a right PIN gets while locked).
+     */
+    async attempt(userId: string, key: string, now: number, check: () => boolean) {
+      const outcome = await db.transaction(async (tx) => {
+        await linkAttempts.serialize(tx, userId, key)
+        const card = await cardWaitMs(tx, key, now)
+        const user = await userWaitMs(tx, userId, now)
+        if (card > 0 || user > 0) return { locked: true as const, card, user }
+        const ok = check()
+        if (!ok) await linkAttempts.record(tx, { userId, cardKey: key, at: now })
+        return { locked: false as const, ok }
+      })
+      if (!outcome.locked) return outcome.ok
+      throw new TooManyAttempts(
+        retryAfterSeconds(Math.max(outcome.card, outcome.user)),
+        outcome.card >= outcome.user ? CARD_LOCK_ADVICE : undefined,
+      )
+    },
 
-  return { lockedFor, failed: failedAttempt }
+    /** Until when the card is locked at `now` (Unix ms), or null when it is not. */
+    async cardLockedUntil(key: string, now: number): Promise<number | null> {
+      const wait = await cardWaitMs(db, key, now)
+      return wait > 0 ? now + wait : null
+    },
+
+    /** Clears the card's lock and its escalation (an operator's act); failures cleared. */
+    clearCard: (key: string, now: number) => linkAttempts.clearCard(db, key, now),
+  }
 }

@@ -13,9 +13,10 @@ import {
   AlreadyLinked,
   CardAlreadyLinked,
   CardNumberInvalid,
+  CardOrPinWrong,
   ConsentRequired,
   NotLinked,
-  TooManyAttempts,
+  PinMalformed,
 } from '../domain/errors.ts'
 import { cards } from '../repositories/cards.ts'
 import { consents } from '../repositories/consents.ts'
@@ -67,6 +68,12 @@ export interface LinkInput {
   cardNumber: string
   pin: string
   consent: ConsentInput
+}
+
+/** A PIN as typed (full-width digits and spaces around it allowed), or undefined. */
+function normalizePin(pin: string): string | undefined {
+  const ascii = pin.normalize('NFKC').trim()
+  return /^\d{4}$/.test(ascii) ? ascii : undefined
 }
 
 function toMember(row: Pick<ActiveLink, 'cardNumber' | 'name' | 'rank' | 'points'>): Member {
@@ -185,31 +192,32 @@ export function createMembership({
     },
 
     /**
-     * Checks, in this order: the number's format and check digit (a typo is not an attempt),
-     * consent, that the user is not linked yet, the PIN (a failure is recorded, then counted),
-     * and the rate limits (a right PIN is refused as well while the user or the card is
-     * locked). Returns the card; links nothing. Shared by the LIFF link and the company
-     * sign-in page of the Messaging API account-link flow.
+     * Checks, in this order: the number's format and check digit and the PIN's format (a typo
+     * is not an attempt), consent, that the user is not linked yet, the rate limits (a right
+     * PIN is refused as well while the user or the card is locked) and the PIN, checked and
+     * counted in one serialized step (link-limits.ts).
+     * Returns the card; links nothing. Shared by the LIFF link and the company sign-in page
+     * of the Messaging API account-link flow.
      */
     async verifyCard(userId: string, input: LinkInput): Promise<{ cardId: number }> {
       const cardNumber = normalizeCardNumber(input.cardNumber)
       const problem = cardNumberProblem(cardNumber)
       if (problem) throw new CardNumberInvalid(problem)
+      const pin = normalizePin(input.pin)
+      if (pin === undefined) throw new PinMalformed()
       if (input.consent.accepted !== true) throw new ConsentRequired()
       const now = clock.now()
       const key = cardKey(secrets.pinHashKey, cardNumber)
       if (await links.activeByUser(db, userId)) throw new AlreadyLinked()
       const card = await cards.byNumber(db, cardNumber)
-      const pinOk =
-        /^\d{4}$/.test(input.pin) &&
-        card?.pinHash != null &&
-        verifyPin(secrets.pinHashKey, cardNumber, input.pin, card.pinHash)
-      if (!card || !pinOk) {
-        if (!card) hashPin(secrets.pinHashKey, cardNumber, input.pin) // same work either way
-        return linkLimits.failed(userId, key, now)
-      }
-      const retryAfter = await linkLimits.lockedFor(db, userId, key, now)
-      if (retryAfter > 0) throw new TooManyAttempts(retryAfter)
+      const pinOk = await linkLimits.attempt(userId, key, now, () => {
+        if (card?.pinHash == null) {
+          hashPin(secrets.pinHashKey, cardNumber, pin) // the same work either way
+          return false
+        }
+        return verifyPin(secrets.pinHashKey, cardNumber, pin, card.pinHash)
+      })
+      if (!card || !pinOk) throw new CardOrPinWrong()
       return { cardId: card.id }
     },
 

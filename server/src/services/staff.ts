@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { Clock } from '../clock.ts'
 import type { Database, Executor } from '../db/seam.ts'
-import { InvalidCredentials, TooManyAttempts } from '../domain/errors.ts'
-import { loginAttempts } from '../repositories/login-attempts.ts'
+import { InvalidCredentials } from '../domain/errors.ts'
 import { staffAccounts } from '../repositories/staff.ts'
 import { type SessionPrincipal, staffSessions } from '../repositories/staff-sessions.ts'
+import { createLoginLimits } from './login-limits.ts'
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './password.ts'
 
 /** A staff role at a store. */
@@ -74,9 +74,6 @@ export const STAFF_SESSION_MAX_MS = 7 * 24 * 60 * 60_000
 /** Use moves the idle deadline at most once in this time (not one write per request). */
 export const STAFF_SESSION_EXTEND_EVERY_MS = 5 * 60_000
 
-/** Failed staff logins allowed per window, per staff ID and per client address. */
-export const LOGIN_LIMITS = { windowMs: 15 * 60_000, perStaff: 5, perIp: 20 } as const
-
 /** A signed-in staff member. */
 export type StaffPrincipal = SessionPrincipal
 
@@ -86,6 +83,7 @@ function sha256(s: string): string {
 
 /** Staff accounts, stores and sign-in sessions. */
 export function createStaffService({ db, clock }: { db: Database; clock: Clock }) {
+  const loginLimits = createLoginLimits(db)
   return {
     /**
      * Creates or updates a staff account and sets its password; the store and role given
@@ -120,7 +118,8 @@ export function createStaffService({ db, clock }: { db: Database; clock: Clock }
     plan: (input: StaffAccountChange): Promise<StaffAccountPlan> => planChange(db, input),
 
     /**
-     * Signs in: rate-limited per staff ID and per address; returns an opaque token.
+     * Signs in: rate-limited per staff ID and address (login-limits.ts); returns an opaque
+     * token.
      * Throws `TooManyAttempts` or `InvalidCredentials`.
      */
     async login(
@@ -129,24 +128,8 @@ export function createStaffService({ db, clock }: { db: Database; clock: Clock }
       ip: string,
     ): Promise<{ token: string; expiresAt: string }> {
       const now = clock.now()
-      const since = now - LOGIN_LIMITS.windowMs
-      // Check the limits and record this attempt as a failure in one transaction, before the
-      // (slow, asynchronous) password check: parallel guesses each see the ones before them.
-      // A success removes its row again.
-      const attemptId = await db.transaction(async (tx) => {
-        await loginAttempts.serialize(tx, staffId, ip)
-        const byStaff = await loginAttempts.byStaffSince(tx, staffId, since)
-        const byIp = await loginAttempts.byIpSince(tx, ip, since)
-        let retryMs = 0
-        if (byStaff.n >= LOGIN_LIMITS.perStaff && byStaff.oldest !== null) {
-          retryMs = Math.max(retryMs, byStaff.oldest + LOGIN_LIMITS.windowMs - now)
-        }
-        if (byIp.n >= LOGIN_LIMITS.perIp && byIp.oldest !== null) {
-          retryMs = Math.max(retryMs, byIp.oldest + LOGIN_LIMITS.windowMs - now)
-        }
-        if (retryMs > 0) throw new TooManyAttempts(Math.max(1, Math.ceil(retryMs / 1000)))
-        return loginAttempts.record(tx, { staffId, ip, at: now })
-      })
+      // The attempt counts as a failure until the password proves right (login-limits.ts).
+      const attemptId = await loginLimits.begin(staffId, ip, now)
       const account = await staffAccounts.credentials(db, staffId)
       // A missing account costs the same time as a wrong password.
       const ok = await verifyPassword(password, account?.passwordHash ?? DUMMY_PASSWORD_HASH)
@@ -154,7 +137,7 @@ export function createStaffService({ db, clock }: { db: Database; clock: Clock }
       const token = randomBytes(32).toString('base64url')
       const expiresAt = now + STAFF_TOKEN_TTL_MS
       await db.transaction(async (tx) => {
-        await loginAttempts.remove(tx, attemptId)
+        await loginLimits.succeeded(tx, attemptId, { staffId, ip, at: now })
         await staffSessions.insert(tx, { hash: sha256(token), staffId, at: now, expiresAt })
       })
       return { token, expiresAt: new Date(expiresAt).toISOString() }
