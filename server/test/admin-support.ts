@@ -42,3 +42,37 @@ export async function bearerHeaders(
   expect(res.status, JSON.stringify(res.json)).toBe(200)
   return { Authorization: `Bearer ${res.json.token}`, 'Content-Type': 'application/json' }
 }
+
+/** A console session: the cookie to send back and the CSRF token of the sign-in answer. */
+export interface ConsoleSession {
+  cookie: string
+  csrfToken: string
+  setCookie: string
+}
+
+/** Signs in to the console (`POST /api/admin/session`); expects 200. */
+export async function consoleSignIn(
+  ctx: Pick<TestContext, 'call'>,
+  staffId: string,
+  password = ROLE_PASSWORD,
+  totp?: string,
+): Promise<ConsoleSession> {
+  const res = await ctx.call('POST', '/api/admin/session', {
+    headers: { 'Content-Type': 'application/json' },
+    body: { staffId, password, ...(totp === undefined ? {} : { totp }) },
+  })
+  expect(res.status, JSON.stringify(res.json)).toBe(200)
+  const setCookie = res.headers.get('Set-Cookie') ?? ''
+  const cookie = setCookie.split(';')[0] ?? ''
+  expect(cookie).toMatch(/=.{20,}/)
+  return { cookie, csrfToken: res.json.csrfToken, setCookie }
+}
+
+/** Headers of a cookie-authenticated console request (with the CSRF token unless `false`). */
+export function cookieHeaders(s: ConsoleSession, csrf: boolean | string = true) {
+  return {
+    Cookie: s.cookie,
+    'Content-Type': 'application/json',
+    ...(csrf === false ? {} : { 'X-CSRF-Token': csrf === true ? s.csrfToken : csrf }),
+  }
+}
