@@ -17,7 +17,7 @@ export const ROLE_PASSWORD = 'role-password-1'
  * returns JSON headers with each one's bearer token (what an admin API client sends).
  */
 export async function roleHeaders(
-  ctx: TestContext,
+  ctx: Pick<TestContext, 'db' | 'clock' | 'secrets' | 'call'>,
 ): Promise<Record<RoleName, Record<string, string>>> {
   const service = createStaffService({ db: ctx.db, clock: ctx.clock, secrets: ctx.secrets })
   const out = {} as Record<RoleName, Record<string, string>>
@@ -30,7 +30,7 @@ export async function roleHeaders(
 
 /** Signs `staffId` in (with `totp` when given) and returns JSON headers with its bearer token. */
 export async function bearerHeaders(
-  ctx: TestContext,
+  ctx: Pick<TestContext, 'call'>,
   staffId: string,
   password = ROLE_PASSWORD,
   totp?: string,
