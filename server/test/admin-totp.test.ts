@@ -119,6 +119,16 @@ describe('signing in once enrolled', () => {
     expect(replay.json.error.code).toBe('TOTP_REQUIRED')
   })
 
+  it('the same code sent twice at once lets in exactly one (the row decides, on any instance)', async () => {
+    ctx.clock.advance(16 * 60_000)
+    nextStep()
+    const code = await totpCode(secret, ctx.clock.now())
+    const both = await Promise.all(
+      [1, 2].map(() => login({ staffId: admin, password: ROLE_PASSWORD, totp: code })),
+    )
+    expect(both.map((r) => r.status).sort()).toEqual([200, 401])
+  })
+
   it('accepts the previous step (clock drift), not one two steps old, and the console signs in with the code', async () => {
     // Past the sign-in limit's window (the refusals above count as failures).
     ctx.clock.advance(16 * 60_000)
