@@ -348,7 +348,7 @@ describe('the last enabled admin', () => {
 
 describe('pnpm staff:disable and pnpm staff:remove', () => {
   const root = resolve(import.meta.dirname, '../..')
-  const run = (script: string, args: string[]) =>
+  const run = (script: string, args: string[], input = '') =>
     spawnSync(process.execPath, ['--import', 'tsx', `server/src/cli/${script}.ts`, ...args], {
       cwd: root,
       env: {
@@ -364,7 +364,21 @@ describe('pnpm staff:disable and pnpm staff:remove', () => {
           : { DATABASE_PATH: databasePath }),
       },
       encoding: 'utf8',
+      input,
     })
+
+  it('staff:add on an existing account (a password reset) ends its sessions on every instance', async () => {
+    await createStaffService({ db: a.db, clock: base.clock }).upsert({
+      staffId: 'cli-reset',
+      storeCode: 'S001',
+      password: 'new-password-1',
+    })
+    const till = await bearerHeaders(b, 'cli-reset', 'new-password-1')
+    const reset = run('staff-add', ['--id', 'cli-reset'], 'reset-password-1\n')
+    expect(reset.status, reset.stderr).toBe(0)
+    expect((await b.call('GET', '/api/staff/me', { headers: till })).status).toBe(401)
+    await expect(bearerHeaders(b, 'cli-reset', 'reset-password-1')).resolves.toBeDefined()
+  }, 60_000)
 
   it('disable ends the sessions a running instance holds; remove deletes the account; the last admin stays', async () => {
     await createStaffService({ db: a.db, clock: base.clock }).upsert({
