@@ -64,6 +64,9 @@ const MESSAGE_OF: Record<TillErrorCode, MessageKey> = {
   INSUFFICIENT_POINTS: 'INSUFFICIENT_POINTS',
   INTERNAL_ERROR: 'default',
   HOST_NOT_ALLOWED: 'default',
+  TOTP_REQUIRED: 'default',
+  ALREADY_EXISTS: 'default',
+  LAST_ADMIN: 'default',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 }
 

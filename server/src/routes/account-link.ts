@@ -76,9 +76,6 @@ function tooManyAttempts(until: number): [string, string] {
   ]
 }
 
-const CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' https://access.line.me; frame-ancestors 'none'; base-uri 'none'"
-
 /**
  * The company sign-in page of the Messaging API account-link flow (`/account-link`): the
  * member proves the card with its number and PIN, then goes on to LINE's account-link
