@@ -2,12 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { roleNeedsStore, type StaffRole } from '@membercard/shared'
 import type { Clock } from '../clock.ts'
 import type { Database, Executor } from '../db/seam.ts'
-import {
-  DomainError,
-  Forbidden,
-  InvalidCredentials,
-  TotpRequired,
-} from '../domain/errors.ts'
+import { DomainError, Forbidden, InvalidCredentials, TotpRequired } from '../domain/errors.ts'
 import { type StaffCredentials, staffAccounts } from '../repositories/staff.ts'
 import {
   type SessionKind,
