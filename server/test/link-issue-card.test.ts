@@ -8,7 +8,10 @@ const { call } = ctx
 async function issue(
   user: string,
   key: string | undefined,
-  body: unknown = { name: '新規 会員', consent: { version: ctx.config.consentVersion, accepted: true } },
+  body: unknown = {
+    name: '新規 会員',
+    consent: { version: ctx.config.consentVersion, accepted: true },
+  },
 ) {
   const headers: Record<string, string> = await ctx.userHeaders(user)
   if (key) headers['Idempotency-Key'] = key
@@ -84,7 +87,7 @@ describe('POST /api/cards (a new digital card)', () => {
     expect(blank.status).toBe(400)
   })
 
-  it('refuses a consent version other than the server\'s with 409 CONSENT_OUTDATED, issuing nothing', async () => {
+  it("refuses a consent version other than the server's with 409 CONSENT_OUTDATED, issuing nothing", async () => {
     const user = ctx.newUser()
     const old = await issue(user, 'issue-key-0100', {
       name: '旧版 同意',

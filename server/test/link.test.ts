@@ -68,7 +68,7 @@ describe('POST /api/link', () => {
     })
   })
 
-  it('accepts only the server\'s consent version: another one is 409 CONSENT_OUTDATED, links nothing, counts no attempt', async () => {
+  it("accepts only the server's consent version: another one is 409 CONSENT_OUTDATED, links nothing, counts no attempt", async () => {
     const user = ctx.newUser()
     const card = await addCard(db, secrets)
     for (const version of ['2025-01-01', ctx.config.consentVersion.concat('-old')]) {
@@ -95,7 +95,9 @@ describe('POST /api/link', () => {
     )
     // The current version links, and is what is recorded.
     expect((await link(user, linkBody(card.cardNumber, card.pin))).status).toBe(201)
-    const consent = await db.execute(sql`SELECT version FROM consents WHERE card_id = ${card.cardId}`)
+    const consent = await db.execute(
+      sql`SELECT version FROM consents WHERE card_id = ${card.cardId}`,
+    )
     expect(consent).toEqual([{ version: ctx.config.consentVersion }])
   })
 

@@ -330,7 +330,10 @@ describe('a new digital card issued in the app', () => {
     await ctx.drain()
     const user = ctx.newUser()
     const headers = { ...(await ctx.userHeaders(user)), 'Idempotency-Key': 'issue-card-0001' }
-    const body = { name: '新規 会員', consent: { version: ctx.config.consentVersion, accepted: true } }
+    const body = {
+      name: '新規 会員',
+      consent: { version: ctx.config.consentVersion, accepted: true },
+    }
     const res = await ctx.call('POST', '/api/cards', { headers, body })
     expect(res.status).toBe(201)
     const rows = (await outboxRows(ctx)).filter((r) => r.userId === user).length

@@ -31,8 +31,12 @@ const appB = createApp({
   secrets: ctx.secrets,
   logger: memoryLogger(),
 })
-const onB = (headers: Record<string, string>, path: string, body: unknown, key = randomUUID()) =>
-  callApp(appB, 'POST', path, { headers: { ...headers, 'Idempotency-Key': key }, body })
+const onB = (
+  headers: Record<string, string>,
+  path: string,
+  body: unknown,
+  key: string = randomUUID(),
+) => callApp(appB, 'POST', path, { headers: { ...headers, 'Idempotency-Key': key }, body })
 
 const points = '/api/staff/points'
 
@@ -80,7 +84,11 @@ describe('a QR token is spent by its redemption (photographed codes, decision 00
   it('leaves the token unspent when the redemption is refused (too few points)', async () => {
     const m = await linkedMember(ctx, { points: 50 })
     const qrToken = await m.qr()
-    const tooMuch = await tillCall(ctx, staff.clerk, points, { qrToken, type: 'redeem', points: 80 })
+    const tooMuch = await tillCall(ctx, staff.clerk, points, {
+      qrToken,
+      type: 'redeem',
+      points: 80,
+    })
     expect(tooMuch.json.error.code).toBe('INSUFFICIENT_POINTS')
     const ok = await tillCall(ctx, staff.clerk, points, { qrToken, type: 'redeem', points: 50 })
     expect(ok.status).toBe(200)
@@ -102,7 +110,11 @@ describe('a QR token is spent by its redemption (photographed codes, decision 00
       })
       expect(award.status).toBe(200)
     }
-    const redeem = await tillCall(ctx, staff.manager, points, { qrToken, type: 'redeem', points: 5 })
+    const redeem = await tillCall(ctx, staff.manager, points, {
+      qrToken,
+      type: 'redeem',
+      points: 5,
+    })
     expect(redeem.status).toBe(200)
     const after = await tillCall(ctx, staff.clerk, points, {
       qrToken,
@@ -184,7 +196,7 @@ describe('a QR token belongs to the first store that scanned it', () => {
 })
 
 describe('coupons use the same mechanism (a spending kind of its own)', () => {
-  it('spends a coupon use once per token, beside a points redemption, at the token\'s store only', async () => {
+  it("spends a coupon use once per token, beside a points redemption, at the token's store only", async () => {
     const expiresAtSec = Math.floor(ctx.clock.now() / 1000) + ctx.config.cardTokenTtlSeconds
     const token = { tokenId: `coupon-${randomUUID()}`, expiresAtSec }
     const use = (storeCode: string, spend: (typeof QR_SPEND)[keyof typeof QR_SPEND]) =>

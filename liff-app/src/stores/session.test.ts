@@ -8,7 +8,7 @@ describe('the session store', () => {
     setActivePinia(createPinia())
   })
 
-  it('reads the server\'s settings again (after CONSENT_OUTDATED): the current consent version', async () => {
+  it("reads the server's settings again (after CONSENT_OUTDATED): the current consent version", async () => {
     const f = fakeFetch({})
     const { config } = fakeServices(f.fetch)
     const current = { ...config, consentVersion: '2026-12-01' }

@@ -115,7 +115,7 @@ describe('the consent and link screen', () => {
     wrapper.unmount()
   })
 
-  it('on CONSENT_OUTDATED shows the server\'s current terms again and asks for consent anew', async () => {
+  it("on CONSENT_OUTDATED shows the server's current terms again and asks for consent anew", async () => {
     const { wrapper, member, session, router } = await mountLink()
     expect(wrapper.get('[data-testid="consent-version"]').text()).toBe('同意内容の版：v1')
     vi.mocked(member.link).mockRejectedValueOnce(new ApiFailure('CONSENT_OUTDATED', 409))
