@@ -182,9 +182,11 @@ describe('points at the till push the member', async () => {
       body: { qrToken: qr.json.token, type: 'redeem', points: 100 },
     })
     expect(redeem.status).toBe(200)
+    // A fresh code: the first was spent by its redemption (docs/decisions/002).
+    const fresh = await ctx.call('GET', '/api/card/qr', { headers })
     const tooMuch = await ctx.call('POST', '/api/staff/points', {
       headers: { ...staffHeaders, 'Idempotency-Key': 'till-redeem-0002' },
-      body: { qrToken: qr.json.token, type: 'redeem', points: 999_999 },
+      body: { qrToken: fresh.json.token, type: 'redeem', points: 999_999 },
     })
     expect(tooMuch.status).toBe(422)
     await ctx.drain()

@@ -177,6 +177,26 @@ describe('a QR token belongs to the first store that scanned it', () => {
     expect(await cardState(ctx, m.cardId)).toEqual({ ledgerSum: 110, balance: 110 })
   })
 
+  it('a refused scan (the card unlinked since) binds nothing', async () => {
+    const m = await linkedMember(ctx, { points: 0 })
+    const qrToken = await m.qr()
+    expect((await ctx.call('DELETE', '/api/link', { headers: m.headers })).status).toBe(204)
+    const { checkQrToken } = await import('../src/services/qr-token.ts')
+    const check = checkQrToken(ctx.secrets.qrTokenKey, qrToken, ctx.clock.now())
+    if (!check.ok) throw new Error('the token should check')
+    const scan = await ctx.call('POST', '/api/staff/scan', {
+      headers: staff.clerk,
+      body: { qrToken },
+    })
+    expect(scan.json.error.code).toBe('QR_INVALID')
+    expect(
+      await row(
+        ctx.db,
+        sql`SELECT 1 AS x FROM qr_token_uses WHERE token_id = ${check.payload.tokenId}`,
+      ),
+    ).toBe(undefined)
+  })
+
   it('binds on the first award too, and two stores racing with one token: one store wins', async () => {
     const m = await linkedMember(ctx, { points: 0 })
     const qrToken = await m.qr()

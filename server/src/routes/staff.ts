@@ -8,7 +8,6 @@ import {
   type TillRules,
 } from '@membercard/shared'
 import { Hono } from 'hono'
-import { QrInvalid } from '../domain/errors.ts'
 import { idempotencyKey } from '../http/idempotency.ts'
 import { validate } from '../http/validate.ts'
 import type { Env, RouteDeps } from './deps.ts'
@@ -19,7 +18,7 @@ import type { Env, RouteDeps } from './deps.ts'
  * an `Idempotency-Key`, and shares its commit with the others of the same moment (group commit).
  */
 export function staffRoutes(deps: RouteDeps) {
-  const { staff, membership, staffAuth, points, clientAddress } = deps
+  const { staff, staffAuth, points, clientAddress } = deps
   const idem = idempotencyKey(deps.idempotency)
   return new Hono<Env>()
     .post('/login', validate('json', staffLoginSchema), async (c) => {
@@ -48,11 +47,9 @@ export function staffRoutes(deps: RouteDeps) {
       return c.body(null, 204)
     })
     .post('/scan', staffAuth, validate('json', scanRequestSchema), async (c) => {
-      const qr = await points.scan(c.get('staff'), c.req.valid('json').qrToken)
-      const found = await membership.memberByLink(qr.linkId)
-      if (!found) throw new QrInvalid('This member card is no longer linked.')
+      const found = await points.scan(c.get('staff'), c.req.valid('json').qrToken)
       return c.json(
-        { member: found.member, expiresAt: new Date(qr.expiresAt * 1000).toISOString() },
+        { member: found.member, expiresAt: new Date(found.expiresAt * 1000).toISOString() },
         200,
       )
     })

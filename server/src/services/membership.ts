@@ -72,7 +72,8 @@ export interface LinkInput {
   consent: ConsentInput
 }
 
-function toMember(row: Pick<ActiveLink, 'cardNumber' | 'name' | 'rank' | 'points'>): Member {
+/** A linked card as the API shows a member (the number masked). */
+export function toMember(row: Pick<ActiveLink, 'cardNumber' | 'name' | 'rank' | 'points'>): Member {
   return {
     cardNumber: maskCardNumber(row.cardNumber),
     name: row.name,
@@ -186,12 +187,6 @@ export function createMembership({
     async bonusFor(userId: string): Promise<{ eligible: boolean; points: number }> {
       const eligible = linkBonusPoints > 0 && !(await linkBonuses.givenToUser(db, userId))
       return { eligible, points: eligible ? linkBonusPoints : 0 }
-    },
-
-    /** The member behind an active link (for a scanned QR token), or null when unlinked. */
-    async memberByLink(linkId: number): Promise<{ cardId: number; member: Member } | null> {
-      const row = await links.activeById(db, linkId)
-      return row ? { cardId: row.cardId, member: toMember(row) } : null
     },
 
     /**

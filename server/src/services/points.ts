@@ -2,6 +2,7 @@ import {
   awardPoints,
   cardNumberProblem,
   type LedgerType,
+  type Member,
   maskCardNumber,
   normalizeCardNumber,
   type StaffAdjustRequest,
@@ -31,6 +32,7 @@ import { stores } from '../repositories/stores.ts'
 import type { Secrets } from '../secrets.ts'
 import type { IdempotencyClaim } from './idempotency.ts'
 import { appendToLedger, type LedgerEntryInput } from './ledger.ts'
+import { toMember } from './membership.ts'
 import { checkQrToken, type QrPayload } from './qr-token.ts'
 import { QR_SPEND, useQrToken } from './qr-use.ts'
 import type { StaffPrincipal } from './staff.ts'
@@ -217,12 +219,18 @@ export function createPointsService({
   return {
     /**
      * A till scanned a member's QR token: checks it and binds it to the staff member's store
-     * (QR_ALREADY_USED when another store has used it). Returns the token's link and expiry.
+     * (QR_ALREADY_USED when another store has used it). Returns the member and the token's
+     * expiry (Unix seconds).
      */
-    async scan(staff: StaffPrincipal, qrToken: string): Promise<QrPayload> {
+    scan(staff: StaffPrincipal, qrToken: string): Promise<{ member: Member; expiresAt: number }> {
       const qr = checkQr(qrToken, clock.now())
-      await db.transaction((tx) => useAtStore(tx, staff, qr, QR_SPEND.none))
-      return qr
+      return db.transaction(async (tx) => {
+        await useAtStore(tx, staff, qr, QR_SPEND.none)
+        const row = await links.activeById(tx, qr.linkId)
+        // Thrown inside: the binding rolls back with it (a refused scan writes nothing).
+        if (!row) throw new QrInvalid('This member card is no longer linked.')
+        return { member: toMember(row), expiresAt: qr.expiresAt }
+      })
     },
 
     /**
