@@ -349,6 +349,83 @@ describe(`importCards on ${dialect}`, () => {
     }
   })
 
+  it('refuses malformed UTF-8 with its line (never a silent U+FFFD), however the bytes arrive', async () => {
+    const good = Buffer.from(
+      [
+        'card_number,pin,name,points',
+        `${card(70)},1234,山田 花子,1`,
+        `${card(71)},1234,"二行の`,
+        `名前",2`,
+        '',
+      ].join('\n'),
+    )
+    // Line 5: a name whose bytes are Shift_JIS ("山田" saved in the wrong encoding).
+    const sjis = Buffer.concat([
+      Buffer.from(`${card(72)},1234,`),
+      Buffer.from([0x8e, 0x52, 0x93, 0x63]),
+      Buffer.from(',3\n'),
+    ])
+    const after = Buffer.from(`${card(73)},1234,後,4\n`)
+    const file = Buffer.concat([good, sjis, after])
+    for (const size of [1, 2, 3, 5, 64, file.length]) {
+      const chunks: Buffer[] = []
+      for (let i = 0; i < file.length; i += size) chunks.push(file.subarray(i, i + size))
+      const db = await fresh()
+      const res = await importCards(db, key, Readable.from(chunks), T0)
+      expect(res.errors, `chunks of ${size}`).toEqual([
+        { line: 5, message: 'the file is not valid UTF-8 here (save it as UTF-8)' },
+      ])
+      expect(await count(db, 'point_cards')).toBe(0)
+    }
+    // A character cut off by the end of the file, an overlong form, a lone surrogate.
+    for (const [bytes, line] of [
+      [Buffer.from([0xe5, 0xb1]), 2],
+      [Buffer.from([0xc0, 0xaf]), 2],
+      [Buffer.from([0xed, 0xa0, 0x80]), 2],
+    ] as const) {
+      const db = await fresh()
+      const res = await importCards(
+        db,
+        key,
+        Readable.from([
+          Buffer.concat([Buffer.from(`card_number,pin,name,points\n${card(74)},1234,`), bytes]),
+        ]),
+        T0,
+      )
+      expect(res.errors.map((e) => e.line)).toEqual([line])
+      expect(res.errors[0]?.message).toMatch(/UTF-8/)
+    }
+    // The same names in UTF-8 (split anywhere) import.
+    const utf8 = Buffer.concat([good, Buffer.from(`${card(72)},1234,山田,3\n`), after])
+    const chunks: Buffer[] = []
+    for (let i = 0; i < utf8.length; i += 2) chunks.push(utf8.subarray(i, i + 2))
+    const ok = await importCards(await fresh(), key, Readable.from(chunks), T0)
+    expect(ok.errors).toEqual([])
+    expect(ok.created).toBe(4)
+  })
+
+  it('refuses a record over 4 KiB by its line, before reading it whole', async () => {
+    const db = await fresh()
+    const long = 'x'.repeat(5000)
+    const res = await run(
+      db,
+      `card_number,pin,name,points\n${card(80)},1234,A,1\n${card(81)},1234,${long},1\n${card(82)},1234,C,1\n`,
+    )
+    expect(res.errors).toEqual([{ line: 3, message: 'the record is longer than 4096 bytes' }])
+    expect(await count(db, 'point_cards')).toBe(0)
+    // A file with no line break at all: refused once 4 KiB of it is read, the rest never is.
+    let served = 0
+    const endless = new Readable({
+      read() {
+        served += 65_536
+        this.push(served > 64 * 1024 * 1024 ? null : Buffer.alloc(65_536, 0x61))
+      },
+    })
+    const huge = await importCards(await fresh(), key, endless, T0)
+    expect(huge.errors).toEqual([{ line: 1, message: 'the record is longer than 4096 bytes' }])
+    expect(served).toBeLessThanOrEqual(4 * 65_536)
+  })
+
   it('refuses a file without the required header, or with an unknown column', async () => {
     const db = await fresh()
     expect((await run(db, `card,pin,name,points\n${card(40)},1234,A,1\n`)).errors[0]).toMatchObject(

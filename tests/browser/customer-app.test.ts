@@ -676,6 +676,62 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
     saveArtifact('31-linked-no-second-bonus.png', await next.screenshot({ fullPage: true }))
   })
 
+  it('a consent screen opened before the terms changed: CONSENT_OUTDATED shows the current version and asks again', async () => {
+    // A free card: a digital card issued to someone who then unlinked.
+    const owner = newLineUserId()
+    const card = await issueByApi(owner, '同意 更新')
+    const unlink = await fetch(`${server.url}/api/link`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${await demoIdToken(server.url, { sub: owner })}` },
+    })
+    expect(unlink.status).toBe(204)
+    context = await newPhone(browser, server.url, { user: newLineUserId() })
+    const page = await context.newPage()
+    // The page started with the settings of before the change (the previous terms' version).
+    let configs = 0
+    await page.route('**/api/config', async (route) => {
+      configs++
+      if (configs > 1) return route.continue()
+      const res = await route.fetch()
+      const config = { ...(await res.json()), consentVersion: '2025-04-01' }
+      return route.fulfill({ response: res, json: config })
+    })
+    await page.goto('/link')
+    const version = page.getByTestId('consent-version')
+    await version.getByText('同意内容の版：2025-04-01').waitFor()
+    const box = page.getByLabel('上記の内容とプライバシーポリシーに同意します')
+    await box.check()
+    await page.getByLabel('カード番号（16桁）').pressSequentially(card.cardNumber)
+    await page.getByLabel('暗証番号（4桁）').fill(card.pin)
+    const answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/link')
+    await page.getByRole('button', { name: '同意して連携する' }).click()
+    const refused = await answer
+    expect(refused.status()).toBe(409)
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+      'CONSENT_OUTDATED',
+    )
+    // The current terms' version, the box unticked and focused, and what to do.
+    await version.getByText('同意内容の版：2026-11-01').waitFor()
+    await page
+      .getByText(
+        '同意いただく内容が更新されました。最新の内容をお読みのうえ、もう一度同意にチェックを入れてください。',
+      )
+      .waitFor()
+    expect(await box.isChecked()).toBe(false)
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id ?? null)).toBe('consent')
+    expect(page.url()).toMatch(/\/link$/)
+    saveArtifact('40-consent-outdated.png', await page.screenshot({ fullPage: true }))
+    // Agreeing again links, with the current version.
+    await box.check()
+    const linked = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/link')
+    await page.getByRole('button', { name: '同意して連携する' }).click()
+    expect(JSON.parse((await linked).postData() ?? '{}').consent).toEqual({
+      version: '2026-11-01',
+      accepted: true,
+    })
+    await expect.poll(() => page.url()).toMatch(/\/card$/)
+  })
+
   it('issues a new digital card with the bonus, once', async () => {
     const page = await open(newLineUserId(), '/link')
     await page.getByRole('link', { name: 'デジタル会員証を新しく発行する' }).click()

@@ -233,6 +233,24 @@ describe('three instances on one PostgreSQL', () => {
     expect(end.ledger).toBe(end.stored)
   })
 
+  it('redeems one photographed QR token once, sent to the three instances at once', async () => {
+    const m = await linkedMember(2, 100)
+    const start = (await balances(fleet.db, m.cardId)).stored
+    const qrToken = await qr(0, m.user)
+    const answers = await Promise.all(
+      Array.from({ length: 24 }, (_, j) =>
+        till(j, randomUUID(), { qrToken, type: 'redeem', points: 10 }),
+      ),
+    )
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(1)
+    for (const a of answers.filter((x) => x.status !== 200)) {
+      expect(a.status, JSON.stringify(a.json)).toBe(409)
+      expect(a.json.error.code).toBe('QR_ALREADY_USED')
+    }
+    const end = await balances(fleet.db, m.cardId)
+    expect(end).toEqual({ stored: start - 10, ledger: start - 10 })
+  })
+
   it('grants one bonus for link taps of the same user and card on different instances', async () => {
     const runs: { taps: number[]; card: Awaited<ReturnType<typeof addCard>>; user: string }[] = []
     for (let r = 0; r < 4; r++) {

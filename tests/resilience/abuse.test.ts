@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
 import { connect, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RunningServer, removeDataDir, startServer } from '../support/server.ts'
+import { ROOT, type RunningServer, removeDataDir, startServer } from '../support/server.ts'
 import {
   call,
   idTokenFor,
@@ -9,6 +11,7 @@ import {
   linkMember,
   makeCards,
   randomSub,
+  staffToken,
   type TestCard,
 } from './helpers.ts'
 
@@ -98,6 +101,80 @@ describe('abuse', () => {
     for (const token of many) onOneCard.push((await tryLink(token, card, sprayPin)).status)
     expect(onOneCard).toEqual([422, 422, 422, 429, 429, 429])
     expect(Math.max(...latencies)).toBeLessThan(2000)
+  })
+
+  // Before the password guessing below, which locks this address's staff sign-ins.
+  it('a photographed QR code: redeemed once, and never used at a second store', async () => {
+    // A second store's clerk (the command, as an operator adds one).
+    const added = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'server/src/cli/staff-add.ts',
+        '--id',
+        'other-store-clerk',
+        '--store',
+        'S902',
+        '--store-name',
+        '別店舗',
+      ],
+      {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          DATABASE_PATH: server.databasePath,
+          LOG_LEVEL: 'warn',
+        },
+        input: 'other-store-pass-1\n',
+        encoding: 'utf8',
+      },
+    )
+    expect(added.status, added.stderr).toBe(0)
+    const here = await staffToken(server.url)
+    const there = await staffToken(server.url, 'other-store-clerk', 'other-store-pass-1')
+    const member = await linkMember(server.url, cards[78]!)
+    const qr = async () =>
+      (
+        (await call(server.url, '/api/card/qr', { token: member.idToken })).body as {
+          token: string
+        }
+      ).token
+    const till = (token: string, body: object) =>
+      call(server.url, '/api/staff/points', {
+        token,
+        body,
+        headers: { 'Idempotency-Key': randomUUID() },
+      })
+    const code = (r: { body: unknown }) => (r.body as { error?: { code: string } }).error?.code
+    const points = async () =>
+      (
+        (await call(server.url, '/api/me', { token: member.idToken })).body as {
+          member: { points: number }
+        }
+      ).member.points
+    const start = await points()
+
+    // The code is photographed, then redeemed at this store; 20 replays race, here and there.
+    const photo = await qr()
+    const replays = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        till(i % 2 ? here : there, { qrToken: photo, type: 'redeem', points: 10 }),
+      ),
+    )
+    expect(replays.filter((r) => r.status === 200)).toHaveLength(1)
+    for (const r of replays.filter((x) => x.status !== 200)) {
+      expect(r.status).toBe(409)
+      expect(code(r)).toBe('QR_ALREADY_USED')
+    }
+    // Scanned at one store first, a code earns nothing at another.
+    const shown = await qr()
+    expect(
+      (await call(server.url, '/api/staff/scan', { token: here, body: { qrToken: shown } })).status,
+    ).toBe(200)
+    const award = await till(there, { qrToken: shown, type: 'award', purchaseAmount: 10_000 })
+    expect([award.status, code(award)]).toEqual([409, 'QR_ALREADY_USED'])
+    expect(await points()).toBe(start - 10)
   })
 
   it('staff password guessing, all at once: 5 failures per staff ID, 20 per address, then 429 even for the right password', async () => {

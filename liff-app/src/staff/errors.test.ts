@@ -33,7 +33,12 @@ describe('the till’s one mapping from error codes to messages', () => {
     expect(tillErrorMessage(t, new TillApiError('FORBIDDEN', 403))).toContain('店長')
     expect(tillErrorMessage(t, new TillApiError('TOO_MANY_ATTEMPTS', 429, 120))).toContain('2 分')
     // The QR single-use rule's code (409), once the server sends it.
-    expect(tillErrorMessage(t, { code: 'QR_ALREADY_USED' })).toContain('すでに使われています')
+    expect(tillErrorMessage(t, new TillApiError('QR_ALREADY_USED', 409))).toBe(
+      'このQRコードは使用済みか、別の店舗で読み取られています。お客様に会員証の新しいQRコードを表示してもらい、読み取り直してください。',
+    )
+    expect(tillErrorMessage(translator('en'), new TillApiError('QR_ALREADY_USED', 409))).toContain(
+      'Ask the customer to show a fresh code',
+    )
     // Anything else: try again, then tell a manager.
     expect(tillErrorMessage(t, new Error('boom'))).toBe(staffMessages.ja.errors.default)
     expect(tillFailure({ code: 'NOT_A_CODE' })).toEqual({ code: 'INTERNAL_ERROR' })

@@ -4,16 +4,8 @@ import type { StaffMessages } from './messages.ts'
 /** Failures the till finds itself: no answer came, or the camera could not be used. */
 type LocalCode = 'NETWORK' | 'CAMERA_DENIED' | 'CAMERA_UNAVAILABLE'
 
-/**
- * Codes the contract names that `shared/src/errors.ts` does not list yet. `QR_ALREADY_USED`
- * (409: the QR token was already used for a redemption, or scanned at another store) comes
- * with the QR single-use rule on the server; once the shared list has it, this union adds
- * nothing and can go.
- */
-type PendingCode = 'QR_ALREADY_USED'
-
 /** Every code the till can show a message for. */
-export type TillErrorCode = ErrorCode | PendingCode | LocalCode
+export type TillErrorCode = ErrorCode | LocalCode
 
 /** A failure as the till's screens keep it: its code, and how long to wait when it said. */
 export interface TillFailure {
@@ -65,6 +57,7 @@ const MESSAGE_OF: Record<TillErrorCode, MessageKey> = {
   INTERNAL_ERROR: 'default',
   HOST_NOT_ALLOWED: 'default',
   TOTP_REQUIRED: 'default',
+  CONSENT_OUTDATED: 'default',
   ALREADY_EXISTS: 'default',
   LAST_ADMIN: 'default',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',

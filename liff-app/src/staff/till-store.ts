@@ -201,7 +201,15 @@ export const useTillStore = defineStore('till', () => {
       phase.value = 'result'
       return true
     } catch (err) {
-      failure.value = tillFailure(err)
+      const refused = tillFailure(err)
+      if (refused.code === 'QR_ALREADY_USED') {
+        // This code cannot be used again: back to scanning, for the fresh code the message asks
+        // for (what was entered comes back when it is the same member's).
+        rescan()
+        failure.value = refused
+        return false
+      }
+      failure.value = refused
       // A refused transaction (not a lost answer) needs a new review and a new key.
       if (failure.value.code === 'NETWORK') {
         uncertain.value = true

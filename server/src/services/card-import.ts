@@ -9,6 +9,7 @@ import {
   importCardRows,
 } from '../repositories/card-import.ts'
 import { hashPin } from './pin.ts'
+import { createUtf8Guard } from './utf8-guard.ts'
 
 /** One bad row of an import, by its line number in the file. */
 export interface ImportRowError {
@@ -21,6 +22,13 @@ export interface ImportResult extends ImportTally {
   rows: number
   errors: ImportRowError[]
 }
+
+/**
+ * The longest record accepted, in bytes: a real one (16 digits, a PIN, a 100-character name,
+ * points, rank, date) is far shorter. A longer one is refused with its line as soon as the
+ * parser has read this much of it, so a file without line breaks is never buffered whole.
+ */
+export const MAX_RECORD_BYTES = 4096
 
 const REQUIRED = ['card_number', 'pin', 'name', 'points'] as const
 const OPTIONAL = ['rank', 'birth_date'] as const
@@ -152,7 +160,13 @@ export async function importCards(
     // The line number is read from the parser's live `info` instead, in a 'data' handler:
     // a Transform stream in flowing mode hands each record over as it is pushed, while the
     // parser still stands at the record's last line. Checked: its record count must match.
-    const parser = parse({ bom: true, skip_empty_lines: true })
+    const parser = parse({ bom: true, skip_empty_lines: true, max_record_size: MAX_RECORD_BYTES })
+    const utf8 = createUtf8Guard()
+    /** Refuses the file at the parser's current line: its bytes are not UTF-8. */
+    const notUtf8 = () => {
+      report(parser.info.lines, 'the file is not valid UTF-8 here (save it as UTF-8)')
+      stopped = true
+    }
     let batch: ImportRow[] = []
     let seen = 0
     let failure: unknown
@@ -176,25 +190,45 @@ export async function importCards(
         failure ??= err
       }
     })
+    /** A CSV error of the parser: the file is refused at its line. */
+    const onParserError = (err: Error & { code?: string; lines?: number }) => {
+      if (csvError || failure) return // reported already (seen on `errored` first)
+      if (err.code === 'CSV_MAX_RECORD_SIZE') {
+        csvError = {
+          line: err.lines ?? 0,
+          message: `the record is longer than ${MAX_RECORD_BYTES} bytes`,
+        }
+      } else if (typeof err.code === 'string' && err.code.startsWith('CSV_')) {
+        csvError = { line: err.lines ?? 0, message: `CSV: ${err.message}` }
+      } else {
+        failure ??= err
+      }
+      stopped = true
+    }
     const ended = new Promise<void>((resolveEnd) => {
       parser.on('end', () => resolveEnd())
-      parser.on('error', (err: Error & { code?: string; lines?: number }) => {
-        if (typeof err.code === 'string' && err.code.startsWith('CSV_')) {
-          csvError = { line: err.lines ?? 0, message: `CSV: ${err.message}` }
-        } else {
-          failure ??= err
-        }
-        stopped = true
+      parser.on('error', (err: Error) => {
+        onParserError(err)
         resolveEnd()
       })
     })
 
     let read = false
     try {
-      for await (const chunk of input) {
+      for await (const chunk of input as AsyncIterable<Buffer | string>) {
         if (stopped || parser.destroyed) break
-        // The parser handles every record of the chunk before `write` returns.
+        const bad = typeof chunk === 'string' ? -1 : utf8.check(chunk)
+        if (bad >= 0) {
+          // The good bytes before it, so that the parser stands at the malformed one's line.
+          parser.write((chunk as Buffer).subarray(0, bad))
+          if (parser.errored) onParserError(parser.errored)
+          else notUtf8()
+          break
+        }
+        // The parser handles every record of the chunk before `write` returns; a CSV error
+        // is known at once (`errored`), its event only later: the rest is not read.
         parser.write(chunk)
+        if (parser.errored) onParserError(parser.errored)
         if (batch.length > 0) {
           const rowsOfChunk = batch
           batch = []
@@ -202,6 +236,7 @@ export async function importCards(
         }
       }
       read = true
+      if (!stopped && !parser.destroyed && utf8.endsInside()) notUtf8()
     } finally {
       // Stopped early (too many errors, a bad header, a failure): the rest is not parsed.
       if (read && !stopped && !parser.destroyed) parser.end()

@@ -14,6 +14,7 @@ import {
   CardAlreadyLinked,
   CardNumberInvalid,
   CardOrPinWrong,
+  ConsentOutdated,
   ConsentRequired,
   NotLinked,
   PinMalformed,
@@ -52,6 +53,8 @@ export interface MembershipDeps {
   clock: Clock
   secrets: Secrets
   linkBonusPoints: number
+  /** The consent text's version the server shows (`CONSENT_VERSION`): the only one accepted. */
+  consentVersion: string
   events?: MembershipEvents
   /** Points expire this many days after the card's last activity (0: never); see services/points.ts. */
   expiryDays?: number
@@ -76,7 +79,8 @@ function normalizePin(pin: string): string | undefined {
   return /^\d{4}$/.test(ascii) ? ascii : undefined
 }
 
-function toMember(row: Pick<ActiveLink, 'cardNumber' | 'name' | 'rank' | 'points'>): Member {
+/** A linked card as the API shows a member (the number masked). */
+export function toMember(row: Pick<ActiveLink, 'cardNumber' | 'name' | 'rank' | 'points'>): Member {
   return {
     cardNumber: maskCardNumber(row.cardNumber),
     name: row.name,
@@ -101,9 +105,16 @@ export function createMembership({
   clock,
   secrets,
   linkBonusPoints,
+  consentVersion,
   events,
   expiryDays = 0,
 }: MembershipDeps) {
+  /** Consent given, and to the text the server shows now (never the client's word for it). */
+  function checkConsent(consent: ConsentInput, what?: string): void {
+    if (consent.accepted !== true) throw new ConsentRequired(what)
+    if (consent.version !== consentVersion) throw new ConsentOutdated()
+  }
+
   const linkLimits = createLinkLimits(db)
   // `GET /api/me` and `GET /api/card/qr` on every visit: cached where the dialect can prove
   // the database has not changed (db/fresh-cache.ts, docs/decisions/017).
@@ -185,12 +196,6 @@ export function createMembership({
       return { eligible, points: eligible ? linkBonusPoints : 0 }
     },
 
-    /** The member behind an active link (for a scanned QR token), or null when unlinked. */
-    async memberByLink(linkId: number): Promise<{ cardId: number; member: Member } | null> {
-      const row = await links.activeById(db, linkId)
-      return row ? { cardId: row.cardId, member: toMember(row) } : null
-    },
-
     /**
      * Checks, in this order: the number's format and check digit and the PIN's format (a typo
      * is not an attempt), consent, that the user is not linked yet, the rate limits (a right
@@ -206,6 +211,7 @@ export function createMembership({
       const pin = normalizePin(input.pin)
       if (pin === undefined) throw new PinMalformed()
       if (input.consent.accepted !== true) throw new ConsentRequired()
+      checkConsent(input.consent)
       const now = clock.now()
       const key = cardKey(secrets.pinHashKey, cardNumber)
       if (await links.activeByUser(db, userId)) throw new AlreadyLinked()
@@ -276,8 +282,10 @@ export function createMembership({
       pin: string | null
       cardNumber: string | null
     }> {
-      if (input.consent.accepted !== true) {
-        return Promise.reject(new ConsentRequired('issue a card'))
+      try {
+        checkConsent(input.consent, 'issue a card')
+      } catch (err) {
+        return Promise.reject(err)
       }
       const now = clock.now()
       const issue = () =>
