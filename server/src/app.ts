@@ -36,6 +36,7 @@ import { pointsRoutes } from './routes/points.ts'
 import { staffRoutes } from './routes/staff.ts'
 import { webhookRoutes } from './routes/webhook.ts'
 import type { Secrets } from './secrets.ts'
+import { createDailyStats } from './services/daily-stats.ts'
 import { createIdempotencyStore } from './services/idempotency.ts'
 import { createMembership } from './services/membership.ts'
 import { createPointsService, type OnLedgerChange } from './services/points.ts'
@@ -114,6 +115,7 @@ export function createApp(deps: AppDeps) {
   const staffService = createStaffService({ db, clock })
   const line = deps.line ?? createLineMessaging({ db, clock, config, logger })
   const clientAddress = createClientAddress(config.trustProxy)
+  const stats = createDailyStats(config.points.timeZone)
   // Metrics (GET /metrics): the data layer's figures are read at each scrape.
   if (config.metricsToken !== undefined) metrics.enableDefaultMetrics()
   metrics.setCollector(dataStats(db, clock))
@@ -137,13 +139,16 @@ export function createApp(deps: AppDeps) {
         },
       },
       expiryDays: config.points.expiryDays,
+      stats,
     }),
     staff: staffService,
+    stats,
     points: createPointsService({
       db,
       clock,
       secrets,
       rules: config.points,
+      stats,
       onLedgerChange: async (tx, change) => {
         await line.onLedgerChange(tx, change)
         tx.afterCommit(() => metrics.ledgerWrite(change.type))

@@ -17,6 +17,7 @@ import { createLineStandIn, type LineStandIn } from './line/stand-in.ts'
 import { createLogger } from './logger.ts'
 import { metrics } from './metrics.ts'
 import { loadSecrets } from './secrets.ts'
+import { createDailyStats } from './services/daily-stats.ts'
 import { runExclusive } from './services/jobs.ts'
 import { startPointsJobs } from './services/points-jobs.ts'
 import { createStaffService } from './services/staff.ts'
@@ -33,7 +34,13 @@ if (config.demo) {
     issuer: config.line.issuer,
     channelId: config.line.loginChannelId,
   })
-  seeded = await seedDemo(db, secrets, createStaffService({ db, clock: systemClock }), Date.now())
+  seeded = await seedDemo(
+    db,
+    secrets,
+    createStaffService({ db, clock: systemClock }),
+    Date.now(),
+    createDailyStats(config.points.timeZone),
+  )
 }
 
 // The Messaging API side: its outbox worker sends what the app queues (pushes, replies,
