@@ -162,3 +162,17 @@ export class LinkTokenExpired extends DomainError {
     super('NOT_FOUND', 'This sign-in link has expired.')
   }
 }
+
+/** A dashboard period the API does not answer (dates, order, length). */
+export class InvalidPeriod extends DomainError {
+  constructor(message: string) {
+    super('VALIDATION_FAILED', message)
+  }
+}
+
+/** The member (card) asked for does not exist. */
+export class MemberNotFound extends DomainError {
+  constructor() {
+    super('CARD_NOT_FOUND', 'No member has this card ID.')
+  }
+}

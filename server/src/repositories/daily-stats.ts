@@ -133,9 +133,14 @@ export const dailyStats = {
   /** Adds `counts` to the row of (day, store, shard), creating it when missing. */
   add: (db: Executor, key: Key, counts: StatCounts) => db.run(add, { ...key, ...counts }),
   /** States (friends, linked members, ...) as of the end of days a, b and c. */
-  async statesAt(db: Executor, a: number, b: number, c: number): Promise<StateSums[]> {
+  async statesAt(
+    db: Executor,
+    a: number,
+    b: number,
+    c: number,
+  ): Promise<[StateSums, StateSums, StateSums]> {
     const row = (await db.get(states, { a, b, c })) ?? {}
-    return ['a', 'b', 'c'].map((x) => ({
+    const at = (x: string): StateSums => ({
       friends: num(row[`${x}Friends`]),
       linkedMembers: num(row[`${x}LinkedMembers`]),
       linkedFriends: num(row[`${x}LinkedFriends`]),
@@ -143,7 +148,8 @@ export const dailyStats = {
       outstanding: num(row[`${x}Outstanding`]),
       active30: num(row[`${x}Active30`]),
       active90: num(row[`${x}Active90`]),
-    }))
+    })
+    return [at('a'), at('b'), at('c')]
   },
   /** Flows per day and store in [from, to] (days, both included). */
   async range(db: Executor, from: number, to: number): Promise<DayStoreRow[]> {

@@ -51,3 +51,27 @@ export function createCalendar(timeZone: string): Calendar {
     },
   }
 }
+
+/** The zone's offset from UTC at `at`, in ms (Asia/Tokyo: 9 hours). */
+export function utcOffsetMs(timeZone: string, at: number): number {
+  const p = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(at))
+  const get = (t: string) => Number(p.find((x) => x.type === t)?.value)
+  const wall = Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  )
+  return wall - (at - (at % 1000))
+}
