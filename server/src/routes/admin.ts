@@ -1,5 +1,10 @@
 import { Hono } from 'hono'
+import { createCalendar } from '../services/calendar.ts'
+import { createKpiService } from '../services/kpis.ts'
+import { createMembersService } from '../services/members.ts'
 import { adminAuditRoutes } from './admin-audit.ts'
+import { adminKpiRoutes } from './admin-kpis.ts'
+import { adminMemberRoutes } from './admin-members.ts'
 import type { Env, RouteDeps } from './deps.ts'
 
 /**
@@ -9,5 +14,16 @@ import type { Env, RouteDeps } from './deps.ts'
  * route modules below the guard.
  */
 export function adminRoutes(deps: RouteDeps) {
-  return new Hono<Env>().use('*', deps.adminAuth).route('/', adminAuditRoutes(deps))
+  const { db, clock, secrets, membership, points, audit } = deps
+  const kpis = createKpiService({
+    db,
+    clock,
+    calendar: createCalendar(deps.config.points.timeZone),
+  })
+  const members = createMembersService({ db, clock, secrets, membership, points, audit })
+  return new Hono<Env>()
+    .use('*', deps.adminAuth)
+    .route('/', adminAuditRoutes(deps))
+    .route('/', adminKpiRoutes(kpis))
+    .route('/', adminMemberRoutes(deps, members))
 }

@@ -248,6 +248,19 @@ export function createMembership({
       return { member: await linkedMember(tx, userId), bonusPoints }
     },
 
+    /**
+     * In `tx`: closes the card's active link (the console's unlink, an erasure) exactly as the
+     * member's own unlink does; the LINE user it was linked to, or undefined when unlinked.
+     */
+    async unlinkCardInTx(tx: Tx, cardId: number, now: number): Promise<string | undefined> {
+      const active = await links.activeOfCard(tx, cardId)
+      if (!active) return undefined
+      if ((await links.close(tx, active.lineUserId, now)) !== cardId) return undefined
+      await stats.unlinked(tx, active.lineUserId, cardId, now)
+      await events?.unlinked?.(tx, { userId: active.lineUserId, cardId, at: now })
+      return active.lineUserId
+    },
+
     /** Closes the user's active link. */
     unlink(userId: string): Promise<void> {
       const now = clock.now()

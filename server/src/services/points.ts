@@ -18,6 +18,7 @@ import {
   CardNumberInvalid,
   Forbidden,
   InsufficientPoints,
+  MemberNotFound,
   NotVoidable,
   QrExpired,
   QrInvalid,
@@ -359,6 +360,41 @@ export function createPointsService({
           points: input.points,
           balance: e.balance,
         })
+      })
+    },
+
+    /**
+     * Head office adjusts a card's points (signed) with a reason, from the console: an `adjust`
+     * entry with no store, under the same Idempotency-Key machinery as the till; `within` runs
+     * in the same transaction (the audit entry).
+     */
+    async adjustCard(
+      staffId: string,
+      cardId: number,
+      input: { points: number; reason: string },
+      claim: IdempotencyClaim,
+      within?: (tx: Tx, r: TillResult) => Promise<unknown>,
+    ): Promise<TillResult> {
+      const now = clock.now()
+      return db.transaction(async (tx): Promise<TillResult> => {
+        await claim.enter(tx)
+        if (!(await cards.byId(tx, cardId))) throw new MemberNotFound()
+        const e = await appendInTx(
+          tx,
+          {
+            cardId,
+            type: 'adjust',
+            points: input.points,
+            staffId,
+            idempotencyKey: claim.key,
+            note: input.reason,
+            at: now,
+          },
+          'The adjustment would make the balance negative.',
+        )
+        const r = { transactionId: String(e.id), points: input.points, balance: e.balance }
+        await within?.(tx, r)
+        return result(tx, claim, r)
       })
     },
 
