@@ -9,7 +9,8 @@ import { type Executor, query } from '../db/seam.ts'
 
 type Off = { off: number }
 
-const day = (col: SQL) => sql`((${col} + ${sql.placeholder('off')}) / 86400000)`
+// CAST: SQLite binds a JavaScript number as a REAL, and its division would not be an integer's.
+const day = (col: SQL) => sql`((${col} + CAST(${sql.placeholder('off')} AS BIGINT)) / 86400000)`
 
 /** An upsert of `cols` from a SELECT (`WHERE true`: SQLite's parser needs a WHERE there). */
 function upsert(cols: string[], select: SQL): SQL {
