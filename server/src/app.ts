@@ -44,6 +44,9 @@ import { createIdempotencyStore } from './services/idempotency.ts'
 import { createMembership } from './services/membership.ts'
 import { createPointsService, type OnLedgerChange } from './services/points.ts'
 import { createStaffService } from './services/staff.ts'
+import { createStaffAdmin } from './services/staff-admin.ts'
+import { totpSealer } from './services/totp.ts'
+import { createTotpEnrollment } from './services/totp-enrollment.ts'
 
 /** Everything the app is built from; tests hand in a memory database and a fake clock. */
 export interface AppDeps {
@@ -171,6 +174,13 @@ export function createApp(deps: AppDeps) {
     requireAdmin,
     audit: createAuditService({ db, clock, timeZone: config.points.timeZone }),
     consoleCookie: cookie,
+    staffAdmin: createStaffAdmin({ db, clock }),
+    totpEnrollment: createTotpEnrollment({
+      db,
+      clock,
+      sealer: totpSealer(secrets.pinHashKey),
+      issuer: config.storeName,
+    }),
   }
 
   const clientConfig: ClientConfig = {

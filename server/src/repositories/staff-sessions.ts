@@ -16,11 +16,14 @@ export interface SessionPrincipal {
   kind: SessionKind
   /** When a console session was last used (null for a bearer session). */
   lastSeenAt: number | null
+  /** 1 when the account has a confirmed TOTP second factor, else 0. */
+  totpEnrolled: number
 }
 
 const principal = query<{ hash: string; now: number; idleSince: number }, SessionPrincipal>(
   (p) => sql`SELECT s.id AS "staffId", s.store_code AS "storeCode", st.name AS "storeName",
-      s.role, ss.token_hash AS "tokenHash", ss.kind, ss.last_seen_at AS "lastSeenAt"
+      s.role, ss.token_hash AS "tokenHash", ss.kind, ss.last_seen_at AS "lastSeenAt",
+      CASE WHEN s.totp_secret IS NULL THEN 0 ELSE 1 END AS "totpEnrolled"
     FROM staff_sessions ss
     JOIN staff s ON s.id = ss.staff_id
     LEFT JOIN stores st ON st.code = s.store_code

@@ -13,6 +13,8 @@ import type { IdempotencyStore } from '../services/idempotency.ts'
 import type { Membership } from '../services/membership.ts'
 import type { PointsService } from '../services/points.ts'
 import type { StaffService } from '../services/staff.ts'
+import type { StaffAdmin } from '../services/staff-admin.ts'
+import type { TotpEnrollmentService } from '../services/totp-enrollment.ts'
 
 /** What the route modules are built from. */
 export interface RouteDeps {
@@ -48,6 +50,10 @@ export interface RouteDeps {
   audit: AuditService
   /** The console's session cookie. */
   consoleCookie: ConsoleCookie
+  /** Stores and staff accounts, as head office manages them. */
+  staffAdmin: StaffAdmin
+  /** TOTP enrollment of the signed-in account. */
+  totpEnrollment: TotpEnrollmentService
 }
 
 /** Hono environment of every route module. */

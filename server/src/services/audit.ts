@@ -125,3 +125,6 @@ export function createAuditService({
 }
 
 export type AuditService = ReturnType<typeof createAuditService>
+
+/** The actor of changes made with a command on the server (`pnpm staff:disable`, ...). */
+export const CLI_ACTOR: AuditActor = { actor: 'cli', address: null }
