@@ -9,14 +9,14 @@ import type { Secrets } from '../src/secrets.ts'
 import { importCards } from '../src/services/card-import.ts'
 import { createDailyStats } from '../src/services/daily-stats.ts'
 import { createStaffService } from '../src/services/staff.ts'
-import { type CallOptions, row } from './support.ts'
+import { type CallOptions, type callApp, row } from './support.ts'
 
 /** What the admin data tests need of a test context (plain or with the Messaging API). */
 export interface AppContext {
   db: Database
   clock: Clock
   secrets: Secrets
-  call(method: string, path: string, o?: CallOptions): Promise<{ status: number; json: any }>
+  call(method: string, path: string, o?: CallOptions): ReturnType<typeof callApp>
 }
 
 /** A valid 16-digit card number from a 15-digit body. */
