@@ -46,6 +46,7 @@ import { webSessionRoutes } from './routes/web-session.ts'
 import { webhookRoutes } from './routes/webhook.ts'
 import type { Secrets } from './secrets.ts'
 import { createAuditService } from './services/audit.ts'
+import { createDailyStats } from './services/daily-stats.ts'
 import { createIdempotencyStore } from './services/idempotency.ts'
 import { createMembership } from './services/membership.ts'
 import { createPointsService, type OnLedgerChange } from './services/points.ts'
@@ -159,6 +160,7 @@ export function createApp(deps: AppDeps) {
             now: () => clock.now(),
           }),
         })
+  const stats = createDailyStats(config.points.timeZone)
   // Metrics (GET /metrics): the data layer's figures are read at each scrape.
   if (config.metricsToken !== undefined) metrics.enableDefaultMetrics()
   metrics.setCollector(dataStats(db, clock))
@@ -183,13 +185,16 @@ export function createApp(deps: AppDeps) {
         },
       },
       expiryDays: config.points.expiryDays,
+      stats,
     }),
     staff: staffService,
+    stats,
     points: createPointsService({
       db,
       clock,
       secrets,
       rules: config.points,
+      stats,
       onLedgerChange: async (tx, change) => {
         await line.onLedgerChange(tx, change)
         tx.afterCommit(() => metrics.ledgerWrite(change.type))

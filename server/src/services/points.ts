@@ -19,6 +19,7 @@ import {
   CardNumberInvalid,
   Forbidden,
   InsufficientPoints,
+  MemberNotFound,
   NotVoidable,
   QrExpired,
   QrInvalid,
@@ -30,6 +31,7 @@ import { ledger } from '../repositories/ledger.ts'
 import { type LinkedCard, links } from '../repositories/links.ts'
 import { stores } from '../repositories/stores.ts'
 import type { Secrets } from '../secrets.ts'
+import { createDailyStats, type DailyStats } from './daily-stats.ts'
 import type { IdempotencyClaim } from './idempotency.ts'
 import { appendToLedger, type LedgerEntryInput } from './ledger.ts'
 import { toMember } from './membership.ts'
@@ -79,6 +81,8 @@ export interface PointsServiceDeps {
   secrets: Secrets
   rules: PointsRules
   onLedgerChange?: OnLedgerChange | undefined
+  /** The dashboard's counters (default: kept in the rules' time zone). */
+  stats?: DailyStats | undefined
 }
 
 /** Points for a purchase: exactly floor(amount × rate × multiplier) (shared with the till). */
@@ -132,6 +136,7 @@ export function createPointsService({
   secrets,
   rules,
   onLedgerChange,
+  stats = createDailyStats(rules.timeZone),
 }: PointsServiceDeps) {
   /**
    * Appends and notifies, in `tx`. `known` holds what the caller has already read (the card's
@@ -148,7 +153,7 @@ export function createPointsService({
       storeName?: string | null
     } = {},
   ) {
-    const res = await appendToLedger(tx, e, insufficient)
+    const res = await appendToLedger(tx, stats, e, insufficient)
     if (onLedgerChange) {
       await onLedgerChange(tx, {
         entryId: res.id,
@@ -229,6 +234,7 @@ export function createPointsService({
         const row = await links.activeById(tx, qr.linkId)
         // Thrown inside: the binding rolls back with it (a refused scan writes nothing).
         if (!row) throw new QrInvalid('This member card is no longer linked.')
+        await stats.scanned(tx, staff.storeCode, qr.linkId, clock.now())
         return { member: toMember(row), expiresAt: qr.expiresAt }
       })
     },
@@ -272,7 +278,13 @@ export function createPointsService({
           )
           const e = await appendInTx(
             tx,
-            { ...base, type: 'award', points, purchaseAmount: input.purchaseAmount },
+            {
+              ...base,
+              type: 'award',
+              points,
+              purchaseAmount: input.purchaseAmount,
+              linkedCard: true,
+            },
             undefined,
             known,
           )
@@ -282,7 +294,7 @@ export function createPointsService({
         if (input.points > card.points) throw new InsufficientPoints(insufficient)
         const e = await appendInTx(
           tx,
-          { ...base, type: 'redeem', points: -input.points },
+          { ...base, type: 'redeem', points: -input.points, linkedCard: true },
           insufficient,
           known,
         )
@@ -383,6 +395,41 @@ export function createPointsService({
           points: input.points,
           balance: e.balance,
         })
+      })
+    },
+
+    /**
+     * Head office adjusts a card's points (signed) with a reason, from the console: an `adjust`
+     * entry with no store, under the same Idempotency-Key machinery as the till; `within` runs
+     * in the same transaction (the audit entry).
+     */
+    async adjustCard(
+      staffId: string,
+      cardId: number,
+      input: { points: number; reason: string },
+      claim: IdempotencyClaim,
+      within?: (tx: Tx, r: TillResult) => Promise<unknown>,
+    ): Promise<TillResult> {
+      const now = clock.now()
+      return db.transaction(async (tx): Promise<TillResult> => {
+        await claim.enter(tx)
+        if (!(await cards.byId(tx, cardId))) throw new MemberNotFound()
+        const e = await appendInTx(
+          tx,
+          {
+            cardId,
+            type: 'adjust',
+            points: input.points,
+            staffId,
+            idempotencyKey: claim.key,
+            note: input.reason,
+            at: now,
+          },
+          'The adjustment would make the balance negative.',
+        )
+        const r = { transactionId: String(e.id), points: input.points, balance: e.balance }
+        await within?.(tx, r)
+        return result(tx, claim, r)
       })
     },
 
