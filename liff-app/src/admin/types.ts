@@ -1,0 +1,125 @@
+/**
+ * The admin API's answers, as agreed for issue 14 (`ADMIN-API.md`; the contract's "Operators"
+ * part). The client (`api.ts`) returns these.
+ */
+
+/** Staff roles; the console opens for `operator` and `admin`. */
+export type Role = 'clerk' | 'manager' | 'operator' | 'admin'
+
+/** `GET /api/admin/session` and `POST /api/admin/session`. */
+export interface SessionInfo {
+  staffId: string
+  role: Role
+  storeCode: string | null
+  totpEnrolled: boolean
+  csrfToken: string
+}
+
+/** `POST /api/admin/totp/enroll`. */
+export interface TotpEnrollment {
+  secret: string
+  otpauthUrl: string
+}
+
+/** The numbers a period has, and the period before it has too. */
+export interface PeriodFigures {
+  newLinks: number
+  bonusPointsGranted: number
+  pointsAwarded: number
+  pointsRedeemed: number
+  pointsExpired: number
+}
+
+export interface GroupFigures {
+  members: number
+  visitsPerMemberPerMonth: number | null
+  averagePurchaseYen: number | null
+}
+
+/** `GET /api/admin/kpis`. */
+export interface Kpis extends PeriodFigures {
+  period: { from: string; to: string }
+  friends: number
+  linkedMembers: number
+  linkRate: number | null
+  outstandingPoints: number
+  activeMembers30: number
+  activeMembers90: number
+  previous: Partial<PeriodFigures> & Record<string, unknown>
+  linkedVsUnlinked: { linked: GroupFigures; unlinked: GroupFigures }
+  byStore: { storeCode: string; scans: number; awards: number; redeems: number }[]
+  daily: { date: string; newLinks: number; pointsAwarded: number; pointsRedeemed: number }[]
+}
+
+/** One row of `GET /api/admin/members`. */
+export interface MemberRow {
+  cardId: string
+  cardNumber: string
+  name: string | null
+  rank: string
+  points: number
+  linked: boolean
+}
+
+export interface Page<T> {
+  items: T[]
+  nextCursor: string | null
+}
+
+/** `GET /api/admin/members/{cardId}`. */
+export interface MemberDetail {
+  cardId: string
+  cardNumber: string
+  name: string | null
+  rank: string
+  points: number
+  birthDate: string | null
+  linked: boolean
+  linkedAt: string | null
+  friend: boolean | null
+  locked: { until: string } | null
+  consents: { version: string; acceptedAt: string }[]
+  messages: { at: string; kind: string; status: string }[]
+}
+
+/** One entry of a member's history: the customer's history item. */
+export type { HistoryItem } from '@membercard/shared'
+
+/** `POST /api/admin/members/{cardId}/adjust`. */
+export interface AdjustResult {
+  transactionId: string
+  points: number
+  balance: number
+}
+
+export interface Store {
+  code: string
+  name: string
+  active: boolean
+}
+
+export interface StaffAccount {
+  staffId: string
+  role: Role
+  storeCode: string | null
+  disabled: boolean
+  totpEnrolled: boolean
+  lastSignInAt: string | null
+}
+
+/** One entry of `GET /api/admin/audit`. */
+export interface AuditEntry {
+  at: string
+  actor: string | null
+  action: string
+  target: string | null
+  address?: string | null
+  detail?: Record<string, unknown> | null
+}
+
+export interface AuditFilter {
+  actor?: string
+  action?: string
+  from?: string
+  to?: string
+}
