@@ -12,7 +12,7 @@ import { defineConfig } from 'vite'
 export default defineConfig({
   plugins: [vue()],
   define: {
-    __VUE_OPTIONS_API__: 'true', // PrimeVue's components use the Options API
+    __VUE_OPTIONS_API__: 'false',
     __VUE_PROD_DEVTOOLS__: 'false',
     __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
   },

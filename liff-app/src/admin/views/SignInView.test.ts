@@ -1,5 +1,4 @@
 import { flushPromises, mount } from '@vue/test-utils'
-import PrimeVue from 'primevue/config'
 import { describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory } from 'vue-router'
 import { createAppI18n } from '../../i18n/index.ts'
@@ -18,7 +17,7 @@ async function mountConsole(routes: Parameters<typeof fakeAdmin>[0], path = '/ad
   const router = createAdminRouter(createMemoryHistory())
   await router.push(path)
   const wrapper = mount(AdminApp, {
-    global: { plugins: [admin.pinia, i18n, PrimeVue, router], stubs: { Toast: true } },
+    global: { plugins: [admin.pinia, i18n, router], stubs: { Toast: true } },
     attachTo: document.body,
   })
   await router.isReady()
