@@ -9,6 +9,7 @@ import type { Clock } from './clock.ts'
 import type { Config } from './config.ts'
 import { isUnavailable } from './db/errors.ts'
 import type { Database } from './db/seam.ts'
+import { adminAuth, consoleCookie, requireAdmin } from './http/admin-auth.ts'
 import { ApiError, errorBody } from './http/api-error.ts'
 import { createClientAddress } from './http/client-address.ts'
 import { answerError } from './http/errors.ts'
@@ -26,6 +27,7 @@ import type { LineStandIn } from './line/stand-in.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { metrics } from './metrics.ts'
 import { accountLinkRoutes } from './routes/account-link.ts'
+import { adminRoutes } from './routes/admin.ts'
 import { cardRoutes } from './routes/card.ts'
 import type { RouteDeps } from './routes/deps.ts'
 import { linkRoutes } from './routes/link.ts'
@@ -36,10 +38,14 @@ import { pointsRoutes } from './routes/points.ts'
 import { staffRoutes } from './routes/staff.ts'
 import { webhookRoutes } from './routes/webhook.ts'
 import type { Secrets } from './secrets.ts'
+import { createAuditService } from './services/audit.ts'
 import { createIdempotencyStore } from './services/idempotency.ts'
 import { createMembership } from './services/membership.ts'
 import { createPointsService, type OnLedgerChange } from './services/points.ts'
 import { createStaffService } from './services/staff.ts'
+import { createStaffAdmin } from './services/staff-admin.ts'
+import { totpSealer } from './services/totp.ts'
+import { createTotpEnrollment } from './services/totp-enrollment.ts'
 
 /** Everything the app is built from; tests hand in a memory database and a fake clock. */
 export interface AppDeps {
@@ -111,7 +117,8 @@ export function createApp(deps: AppDeps) {
       channelSecret: config.line.loginChannelSecret,
       now: () => clock.now(),
     })
-  const staffService = createStaffService({ db, clock })
+  const staffService = createStaffService({ db, clock, secrets })
+  const cookie = consoleCookie(config.publicUrl)
   const line = deps.line ?? createLineMessaging({ db, clock, config, logger })
   const clientAddress = createClientAddress(config.trustProxy)
   // Metrics (GET /metrics): the data layer's figures are read at each scrape.
@@ -158,6 +165,17 @@ export function createApp(deps: AppDeps) {
     customerAuth: customerAuth(verifier),
     staffAuth: staffAuth(staffService),
     clientAddress,
+    adminAuth: adminAuth(staffService, cookie),
+    requireAdmin,
+    audit: createAuditService({ db, clock, timeZone: config.points.timeZone }),
+    consoleCookie: cookie,
+    staffAdmin: createStaffAdmin({ db, clock }),
+    totpEnrollment: createTotpEnrollment({
+      db,
+      clock,
+      sealer: totpSealer(secrets.pinHashKey),
+      issuer: config.storeName,
+    }),
   }
 
   const clientConfig: ClientConfig = {
@@ -180,6 +198,7 @@ export function createApp(deps: AppDeps) {
   const api = new Hono<{ Variables: AppVariables }>()
     .get('/config', (c) => c.json(clientConfig, 200))
     .route('/staff', staffRoutes(routeDeps))
+    .route('/admin', adminRoutes(routeDeps))
     .route('/', customer)
 
   const app = new Hono<{ Variables: AppVariables }>()

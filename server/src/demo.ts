@@ -41,6 +41,27 @@ export const DEMO_STAFF = [
 ]
 export const DEMO_STORE = { code: 'S001', name: 'デモストア 渋谷店' }
 
+/**
+ * The demo head-office admin: signs in to the console at `/admin` (no TOTP enrolled; the
+ * console asks to enroll one).
+ */
+export const DEMO_ADMIN = {
+  staffId: 'demo-admin',
+  password: 'demo-admin-pass',
+  role: 'admin' as const,
+}
+
+/**
+ * Creates the demo admin when it does not exist (also in a demo database seeded before the
+ * console existed); true when it did.
+ */
+export async function ensureDemoAdmin(staff: StaffService): Promise<boolean> {
+  const plan = await staff.plan({ staffId: DEMO_ADMIN.staffId, role: DEMO_ADMIN.role })
+  if (!plan.created) return false
+  await staff.upsert({ ...DEMO_ADMIN })
+  return true
+}
+
 /** Seeds demo cards and staff when the database has no cards; true when it did. */
 export async function seedDemo(
   db: Database,
@@ -74,5 +95,6 @@ export async function seedDemo(
   for (const s of DEMO_STAFF) {
     await staff.upsert({ ...s, storeCode: DEMO_STORE.code, storeName: DEMO_STORE.name })
   }
+  await ensureDemoAdmin(staff)
   return true
 }

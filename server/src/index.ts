@@ -9,7 +9,14 @@ import { openDatabaseOrExit } from './cli/database.ts'
 import { formatCardNumberForPrint } from './cli/print.ts'
 import { systemClock } from './clock.ts'
 import { type Config, loadConfigOrExit } from './config.ts'
-import { DEMO_CARDS, DEMO_STAFF, DEMO_STORE, seedDemo } from './demo.ts'
+import {
+  DEMO_ADMIN,
+  DEMO_CARDS,
+  DEMO_STAFF,
+  DEMO_STORE,
+  ensureDemoAdmin,
+  seedDemo,
+} from './demo.ts'
 import { createRequestListener } from './http/node-listener.ts'
 import { createLineMessaging } from './line/line-service.ts'
 import { deployRichMenus } from './line/rich-menus.ts'
@@ -33,7 +40,9 @@ if (config.demo) {
     issuer: config.line.issuer,
     channelId: config.line.loginChannelId,
   })
-  seeded = await seedDemo(db, secrets, createStaffService({ db, clock: systemClock }), Date.now())
+  const demoStaff = createStaffService({ db, clock: systemClock })
+  seeded = await seedDemo(db, secrets, demoStaff, Date.now())
+  await ensureDemoAdmin(demoStaff)
 }
 
 // The Messaging API side: its outbox worker sends what the app queues (pushes, replies,
@@ -108,6 +117,9 @@ server.listen(config.port, config.host, () => {
       '',
       `  Demo staff at ${DEMO_STORE.code} ${DEMO_STORE.name}:`,
       ...DEMO_STAFF.map((s) => `    ${s.staffId} / ${s.password} (${s.role})`),
+      '',
+      `  Head-office console:  ${url}/admin`,
+      `    ${DEMO_ADMIN.staffId} / ${DEMO_ADMIN.password} (${DEMO_ADMIN.role}; no TOTP code yet: the console offers to enroll one)`,
       '',
     ]
     console.log(lines.join('\n'))

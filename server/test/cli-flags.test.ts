@@ -21,6 +21,8 @@ const DAY = 24 * 60 * 60_000
 const COMMANDS = {
   'cards:import': 'cards-import',
   'staff:add': 'staff-add',
+  'staff:disable': 'staff-disable',
+  'staff:remove': 'staff-remove',
   'points:expire': 'points-expire',
   'richmenu:deploy': 'richmenu-deploy',
   'richmenu:sync': 'richmenu-sync',

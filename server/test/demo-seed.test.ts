@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { fakeClock } from '../src/clock.ts'
-import { DEMO_CARDS, DEMO_STAFF, seedDemo } from '../src/demo.ts'
+import { DEMO_ADMIN, DEMO_CARDS, DEMO_STAFF, ensureDemoAdmin, seedDemo } from '../src/demo.ts'
 import { loadSecrets } from '../src/secrets.ts'
 import { verifyPin } from '../src/services/pin.ts'
 import { createStaffService } from '../src/services/staff.ts'
@@ -38,6 +38,14 @@ describe('seedDemo', () => {
         token: expect.any(String),
       })
     }
+    // The demo admin signs in to the console's roles, with no store and no TOTP.
+    await expect(
+      staff.login(DEMO_ADMIN.staffId, DEMO_ADMIN.password, '127.0.0.1', {
+        kind: 'console',
+        roles: ['operator', 'admin'],
+      }),
+    ).resolves.toMatchObject({ role: 'admin', storeCode: null, totpEnrolled: false })
+    expect(await ensureDemoAdmin(staff)).toBe(false)
     // A database that has cards is left alone.
     expect(await seedDemo(db, secrets, staff, clock.now())).toBe(false)
     const [count] = await db.execute<{ n: number }>(sql`SELECT count(*) AS n FROM point_cards`)

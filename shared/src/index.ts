@@ -1,3 +1,4 @@
+export * from './admin-access.ts'
 export * from './card-number.ts'
 export * from './errors.ts'
 export * from './points.ts'

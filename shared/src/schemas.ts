@@ -67,6 +67,8 @@ export interface HistoryItem {
 export const staffLoginSchema = z.strictObject({
   staffId: z.string().min(1).max(64),
   password: z.string().min(1).max(256),
+  /** The current 6-digit TOTP code; required once the account has enrolled. */
+  totp: z.string().max(16).optional(),
 })
 
 /** `POST /api/staff/scan` body. */

@@ -1,6 +1,7 @@
 // biome-ignore-all lint/style/noRestrictedGlobals: a command-line entry point
 import { createInterface } from 'node:readline'
 import { Writable } from 'node:stream'
+import { STAFF_ROLES } from '@membercard/shared'
 import { systemClock } from '../clock.ts'
 import {
   createStaffService,
@@ -13,15 +14,19 @@ import { withDatabase } from './database.ts'
 
 const command = {
   name: 'staff:add',
-  help: `Usage: pnpm staff:add --id <staffId> [--store <storeCode>] [--role clerk|manager] [--store-name <name>]
+  help: `Usage: pnpm staff:add --id <staffId> [--store <storeCode>] [--role clerk|manager|operator|admin] [--store-name <name>]
 
-Creates a staff account, or updates one (a password reset), and sets its password. On a
-terminal the password is asked for (not shown); otherwise it is the first line of standard
-input, e.g. echo 'a-long-password' | pnpm staff:add --id tanaka --store S002 --role manager
+Creates a staff account, or updates one (a password reset, which signs the account out
+everywhere), and sets its password. On a terminal the password is asked for (not shown);
+otherwise it is the first line of standard input, e.g.
+  echo 'a-long-password' | pnpm staff:add --id tanaka --store S002 --role manager
 
   --id <staffId>       the account (letters, digits, _ . @ -; up to 64)
-  --store <storeCode>  its store; required for a new account (an update keeps the store)
-  --role clerk|manager a new account is a clerk; an update keeps the role unless given
+  --store <storeCode>  its store; required for a new clerk or manager (an update keeps the
+                       store); optional for the head-office roles operator and admin
+  --role <role>        clerk and manager work at one store (the till); operator uses the
+                       console at /admin for all stores; admin also manages accounts, exports
+                       and erasure. A new account is a clerk; an update keeps the role unless given
   --store-name <name>  names the store; required when the store does not exist yet
   -h, --help           print this help
 
@@ -45,8 +50,8 @@ if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(id)) {
 if (store !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(store)) {
   refuse(command, '--store must be 1 to 32 letters, digits, _ or -')
 }
-if (role !== undefined && role !== 'clerk' && role !== 'manager') {
-  refuse(command, '--role must be clerk or manager')
+if (role !== undefined && !(STAFF_ROLES as readonly string[]).includes(role)) {
+  refuse(command, `--role must be one of ${STAFF_ROLES.join(', ')}`)
 }
 if (storeName !== undefined && (storeName === '' || storeName.length > 100)) {
   refuse(command, '--store-name must be 1 to 100 characters')
@@ -110,7 +115,7 @@ async function readPassword(): Promise<string> {
 
 function refusal(err: StaffAccountRefused): string {
   return err.reason === 'store-required'
-    ? `${id} is a new account: give its store with --store <storeCode>.`
+    ? `${id} is a new account: give its store with --store <storeCode> (a clerk or a manager needs one; operator and admin may have none).`
     : `store ${err.storeCode} does not exist yet: to create it, name it with --store-name <name> (e.g. --store-name '新宿店'); else check the store code.`
 }
 
@@ -125,9 +130,8 @@ try {
     }
     return staff.upsert({ ...change, password })
   })
-  console.log(
-    `${done.created ? 'Created' : 'Updated'} staff ${id} (${done.role}) at store ${done.storeCode}.`,
-  )
+  const where = done.storeCode === null ? 'at head office (no store)' : `at store ${done.storeCode}`
+  console.log(`${done.created ? 'Created' : 'Updated'} staff ${id} (${done.role}) ${where}.`)
 } catch (err) {
   if (err instanceof StaffAccountRefused) refuse(command, refusal(err))
   if (err instanceof PasswordRefused) {

@@ -148,31 +148,49 @@ export const linkAttempts = sqliteTable(
   ],
 )
 
-/** Stores (shops). */
+/** Stores (shops). A deactivated store keeps its history; its staff cannot be added to it. */
 export const stores = sqliteTable('stores', {
   code: text('code').primaryKey(),
   name: text('name').notNull(),
   createdAt: integer('created_at').notNull(),
+  /** When head office closed the store (null: active). */
+  deactivatedAt: integer('deactivated_at'),
 })
 
-/** Staff accounts. */
+/**
+ * Staff accounts. `clerk` and `manager` work at one store (the till); the head-office roles
+ * `operator` and `admin` may have none.
+ */
 export const staff = sqliteTable(
   'staff',
   {
     id: text('id').primaryKey(),
-    storeCode: text('store_code')
-      .notNull()
-      .references(() => stores.code),
-    role: text('role', { enum: ['clerk', 'manager'] }).notNull(),
+    /** The account's store; required for `clerk` and `manager` (checked by the service). */
+    storeCode: text('store_code').references(() => stores.code),
+    role: text('role', { enum: ['clerk', 'manager', 'operator', 'admin'] }).notNull(),
     /** scrypt, `scrypt$N$r$p$salt$hash` (base64url). */
     passwordHash: text('password_hash').notNull(),
+    /** When the account was disabled (null: enabled); a disabled account cannot sign in. */
+    disabledAt: integer('disabled_at'),
+    /** The TOTP secret once confirmed, encrypted (AES-256-GCM, decision 041); null: none. */
+    totpSecret: text('totp_secret'),
+    /** A TOTP secret enrolled but not yet confirmed with a code, encrypted. */
+    totpPendingSecret: text('totp_pending_secret'),
+    /** The last TOTP time step accepted: a code of that step or earlier is not taken again. */
+    totpLastStep: integer('totp_last_step'),
+    lastSignInAt: integer('last_sign_in_at'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [index('staff_store_idx').on(t.storeCode)],
 )
 
-/** Staff sign-in sessions: opaque tokens, stored hashed. */
+/**
+ * Staff sign-in sessions: opaque tokens, stored hashed. A `bearer` session is the till's (and
+ * API clients') token; a `console` session is the head-office console's cookie, which also
+ * ends after 30 idle minutes (`last_seen_at`). Checked in the database on every request, so a
+ * revocation holds on every instance at once.
+ */
 export const staffSessions = sqliteTable(
   'staff_sessions',
   {
@@ -180,11 +198,43 @@ export const staffSessions = sqliteTable(
     staffId: text('staff_id')
       .notNull()
       .references(() => staff.id),
+    kind: text('kind', { enum: ['bearer', 'console'] })
+      .notNull()
+      .default('bearer'),
     createdAt: integer('created_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
+    lastSeenAt: integer('last_seen_at'),
     revokedAt: integer('revoked_at'),
   },
   (t) => [index('staff_sessions_staff_idx').on(t.staffId)],
+)
+
+/**
+ * The audit trail: who did what to which record, when and from which address. Append-only:
+ * the app has no statement that changes or removes a row, and triggers refuse it
+ * (drizzle/0008_audit_append_only.sql, drizzle-pg/0004_audit_append_only.sql).
+ */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull(),
+    /** The staff ID that acted (for a failed sign-in: the ID that was tried). */
+    actor: text('actor').notNull(),
+    /** A dotted name: `session.signIn`, `member.adjust`, `staff.create`, ... */
+    action: text('action').notNull(),
+    /** What was acted on (`card:123`, `staff:tanaka`, `store:S001`), or null. */
+    target: text('target'),
+    /** The client address (TRUST_PROXY decides whether X-Forwarded-For is believed). */
+    address: text('address'),
+    /** JSON object with the action's particulars (never a password, PIN, token or card number). */
+    detail: text('detail').notNull(),
+  },
+  (t) => [
+    index('audit_log_actor_idx').on(t.actor, t.id),
+    index('audit_log_action_idx').on(t.action, t.id),
+    index('audit_log_at_idx').on(t.at),
+  ],
 )
 
 /** Failed staff logins, per staff ID and per client address, for the rate limits. */

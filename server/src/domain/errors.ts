@@ -162,3 +162,31 @@ export class LinkTokenExpired extends DomainError {
     super('NOT_FOUND', 'This sign-in link has expired.')
   }
 }
+
+/** The account has enrolled a second factor, and the code is missing, wrong or used already. */
+export class TotpRequired extends DomainError {
+  constructor() {
+    super('TOTP_REQUIRED', 'Enter the current 6-digit code from your authenticator app.')
+  }
+}
+
+/** The change would leave no enabled admin. */
+export class LastAdmin extends DomainError {
+  constructor(what: string) {
+    super('LAST_ADMIN', `The last enabled admin cannot be ${what}: make another admin first.`)
+  }
+}
+
+/** A record with this key exists already. */
+export class AlreadyExists extends DomainError {
+  constructor(message: string) {
+    super('ALREADY_EXISTS', message)
+  }
+}
+
+/** No such record. */
+export class NotFound extends DomainError {
+  constructor(message: string) {
+    super('NOT_FOUND', message)
+  }
+}

@@ -5,7 +5,7 @@ import { routePath } from 'hono/route'
 import type { IdTokenVerifier } from '../line/id-token.ts'
 import { IdTokenError } from '../line/id-token.ts'
 import type { Logger } from '../logger.ts'
-import type { StaffPrincipal, StaffService } from '../services/staff.ts'
+import type { Principal, StaffPrincipal, StaffService } from '../services/staff.ts'
 import { ApiError } from './api-error.ts'
 import { nodeRequestId } from './node-listener.ts'
 
@@ -14,7 +14,12 @@ export interface AppVariables {
   requestId: string
   lineUserId: string
   lineName: string | undefined
+  /** The till's staff member (a session of an account with a store): `staffAuth` sets it. */
   staff: StaffPrincipal
+  /** The head-office principal of an admin route: `adminAuth` sets it. */
+  principal: Principal
+  /** The console session's token when the request came with the console cookie. */
+  consoleToken: string | undefined
 }
 
 /**
@@ -116,7 +121,10 @@ export function staffAuth(service: StaffService) {
     const token = bearer(c.req.header('Authorization'))
     const principal = token ? await service.authenticate(token) : null
     if (!principal) throw new ApiError('STAFF_AUTH_REQUIRED', 'Staff sign-in is required.')
-    c.set('staff', principal)
+    if (principal.storeCode === null || principal.storeName === null) {
+      throw new ApiError('FORBIDDEN', 'This account has no store: the till needs a store account.')
+    }
+    c.set('staff', { ...principal, storeCode: principal.storeCode, storeName: principal.storeName })
     await next()
   })
 }

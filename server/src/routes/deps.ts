@@ -2,14 +2,18 @@ import type { Context, MiddlewareHandler } from 'hono'
 import type { Clock } from '../clock.ts'
 import type { Config } from '../config.ts'
 import type { Database } from '../db/seam.ts'
+import type { ConsoleCookie } from '../http/admin-auth.ts'
 import type { AppVariables } from '../http/middleware.ts'
 import type { IdTokenVerifier } from '../line/id-token.ts'
 import type { Logger } from '../logger.ts'
 import type { Secrets } from '../secrets.ts'
+import type { AuditService } from '../services/audit.ts'
 import type { IdempotencyStore } from '../services/idempotency.ts'
 import type { Membership } from '../services/membership.ts'
 import type { PointsService } from '../services/points.ts'
 import type { StaffService } from '../services/staff.ts'
+import type { StaffAdmin } from '../services/staff-admin.ts'
+import type { TotpEnrollmentService } from '../services/totp-enrollment.ts'
 
 /** What the route modules are built from. */
 export interface RouteDeps {
@@ -31,6 +35,22 @@ export interface RouteDeps {
   staffAuth: MiddlewareHandler<Env>
   /** The client's address (TRUST_PROXY decides whether X-Forwarded-For is believed). */
   clientAddress: (c: Context) => string
+  /**
+   * Every `/api/admin/*` route is behind it (routes/admin.ts puts it there): a live session of
+   * an operator or admin (bearer token or console cookie + CSRF header on writes); sets
+   * `principal`. 401 without credentials, 403 `FORBIDDEN` for a clerk or manager.
+   */
+  adminAuth: MiddlewareHandler<Env>
+  /** After `adminAuth`, on admin-only routes: an operator gets 403 `FORBIDDEN`. */
+  requireAdmin: MiddlewareHandler<Env>
+  /** The audit trail: `audit.record(tx, {actor, action, target, address, detail})`. */
+  audit: AuditService
+  /** The console's session cookie. */
+  consoleCookie: ConsoleCookie
+  /** Stores and staff accounts, as head office manages them. */
+  staffAdmin: StaffAdmin
+  /** TOTP enrollment of the signed-in account. */
+  totpEnrollment: TotpEnrollmentService
 }
 
 /** Hono environment of every route module. */

@@ -24,8 +24,17 @@ export function staffRoutes(deps: RouteDeps) {
   const idem = idempotencyKey(deps.idempotency)
   return new Hono<Env>()
     .post('/login', validate('json', staffLoginSchema), async (c) => {
-      const { staffId, password } = c.req.valid('json')
-      return c.json(await staff.login(staffId, password, clientAddress(c)), 200)
+      const { staffId, password, totp } = c.req.valid('json')
+      const done = await staff.signIn(staffId, password, clientAddress(c), { totp })
+      return c.json(
+        {
+          token: done.token,
+          expiresAt: done.expiresAt,
+          role: done.role,
+          totpEnrolled: done.totpEnrolled,
+        },
+        200,
+      )
     })
     .get('/me', staffAuth, (c) => {
       const s = c.get('staff')

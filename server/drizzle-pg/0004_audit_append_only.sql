@@ -1,0 +1,16 @@
+-- The audit trail is append-only: no entry is ever changed or removed (hand-written; the
+-- same rule as the ledger's in 0001_ledger_append_only.sql, plus TRUNCATE).
+CREATE FUNCTION "audit_log_append_only"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = 'restrict_violation';
+END
+$$;
+--> statement-breakpoint
+CREATE TRIGGER "audit_log_no_update" BEFORE UPDATE ON "audit_log"
+FOR EACH ROW EXECUTE FUNCTION "audit_log_append_only"();
+--> statement-breakpoint
+CREATE TRIGGER "audit_log_no_delete" BEFORE DELETE ON "audit_log"
+FOR EACH ROW EXECUTE FUNCTION "audit_log_append_only"();
+--> statement-breakpoint
+CREATE TRIGGER "audit_log_no_truncate" BEFORE TRUNCATE ON "audit_log"
+FOR EACH STATEMENT EXECUTE FUNCTION "audit_log_append_only"();
