@@ -3,23 +3,18 @@
  * part). The client (`api.ts`) returns these.
  */
 
+import type { AdminSession, AdminStaff, AdminStore, AuditItem, StaffRole } from '@membercard/shared'
+
+export type { TotpEnrollment } from '@membercard/shared'
+
 /** Staff roles; the console opens for `operator` and `admin`. */
-export type Role = 'clerk' | 'manager' | 'operator' | 'admin'
-
+export type Role = StaffRole
 /** `GET /api/admin/session` and `POST /api/admin/session`. */
-export interface SessionInfo {
-  staffId: string
-  role: Role
-  storeCode: string | null
-  totpEnrolled: boolean
-  csrfToken: string
-}
-
-/** `POST /api/admin/totp/enroll`. */
-export interface TotpEnrollment {
-  secret: string
-  otpauthUrl: string
-}
+export type SessionInfo = AdminSession
+export type Store = AdminStore
+export type StaffAccount = AdminStaff
+/** One entry of `GET /api/admin/audit`. */
+export type AuditEntry = AuditItem
 
 /** The numbers a period has, and the period before it has too. */
 export interface PeriodFigures {
@@ -90,31 +85,6 @@ export interface AdjustResult {
   transactionId: string
   points: number
   balance: number
-}
-
-export interface Store {
-  code: string
-  name: string
-  active: boolean
-}
-
-export interface StaffAccount {
-  staffId: string
-  role: Role
-  storeCode: string | null
-  disabled: boolean
-  totpEnrolled: boolean
-  lastSignInAt: string | null
-}
-
-/** One entry of `GET /api/admin/audit`. */
-export interface AuditEntry {
-  at: string
-  actor: string | null
-  action: string
-  target: string | null
-  address?: string | null
-  detail?: Record<string, unknown> | null
 }
 
 export interface AuditFilter {

@@ -96,6 +96,14 @@ export const ERROR_MESSAGES: Record<FailureCode, Localized> = {
     ja: 'このLINEアカウントはすでに連携済みです。',
     en: 'This LINE account is already linked.',
   },
+  ALREADY_EXISTS: {
+    ja: '同じコードまたはIDがすでに登録されています。別のものを指定してください。',
+    en: 'That code or ID exists already. Choose another one.',
+  },
+  LAST_ADMIN: {
+    ja: '最後の管理者は無効化・降格・削除できません。先に別の管理者を追加してください。',
+    en: 'The last admin cannot be disabled, demoted or removed. Add another admin first.',
+  },
   IDEMPOTENCY_KEY_IN_USE: {
     ja: '同じ操作を処理中です。少し待ってから結果を確認してください。',
     en: 'The same action is being processed. Wait a moment, then check the result.',

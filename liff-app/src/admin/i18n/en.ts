@@ -227,8 +227,8 @@ export const adminEn: AdminMessages = {
     disabled: 'Disabled',
     enabled: 'Enabled',
     addStaff: 'Add account',
-    password: 'Initial password (10+ characters)',
-    newPassword: 'New password (10+ characters)',
+    password: 'Initial password (8+ characters)',
+    newPassword: 'New password (8+ characters)',
     resetPassword: 'Reset password',
     resetTitle: 'Reset the password of {staffId}',
     resetDone: "Password reset. The account's other sessions were ended.",
@@ -238,7 +238,7 @@ export const adminEn: AdminMessages = {
     enable: 'Enable',
     disableConfirm: '{staffId} will be disabled and signed out on every device.',
     storeRequired: 'Clerks and managers need a store.',
-    passwordShort: 'Use at least 10 characters.',
+    passwordShort: 'Use at least 8 characters.',
     fieldsMissing: 'Fill in the required fields.',
     saved: 'Saved.',
   },
@@ -279,6 +279,5 @@ export const adminEn: AdminMessages = {
   errors: {
     default:
       'Something went wrong. Try again; if it keeps happening, contact your system administrator.',
-    lastAdmin: 'The last admin cannot be disabled, demoted or removed. Add another admin first.',
   },
 }

@@ -227,8 +227,8 @@ export const adminJa = {
     disabled: '無効',
     enabled: '有効',
     addStaff: 'アカウントを追加',
-    password: '初期パスワード（10文字以上）',
-    newPassword: '新しいパスワード（10文字以上）',
+    password: '初期パスワード（8文字以上）',
+    newPassword: '新しいパスワード（8文字以上）',
     resetPassword: 'パスワード再設定',
     resetTitle: '{staffId} のパスワード再設定',
     resetDone: 'パスワードを再設定しました。このアカウントの他のセッションは終了しました。',
@@ -238,7 +238,7 @@ export const adminJa = {
     enable: '有効化',
     disableConfirm: '{staffId} を無効にします。すべての端末でサインアウトされます。',
     storeRequired: '店舗スタッフと店長には所属店舗が必要です。',
-    passwordShort: 'パスワードは10文字以上にしてください。',
+    passwordShort: 'パスワードは8文字以上にしてください。',
     fieldsMissing: '必須項目を入力してください。',
     saved: '保存しました。',
   },
@@ -279,7 +279,6 @@ export const adminJa = {
   errors: {
     default:
       'うまくいきませんでした。もう一度お試しください。続く場合はシステム担当者に連絡してください。',
-    lastAdmin: '最後の管理者は無効化・降格・削除できません。先に別の管理者を追加してください。',
   },
 }
 

@@ -5,6 +5,7 @@ import type { AuditEntry } from '../types.ts'
 import { useAuditStore } from './audit.ts'
 
 const entry = (n: number): AuditEntry => ({
+  id: String(n),
   at: `2026-03-0${n}T00:00:00.000Z`,
   actor: 'hq-admin',
   action: 'member.adjust',

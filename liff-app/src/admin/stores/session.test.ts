@@ -45,20 +45,22 @@ describe('the console session store', () => {
     expect(session.csrfToken()).toBe('csrf-9')
   })
 
-  it('sends the CSRF token with writes (not reads) and credentials with every call', async () => {
+  it('sends the session’s CSRF token and the cookie (same-origin credentials) with its calls', async () => {
     const { session, calls } = fakeAdmin(
       {
-        'GET /api/admin/kpis': () => json({}),
+        'GET /api/admin/audit': () => json({ items: [], nextCursor: null }),
         'POST /api/admin/session/revoke-all': () => new Response(null, { status: 204 }),
       },
       { signedIn: { csrfToken: 'csrf-abc' } },
     )
     const { adminApi } = await import('../services.ts')
-    await adminApi().kpis('2026-01-01', '2026-01-31')
+    await adminApi().audit({})
     await session.signOutEverywhere()
-    expect(calls[0]?.headers.get('x-csrf-token')).toBeNull()
-    expect(calls[1]?.headers.get('x-csrf-token')).toBe('csrf-abc')
-    expect(calls[1]?.credentials).toBe('same-origin')
+    for (const call of calls) {
+      expect(call.headers.get('x-csrf-token')).toBe('csrf-abc')
+      expect(call.credentials).toBe('same-origin')
+    }
+    expect(calls.map((c) => c.method)).toEqual(['GET', 'POST'])
     expect(session.signedIn).toBe(false)
   })
 
