@@ -1,0 +1,138 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { totpCode } from '../../server/src/services/totp.ts'
+import {
+  decodeQr,
+  ensureAppBuilt,
+  launchBrowser,
+  type PageErrorLog,
+  saveArtifact,
+  staffToken,
+  watchPageErrors,
+} from '../support/browser.ts'
+import { type RunningServer, removeDataDir, startServer } from '../support/server.ts'
+
+/** The console on a desktop screen, Japanese first. */
+function newDesk(browser: Browser, baseURL: string): Promise<BrowserContext> {
+  return browser.newContext({ baseURL, viewport: { width: 1366, height: 900 }, locale: 'ja-JP' })
+}
+
+/** Fills and sends the sign-in form (the page is on it). */
+async function submitSignIn(page: Page, staffId: string, password: string) {
+  await page.getByLabel('スタッフID').fill(staffId)
+  await page.getByLabel('パスワード', { exact: true }).fill(password)
+  await page.getByRole('button', { name: 'サインイン' }).click()
+}
+
+/** Saves a full-page screenshot of `page` as `tests/artifacts/<name>`. */
+async function shot(page: Page, name: string) {
+  saveArtifact(name, await page.screenshot({ fullPage: true }))
+}
+
+const ADMIN = { id: 'demo-admin', password: 'demo-admin-pass' }
+
+describe('the head office console in Chromium (demo mode)', () => {
+  let server: RunningServer
+  let browser: Browser
+  let pageErrors: PageErrorLog
+
+  beforeAll(async () => {
+    ensureAppBuilt()
+    ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
+    pageErrors = watchPageErrors(browser)
+  })
+  afterEach(() => {
+    expect(pageErrors.take()).toEqual([])
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+    if (server) removeDataDir(server.dataDir)
+  })
+
+  it('an admin signs in with an HttpOnly session, enrolls TOTP from the QR code, then needs the code, and sees it all in the audit trail', async () => {
+    const desk = await newDesk(browser, server.url)
+    try {
+      const page = await desk.newPage()
+      await page.goto('/admin/security')
+      await expect.poll(() => new URL(page.url()).pathname).toBe('/admin/sign-in')
+      await shot(page, 'admin-01-sign-in.png')
+      await submitSignIn(page, ADMIN.id, ADMIN.password)
+      // Back to the screen first asked for.
+      await page.getByTestId('security').waitFor()
+      expect(new URL(page.url()).pathname).toBe('/admin/security')
+
+      // The session cookie is there, but no script can read it.
+      const cookies = await desk.cookies()
+      const session = cookies.find((c) => c.httpOnly)
+      expect(session?.sameSite).toBe('Strict')
+      expect(await page.evaluate(() => document.cookie)).not.toContain(session?.value ?? '?')
+      expect(
+        await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage })),
+      ).not.toContain(session?.value ?? '?')
+
+      // Enrollment: the QR code on screen is what an authenticator app reads.
+      await page.getByRole('button', { name: 'QRコードを表示' }).click()
+      const qr = page.getByTestId('totp-qr')
+      await qr.waitFor()
+      const otpauth = await decodeQr(saveArtifact('admin-02-totp-qr.png', await qr.screenshot()))
+      expect(otpauth).toMatch(/^otpauth:\/\/totp\//)
+      const secret = new URL(otpauth).searchParams.get('secret') ?? ''
+      await shot(page, 'admin-03-totp-enroll.png')
+      await page.getByLabel('確認コード（6桁）').fill(await totpCode(secret, Date.now()))
+      await page.getByRole('button', { name: '設定を完了' }).click()
+      await page.getByText('2段階認証を設定しました').waitFor()
+
+      // Signed out, signing in again needs the code.
+      await page.getByRole('button', { name: 'サインアウト', exact: true }).click()
+      await page.getByRole('heading', { name: 'サインイン' }).waitFor()
+      await submitSignIn(page, ADMIN.id, ADMIN.password)
+      await page.getByLabel('確認コード（6桁）').waitFor()
+      expect(await page.getByTestId('sign-in-error').textContent()).toContain('6桁の確認コード')
+      await shot(page, 'admin-04-totp-required.png')
+      // (A code is taken once: the next step's code, within the server's ± one step.)
+      await page.getByLabel('確認コード（6桁）').fill(await totpCode(secret, Date.now() + 30_000))
+      await page.getByRole('button', { name: 'サインイン' }).click()
+      await page.getByRole('navigation', { name: 'メニュー' }).waitFor()
+
+      // The audit trail shows the sign-ins and the enrollment, newest first.
+      await page.getByRole('link', { name: '監査ログ' }).click()
+      const table = page.getByTestId('audit-table')
+      await table.waitFor()
+      const text = (await table.textContent()) ?? ''
+      expect(text).toContain('2段階認証の設定')
+      expect(text).toContain('サインイン')
+      expect(text).toContain(ADMIN.id)
+      await shot(page, 'admin-05-audit.png')
+    } finally {
+      await desk.close()
+    }
+  })
+
+  it('a clerk cannot open the console: told so on the sign-in screen, and refused by the API', async () => {
+    const desk = await newDesk(browser, server.url)
+    try {
+      const page = await desk.newPage()
+      await page.goto('/admin')
+      await expect.poll(() => new URL(page.url()).pathname).toBe('/admin/sign-in')
+      await submitSignIn(page, 'demo-clerk', 'demo-clerk-pass')
+      const error = page.getByTestId('sign-in-error')
+      await error.waitFor()
+      expect(await error.textContent()).toContain('管理コンソールを利用できません')
+      expect(await desk.cookies()).toEqual([])
+      await shot(page, 'admin-06-clerk-refused.png')
+      // Straight to a screen: still the sign-in.
+      await page.goto('/admin/members')
+      await expect.poll(() => new URL(page.url()).pathname).toBe('/admin/sign-in')
+      // The clerk's till token opens no admin route.
+      const token = await staffToken(server.url)
+      const res = await fetch(`${server.url}/api/admin/audit`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+      expect(res.status).toBe(403)
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN')
+    } finally {
+      await desk.close()
+    }
+  })
+})
