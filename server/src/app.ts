@@ -39,6 +39,7 @@ import { staffRoutes } from './routes/staff.ts'
 import { webhookRoutes } from './routes/webhook.ts'
 import type { Secrets } from './secrets.ts'
 import { createAuditService } from './services/audit.ts'
+import { createDailyStats } from './services/daily-stats.ts'
 import { createIdempotencyStore } from './services/idempotency.ts'
 import { createMembership } from './services/membership.ts'
 import { createPointsService, type OnLedgerChange } from './services/points.ts'
@@ -121,6 +122,7 @@ export function createApp(deps: AppDeps) {
   const cookie = consoleCookie(config.publicUrl)
   const line = deps.line ?? createLineMessaging({ db, clock, config, logger })
   const clientAddress = createClientAddress(config.trustProxy)
+  const stats = createDailyStats(config.points.timeZone)
   // Metrics (GET /metrics): the data layer's figures are read at each scrape.
   if (config.metricsToken !== undefined) metrics.enableDefaultMetrics()
   metrics.setCollector(dataStats(db, clock))
@@ -144,13 +146,16 @@ export function createApp(deps: AppDeps) {
         },
       },
       expiryDays: config.points.expiryDays,
+      stats,
     }),
     staff: staffService,
+    stats,
     points: createPointsService({
       db,
       clock,
       secrets,
       rules: config.points,
+      stats,
       onLedgerChange: async (tx, change) => {
         await line.onLedgerChange(tx, change)
         tx.afterCommit(() => metrics.ledgerWrite(change.type))

@@ -2,6 +2,7 @@ import { luhnCheckDigit } from '@membercard/shared'
 import type { Database } from './db/seam.ts'
 import { cards } from './repositories/cards.ts'
 import type { Secrets } from './secrets.ts'
+import type { DailyStats } from './services/daily-stats.ts'
 import { appendToLedger } from './services/ledger.ts'
 import { hashPin } from './services/pin.ts'
 import type { StaffService } from './services/staff.ts'
@@ -68,9 +69,11 @@ export async function seedDemo(
   secrets: Secrets,
   staff: StaffService,
   now: number,
+  stats: DailyStats,
 ): Promise<boolean> {
   if (await cards.any(db)) return false
   await db.transaction(async (tx) => {
+    await stats.cardsCreated(tx, DEMO_CARDS.length, 0, now)
     for (const c of DEMO_CARDS) {
       const cardId = await cards.insertSeeded(tx, {
         cardNumber: c.cardNumber,
@@ -82,7 +85,7 @@ export async function seedDemo(
       })
       // The balance comes through the ledger, so the two agree from the start.
       if (c.points > 0) {
-        await appendToLedger(tx, {
+        await appendToLedger(tx, stats, {
           cardId,
           type: 'import',
           points: c.points,

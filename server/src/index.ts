@@ -24,6 +24,8 @@ import { createLineStandIn, type LineStandIn } from './line/stand-in.ts'
 import { createLogger } from './logger.ts'
 import { metrics } from './metrics.ts'
 import { loadSecrets } from './secrets.ts'
+import { createDailyStats } from './services/daily-stats.ts'
+import { backfillDailyStats } from './services/daily-stats-backfill.ts'
 import { runExclusive } from './services/jobs.ts'
 import { startPointsJobs } from './services/points-jobs.ts'
 import { createStaffService } from './services/staff.ts'
@@ -33,6 +35,10 @@ const config: Config = loadConfigOrExit()
 const logger = createLogger(config.logLevel)
 const db = await openDatabaseOrExit(config)
 const secrets = loadSecrets(config.secretsPath, config)
+// The dashboard's daily counters, filled once from the existing data (an upgraded database).
+if (await backfillDailyStats(db, config.points.timeZone, Date.now())) {
+  logger.info('filled the dashboard counters from the existing data')
+}
 let standIn: LineStandIn | undefined
 let seeded = false
 if (config.demo) {
@@ -41,7 +47,13 @@ if (config.demo) {
     channelId: config.line.loginChannelId,
   })
   const demoStaff = createStaffService({ db, clock: systemClock })
-  seeded = await seedDemo(db, secrets, demoStaff, Date.now())
+  seeded = await seedDemo(
+    db,
+    secrets,
+    demoStaff,
+    Date.now(),
+    createDailyStats(config.points.timeZone),
+  )
   await ensureDemoAdmin(demoStaff)
 }
 

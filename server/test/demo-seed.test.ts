@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { fakeClock } from '../src/clock.ts'
 import { DEMO_ADMIN, DEMO_CARDS, DEMO_STAFF, ensureDemoAdmin, seedDemo } from '../src/demo.ts'
 import { loadSecrets } from '../src/secrets.ts'
+import { createDailyStats } from '../src/services/daily-stats.ts'
 import { verifyPin } from '../src/services/pin.ts'
 import { createStaffService } from '../src/services/staff.ts'
 import { openTestDatabase } from './support.ts'
@@ -13,7 +14,9 @@ describe('seedDemo', () => {
     const secrets = loadSecrets(':memory:')
     const clock = fakeClock()
     const staff = createStaffService({ db, clock })
-    expect(await seedDemo(db, secrets, staff, clock.now())).toBe(true)
+    expect(await seedDemo(db, secrets, staff, clock.now(), createDailyStats('Asia/Tokyo'))).toBe(
+      true,
+    )
     const cards = await db.execute<{
       id: number
       cardNumber: string
@@ -47,7 +50,9 @@ describe('seedDemo', () => {
     ).resolves.toMatchObject({ role: 'admin', storeCode: null, totpEnrolled: false })
     expect(await ensureDemoAdmin(staff)).toBe(false)
     // A database that has cards is left alone.
-    expect(await seedDemo(db, secrets, staff, clock.now())).toBe(false)
+    expect(await seedDemo(db, secrets, staff, clock.now(), createDailyStats('Asia/Tokyo'))).toBe(
+      false,
+    )
     const [count] = await db.execute<{ n: number }>(sql`SELECT count(*) AS n FROM point_cards`)
     expect(Number(count?.n)).toBe(DEMO_CARDS.length)
   })

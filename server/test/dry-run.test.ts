@@ -10,8 +10,11 @@ import type { SqliteDatabase } from '../src/db/sqlite.ts'
 import { memoryLogger } from '../src/logger.ts'
 import { loadSecrets } from '../src/secrets.ts'
 import { importCards } from '../src/services/card-import.ts'
+import { createDailyStats } from '../src/services/daily-stats.ts'
 import { runPointsHousekeeping } from '../src/services/points-jobs.ts'
 import { addCard, ON_POSTGRES, openTestDatabase } from './support.ts'
+
+const STATS = createDailyStats('Asia/Tokyo')
 
 /**
  * The database of the commands' `--dry-run` (cli/dry-run.ts): the production code runs on it
@@ -55,11 +58,13 @@ describe(`a dry run (${ON_POSTGRES ? 'PostgreSQL' : 'SQLite'})`, () => {
     const db = await openTestDatabase()
     const now = 1_700_000_000_000
     const first = `card_number,pin,name,points\n${card(1)},1234,A,10\n${card(2)},1234,B,0\n`
-    expect(await importCards(db, key, Readable.from([first]), now)).toMatchObject({ created: 2 })
+    expect(await importCards(db, key, Readable.from([first]), now, STATS)).toMatchObject({
+      created: 2,
+    })
     const before = await snapshot(db)
 
     const second = `card_number,pin,name,points\n${card(1)},1234,A2,10\n${card(2)},1234,B,0\n${card(3)},4321,C,30\n`
-    const dry = await importCards(dryRunDatabase(db), key, Readable.from([second]), now + 1)
+    const dry = await importCards(dryRunDatabase(db), key, Readable.from([second]), now + 1, STATS)
     expect(dry).toEqual({
       rows: 3,
       created: 1,
@@ -72,12 +77,12 @@ describe(`a dry run (${ON_POSTGRES ? 'PostgreSQL' : 'SQLite'})`, () => {
     expect(await snapshot(db)).toEqual(before)
 
     const bad = `card_number,pin,name,points\n${card(4)},1234,D,1\n${card(5)},12,E,1\n`
-    const refused = await importCards(dryRunDatabase(db), key, Readable.from([bad]), now + 2)
+    const refused = await importCards(dryRunDatabase(db), key, Readable.from([bad]), now + 2, STATS)
     expect(refused.errors).toEqual([{ line: 3, message: 'pin must be 4 digits' }])
     expect(await snapshot(db)).toEqual(before)
 
     // The real import does what the dry run announced.
-    const real = await importCards(db, key, Readable.from([second]), now + 3)
+    const real = await importCards(db, key, Readable.from([second]), now + 3, STATS)
     expect(real).toEqual(dry)
     expect((await snapshot(db)).cards).toHaveLength(3)
   })

@@ -1,7 +1,11 @@
 import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { InsufficientPoints } from '../src/domain/errors.ts'
+import { createDailyStats } from '../src/services/daily-stats.ts'
 import { appendToLedger } from '../src/services/ledger.ts'
+
+const STATS = createDailyStats('Asia/Tokyo')
+
 import { addCard, balances, createTestContext, linkBody, row } from './support.ts'
 
 const ctx = await createTestContext()
@@ -15,7 +19,7 @@ describe('GET /api/points/history', () => {
     await call('POST', '/api/link', { headers, body: linkBody(card.cardNumber, card.pin) })
     await db.transaction(async (tx) => {
       for (let i = 1; i <= 45; i++)
-        await appendToLedger(tx, {
+        await appendToLedger(tx, STATS, {
           cardId: card.cardId,
           type: 'adjust',
           points: i,
@@ -94,7 +98,7 @@ describe('the ledger', () => {
   it('is append-only and never lets a balance go negative', async () => {
     const card = await addCard(db, secrets, { points: 10 })
     const redeem = db.transaction((tx) =>
-      appendToLedger(tx, { cardId: card.cardId, type: 'redeem', points: -11, at: 1 }),
+      appendToLedger(tx, STATS, { cardId: card.cardId, type: 'redeem', points: -11, at: 1 }),
     )
     await expect(redeem).rejects.toBeInstanceOf(InsufficientPoints)
     await expect(redeem).rejects.toMatchObject({ code: 'INSUFFICIENT_POINTS' })
@@ -109,7 +113,7 @@ describe('the ledger', () => {
     ).rejects.toThrow(/point_cards_points_nonnegative/)
     await expect(
       // @ts-expect-error: the database is not a transaction; the types refuse it as well
-      appendToLedger(db, { cardId: card.cardId, type: 'adjust', points: 1, at: 1 }),
+      appendToLedger(db, STATS, { cardId: card.cardId, type: 'adjust', points: 1, at: 1 }),
     ).rejects.toThrow(/transaction/)
     expect(await balances(db, card.cardId)).toEqual({ ledger: 10, stored: 10 })
   })

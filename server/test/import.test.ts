@@ -13,9 +13,12 @@ import { openSqlite } from '../src/db/sqlite.ts'
 import { PG_IMPORT_LOCK_KEY } from '../src/repositories/card-import.pg.ts'
 import { loadSecrets } from '../src/secrets.ts'
 import { importCards } from '../src/services/card-import.ts'
+import { createDailyStats } from '../src/services/daily-stats.ts'
 import { verifyPin } from '../src/services/pin.ts'
 import { freshPgDatabase } from './support/pg-database.ts'
 import { ON_POSTGRES, openTestDatabase } from './support.ts'
+
+const STATS = createDailyStats('Asia/Tokyo')
 
 const key = Buffer.alloc(32, 3)
 const card = (n: number) => {
@@ -30,7 +33,7 @@ const fresh = () => openTestDatabase()
 const T0 = 1_700_000_000_000
 
 function run(db: Database, csv: string, now = T0) {
-  return importCards(db, key, Readable.from([csv]), now)
+  return importCards(db, key, Readable.from([csv]), now, STATS)
 }
 
 async function count(db: Database, table: 'point_cards' | 'ledger') {
@@ -342,7 +345,13 @@ describe(`importCards on ${dialect}`, () => {
     for (const size of [1, 7, 64, csv.length]) {
       const chunks: string[] = []
       for (let i = 0; i < csv.length; i += size) chunks.push(csv.slice(i, i + size))
-      const res = await importCards(await fresh(), key, Readable.from(chunks), 1_700_000_000_000)
+      const res = await importCards(
+        await fresh(),
+        key,
+        Readable.from(chunks),
+        1_700_000_000_000,
+        STATS,
+      )
       // A record is reported at its last line.
       expect(res.errors.map((e) => e.line)).toEqual([8, 11])
       expect(res.rows).toBe(4)
@@ -377,7 +386,7 @@ describe(`importCards on ${dialect}`, () => {
   it('streams a large generated file in one transaction; the same file again changes nothing', async () => {
     const db = await fresh()
     const total = 50_000
-    const res = await importCards(db, key, Readable.from(bigFile(total)), 1)
+    const res = await importCards(db, key, Readable.from(bigFile(total)), 1, STATS)
     expect(res).toMatchObject({ rows: total, created: total, errors: [] })
     expect(await count(db, 'point_cards')).toBe(total)
     const [sums] = await db.execute<{ cards: number; ledger: number }>(
@@ -387,7 +396,7 @@ describe(`importCards on ${dialect}`, () => {
     expect(Number(sums?.cards)).toBeGreaterThan(0)
     expect(Number(sums?.cards)).toBe(Number(sums?.ledger))
     const ledgerRows = await count(db, 'ledger')
-    const again = await importCards(db, key, Readable.from(bigFile(total)), 2)
+    const again = await importCards(db, key, Readable.from(bigFile(total)), 2, STATS)
     expect(again).toMatchObject({ rows: total, created: 0, updated: 0, unchanged: total })
     expect(await count(db, 'ledger')).toBe(ledgerRows)
   }, 60_000)
@@ -399,7 +408,7 @@ describe(`importCards on ${dialect}`, () => {
       for await (const chunk of rows) yield chunk
       throw new Error('the disk went away')
     }
-    await expect(importCards(db, key, Readable.from(broken()), 1)).rejects.toThrow(
+    await expect(importCards(db, key, Readable.from(broken()), 1, STATS)).rejects.toThrow(
       'the disk went away',
     )
     expect(await count(db, 'point_cards')).toBe(0)
@@ -414,7 +423,7 @@ describe(`importCards on ${dialect}`, () => {
     const db = await fresh()
     const total = 20_000
     const bad = `${card(99_999)},12,Short pin,1,regular\n`
-    const res = await importCards(db, key, Readable.from(bigFile(total, bad)), 1)
+    const res = await importCards(db, key, Readable.from(bigFile(total, bad)), 1, STATS)
     expect(res.errors).toEqual([{ line: total + 2, message: 'pin must be 4 digits' }])
     expect(res).toMatchObject({ rows: total + 1, created: 0 })
     expect(await count(db, 'point_cards')).toBe(0)
@@ -445,7 +454,7 @@ if (ON_POSTGRES) {
         await new Promise((r) => setTimeout(r, 2_500)) // a file on a slow disk or network
         yield `${card(141)},1234,B,1\n`
       }
-      expect(await importCards(db, key, Readable.from(slowly()), T0)).toMatchObject({
+      expect(await importCards(db, key, Readable.from(slowly()), T0, STATS)).toMatchObject({
         created: 2,
         errors: [],
       })
@@ -469,7 +478,7 @@ if (ON_POSTGRES) {
       }
       const firstFile = new PassThrough()
       firstFile.write(`card_number,pin,name,points\n${card(120)},1234,A,1\n${card(121)},1234,B,1\n`)
-      const first = importCards(db, key, firstFile, T0)
+      const first = importCards(db, key, firstFile, T0, STATS)
       await until(async () => (await importLocks(true)) === 1)
       let secondDone = false
       const second = importCards(
@@ -479,6 +488,7 @@ if (ON_POSTGRES) {
           `card_number,pin,name,points\n${card(121)},1234,B,1\n${card(122)},1234,C,1\n`,
         ]),
         T0 + 1000,
+        STATS,
       ).finally(() => {
         secondDone = true
       })

@@ -3,6 +3,7 @@ import { createReadStream, existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { loadSecrets } from '../secrets.ts'
 import { importCards } from '../services/card-import.ts'
+import { createDailyStats } from '../services/daily-stats.ts'
 import { HELP_OPTION, parseCommand, refuse } from './args.ts'
 import { withDatabase } from './database.ts'
 import { dryRunDatabase } from './dry-run.ts'
@@ -44,6 +45,7 @@ const result = await withDatabase(({ config, db }) => {
     secrets.pinHashKey,
     createReadStream(path),
     Date.now(),
+    createDailyStats(config.points.timeZone),
   )
 })
 if (result.errors.length) {

@@ -35,11 +35,22 @@ export const pointCards = pgTable(
     points: int('points').notNull().default(0),
     source: text('source', { enum: ['import', 'issued', 'demo'] }).notNull(),
     lastActivityAt: int('last_activity_at'),
+    /** The last day (in the till's time zone, days since 1970-01-01) with a till transaction. */
+    lastVisitDay: int('last_visit_day'),
+    /** The visit day before `last_visit_day` (set together with it). */
+    prevVisitDay: int('prev_visit_day'),
+    /** Set when the member was erased on request (APPI): name and birth date removed. */
+    erasedAt: int('erased_at'),
     createdAt: int('created_at').notNull(),
     updatedAt: int('updated_at').notNull(),
   },
   (t) => [
     uniqueIndex('point_cards_card_number_uq').on(t.cardNumber),
+    // The console's member search (docs/decisions/047-member-search.md): a name's beginning
+    // (queries too short for a trigram index). The last-4-digits and the trigram indexes are
+    // in the custom migration `member_search` (drizzle-kit writes SQLite expression indexes
+    // wrongly).
+    index('point_cards_name_idx').on(t.name),
     check('point_cards_points_nonnegative', sql`${t.points} >= 0`),
   ],
 )
@@ -402,3 +413,43 @@ export const rateWindows = pgTable('rate_windows', {
   /** Calls taken in that window. */
   used: int('used').notNull(),
 })
+
+/**
+ * Pre-aggregated daily counters for the console's dashboard (docs/kpis.md), one row per day in
+ * the till's time zone (`day`: days since 1970-01-01 there), store ('' for none) and shard,
+ * changed only by increments in the same transactions as the ledger, link, friend and scan
+ * writes they count (services/daily-stats.ts). Shards spread concurrent increments over
+ * several rows on PostgreSQL (SQLite uses shard 0). Columns counting a state "now"
+ * (`friends`, `linked_friends`, `active30`, ...) hold changes: a sum over every day up to X
+ * is the state at the end of X. docs/decisions/045-daily-counters.md.
+ */
+export const dailyStats = pgTable(
+  'daily_stats',
+  {
+    day: int('day').notNull(),
+    storeCode: text('store_code').notNull(),
+    shard: int('shard').notNull(),
+    newLinks: int('new_links').notNull().default(0),
+    unlinks: int('unlinks').notNull().default(0),
+    linkedFriends: int('linked_friends').notNull().default(0),
+    friends: int('friends').notNull().default(0),
+    newCards: int('new_cards').notNull().default(0),
+    bonusPoints: int('bonus_points').notNull().default(0),
+    pointsAwarded: int('points_awarded').notNull().default(0),
+    pointsRedeemed: int('points_redeemed').notNull().default(0),
+    pointsExpired: int('points_expired').notNull().default(0),
+    netPoints: int('net_points').notNull().default(0),
+    scans: int('scans').notNull().default(0),
+    awards: int('awards').notNull().default(0),
+    redeems: int('redeems').notNull().default(0),
+    visitsLinked: int('visits_linked').notNull().default(0),
+    visitsUnlinked: int('visits_unlinked').notNull().default(0),
+    purchasesLinked: int('purchases_linked').notNull().default(0),
+    purchaseYenLinked: int('purchase_yen_linked').notNull().default(0),
+    purchasesUnlinked: int('purchases_unlinked').notNull().default(0),
+    purchaseYenUnlinked: int('purchase_yen_unlinked').notNull().default(0),
+    active30: int('active30').notNull().default(0),
+    active90: int('active90').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.storeCode, t.shard] })],
+)

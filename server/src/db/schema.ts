@@ -29,6 +29,12 @@ export const pointCards = sqliteTable(
     points: integer('points').notNull().default(0),
     source: text('source', { enum: ['import', 'issued', 'demo'] }).notNull(),
     lastActivityAt: integer('last_activity_at'),
+    /** The last day (in the till's time zone, days since 1970-01-01) with a till transaction. */
+    lastVisitDay: integer('last_visit_day'),
+    /** The visit day before `last_visit_day` (set together with it). */
+    prevVisitDay: integer('prev_visit_day'),
+    /** Set when the member was erased on request (APPI): name and birth date removed. */
+    erasedAt: integer('erased_at'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -36,6 +42,11 @@ export const pointCards = sqliteTable(
     // No index on rank or birth date: nothing looks cards up by them, and each index costs
     // every import row an insert (a birthday campaign would query by month and day anyway).
     uniqueIndex('point_cards_card_number_uq').on(t.cardNumber),
+    // The console's member search (docs/decisions/047-member-search.md): a name's beginning
+    // (queries too short for a trigram index). The last-4-digits and the trigram indexes are
+    // in the custom migration `member_search` (drizzle-kit writes SQLite expression indexes
+    // wrongly).
+    index('point_cards_name_idx').on(t.name),
     check('point_cards_points_nonnegative', sql`${t.points} >= 0`),
   ],
 )
@@ -413,3 +424,43 @@ export const rateWindows = sqliteTable('rate_windows', {
   /** Calls taken in that window. */
   used: integer('used').notNull(),
 })
+
+/**
+ * Pre-aggregated daily counters for the console's dashboard (docs/kpis.md), one row per day in
+ * the till's time zone (`day`: days since 1970-01-01 there), store ('' for none) and shard,
+ * changed only by increments in the same transactions as the ledger, link, friend and scan
+ * writes they count (services/daily-stats.ts). Shards spread concurrent increments over
+ * several rows on PostgreSQL (SQLite uses shard 0). Columns counting a state "now"
+ * (`friends`, `linked_friends`, `active30`, ...) hold changes: a sum over every day up to X
+ * is the state at the end of X. docs/decisions/045-daily-counters.md.
+ */
+export const dailyStats = sqliteTable(
+  'daily_stats',
+  {
+    day: integer('day').notNull(),
+    storeCode: text('store_code').notNull(),
+    shard: integer('shard').notNull(),
+    newLinks: integer('new_links').notNull().default(0),
+    unlinks: integer('unlinks').notNull().default(0),
+    linkedFriends: integer('linked_friends').notNull().default(0),
+    friends: integer('friends').notNull().default(0),
+    newCards: integer('new_cards').notNull().default(0),
+    bonusPoints: integer('bonus_points').notNull().default(0),
+    pointsAwarded: integer('points_awarded').notNull().default(0),
+    pointsRedeemed: integer('points_redeemed').notNull().default(0),
+    pointsExpired: integer('points_expired').notNull().default(0),
+    netPoints: integer('net_points').notNull().default(0),
+    scans: integer('scans').notNull().default(0),
+    awards: integer('awards').notNull().default(0),
+    redeems: integer('redeems').notNull().default(0),
+    visitsLinked: integer('visits_linked').notNull().default(0),
+    visitsUnlinked: integer('visits_unlinked').notNull().default(0),
+    purchasesLinked: integer('purchases_linked').notNull().default(0),
+    purchaseYenLinked: integer('purchase_yen_linked').notNull().default(0),
+    purchasesUnlinked: integer('purchases_unlinked').notNull().default(0),
+    purchaseYenUnlinked: integer('purchase_yen_unlinked').notNull().default(0),
+    active30: integer('active30').notNull().default(0),
+    active90: integer('active90').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.storeCode, t.shard] })],
+)

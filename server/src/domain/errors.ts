@@ -163,6 +163,20 @@ export class LinkTokenExpired extends DomainError {
   }
 }
 
+/** A dashboard period the API does not answer (dates, order, length). */
+export class InvalidPeriod extends DomainError {
+  constructor(message: string) {
+    super('VALIDATION_FAILED', message)
+  }
+}
+
+/** The member (card) asked for does not exist. */
+export class MemberNotFound extends DomainError {
+  constructor() {
+    super('CARD_NOT_FOUND', 'No member has this card ID.')
+  }
+}
+
 /** The account has enrolled a second factor, and the code is missing, wrong or used already. */
 export class TotpRequired extends DomainError {
   constructor() {

@@ -27,7 +27,11 @@ const KEY = /^[\x21-\x7e]{1,255}$/
  * same database gets the stored answer (the claim re-checks inside the transaction and throws
  * `IdempotentReplay`, which the app's error handler answers).
  */
-export function idempotencyKey(store: IdempotencyStore) {
+export function idempotencyKey(
+  store: IdempotencyStore,
+  /** Whose keys these are: the till's store's, or (the console) each signed-in account's. */
+  scopeKind: 'store' | 'account' = 'store',
+) {
   /** Keys being handled by this process: scope, newline, key. */
   const inFlight = new Set<string>()
   return createMiddleware<{ Variables: AppVariables & IdempotencyVariables }>(
@@ -46,7 +50,8 @@ export function idempotencyKey(store: IdempotencyStore) {
           'Idempotency-Key: 1 to 255 visible ASCII characters (a UUID is ideal).',
         )
       }
-      const scope = c.get('staff').storeCode
+      const scope =
+        scopeKind === 'store' ? c.get('staff').storeCode : `admin:${c.get('principal').staffId}`
       const hash = requestFingerprint(c.req.method, c.req.path, await c.req.text())
       const outcome = await store.check(scope, key, hash)
       if (outcome.kind === 'replay') {

@@ -117,7 +117,7 @@ const INSERT_NEW = `WITH created AS (
     INSERT INTO ledger (card_id, type, points, balance_after, note, created_at)
     SELECT id, 'import', points, points, 'import', $1 FROM created WHERE points > 0 ORDER BY id
   )
-  SELECT count(*) AS created FROM created`
+  SELECT count(*) AS created, coalesce(sum(points), 0) AS points FROM created`
 
 /** Another writer (card issuing) added one of the file's card numbers during the merge. */
 class AddedMeanwhile extends Error {
@@ -194,7 +194,7 @@ export async function importOnPostgres(
       if (!hooks.accept()) throw ROLL_BACK
       const merged = (await run<MergeCounts>(MERGE_EXISTING, [now])).rows[0]
       const inserted = (
-        await run<{ created: number }>(INSERT_NEW, [now]).catch((err: unknown) => {
+        await run<{ created: number; points: number }>(INSERT_NEW, [now]).catch((err: unknown) => {
           throw isUniqueViolation(err) ? new AddedMeanwhile() : err
         })
       ).rows[0]
@@ -203,6 +203,7 @@ export async function importOnPostgres(
       const created = Number(inserted.created)
       // A card number committed by another writer between the two statements is neither.
       if (existing + created !== copy.rowCount) throw new AddedMeanwhile()
+      await hooks.created?.(tx, created, Number(inserted.points))
       const tally = emptyTally()
       tally.created = created
       tally.updated = Number(merged.updated)

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3'
-import type { Database } from '../db/seam.ts'
+import type { Database, Tx } from '../db/seam.ts'
 import type { SqliteDatabase } from '../db/sqlite.ts'
 
 /**
@@ -37,6 +37,11 @@ export interface ImportHooks {
   duplicate(line: number): void
   /** Asked once every row is written: true commits the file, false keeps nothing of it. */
   accept(): boolean
+  /**
+   * Called in the import's transaction once the file is accepted and written: `cards` new
+   * cards whose opening balances (`import` ledger entries) add up to `points`.
+   */
+  created?(tx: Tx, cards: number, points: number): Promise<void>
 }
 
 /** Valid rows in file order, in batches (one per chunk of the file read). */
@@ -121,6 +126,9 @@ async function importOnSqlite(
   )
   // The opening balance of every card this import created, in one pass at the end (card
   // order): a million single-row inserts would cost a round trip into SQLite each.
+  const createdSince = sqlite.prepare<[number], { n: number; points: number }>(
+    'SELECT count(*) AS n, coalesce(sum(points), 0) AS points FROM point_cards WHERE id > ?',
+  )
   const insertOpeningBalances = sqlite.prepare(
     `INSERT INTO ledger (card_id, type, points, balance_after, note, created_at)
      SELECT id, 'import', points, points, 'import', ? FROM point_cards
@@ -132,7 +140,7 @@ async function importOnSqlite(
   const cacheBefore = Number(sqlite.pragma('cache_size', { simple: true }))
   sqlite.pragma('cache_size = -65536')
   try {
-    await db.transaction(async () => {
+    await db.transaction(async (tx) => {
       const maxIdBefore = maxId.get()?.m ?? 0
       /** Cards that existed before this file and that a row of it has met already. */
       const met = new Set<number>()
@@ -179,6 +187,8 @@ async function importOnSqlite(
       }
       if (!hooks.accept()) throw ROLL_BACK
       insertOpeningBalances.run(now, maxIdBefore)
+      const created = createdSince.get(maxIdBefore)
+      if (created) await hooks.created?.(tx, created.n, created.points)
     })
     return tally
   } catch (err) {

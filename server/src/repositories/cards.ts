@@ -57,6 +57,12 @@ const expiryStateLocked = query<{ id: number }, { points: number; last: number }
   (p) => sql`${expiryStateSql}${p.id} FOR UPDATE`,
 )
 
+const markVisit = query<{ id: number; day: number }, { prev: number | null }>(
+  (p) => sql`UPDATE point_cards SET prev_visit_day = last_visit_day, last_visit_day = ${p.day}
+    WHERE id = ${p.id} AND (last_visit_day IS NULL OR last_visit_day < ${p.day})
+    RETURNING prev_visit_day AS prev`,
+)
+
 /** Locks the card's row until the transaction ends (PostgreSQL). */
 const lockRow = query<{ id: number }, { id: number }>(
   (p) => sql`SELECT id FROM point_cards WHERE id = ${p.id} FOR UPDATE`,
@@ -109,6 +115,12 @@ export const cards = {
   async lock(db: Executor, id: number): Promise<void> {
     if (db.dialect === 'postgres') await db.get(lockRow, { id })
   },
+  /**
+   * Records a till transaction on `day` (days in the till's time zone): the previous visit day
+   * (null: the first ever) when it is the card's first transaction of that day, else
+   * undefined. The row stays locked until the transaction ends.
+   */
+  markVisit: (db: Executor, id: number, day: number) => db.get(markVisit, { id, day }),
   /** Cards with points and no activity since `cutoff`, by id, after `after`. */
   expiryCandidates: (db: Executor, cutoff: number, after: number, limit: number) =>
     db.all(expiryCandidates, { cutoff, after, limit }),

@@ -71,6 +71,9 @@ export const links = {
   activeByUser: (db: Executor, userId: string) => db.get(activeLinkByUser, { userId }),
   activeById: (db: Executor, linkId: number) => db.get(activeLinkById, { linkId }),
   activeOfCard: (db: Executor, cardId: number) => db.get(activeLinkOfCard, { cardId }),
+  /** The id of the user's active link, or undefined. */
+  activeIdOfUser: async (db: Executor, userId: string) =>
+    (await db.get(activeLinkIdByUser, { userId }))?.id,
   /**
    * The card behind an active link, with the link's LINE user and their language (undefined
    * once unlinked): one read where the till would otherwise make four (link, card, the card's

@@ -1,6 +1,11 @@
 import { Hono } from 'hono'
+import { createCalendar } from '../services/calendar.ts'
+import { createKpiService } from '../services/kpis.ts'
+import { createMembersService } from '../services/members.ts'
 import { adminAccountRoutes } from './admin-accounts.ts'
 import { adminAuditRoutes } from './admin-audit.ts'
+import { adminKpiRoutes } from './admin-kpis.ts'
+import { adminMemberRoutes } from './admin-members.ts'
 import { adminSessionRoutes } from './admin-session.ts'
 import { adminTotpRoutes } from './admin-totp.ts'
 import type { Env, RouteDeps } from './deps.ts'
@@ -12,6 +17,13 @@ import type { Env, RouteDeps } from './deps.ts'
  * route modules below the guard (after `.use('*', deps.adminAuth)`).
  */
 export function adminRoutes(deps: RouteDeps) {
+  const { db, clock, secrets, membership, points, audit } = deps
+  const kpis = createKpiService({
+    db,
+    clock,
+    calendar: createCalendar(deps.config.points.timeZone),
+  })
+  const members = createMembersService({ db, clock, secrets, membership, points, audit })
   return (
     new Hono<Env>()
       // The console's sign-in is before the guard (its other routes check the session).
@@ -20,5 +32,7 @@ export function adminRoutes(deps: RouteDeps) {
       .route('/', adminTotpRoutes(deps))
       .route('/', adminAuditRoutes(deps))
       .route('/', adminAccountRoutes(deps))
+      .route('/', adminKpiRoutes(kpis))
+      .route('/', adminMemberRoutes(deps, members))
   )
 }

@@ -8,6 +8,7 @@ import type { IdTokenVerifier } from '../line/id-token.ts'
 import type { Logger } from '../logger.ts'
 import type { Secrets } from '../secrets.ts'
 import type { AuditService } from '../services/audit.ts'
+import type { DailyStats } from '../services/daily-stats.ts'
 import type { IdempotencyStore } from '../services/idempotency.ts'
 import type { Membership } from '../services/membership.ts'
 import type { PointsService } from '../services/points.ts'
@@ -27,6 +28,8 @@ export interface RouteDeps {
   staff: StaffService
   /** Till points operations (award, redeem, void, adjust, today, expiry). */
   points: PointsService
+  /** The dashboard's daily counters (kept in the till's time zone). */
+  stats: DailyStats
   /** Idempotency-Key records of mutating staff calls. */
   idempotency: IdempotencyStore
   /** Verifies the LINE ID token; put it on every customer route. */

@@ -62,6 +62,7 @@ export function staffRoutes(deps: RouteDeps) {
       if (!check.ok) throw check.reason === 'expired' ? new QrExpired() : new QrInvalid()
       const found = await membership.memberByLink(check.payload.linkId)
       if (!found) throw new QrInvalid('This member card is no longer linked.')
+      await points.scanned(c.get('staff'), check.payload.linkId)
       return c.json(
         { member: found.member, expiresAt: new Date(check.payload.expiresAt * 1000).toISOString() },
         200,

@@ -14,7 +14,6 @@ import {
   textMessage,
 } from '../line/messages.ts'
 import { POSTBACK } from '../line/rich-menus.ts'
-import { lineFriends } from '../repositories/line-friends.ts'
 import { links } from '../repositories/links.ts'
 import { webhookEvents } from '../repositories/webhook-events.ts'
 import type { Env, RouteDeps } from './deps.ts'
@@ -160,7 +159,7 @@ export function webhookRoutes(deps: RouteDeps & { line: LineMessaging; accountLi
     const ctx = await line.contextFor(tx, userId)
     switch (event.type) {
       case 'follow': {
-        await lineFriends.follow(tx, userId, now)
+        await deps.stats.follow(tx, userId, now, true)
         const linked = (await links.activeByUser(tx, userId)) !== undefined
         const greeting = greetingMessages(ctx, { linked, bonusPoints: config.linkBonusPoints })
         await reply(tx, event, userId, greeting)
@@ -169,7 +168,7 @@ export function webhookRoutes(deps: RouteDeps & { line: LineMessaging; accountLi
         return
       }
       case 'unfollow':
-        await lineFriends.block(tx, userId, now)
+        await deps.stats.follow(tx, userId, now, false)
         return
       case 'message': {
         const text = event.message?.type === 'text' ? (event.message.text ?? '') : ''

@@ -8,6 +8,7 @@ import {
   type ImportTally,
   importCardRows,
 } from '../repositories/card-import.ts'
+import type { DailyStats } from './daily-stats.ts'
 import { hashPin } from './pin.ts'
 
 /** One bad row of an import, by its line number in the file. */
@@ -56,6 +57,8 @@ export async function importCards(
   pinKey: Buffer,
   input: Readable,
   now: number,
+  /** The dashboard's counters: the new cards and their opening balances are counted. */
+  stats: DailyStats,
 ): Promise<ImportResult> {
   const errors: ImportRowError[] = []
   let rows = 0
@@ -220,6 +223,7 @@ export async function importCards(
   const tally = await importCardRows(db, now, validRows(), {
     duplicate: (line) => report(line, 'card_number appears twice in this file'),
     accept: () => errors.length === 0,
+    created: (tx, cards, points) => stats.cardsCreated(tx, cards, points, now),
   })
   if (errors.length > 0 || !tally) {
     errors.sort((a, b) => a.line - b.line)

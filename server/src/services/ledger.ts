@@ -3,6 +3,7 @@ import type { Tx } from '../db/seam.ts'
 import { InsufficientPoints } from '../domain/errors.ts'
 import { cards } from '../repositories/cards.ts'
 import { ledger } from '../repositories/ledger.ts'
+import type { DailyStats } from './daily-stats.ts'
 
 /** One entry to append. `points` is signed. */
 export interface LedgerEntryInput {
@@ -16,6 +17,8 @@ export interface LedgerEntryInput {
   voidsEntryId?: number | null
   purchaseAmount?: number | null
   note?: string | null
+  /** A till transaction made with the member's LINE card (QR): counted as a linked member's. */
+  linkedCard?: boolean
   at: number
 }
 
@@ -27,12 +30,14 @@ export interface LedgerEntryResult {
 
 /**
  * Appends to the ledger and moves the card's balance by the same amount, in the caller's
- * transaction, so the two never differ. The balance guard in the UPDATE (and a CHECK
+ * transaction, so the two never differ; the dashboard's daily counters (`stats`) move in the
+ * same transaction. The balance guard in the UPDATE (and a CHECK
  * constraint) keeps it non-negative: `InsufficientPoints` (with `insufficient` as its message)
  * when the change would take it below zero.
  */
 export async function appendToLedger(
   tx: Tx,
+  stats: DailyStats,
   e: LedgerEntryInput,
   insufficient?: string,
 ): Promise<LedgerEntryResult> {
@@ -58,5 +63,6 @@ export async function appendToLedger(
     note: e.note ?? null,
     at: e.at,
   })
+  await stats.ledger(tx, e)
   return { id, balance }
 }

@@ -30,6 +30,7 @@ import {
   links,
 } from '../repositories/links.ts'
 import type { Secrets } from '../secrets.ts'
+import { createDailyStats, type DailyStats } from './daily-stats.ts'
 import { appendToLedger } from './ledger.ts'
 import { createLinkLimits } from './link-limits.ts'
 import { cardKey, hashPin, verifyPin } from './pin.ts'
@@ -54,6 +55,8 @@ export interface MembershipDeps {
   events?: MembershipEvents
   /** Points expire this many days after the card's last activity (0: never); see services/points.ts. */
   expiryDays?: number
+  /** The dashboard's counters (default: kept in Asia/Tokyo days; the app hands its own). */
+  stats?: DailyStats
 }
 
 /** What the consent screen sends with a link or an issue request. */
@@ -96,6 +99,7 @@ export function createMembership({
   linkBonusPoints,
   events,
   expiryDays = 0,
+  stats = createDailyStats('Asia/Tokyo'),
 }: MembershipDeps) {
   const linkLimits = createLinkLimits(db)
   // `GET /api/me` and `GET /api/card/qr` on every visit: cached where the dialect can prove
@@ -136,6 +140,7 @@ export function createMembership({
       throw new CardAlreadyLinked()
     }
     await consents.record(tx, { userId, cardId, purpose: 'link', version: consentVersion, at: now })
+    await stats.linked(tx, userId, cardId, now)
     const bonusPoints = await grantBonus(tx, userId, cardId, now)
     await events?.linked?.(tx, { userId, cardId, method, bonusPoints, at: now })
     return bonusPoints
@@ -146,7 +151,7 @@ export function createMembership({
     if (linkBonusPoints <= 0 || (await linkBonuses.given(tx, cardId, userId))) return 0
     try {
       await tx.savepoint(async (sp) => {
-        const entry = await appendToLedger(sp, {
+        const entry = await appendToLedger(sp, stats, {
           cardId,
           type: 'bonus',
           points: linkBonusPoints,
@@ -243,12 +248,26 @@ export function createMembership({
       return { member: await linkedMember(tx, userId), bonusPoints }
     },
 
+    /**
+     * In `tx`: closes the card's active link (the console's unlink, an erasure) exactly as the
+     * member's own unlink does; the LINE user it was linked to, or undefined when unlinked.
+     */
+    async unlinkCardInTx(tx: Tx, cardId: number, now: number): Promise<string | undefined> {
+      const active = await links.activeOfCard(tx, cardId)
+      if (!active) return undefined
+      if ((await links.close(tx, active.lineUserId, now)) !== cardId) return undefined
+      await stats.unlinked(tx, active.lineUserId, cardId, now)
+      await events?.unlinked?.(tx, { userId: active.lineUserId, cardId, at: now })
+      return active.lineUserId
+    },
+
     /** Closes the user's active link. */
     unlink(userId: string): Promise<void> {
       const now = clock.now()
       return db.transaction(async (tx) => {
         const cardId = await links.close(tx, userId, now)
         if (cardId === undefined) throw new NotLinked()
+        await stats.unlinked(tx, userId, cardId, now)
         await events?.unlinked?.(tx, { userId, cardId, at: now })
       })
     },
@@ -308,6 +327,7 @@ export function createMembership({
             at: now,
           })
           await issuedCards.record(tx, { userId, requestKey, cardId, at: now })
+          await stats.cardsCreated(tx, 1, 0, now, cardId)
           const bonusPoints = await linkInTx(
             tx,
             userId,

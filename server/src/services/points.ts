@@ -18,6 +18,7 @@ import {
   CardNumberInvalid,
   Forbidden,
   InsufficientPoints,
+  MemberNotFound,
   NotVoidable,
   QrExpired,
   QrInvalid,
@@ -29,6 +30,7 @@ import { ledger } from '../repositories/ledger.ts'
 import { type LinkedCard, links } from '../repositories/links.ts'
 import { stores } from '../repositories/stores.ts'
 import type { Secrets } from '../secrets.ts'
+import { createDailyStats, type DailyStats } from './daily-stats.ts'
 import type { IdempotencyClaim } from './idempotency.ts'
 import { appendToLedger, type LedgerEntryInput } from './ledger.ts'
 import { checkQrToken } from './qr-token.ts'
@@ -76,6 +78,8 @@ export interface PointsServiceDeps {
   secrets: Secrets
   rules: PointsRules
   onLedgerChange?: OnLedgerChange | undefined
+  /** The dashboard's counters (default: kept in the rules' time zone). */
+  stats?: DailyStats | undefined
 }
 
 /** Points for a purchase: exactly floor(amount × rate × multiplier) (shared with the till). */
@@ -129,6 +133,7 @@ export function createPointsService({
   secrets,
   rules,
   onLedgerChange,
+  stats = createDailyStats(rules.timeZone),
 }: PointsServiceDeps) {
   /**
    * Appends and notifies, in `tx`. `known` holds what the caller has already read (the card's
@@ -145,7 +150,7 @@ export function createPointsService({
       storeName?: string | null
     } = {},
   ) {
-    const res = await appendToLedger(tx, e, insufficient)
+    const res = await appendToLedger(tx, stats, e, insufficient)
     if (onLedgerChange) {
       await onLedgerChange(tx, {
         entryId: res.id,
@@ -233,7 +238,13 @@ export function createPointsService({
           )
           const e = await appendInTx(
             tx,
-            { ...base, type: 'award', points, purchaseAmount: input.purchaseAmount },
+            {
+              ...base,
+              type: 'award',
+              points,
+              purchaseAmount: input.purchaseAmount,
+              linkedCard: true,
+            },
             undefined,
             known,
           )
@@ -243,7 +254,7 @@ export function createPointsService({
         if (input.points > card.points) throw new InsufficientPoints(insufficient)
         const e = await appendInTx(
           tx,
-          { ...base, type: 'redeem', points: -input.points },
+          { ...base, type: 'redeem', points: -input.points, linkedCard: true },
           insufficient,
           known,
         )
@@ -253,6 +264,12 @@ export function createPointsService({
           balance: e.balance,
         })
       })
+    },
+
+    /** Counts a till's scan answered 200 (the dashboard's per-store `scans`). */
+    async scanned(staff: StaffPrincipal, linkId: number): Promise<void> {
+      const now = clock.now()
+      await db.transaction((tx) => stats.scanned(tx, staff.storeCode, linkId, now))
     },
 
     /** A manager voids a transaction of their store within the window: a compensating entry. */
@@ -343,6 +360,41 @@ export function createPointsService({
           points: input.points,
           balance: e.balance,
         })
+      })
+    },
+
+    /**
+     * Head office adjusts a card's points (signed) with a reason, from the console: an `adjust`
+     * entry with no store, under the same Idempotency-Key machinery as the till; `within` runs
+     * in the same transaction (the audit entry).
+     */
+    async adjustCard(
+      staffId: string,
+      cardId: number,
+      input: { points: number; reason: string },
+      claim: IdempotencyClaim,
+      within?: (tx: Tx, r: TillResult) => Promise<unknown>,
+    ): Promise<TillResult> {
+      const now = clock.now()
+      return db.transaction(async (tx): Promise<TillResult> => {
+        await claim.enter(tx)
+        if (!(await cards.byId(tx, cardId))) throw new MemberNotFound()
+        const e = await appendInTx(
+          tx,
+          {
+            cardId,
+            type: 'adjust',
+            points: input.points,
+            staffId,
+            idempotencyKey: claim.key,
+            note: input.reason,
+            at: now,
+          },
+          'The adjustment would make the balance negative.',
+        )
+        const r = { transactionId: String(e.id), points: input.points, balance: e.balance }
+        await within?.(tx, r)
+        return result(tx, claim, r)
       })
     },
 
