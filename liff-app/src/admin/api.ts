@@ -2,16 +2,7 @@ import type { AppType } from '@membercard/server'
 import { isErrorBody } from '@membercard/shared/errors'
 import { hc } from 'hono/client'
 import { ApiFailure } from '../lib/api.ts'
-import type {
-  AdjustResult,
-  AuditFilter,
-  HistoryItem,
-  Kpis,
-  MemberDetail,
-  MemberRow,
-  Page,
-  Role,
-} from './types.ts'
+import type { AuditFilter, Role } from './types.ts'
 
 /** What the client needs from the console's session. */
 export interface AdminSession {
@@ -80,35 +71,8 @@ export function createAdminApi(
     await res
   }
 
-  // The dashboard's and members' routes are not in AppType yet (issue 14's data part):
-  // called by path with the agreed shapes (`ADMIN-API.md`) until they are.
-  async function byPath<T>(
-    method: string,
-    path: string,
-    opts: {
-      query?: Record<string, string | undefined>
-      body?: unknown
-      headers?: Record<string, string>
-    } = {},
-  ): Promise<T> {
-    const params = new URLSearchParams()
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v) params.set(k, v)
-    const headers: Record<string, string> = { ...opts.headers }
-    const csrf = session.csrfToken()
-    if (csrf) headers['X-CSRF-Token'] = csrf
-    if (opts.body !== undefined) headers['Content-Type'] = 'application/json'
-    const url = params.size ? `${path}?${params}` : path
-    const res = await send(() =>
-      fetchImpl(url, {
-        method,
-        headers,
-        credentials: 'same-origin',
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      }),
-    )
-    return (res.status === 204 ? undefined : await res.json()) as T
-  }
-  const member = (cardId: string) => `/api/admin/members/${encodeURIComponent(cardId)}`
+  const card = (cardId: string) => ({ param: { cardId } })
+  const members = admin.members[':cardId{[0-9]{1,15}}']
 
   return {
     /** The current session, or null when signed out. */
@@ -127,23 +91,26 @@ export function createAdminApi(
     enrollTotp: () => ok(send(() => admin.totp.enroll.$post())),
     confirmTotp: (code: string) => done(send(() => admin.totp.confirm.$post({ json: { code } }))),
 
-    kpis: (from: string, to: string) =>
-      byPath<Kpis>('GET', '/api/admin/kpis', { query: { from, to } }),
+    kpis: (from: string, to: string) => ok(send(() => admin.kpis.$get({ query: { from, to } }))),
 
     members: (q: string, cursor?: string) =>
-      byPath<Page<MemberRow>>('GET', '/api/admin/members', { query: { q, cursor } }),
-    member: (cardId: string) => byPath<MemberDetail>('GET', member(cardId)),
+      ok(send(() => admin.members.$get({ query: cursor ? { q, cursor } : { q } }))),
+    member: (cardId: string) => ok(send(() => members.$get(card(cardId)))),
     history: (cardId: string, cursor?: string) =>
-      byPath<Page<HistoryItem>>('GET', `${member(cardId)}/history`, { query: { cursor } }),
-    adjust: (cardId: string, body: { points: number; reason: string }, idempotencyKey: string) =>
-      byPath<AdjustResult>('POST', `${member(cardId)}/adjust`, {
-        body,
-        headers: { 'Idempotency-Key': idempotencyKey },
-      }),
-    unlink: (cardId: string) => byPath<void>('POST', `${member(cardId)}/unlink`),
-    clearLock: (cardId: string) => byPath<void>('POST', `${member(cardId)}/clear-lock`),
+      ok(send(() => members.history.$get({ ...card(cardId), query: cursor ? { cursor } : {} }))),
+    adjust: (cardId: string, json: { points: number; reason: string }, idempotencyKey: string) =>
+      ok(
+        send(() =>
+          members.adjust.$post(
+            { ...card(cardId), json },
+            { headers: { 'Idempotency-Key': idempotencyKey } },
+          ),
+        ),
+      ),
+    unlink: (cardId: string) => done(send(() => members.unlink.$post(card(cardId)))),
+    clearLock: (cardId: string) => done(send(() => members['clear-lock'].$post(card(cardId)))),
     erase: (cardId: string, reason: string) =>
-      byPath<void>('POST', `${member(cardId)}/erase`, { body: { reason } }),
+      done(send(() => members.erase.$post({ ...card(cardId), json: { reason } }))),
 
     stores: () => ok(send(() => admin.stores.$get())),
     addStore: (json: { code: string; name: string }) =>

@@ -3,7 +3,17 @@
  * part). The client (`api.ts`) returns these.
  */
 
-import type { AdminSession, AdminStaff, AdminStore, AuditItem, StaffRole } from '@membercard/shared'
+import type {
+  AdminKpis,
+  AdminMemberHit,
+  AdminSession,
+  AdminStaff,
+  AdminStore,
+  AuditItem,
+  KpiPeriodFigures,
+  StaffRole,
+} from '@membercard/shared'
+import type { AdminApi } from './api.ts'
 
 export type { TotpEnrollment } from '@membercard/shared'
 
@@ -16,66 +26,24 @@ export type StaffAccount = AdminStaff
 /** One entry of `GET /api/admin/audit`. */
 export type AuditEntry = AuditItem
 
-/** The numbers a period has, and the period before it has too. */
-export interface PeriodFigures {
-  newLinks: number
-  bonusPointsGranted: number
-  pointsAwarded: number
-  pointsRedeemed: number
-  pointsExpired: number
-}
-
-export interface GroupFigures {
-  members: number
-  visitsPerMemberPerMonth: number | null
-  averagePurchaseYen: number | null
-}
-
-/** `GET /api/admin/kpis`. */
-export interface Kpis extends PeriodFigures {
-  period: { from: string; to: string }
-  friends: number
-  linkedMembers: number
-  linkRate: number | null
-  outstandingPoints: number
-  activeMembers30: number
-  activeMembers90: number
-  previous: Partial<PeriodFigures> & Record<string, unknown>
-  linkedVsUnlinked: { linked: GroupFigures; unlinked: GroupFigures }
-  byStore: { storeCode: string; scans: number; awards: number; redeems: number }[]
-  daily: { date: string; newLinks: number; pointsAwarded: number; pointsRedeemed: number }[]
-}
+/** `GET /api/admin/kpis`: the period's figures, and the period before's. */
+export type Kpis = AdminKpis
+/** The flow figures a period has (compared with the period before). */
+export type PeriodFigures = Pick<
+  KpiPeriodFigures,
+  'newLinks' | 'bonusPointsGranted' | 'pointsAwarded' | 'pointsRedeemed' | 'pointsExpired'
+>
 
 /** One row of `GET /api/admin/members`. */
-export interface MemberRow {
-  cardId: string
-  cardNumber: string
-  name: string | null
-  rank: string
-  points: number
-  linked: boolean
-}
+export type MemberRow = AdminMemberHit
 
 export interface Page<T> {
   items: T[]
   nextCursor: string | null
 }
 
-/** `GET /api/admin/members/{cardId}`. */
-export interface MemberDetail {
-  cardId: string
-  cardNumber: string
-  name: string | null
-  rank: string
-  points: number
-  birthDate: string | null
-  linked: boolean
-  linkedAt: string | null
-  friend: boolean | null
-  locked: { until: string } | null
-  consents: { version: string; acceptedAt: string }[]
-  messages: { at: string; kind: string; status: string }[]
-}
+/** `GET /api/admin/members/{cardId}`, as the typed client infers it from the route. */
+export type MemberDetail = Awaited<ReturnType<AdminApi['member']>>
 
 /** One entry of a member's history: the customer's history item. */
 export type { HistoryItem } from '@membercard/shared'

@@ -192,6 +192,7 @@ export const adminEn: AdminMessages = {
     eraseConfirmLabel: 'To confirm, type the last 4 digits of the card number',
     eraseSubmit: 'Erase',
     eraseDone: 'Personal data erased.',
+    erased: 'Personal data erased on request on {date} (the points history is kept, anonymised).',
     types: {
       bonus: 'Linking bonus',
       award: 'Purchase',

@@ -192,6 +192,7 @@ export const adminJa = {
     eraseConfirmLabel: '確認のため会員番号の下4桁を入力',
     eraseSubmit: '削除する',
     eraseDone: '個人情報を削除しました。',
+    erased: '{date}に本人の請求により個人情報を削除しました（ポイント履歴は匿名で保持）。',
     types: {
       bonus: '連携ボーナス',
       award: 'お買い物',

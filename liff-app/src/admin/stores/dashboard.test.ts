@@ -20,11 +20,22 @@ function kpis(over: Partial<Kpis> = {}): Kpis {
     activeMembers30: 2,
     activeMembers90: 3,
     previous: {
+      period: { from: '2026-02-01', to: '2026-03-02' },
+      friends: 8,
+      linkedMembers: 2,
+      linkRate: 0.25,
       newLinks: 2,
       bonusPointsGranted: 400,
       pointsAwarded: 0,
       pointsRedeemed: 50,
       pointsExpired: 0,
+      outstandingPoints: 600,
+      activeMembers30: 1,
+      activeMembers90: 1,
+      linkedVsUnlinked: {
+        linked: { members: 2, visitsPerMemberPerMonth: 1, averagePurchaseYen: 1000 },
+        unlinked: { members: 6, visitsPerMemberPerMonth: 1, averagePurchaseYen: 900 },
+      },
     },
     linkedVsUnlinked: {
       linked: { members: 4, visitsPerMemberPerMonth: 2, averagePurchaseYen: 1500 },
@@ -67,6 +78,9 @@ describe('the dashboard store', () => {
     expect(dashboard.comparisons?.pointsRedeemed).toEqual({ value: 0, previous: 50, change: -1 })
     // From nothing: no percentage to show.
     expect(dashboard.comparisons?.pointsAwarded).toEqual({ value: 150, previous: 0, change: null })
+    // States compare with the end of the period before.
+    expect(dashboard.comparisons?.friends).toEqual({ value: 10, previous: 8, change: 0.25 })
+    expect(dashboard.comparisons?.linkedMembers).toEqual({ value: 4, previous: 2, change: 1 })
     expect(dashboard.error).toBeNull()
     expect(dashboard.loading).toBe(false)
   })

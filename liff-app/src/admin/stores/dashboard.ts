@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { daysBetween, lastDays } from '../period.ts'
 import { adminApi } from '../services.ts'
-import type { Kpis, PeriodFigures } from '../types.ts'
+import type { Kpis } from '../types.ts'
 
 /** The longest period the server answers for. */
 export const MAX_PERIOD_DAYS = 366
@@ -19,6 +19,23 @@ function compare(value: number, previous: unknown): Comparison {
   const p = typeof previous === 'number' ? previous : null
   return { value, previous: p, change: p === null || p === 0 ? null : (value - p) / p }
 }
+
+/**
+ * The figures shown beside the period before's: flows in the period, and states (friends,
+ * linked members, outstanding points, active members) at its end.
+ */
+const COMPARED = [
+  'newLinks',
+  'bonusPointsGranted',
+  'pointsAwarded',
+  'pointsRedeemed',
+  'pointsExpired',
+  'friends',
+  'linkedMembers',
+  'outstandingPoints',
+  'activeMembers30',
+] as const satisfies readonly (keyof Kpis & keyof Kpis['previous'])[]
+type Compared = (typeof COMPARED)[number]
 
 /** The dashboard: a period (the last 30 days by default) and its KPIs. */
 export const useDashboardStore = defineStore('admin-dashboard', () => {
@@ -56,20 +73,13 @@ export const useDashboardStore = defineStore('admin-dashboard', () => {
     return load()
   }
 
-  /** The period's flow figures beside the previous period's. */
+  /** The period's figures beside the previous period's. */
   const comparisons = computed(() => {
     const k = kpis.value
     if (!k) return null
-    const keys: (keyof PeriodFigures)[] = [
-      'newLinks',
-      'bonusPointsGranted',
-      'pointsAwarded',
-      'pointsRedeemed',
-      'pointsExpired',
-    ]
     return Object.fromEntries(
-      keys.map((key) => [key, compare(k[key], k.previous?.[key])]),
-    ) as Record<keyof PeriodFigures, Comparison>
+      COMPARED.map((key) => [key, compare(k[key], k.previous?.[key])]),
+    ) as Record<Compared, Comparison>
   })
 
   return { period, kpis, loading, error, periodProblem, comparisons, load, setPeriod }

@@ -25,6 +25,7 @@ function detail(points: number, over: Partial<MemberDetail> = {}): MemberDetail 
     linkedAt: '2026-03-01T01:00:00.000Z',
     friend: true,
     locked: null,
+    erasedAt: null,
     consents: [{ version: '2026-11-01', acceptedAt: '2026-03-01T01:00:00.000Z' }],
     messages: [],
     ...over,
@@ -130,7 +131,15 @@ describe('the members store', () => {
         'GET /api/admin/members/c1': [
           () => json(detail(300, { locked: { until: '2026-04-01T00:00:00.000Z' } })),
           () => json(detail(300, { linked: false, linkedAt: null })),
-          () => json(detail(300, { name: null, linked: false, linkedAt: null })),
+          () =>
+            json(
+              detail(300, {
+                name: '',
+                linked: false,
+                linkedAt: null,
+                erasedAt: '2026-04-01T00:00:00.000Z',
+              }),
+            ),
         ],
         'GET /api/admin/members/c1/history': noHistory,
         'POST /api/admin/members/c1/clear-lock': () => new Response(null, { status: 204 }),
@@ -146,7 +155,8 @@ describe('the members store', () => {
     await members.unlink()
     expect(members.member?.linked).toBe(false)
     await members.erase('受付番号 R-12')
-    expect(members.member?.name).toBeNull()
+    expect(members.member?.erasedAt).not.toBeNull()
+    expect(members.member?.name).toBe('')
     const erase = calls.find((c) => c.url.endsWith('/erase')) as Request
     expect(await bodyOf(erase)).toEqual({ reason: '受付番号 R-12' })
   })
