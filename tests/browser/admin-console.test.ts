@@ -5,8 +5,12 @@ import {
   decodeQr,
   ensureAppBuilt,
   launchBrowser,
+  linkByApi,
+  newLineUserId,
   type PageErrorLog,
+  qrByApi,
   saveArtifact,
+  staffPoints,
   staffToken,
   watchPageErrors,
 } from '../support/browser.ts'
@@ -35,6 +39,8 @@ describe('the head office console in Chromium (demo mode)', () => {
   let server: RunningServer
   let browser: Browser
   let pageErrors: PageErrorLog
+  /** The admin's desk, signed in with TOTP by the first test, used by the second. */
+  let admin: { desk: BrowserContext; page: Page } | undefined
 
   beforeAll(async () => {
     ensureAppBuilt()
@@ -45,6 +51,7 @@ describe('the head office console in Chromium (demo mode)', () => {
     expect(pageErrors.take()).toEqual([])
   })
   afterAll(async () => {
+    await admin?.desk.close()
     await browser?.close()
     await server?.stop()
     if (server) removeDataDir(server.dataDir)
@@ -52,8 +59,9 @@ describe('the head office console in Chromium (demo mode)', () => {
 
   it('an admin signs in with an HttpOnly session, enrolls TOTP from the QR code, then needs the code, and sees it all in the audit trail', async () => {
     const desk = await newDesk(browser, server.url)
-    try {
-      const page = await desk.newPage()
+    const page = await desk.newPage()
+    admin = { desk, page }
+    {
       await page.goto('/admin/security')
       await expect.poll(() => new URL(page.url()).pathname).toBe('/admin/sign-in')
       await shot(page, 'admin-01-sign-in.png')
@@ -104,9 +112,88 @@ describe('the head office console in Chromium (demo mode)', () => {
       expect(text).toContain('サインイン')
       expect(text).toContain(ADMIN.id)
       await shot(page, 'admin-05-audit.png')
-    } finally {
-      await desk.close()
     }
+  })
+
+  it('after a link and an award at the till, the admin sees them on the dashboard, finds the member by the last 4 digits, adjusts with a reason, and sees it in the audit trail', async () => {
+    if (!admin) throw new Error('the first test signs the admin in')
+    const { page } = admin
+    // A customer links the gold demo card (1,200 pt + the 200 pt bonus) and buys at the till.
+    const customer = newLineUserId()
+    await linkByApi(server.url, customer, '4900000000000011', '1234')
+    const till = await staffToken(server.url)
+    const { token: qrToken } = await qrByApi(server.url, customer)
+    const award = await staffPoints(server.url, till, {
+      qrToken,
+      type: 'award',
+      purchaseAmount: 3000,
+    })
+    expect(award.points).toBeGreaterThan(0)
+
+    // The dashboard (the last 30 days by default) counts them.
+    await page.getByRole('link', { name: 'ダッシュボード' }).click()
+    await page.getByTestId('kpi-new-links').waitFor()
+    const tile = async (id: string) =>
+      (await page.getByTestId(id).locator('.value').textContent())?.trim()
+    await expect.poll(() => tile('kpi-new-links')).toBe('1')
+    expect(await tile('kpi-linked')).toBe('1')
+    expect(await tile('kpi-bonus')).toBe('200 pt')
+    expect(await tile('kpi-awarded')).toBe(`${award.points.toLocaleString('ja-JP')} pt`)
+    expect(await page.getByTestId('by-store').textContent()).toMatch(/S001|STORE|store/i)
+    await page.getByTestId('chart-points').locator('canvas').waitFor()
+    await shot(page, 'admin-07-dashboard.png')
+
+    // Found by the last 4 digits of the card number.
+    await page.getByRole('link', { name: '会員', exact: true }).click()
+    await page.getByLabel('会員を検索').fill('0011')
+    await page.getByRole('button', { name: '検索' }).click()
+    const results = page.getByTestId('member-results')
+    await results.waitFor()
+    expect(await results.locator('tbody tr').count()).toBe(1)
+    await shot(page, 'admin-08-members.png')
+    await results.getByRole('link').first().click()
+    const balance = page.getByTestId('member-balance')
+    await balance.waitFor()
+    const before = award.balance
+    expect((await balance.textContent())?.replace(/\D/g, '')).toBe(String(before))
+
+    // An adjustment with a reason.
+    await page.getByTestId('open-adjust').click()
+    await page.getByLabel('調整ポイント（減らす場合はマイナス）').fill('-150')
+    await page.getByLabel('理由（必須・監査ログに記録されます）').fill('二重付与の取り消し')
+    await shot(page, 'admin-09-adjust.png')
+    const answer = page.waitForResponse((r) => r.url().endsWith('/adjust'))
+    await page.getByRole('button', { name: '調整する' }).click()
+    const res = await answer
+    expect(res.status()).toBe(200)
+    expect(res.request().headers()['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/)
+    await expect
+      .poll(async () => (await balance.textContent())?.replace(/\D/g, ''))
+      .toBe(String(before - 150))
+    // The history reloads with the adjustment on top.
+    await expect
+      .poll(async () =>
+        page.getByTestId('member-history').locator('tbody tr').first().textContent(),
+      )
+      .toContain('調整')
+    await shot(page, 'admin-10-member.png')
+
+    // The audit trail has it, with the reason, filtered by action.
+    await page.getByRole('link', { name: '監査ログ' }).click()
+    await page.getByTestId('audit-table').waitFor()
+    // (By keyboard: the select is labelled, focusable, and opens with Enter.)
+    await page.getByLabel('操作', { exact: true }).focus()
+    await page.keyboard.press('Enter')
+    await page.getByRole('option', { name: 'ポイント調整' }).click()
+    await page.getByRole('button', { name: '絞り込む' }).click()
+    await expect
+      .poll(async () => page.getByTestId('audit-table').locator('tbody tr').count())
+      .toBe(1)
+    const row = (await page.getByTestId('audit-table').locator('tbody tr').textContent()) ?? ''
+    expect(row).toContain('ポイント調整')
+    expect(row).toContain('二重付与の取り消し')
+    expect(row).toContain(ADMIN.id)
+    await shot(page, 'admin-11-audit-adjust.png')
   })
 
   it('a clerk cannot open the console: told so on the sign-in screen, and refused by the API', async () => {
