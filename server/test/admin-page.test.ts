@@ -46,8 +46,12 @@ describe('the console page', () => {
       expect(res.status, path).toBe(200)
       expect(res.text, path).toContain('<title>app</title>')
     }
-    const api = await callApp(app, 'GET', '/api/admin/no-such-route')
+    // The API under /admin is still the API: JSON errors, never the console's page.
+    const api = await callApp(app, 'GET', '/api/no-such-route')
     expect(api.status).toBe(404)
     expect(api.json).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } })
+    const admin = await callApp(app, 'GET', '/api/admin/kpis')
+    expect(admin.status).toBe(401)
+    expect(admin.text).not.toContain('<title>')
   })
 })
