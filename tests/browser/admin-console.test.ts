@@ -196,6 +196,28 @@ describe('the head office console in Chromium (demo mode)', () => {
     await shot(page, 'admin-11-audit-adjust.png')
   })
 
+  it('on a tablet, in English: the menu, the dashboard and the member search keep working', async () => {
+    if (!admin) throw new Error('the first test signs the admin in')
+    const { page } = admin
+    await page.setViewportSize({ width: 820, height: 1180 })
+    await page.getByRole('link', { name: 'ダッシュボード' }).click()
+    await page.getByRole('button', { name: '表示言語を英語に切り替える' }).click()
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor()
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en')
+    await page.getByTestId('kpi-new-links').waitFor()
+    expect(await page.getByTestId('kpi-new-links').textContent()).toContain('New links')
+    // Nothing wider than the screen.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(820)
+    await shot(page, 'admin-12-tablet-en-dashboard.png')
+    await page.getByRole('link', { name: 'Members', exact: true }).click()
+    await page.getByLabel('Find a member').fill('4900 0000 0000 0011')
+    await page.keyboard.press('Enter')
+    await expect.poll(() => page.getByTestId('member-results').locator('tbody tr').count()).toBe(1)
+    await shot(page, 'admin-13-tablet-en-members.png')
+    await page.getByRole('button', { name: 'Switch the language to Japanese' }).click()
+    await page.getByRole('heading', { name: '会員', level: 1 }).waitFor()
+  })
+
   it('a clerk cannot open the console: told so on the sign-in screen, and refused by the API', async () => {
     const desk = await newDesk(browser, server.url)
     try {
