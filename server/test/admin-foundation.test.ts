@@ -35,6 +35,31 @@ describe('roles and the admin guard', () => {
     }
   })
 
+  it('every route of the console session, TOTP and audit refuses a clerk and a manager', async () => {
+    const routes: [string, string, unknown][] = [
+      ['GET', '/api/admin/session', undefined],
+      ['DELETE', '/api/admin/session', undefined],
+      ['POST', '/api/admin/session/revoke-all', undefined],
+      ['POST', '/api/admin/totp/enroll', undefined],
+      ['POST', '/api/admin/totp/confirm', { code: '123456' }],
+      ['GET', '/api/admin/audit?action=session.signIn', undefined],
+    ]
+    for (const role of ['clerk', 'manager'] as const) {
+      for (const [method, path, body] of routes) {
+        const res = await ctx.call(method, path, { headers: headers[role], body })
+        expect(res.status, `${role} ${method} ${path}`).toBe(403)
+        expect(res.json.error.code).toBe('FORBIDDEN')
+        const none = await ctx.call(method, path, {
+          headers: { 'Content-Type': 'application/json' },
+          body,
+        })
+        expect(none.status, `no credentials ${method} ${path}`).toBe(401)
+      }
+    }
+    // Still signed in: the refusals revoked nothing.
+    expect((await ctx.call('GET', '/api/staff/me', { headers: headers.clerk })).status).toBe(200)
+  })
+
   it('the login answer carries the role and whether TOTP is enrolled', async () => {
     const res = await ctx.call('POST', '/api/staff/login', {
       headers: { 'Content-Type': 'application/json' },

@@ -17,7 +17,7 @@ export const ROLE_PASSWORD = 'role-password-1'
  * returns JSON headers with each one's bearer token (what an admin API client sends).
  */
 export async function roleHeaders(
-  ctx: TestContext,
+  ctx: Pick<TestContext, 'db' | 'clock' | 'secrets' | 'call'>,
 ): Promise<Record<RoleName, Record<string, string>>> {
   const service = createStaffService({ db: ctx.db, clock: ctx.clock, secrets: ctx.secrets })
   const out = {} as Record<RoleName, Record<string, string>>
@@ -30,7 +30,7 @@ export async function roleHeaders(
 
 /** Signs `staffId` in (with `totp` when given) and returns JSON headers with its bearer token. */
 export async function bearerHeaders(
-  ctx: TestContext,
+  ctx: Pick<TestContext, 'call'>,
   staffId: string,
   password = ROLE_PASSWORD,
   totp?: string,
@@ -41,4 +41,38 @@ export async function bearerHeaders(
   })
   expect(res.status, JSON.stringify(res.json)).toBe(200)
   return { Authorization: `Bearer ${res.json.token}`, 'Content-Type': 'application/json' }
+}
+
+/** A console session: the cookie to send back and the CSRF token of the sign-in answer. */
+export interface ConsoleSession {
+  cookie: string
+  csrfToken: string
+  setCookie: string
+}
+
+/** Signs in to the console (`POST /api/admin/session`); expects 200. */
+export async function consoleSignIn(
+  ctx: Pick<TestContext, 'call'>,
+  staffId: string,
+  password = ROLE_PASSWORD,
+  totp?: string,
+): Promise<ConsoleSession> {
+  const res = await ctx.call('POST', '/api/admin/session', {
+    headers: { 'Content-Type': 'application/json' },
+    body: { staffId, password, ...(totp === undefined ? {} : { totp }) },
+  })
+  expect(res.status, JSON.stringify(res.json)).toBe(200)
+  const setCookie = res.headers.get('Set-Cookie') ?? ''
+  const cookie = setCookie.split(';')[0] ?? ''
+  expect(cookie).toMatch(/=.{20,}/)
+  return { cookie, csrfToken: res.json.csrfToken, setCookie }
+}
+
+/** Headers of a cookie-authenticated console request (with the CSRF token unless `false`). */
+export function cookieHeaders(s: ConsoleSession, csrf: boolean | string = true) {
+  return {
+    Cookie: s.cookie,
+    'Content-Type': 'application/json',
+    ...(csrf === false ? {} : { 'X-CSRF-Token': csrf === true ? s.csrfToken : csrf }),
+  }
 }

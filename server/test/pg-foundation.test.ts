@@ -68,12 +68,19 @@ const JOURNAL_ENTRIES = (
 ).entries.length
 
 describe('migratePostgres', () => {
-  it('creates every table of schema.pg.ts and the ledger triggers', async () => {
+  it('creates every table of schema.pg.ts and the ledger and audit triggers', async () => {
     const url = await emptyDatabase()
     await migratePostgres(url)
     const after = await inventory(url)
     expect(after.tables).toEqual(schemaTables)
-    expect(after.triggers).toEqual(['ledger_no_delete', 'ledger_no_truncate', 'ledger_no_update'])
+    expect(after.triggers).toEqual([
+      'audit_log_no_delete',
+      'audit_log_no_truncate',
+      'audit_log_no_update',
+      'ledger_no_delete',
+      'ledger_no_truncate',
+      'ledger_no_update',
+    ])
     expect(after.migrations).toBe(JOURNAL_ENTRIES)
     // Again: nothing left to do, nothing applied twice.
     await migratePostgres(url)
