@@ -17,7 +17,8 @@
  * Settings: BENCH_SECONDS (measured window, 10), BENCH_WARMUP (3), BENCH_IMPORT_ROWS
  * (1000000), BENCH_SKIP (comma-separated) to leave parts out while iterating: `import`,
  * `import-pg`, `front-end`, `sqlite` (the server rows on SQLite), `pg` (every PostgreSQL
- * row), or one of `pg-me`, `pg-award`, `pg-scale`.
+ * row), or one of `pg-me`, `pg-award`, `pg-scale`, `dashboard`, `dashboard-pg` (the console's
+ * data rows, bench/admin-data.ts, sized by BENCH_DASHBOARD_LEDGER_ROWS and _CARDS).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import {
@@ -37,6 +38,7 @@ import autocannon from 'autocannon'
 import Database from 'better-sqlite3'
 import pg from 'pg'
 import { startPgCluster } from '../server/test/support/pg-cluster.ts'
+import { measureAdminData } from './admin-data.ts'
 import { benchCardNumber, benchPin, writeCardsCsv } from './cards-csv.ts'
 import { type FrontEndResult, measureFrontEnd } from './front-end.ts'
 
@@ -557,6 +559,26 @@ async function main() {
       log(`import into PostgreSQL: ${pgImport.row.value}`)
     }
     rmSync(big)
+  }
+
+  // -- the console's data: the dashboard on 10 M ledger rows, the member search in 1 M members
+  if (!ONLY.size || ONLY.has('dashboard')) {
+    try {
+      const adminRows = await measureAdminData(log, SKIP)
+      rows.push(...adminRows)
+      raw.adminData = adminRows
+    } catch (err) {
+      const reason = (err as Error).message.split('\n')[0]?.slice(0, 160)
+      log(`dashboard rows not measured: ${reason}`)
+      rows.push({
+        scenario: '`GET /api/admin/kpis` and the member search',
+        value: `not measured: ${reason}`,
+        baseline: '—',
+        ratio: null,
+        goal: '≤ 500 ms',
+        met: null,
+      })
+    }
   }
 
   // 100,000 members for each server's database

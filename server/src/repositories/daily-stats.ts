@@ -108,13 +108,29 @@ const states = query<{ a: number; b: number; c: number }, StatesRow>(
     FROM daily_stats`,
 )
 
-/** The flows of one day and store, summed over shards. */
-export type DayStoreRow = { day: number; storeCode: string } & StatCounts
+/** The flows of one day, summed over stores and shards. */
+export type DayRow = { day: number } & StatCounts
+/** A store's till activity over a period. */
+export interface StoreRow {
+  storeCode: string
+  scans: number
+  awards: number
+  redeems: number
+}
 const flowSums = sql.raw(STAT_FIELDS.map(([k, c]) => `COALESCE(SUM(${c}), 0) AS "${k}"`).join(', '))
-const range = query<{ from: number; to: number }, DayStoreRow>(
-  (p) => sql`SELECT day, store_code AS "storeCode", ${flowSums} FROM daily_stats
-    WHERE day >= ${p.from} AND day <= ${p.to}
-    GROUP BY day, store_code ORDER BY day, store_code`,
+// Per day and per store apart (not per day and store): rows grow with days plus stores.
+const byDay = query<{ from: number; to: number }, DayRow>(
+  (p) => sql`SELECT day, ${flowSums} FROM daily_stats
+    WHERE day >= ${p.from} AND day <= ${p.to} GROUP BY day ORDER BY day`,
+)
+const byStore = query<{ from: number; to: number }, StoreRow>(
+  (p) => sql`SELECT store_code AS "storeCode", COALESCE(SUM(scans), 0) AS scans,
+      COALESCE(SUM(awards), 0) AS awards, COALESCE(SUM(redeems), 0) AS redeems
+    FROM daily_stats WHERE day >= ${p.from} AND day <= ${p.to} AND store_code <> ''
+    GROUP BY store_code ORDER BY store_code`,
+)
+const periodSum = query<{ from: number; to: number }, StatCounts>(
+  (p) => sql`SELECT ${flowSums} FROM daily_stats WHERE day >= ${p.from} AND day <= ${p.to}`,
 )
 
 const anyRow = query<Record<string, never>, { one: number }>(
@@ -151,14 +167,31 @@ export const dailyStats = {
     })
     return [at('a'), at('b'), at('c')]
   },
-  /** Flows per day and store in [from, to] (days, both included). */
-  async range(db: Executor, from: number, to: number): Promise<DayStoreRow[]> {
-    const rows = await db.all(range, { from, to })
+  /** Flows per day in [from, to] (days, both included); days with no row are left out. */
+  async byDay(db: Executor, from: number, to: number): Promise<DayRow[]> {
+    const rows = await db.all(byDay, { from, to })
     return rows.map((r) => {
-      const out = { day: num(r.day), storeCode: r.storeCode } as DayStoreRow
+      const out = { day: num(r.day) } as DayRow
       for (const [k] of STAT_FIELDS) out[k] = num(r[k])
       return out
     })
+  },
+  /** Till activity per store in [from, to]. */
+  async byStore(db: Executor, from: number, to: number): Promise<StoreRow[]> {
+    const rows = await db.all(byStore, { from, to })
+    return rows.map((r) => ({
+      storeCode: r.storeCode,
+      scans: num(r.scans),
+      awards: num(r.awards),
+      redeems: num(r.redeems),
+    }))
+  },
+  /** Flows summed over [from, to]. */
+  async sum(db: Executor, from: number, to: number): Promise<StatCounts> {
+    const r: Partial<StatCounts> = (await db.get(periodSum, { from, to })) ?? {}
+    const out = noCounts()
+    for (const [k] of STAT_FIELDS) out[k] = num(r[k])
+    return out
   },
   /** True when any counter row exists. */
   any: async (db: Executor) => (await db.get(anyRow, {})) !== undefined,

@@ -38,10 +38,16 @@ const byNameTrigramSqlite = query<{ phrase: string } & Page, MemberRow>(
       AND c.id > ${p.after}
     ORDER BY c.id LIMIT ${p.limit}`,
 )
-/** PostgreSQL: the pg_trgm GIN index answers both (a name's start, or any part of 3+ chars). */
+/**
+ * PostgreSQL: the pg_trgm GIN index answers both (a name's start, or any part of 3+ chars).
+ * The matches are found first (MATERIALIZED), then ordered: with `ORDER BY id LIMIT` alone the
+ * planner may walk the primary key and test every name, all of them when nothing matches.
+ */
 const byNamePg = query<{ pattern: string } & Page, MemberRow>(
-  (p) => sql`SELECT ${hitColumns} FROM point_cards c
-    WHERE c.name ILIKE ${p.pattern} AND c.id > ${p.after} ORDER BY c.id LIMIT ${p.limit}`,
+  (p) => sql`WITH m AS MATERIALIZED (
+      SELECT id FROM point_cards WHERE name ILIKE ${p.pattern} AND id > ${p.after})
+    SELECT ${hitColumns} FROM point_cards c JOIN m ON m.id = c.id
+    ORDER BY c.id LIMIT ${p.limit}`,
 )
 /** SQLite, 1 or 2 characters: a name's beginning, a range of the name index. */
 const byNamePrefixSqlite = query<{ lo: string; hi: string } & Page, MemberRow>(

@@ -2,7 +2,7 @@ import type { Clock } from '../clock.ts'
 import type { Database } from '../db/seam.ts'
 import { InvalidPeriod } from '../domain/errors.ts'
 import {
-  type DayStoreRow,
+  type DayRow,
   dailyStats,
   noCounts,
   STAT_FIELDS,
@@ -48,7 +48,7 @@ export interface Kpis extends PeriodFigures {
 
 const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits
 
-function sum(rows: DayStoreRow[]): StatCounts {
+function sum(rows: DayRow[]): StatCounts {
   const out = noCounts()
   for (const r of rows) for (const [k] of STAT_FIELDS) out[k] += r[k]
   return out
@@ -148,47 +148,29 @@ export function createKpiService({
       const days = end - start + 1
       const prevEnd = start - 1
       const prevStart = prevEnd - days + 1
-      const [rows, [atPrev, atEnd, now]] = await Promise.all([
-        dailyStats.range(db, prevStart, end),
+      const [perDay, stores, before, [atPrev, atEnd, now]] = await Promise.all([
+        dailyStats.byDay(db, start, end),
+        dailyStats.byStore(db, start, end),
+        dailyStats.sum(db, prevStart, prevEnd),
         dailyStats.statesAt(db, prevEnd, end, Math.max(today, end)),
       ])
-      const current = rows.filter((r) => r.day >= start)
-      const before = rows.filter((r) => r.day < start)
-      const byStore = new Map<string, { scans: number; awards: number; redeems: number }>()
-      const byDay = new Map<
-        number,
-        { newLinks: number; pointsAwarded: number; pointsRedeemed: number }
-      >()
-      for (const r of current) {
-        if (r.storeCode !== '') {
-          const s = byStore.get(r.storeCode) ?? { scans: 0, awards: 0, redeems: 0 }
-          s.scans += r.scans
-          s.awards += r.awards
-          s.redeems += r.redeems
-          byStore.set(r.storeCode, s)
-        }
-        const d = byDay.get(r.day) ?? { newLinks: 0, pointsAwarded: 0, pointsRedeemed: 0 }
-        d.newLinks += r.newLinks
-        d.pointsAwarded += r.pointsAwarded
-        d.pointsRedeemed += r.pointsRedeemed
-        byDay.set(r.day, d)
-      }
+      const byDay = new Map(perDay.map((d) => [d.day, d]))
       const daily = []
       for (let d = start; d <= end; d++) {
+        const r = byDay.get(d)
         daily.push({
           date: calendar.format(d),
-          ...(byDay.get(d) ?? { newLinks: 0, pointsAwarded: 0, pointsRedeemed: 0 }),
+          newLinks: r?.newLinks ?? 0,
+          pointsAwarded: r?.pointsAwarded ?? 0,
+          pointsRedeemed: r?.pointsRedeemed ?? 0,
         })
       }
       return {
-        ...figures(start, end, sum(current), atEnd, now),
-        byStore: [...byStore]
-          .filter(([, s]) => s.scans + s.awards + s.redeems > 0)
-          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-          .map(([storeCode, s]) => ({ storeCode, ...s })),
+        ...figures(start, end, sum(perDay), atEnd, now),
+        byStore: stores.filter((s) => s.scans + s.awards + s.redeems > 0),
         daily,
         // The period before: its states are those at its end ("now" was then).
-        previous: figures(prevStart, prevEnd, sum(before), atPrev, atPrev),
+        previous: figures(prevStart, prevEnd, before, atPrev, atPrev),
       }
     },
   }
