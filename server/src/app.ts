@@ -362,6 +362,19 @@ export function createApp(deps: AppDeps) {
     }
     app.get('/', page)
     app.get('/index.html', page)
+    // The head office's console is a page of its own (`admin.html`, its own bundle): every
+    // path under /admin gets it; the build leaves it out only when built without it.
+    const adminPath = join(root, 'admin.html')
+    if (existsSync(adminPath)) {
+      const adminHtml = readFileSync(adminPath, 'utf8')
+      const consolePage = (c: Context) => {
+        c.header('Cache-Control', 'no-cache')
+        return c.html(adminHtml)
+      }
+      app.get('/admin', consolePage)
+      app.get('/admin/*', consolePage)
+      app.get('/admin.html', consolePage)
+    }
     app.use('*', serveStatic({ root, precompressed: true }))
     app.get('*', page)
   }

@@ -115,7 +115,11 @@ export function ensureAppBuilt(): void {
   const app = join(ROOT, 'liff-app')
   let built = 0
   try {
-    built = statSync(join(app, 'dist/index.html')).mtimeMs
+    // Both builds: the customer app's and the console's (`admin.html`, decision 050).
+    built = Math.min(
+      statSync(join(app, 'dist/index.html')).mtimeMs,
+      statSync(join(app, 'dist/admin.html')).mtimeMs,
+    )
   } catch {
     // not built yet
   }
@@ -123,7 +127,9 @@ export function ensureAppBuilt(): void {
     newestMtime(join(app, 'src')),
     newestMtime(join(ROOT, 'shared/src')),
     statSync(join(app, 'index.html')).mtimeMs,
+    statSync(join(app, 'admin.html')).mtimeMs,
     statSync(join(app, 'vite.config.ts')).mtimeMs,
+    statSync(join(app, 'vite.admin.config.ts')).mtimeMs,
   )
   if (built >= sources) return
   execFileSync('pnpm', ['--filter', '@membercard/liff-app', 'build'], {
