@@ -136,6 +136,7 @@ export function createApp(deps: AppDeps) {
       clock,
       secrets,
       linkBonusPoints: config.linkBonusPoints,
+      consentVersion: config.consentVersion,
       events: {
         ...line.membershipEvents,
         linked: async (tx, e) => {

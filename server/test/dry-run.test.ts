@@ -109,7 +109,7 @@ describe.each(paths)('a dry run (%s)', (_name, open) => {
       })
 
     const dry = await housekeeping(dryRunDatabase(db))
-    expect(dry).toEqual({ expiredCards: 1, expiredPoints: 70, purgedKeys: 1 })
+    expect(dry).toEqual({ expiredCards: 1, expiredPoints: 70, purgedKeys: 1, purgedQrTokens: 0 })
     expect(await snapshot(db)).toEqual(before)
 
     expect(await housekeeping(db)).toEqual(dry)

@@ -8,7 +8,10 @@ const { call } = ctx
 async function issue(
   user: string,
   key: string | undefined,
-  body: unknown = { name: '新規 会員', consent: { version: 'v1', accepted: true } },
+  body: unknown = {
+    name: '新規 会員',
+    consent: { version: ctx.config.consentVersion, accepted: true },
+  },
 ) {
   const headers: Record<string, string> = await ctx.userHeaders(user)
   if (key) headers['Idempotency-Key'] = key
@@ -66,7 +69,7 @@ describe('POST /api/cards (a new digital card)', () => {
     const user = ctx.newUser()
     const noConsent = await issue(user, 'issue-key-0003', {
       name: 'A',
-      consent: { version: 'v1', accepted: false },
+      consent: { version: ctx.config.consentVersion, accepted: false },
     })
     expect(noConsent.status).toBe(403)
     expect(noConsent.json.error.code).toBe('CONSENT_REQUIRED')
@@ -79,9 +82,28 @@ describe('POST /api/cards (a new digital card)', () => {
     expect(second.json.error.code).toBe('ALREADY_LINKED')
     const blank = await issue(ctx.newUser(), 'issue-key-0006', {
       name: '  ',
-      consent: { version: 'v1', accepted: true },
+      consent: { version: ctx.config.consentVersion, accepted: true },
     })
     expect(blank.status).toBe(400)
+  })
+
+  it("refuses a consent version other than the server's with 409 CONSENT_OUTDATED, issuing nothing", async () => {
+    const user = ctx.newUser()
+    const old = await issue(user, 'issue-key-0100', {
+      name: '旧版 同意',
+      consent: { version: '2020-01-01', accepted: true },
+    })
+    expect(old.status).toBe(409)
+    expect(old.json.error.code).toBe('CONSENT_OUTDATED')
+    expect((await call('GET', '/api/me', { headers: await ctx.userHeaders(user) })).json).toEqual({
+      linked: false,
+    })
+    // The same key with the current version is a first request, not a replay of the refusal.
+    const ok = await issue(user, 'issue-key-0100', {
+      name: '旧版 同意',
+      consent: { version: ctx.config.consentVersion, accepted: true },
+    })
+    expect(ok.status).toBe(201)
   })
 
   it('issues exactly one card for many simultaneous identical requests', async () => {

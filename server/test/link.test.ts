@@ -68,6 +68,39 @@ describe('POST /api/link', () => {
     })
   })
 
+  it("accepts only the server's consent version: another one is 409 CONSENT_OUTDATED, links nothing, counts no attempt", async () => {
+    const user = ctx.newUser()
+    const card = await addCard(db, secrets)
+    for (const version of ['2025-01-01', ctx.config.consentVersion.concat('-old')]) {
+      const res = await link(user, {
+        ...linkBody(card.cardNumber, card.pin),
+        consent: { version, accepted: true },
+      })
+      expect(res.status).toBe(409)
+      expect(res.json.error.code).toBe('CONSENT_OUTDATED')
+    }
+    // Even with a wrong PIN the outdated consent is answered first, and no attempt is counted.
+    for (let i = 0; i < LINK_LIMITS.perUser + 1; i++) {
+      const res = await link(user, {
+        ...linkBody(card.cardNumber, '0000'),
+        consent: { version: 'old', accepted: true },
+      })
+      expect(res.json.error.code).toBe('CONSENT_OUTDATED')
+    }
+    expect((await call('GET', '/api/me', { headers: await ctx.userHeaders(user) })).json).toEqual({
+      linked: false,
+    })
+    expect(await row(db, sql`SELECT 1 AS x FROM consents WHERE card_id = ${card.cardId}`)).toBe(
+      undefined,
+    )
+    // The current version links, and is what is recorded.
+    expect((await link(user, linkBody(card.cardNumber, card.pin))).status).toBe(201)
+    const consent = await db.execute(
+      sql`SELECT version FROM consents WHERE card_id = ${card.cardId}`,
+    )
+    expect(consent).toEqual([{ version: ctx.config.consentVersion }])
+  })
+
   it('answers one message for a wrong PIN and for an unknown card (422 CARD_OR_PIN_WRONG)', async () => {
     const user = ctx.newUser()
     const card = await addCard(db, secrets)

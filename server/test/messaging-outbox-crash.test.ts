@@ -115,7 +115,7 @@ describe('outbox exactly-once across a crash (real server processes, one databas
         body: JSON.stringify({
           cardNumber,
           pin: '1234',
-          consent: { version: 'v1', accepted: true },
+          consent: { version: '2026-11-01', accepted: true },
         }),
       })
     }

@@ -182,9 +182,11 @@ describe('points at the till push the member', async () => {
       body: { qrToken: qr.json.token, type: 'redeem', points: 100 },
     })
     expect(redeem.status).toBe(200)
+    // A fresh code: the first was spent by its redemption (docs/decisions/002).
+    const fresh = await ctx.call('GET', '/api/card/qr', { headers })
     const tooMuch = await ctx.call('POST', '/api/staff/points', {
       headers: { ...staffHeaders, 'Idempotency-Key': 'till-redeem-0002' },
-      body: { qrToken: qr.json.token, type: 'redeem', points: 999_999 },
+      body: { qrToken: fresh.json.token, type: 'redeem', points: 999_999 },
     })
     expect(tooMuch.status).toBe(422)
     await ctx.drain()
@@ -330,7 +332,10 @@ describe('a new digital card issued in the app', () => {
     await ctx.drain()
     const user = ctx.newUser()
     const headers = { ...(await ctx.userHeaders(user)), 'Idempotency-Key': 'issue-card-0001' }
-    const body = { name: '新規 会員', consent: { version: 'v1', accepted: true } }
+    const body = {
+      name: '新規 会員',
+      consent: { version: ctx.config.consentVersion, accepted: true },
+    }
     const res = await ctx.call('POST', '/api/cards', { headers, body })
     expect(res.status).toBe(201)
     const rows = (await outboxRows(ctx)).filter((r) => r.userId === user).length

@@ -13,10 +13,14 @@ const staff = await signInStaff(ctx)
 describe('many simultaneous requests (in-process, Promise.all on app.request)', () => {
   it('redeems exactly what the balance allows: 50 × 10 points on 200 → 20 succeed', async () => {
     const m = await linkedMember(ctx, { points: 200 })
-    const qrToken = m.qrNow()
+    // One QR token per redemption: a token is spent by its first (docs/decisions/002).
     const results = await Promise.all(
       Array.from({ length: 50 }, () =>
-        tillCall(ctx, staff.clerk, '/api/staff/points', { qrToken, type: 'redeem', points: 10 }),
+        tillCall(ctx, staff.clerk, '/api/staff/points', {
+          qrToken: m.qrNow(),
+          type: 'redeem',
+          points: 10,
+        }),
       ),
     )
     const ok = results.filter((r) => r.status === 200)
@@ -105,6 +109,8 @@ describe('many simultaneous requests on real server processes sharing one databa
   let clerkA: Record<string, string>
   let clerkB: Record<string, string>
   let qrToken: string
+  /** A fresh QR token of the demo member, as the card screen fetches it. */
+  let freshQr: () => Promise<string>
 
   async function json(url: string, init: RequestInit = {}) {
     const res = await fetch(url, init)
@@ -143,7 +149,8 @@ describe('many simultaneous requests on real server processes sharing one databa
       }),
     })
     expect(link.status).toBe(201)
-    qrToken = (await json(`${a.url}/api/card/qr`, { headers: auth })).body.token
+    freshQr = async () => (await json(`${a.url}/api/card/qr`, { headers: auth })).body.token
+    qrToken = await freshQr()
     clerkA = await clerkOn(a)
     clerkB = await clerkOn(b)
   }, 120_000)
@@ -176,12 +183,14 @@ describe('many simultaneous requests on real server processes sharing one databa
   }
 
   it('redeems exactly the balance across two processes (1400 pt, 60 × 50 pt)', async () => {
+    // One QR token per redemption: a token is spent by its first (docs/decisions/002).
+    const tokens = await Promise.all(Array.from({ length: 60 }, () => freshQr()))
     const results = await Promise.all(
-      Array.from({ length: 60 }, (_, i) =>
+      tokens.map((token, i) =>
         json(`${(i % 2 ? a : b).url}/api/staff/points`, {
           method: 'POST',
           headers: { ...(i % 2 ? clerkA : clerkB), 'Idempotency-Key': randomUUID() },
-          body: JSON.stringify({ qrToken, type: 'redeem', points: 50 }),
+          body: JSON.stringify({ qrToken: token, type: 'redeem', points: 50 }),
         }),
       ),
     )

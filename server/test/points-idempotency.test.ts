@@ -87,7 +87,8 @@ describe('Idempotency-Key on POST /api/staff/points', () => {
 
   it('scopes keys to the store: the same key at another store is another transaction', async () => {
     const m = await linkedMember(ctx, { points: 100 })
-    const body = { qrToken: m.qrNow(), points: -5, reason: 'scope test' }
+    // By card number: a QR token is bound to the first store that used it (decision 002).
+    const body = { cardNumber: m.cardNumber, points: -5, reason: 'scope test' }
     const a = await tillCall(ctx, staff.manager, '/api/staff/adjust', body, 'store-scoped')
     const b = await tillCall(ctx, staff.otherManager, '/api/staff/adjust', body, 'store-scoped')
     expect(a.status).toBe(200)

@@ -225,11 +225,11 @@ describe('random sequences of till operations (fast-check)', () => {
                 expect(res.json).toEqual(s.json)
               }
             } else if (o.kind === 'burst') {
-              const qrToken = members[o.m]!.qrNow()
+              // One QR token per redemption: a token is spent by its first (docs/decisions/002).
               const results = await Promise.all(
                 Array.from({ length: o.n }, () =>
                   tillCall(ctx, staff.clerk, '/api/staff/points', {
-                    qrToken,
+                    qrToken: members[o.m]!.qrNow(),
                     type: 'redeem',
                     points: o.points,
                   }),

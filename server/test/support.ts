@@ -64,7 +64,13 @@ export async function openTestDatabase(path = ':memory:'): Promise<Database> {
  * clock and the stand-in LINE, configured as a real LINE channel would be.
  */
 export async function createTestContext(
-  opts: { env?: Record<string, string>; databasePath?: string; secrets?: Secrets } = {},
+  opts: {
+    env?: Record<string, string>
+    databasePath?: string
+    secrets?: Secrets
+    /** An open database to use (closed by whoever opened it) instead of a fresh one. */
+    db?: Database
+  } = {},
 ) {
   const { line, clock, base } = await startStandIn()
   const config = loadConfig({
@@ -74,7 +80,7 @@ export async function createTestContext(
     SECRETS_PATH: ':memory:',
     ...opts.env,
   })
-  const db = await openTestDatabase(config.databasePath)
+  const db = opts.db ?? (await openTestDatabase(config.databasePath))
   const secrets = opts.secrets ?? loadSecrets(':memory:')
   const logger = memoryLogger()
   const app = createApp({ db, clock, config, secrets, logger })

@@ -196,7 +196,7 @@ describe('the Messaging API account-link flow', () => {
       body: {
         cardNumber: card.cardNumber,
         pin: card.pin,
-        consent: { version: 'v', accepted: true },
+        consent: { version: ctx.config.consentVersion, accepted: true },
       },
     })
     expect(liff.status).toBe(429)
@@ -224,7 +224,7 @@ describe('the Messaging API account-link flow', () => {
       body: {
         cardNumber: card.cardNumber,
         pin: card.pin,
-        consent: { version: 'v', accepted: true },
+        consent: { version: ctx.config.consentVersion, accepted: true },
       },
     })
     expect(first.json.bonusPoints).toBe(200)
@@ -246,7 +246,7 @@ describe('the Messaging API account-link flow', () => {
       body: {
         cardNumber: card.cardNumber,
         pin: card.pin,
-        consent: { version: 'v', accepted: true },
+        consent: { version: ctx.config.consentVersion, accepted: true },
       },
     })
     const ev = userEvent(user, 'postback', { postback: { data: 'action=account-link' } })

@@ -376,6 +376,57 @@ describe('the till in Chromium (demo mode)', () => {
     }
   })
 
+  it('a code already used for a redemption sends the clerk back to scanning, asking for a fresh code', async () => {
+    const customer = newLineUserId()
+    await issueByApi(server.url, customer, '写真 撮子') // the 200 pt bonus
+    // The code was photographed and redeemed once already (here through the API).
+    const used = await qrByApi(server.url, customer)
+    const first = await staffPoints(server.url, await staffToken(server.url), {
+      qrToken: used.token,
+      type: 'redeem',
+      points: 50,
+    })
+    expect(first.balance).toBe(150)
+    const till = await newTill(browser, server.url)
+    try {
+      const page = await till.newPage()
+      await signIn(page, 'demo-clerk', 'demo-clerk-pass')
+      // The same store may still look it up; a second redemption is refused.
+      expect(await enterManually(page, used.token)).toEqual([200, null])
+      await page.getByRole('button', { name: 'ポイント利用', exact: true }).click()
+      await page.getByLabel('利用するポイント').fill('100')
+      await page.getByRole('button', { name: '利用内容を確認' }).click()
+      const answer = nextAnswer(page, '/api/staff/points')
+      await page.getByTestId('confirm-ok').click()
+      expect(await statusAndCode(answer)).toEqual([409, 'QR_ALREADY_USED'])
+      const error = page.getByTestId('till-error')
+      await error
+        .getByText(
+          'このQRコードは使用済みか、別の店舗で読み取られています。お客様に会員証の新しいQRコードを表示してもらい、読み取り直してください。',
+        )
+        .waitFor()
+      expect(await error.getAttribute('role')).toBe('alert')
+      // Back on the scan screen, ready for the fresh code.
+      expect(await page.getByTestId('member').count()).toBe(0)
+      await expect
+        .poll(() => page.evaluate(() => document.activeElement?.id ?? null))
+        .toBe('qr-manual')
+      saveArtifact('till-10-qr-already-used.png', await page.screenshot({ fullPage: true }))
+      // The fresh code goes through.
+      const fresh = await qrByApi(server.url, customer)
+      expect(await enterManually(page, fresh.token)).toEqual([200, null])
+      expect(await error.count()).toBe(0)
+      await page.getByRole('button', { name: 'ポイント利用', exact: true }).click()
+      await page.getByLabel('利用するポイント').fill('100')
+      await page.getByRole('button', { name: '利用内容を確認' }).click()
+      await page.getByTestId('confirm-ok').click()
+      await page.getByTestId('result').waitFor()
+      expect(await page.getByTestId('result-balance').textContent()).toBe('50 pt')
+    } finally {
+      await till.close()
+    }
+  })
+
   it('the camera path decodes the customer QR from a fake video stream (BarcodeDetector polyfill)', async () => {
     const customer = newLineUserId()
     await linkByApi(server.url, customer, '4900000000000029', '2345') // silver, 350 + 200 bonus

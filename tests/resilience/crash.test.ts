@@ -13,6 +13,13 @@ import {
   staffToken,
 } from './helpers.ts'
 
+/** A fresh QR token of `member`, as the card screen fetches it. */
+async function freshQr(url: string, member: LinkedMember): Promise<string> {
+  const qr = await call(url, '/api/card/qr', { token: member.idToken })
+  if (qr.status !== 200) throw new Error(`qr: ${qr.status}`)
+  return (qr.body as { token: string }).token
+}
+
 /** `CRASH_SEED=<n>` replays a run's kill delays and request sequence (printed by each run). */
 const SEED = process.env.CRASH_SEED ? Number(process.env.CRASH_SEED) : randomInt(2 ** 31)
 /** Kills in the random-moment test (`CRASH_KILLS=<n>` for more). */
@@ -73,14 +80,19 @@ class Till {
     private readonly rng: () => number,
   ) {}
 
-  /** The next request of the seeded sequence: two awards to each redeem. */
-  next(): Sent {
+  /**
+   * The next request of the seeded sequence: two awards to each redeem. A redeem carries a
+   * fresh QR token from `url` (a token is spent by its redemption: docs/decisions/002); an
+   * award reuses the member's first one, as a till splitting a purchase does.
+   */
+  async next(url: string): Promise<Sent> {
     const int = (lo: number, hi: number) => lo + Math.floor(this.rng() * (hi - lo))
     const member = this.members[int(0, this.members.length)]!
-    const body =
-      int(0, 3) === 0
-        ? { qrToken: member.qrToken, type: 'redeem', points: int(1, 30) }
-        : { qrToken: member.qrToken, type: 'award', purchaseAmount: int(100, 20_000) }
+    const redeem = int(0, 3) === 0
+    const n = redeem ? int(1, 30) : int(100, 20_000)
+    const body = redeem
+      ? { qrToken: await freshQr(url, member), type: 'redeem', points: n }
+      : { qrToken: member.qrToken, type: 'award', purchaseAmount: n }
     return { key: randomUUID(), member, body }
   }
 
@@ -102,7 +114,12 @@ class Till {
     const settled = Promise.all(
       Array.from({ length: workers }, async () => {
         while (!halted) {
-          const s = this.next()
+          let s: Sent
+          try {
+            s = await this.next(url)
+          } catch {
+            continue // the server died before it gave a QR token: nothing was sent
+          }
           this.sent.push(s)
           try {
             const res = await this.send(url, s)
@@ -338,7 +355,7 @@ describe('crash: SIGKILL during a mixed points load', () => {
     // Other tills keep the server busy; the target request's commit kills the process.
     const load = till.load(server.url, 4)
     await until('answers before the target request', () => till.sent.some((s) => s.ack))
-    const target: Sent = { ...till.next(), key: targetKey }
+    const target: Sent = { ...(await till.next(server.url)), key: targetKey }
     till.sent.push(target)
     await expect(till.send(server.url, target)).rejects.toThrow()
     expect(await exitSignal(server)).toBe('SIGKILL')

@@ -260,10 +260,10 @@ function queries(db: Sqlite) {
     leftovers: db
       .prepare(
         `SELECT EXISTS (SELECT 1 FROM login_attempts) OR EXISTS (SELECT 1 FROM link_attempts)
-           OR EXISTS (SELECT 1 FROM idempotency_keys) AS n`,
+           OR EXISTS (SELECT 1 FROM idempotency_keys) OR EXISTS (SELECT 1 FROM qr_token_uses) AS n`,
       )
       .pluck(),
-    clear: ['login_attempts', 'link_attempts', 'idempotency_keys'].map((t) =>
+    clear: ['login_attempts', 'link_attempts', 'idempotency_keys', 'qr_token_uses'].map((t) =>
       db.prepare(`DELETE FROM ${t}`),
     ),
     liveSession: db.prepare(

@@ -20,6 +20,7 @@ export const en: Messages = {
     sharedCard: 'Your point card data (card number, name, points, rank)',
     why: 'Used to show your member card and tell you about your points. You can unlink at any time in Settings.',
     privacy: 'Privacy policy',
+    consentVersion: 'Terms version: {version}',
     consent: 'I agree to the above and to the privacy policy',
     consentMissing: 'Tick the box to agree before linking.',
     cardNumber: 'Card number (16 digits)',
@@ -118,6 +119,8 @@ export const en: Messages = {
       'This card is linked to another LINE account. If that was not you, please contact the store.',
     ALREADY_LINKED: 'This LINE account is already linked. Showing your member card.',
     CONSENT_REQUIRED: 'Tick the box to agree before linking.',
+    CONSENT_OUTDATED:
+      'The terms have been updated. Please read the current terms above and tick the box again.',
     TOO_MANY_ATTEMPTS: 'Too many wrong tries. Try again in {minutes} minutes.',
     NOT_LINKED: 'No card is linked yet. Please link your card.',
     INVALID_ID_TOKEN: 'We could not confirm your sign-in. Please sign in again.',

@@ -12,6 +12,7 @@ export const jaScreens = {
     sharedCard: 'ポイントカードの情報（会員番号・お名前・ポイント・ランク）',
     why: 'ポイントのお知らせや会員証の表示に使います。連携はいつでも設定から解除できます。',
     privacy: 'プライバシーポリシー',
+    consentVersion: '同意内容の版：{version}',
     consent: '上記の内容とプライバシーポリシーに同意します',
     consentMissing: '連携するには同意にチェックを入れてください。',
     cardNumber: 'カード番号（16桁）',
@@ -93,6 +94,8 @@ export const jaScreens = {
       'このカードは別のLINEアカウントと連携済みです。お心当たりがない場合は店舗にお問い合わせください。',
     ALREADY_LINKED: 'このLINEアカウントはすでに連携済みです。会員証を表示します。',
     CONSENT_REQUIRED: '連携するには同意にチェックを入れてください。',
+    CONSENT_OUTDATED:
+      '同意いただく内容が更新されました。最新の内容をお読みのうえ、もう一度同意にチェックを入れてください。',
     TOO_MANY_ATTEMPTS:
       '入力の誤りが続いたため一時的にロックされています。{minutes}分後にもう一度お試しください。',
     NOT_LINKED: 'まだカードが連携されていません。連携してください。',

@@ -78,6 +78,8 @@ export function createApi(session: ApiSession, fetchImpl: typeof fetch = (...a) 
   }
 
   return {
+    /** The server's client settings now (`GET /api/config`), e.g. after `CONSENT_OUTDATED`. */
+    config: () => ok(send(() => client.api.config.$get())),
     me: () => ok(send(() => client.api.me.$get())),
     link: (body: LinkRequest) => ok(send(() => client.api.link.$post({ json: body }))),
     /** Whether linking can still bring this user the bonus (`GET /api/link/bonus`). */

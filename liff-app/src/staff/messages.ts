@@ -115,6 +115,8 @@ const ja = {
       'QRコードの有効期限が切れました。お客様にもう一度会員証を表示してもらってください。',
     QR_INVALID:
       '会員証のQRコードではないか、連携が解除されています。お客様の会員証をもう一度読み取ってください。',
+    QR_ALREADY_USED:
+      'このQRコードは使用済みか、別の店舗で読み取られています。お客様に会員証の新しいQRコードを表示してもらい、読み取り直してください。',
     INSUFFICIENT_POINTS: 'ポイント残高が足りません。残高以下のポイント数にしてください。',
     IDEMPOTENCY_KEY_IN_USE: '処理中です。少し待ってから結果を確認してください。',
     IDEMPOTENCY_KEY_REUSED: '内容が変わったため、もう一度確認から操作してください。',
@@ -248,6 +250,8 @@ const en: StaffMessages = {
     QR_EXPIRED: 'The QR code has expired. Ask the customer to show the member card again.',
     QR_INVALID:
       'This is not a member QR code, or the card is no longer linked. Scan the member card again.',
+    QR_ALREADY_USED:
+      'This QR code has been used already, or scanned at another store. Ask the customer to show a fresh code on the member card, then scan it.',
     INSUFFICIENT_POINTS: 'Not enough points. Enter no more than the balance.',
     IDEMPOTENCY_KEY_IN_USE: 'Still processing. Wait a moment, then check the result.',
     IDEMPOTENCY_KEY_REUSED: 'The details changed. Review and confirm again.',

@@ -16,6 +16,16 @@ export const useSessionStore = defineStore('session', () => {
     config.value = cfg
   }
 
+  /**
+   * Reads the server's settings again: after `CONSENT_OUTDATED` the consent shown must be the
+   * server's current version, not the one this page started with.
+   */
+  async function refreshConfig(): Promise<ClientConfig> {
+    const fresh = await services().api.config()
+    config.value = fresh
+    return fresh
+  }
+
   function flash(message: string | null) {
     flashMessage.value = message
   }
@@ -42,6 +52,7 @@ export const useSessionStore = defineStore('session', () => {
     signingIn,
     flashMessage,
     start,
+    refreshConfig,
     flash,
     requireSignIn,
     signInAgain,

@@ -115,6 +115,48 @@ describe('the consent and link screen', () => {
     wrapper.unmount()
   })
 
+  it("on CONSENT_OUTDATED shows the server's current terms again and asks for consent anew", async () => {
+    const { wrapper, member, session, router } = await mountLink()
+    expect(wrapper.get('[data-testid="consent-version"]').text()).toBe('同意内容の版：v1')
+    vi.mocked(member.link).mockRejectedValueOnce(new ApiFailure('CONSENT_OUTDATED', 409))
+    // The server's settings now carry the new version (what `GET /api/config` answers).
+    vi.mocked(session.refreshConfig).mockImplementationOnce(async () => {
+      const fresh = { ...(session.config as NonNullable<typeof session.config>) }
+      fresh.consentVersion = 'v2'
+      session.config = fresh
+      return fresh
+    })
+    await fill(wrapper, '4900000000000011', '1234')
+    expect(session.refreshConfig).toHaveBeenCalledTimes(1)
+    expect(router.currentRoute.value.name).toBe('link')
+    expect(wrapper.get('#consent-error').text()).toBe(
+      '同意いただく内容が更新されました。最新の内容をお読みのうえ、もう一度同意にチェックを入れてください。',
+    )
+    expect((wrapper.get('#consent').element as HTMLInputElement).checked).toBe(false)
+    expect(document.activeElement?.id).toBe('consent')
+    expect(wrapper.get('[data-testid="consent-version"]').text()).toBe('同意内容の版：v2')
+    // Agreeing again sends the current version.
+    vi.mocked(member.link).mockResolvedValueOnce(200)
+    await fill(wrapper, '4900000000000011', '1234')
+    expect(vi.mocked(member.link).mock.calls.at(-1)?.[0]).toEqual({
+      cardNumber: '4900000000000011',
+      pin: '1234',
+      consent: { version: 'v2', accepted: true },
+    })
+    expect(router.currentRoute.value.name).toBe('card')
+    wrapper.unmount()
+  })
+
+  it('says so in English too on CONSENT_OUTDATED', async () => {
+    const { wrapper, member } = await mountLink('en')
+    vi.mocked(member.link).mockRejectedValueOnce(new ApiFailure('CONSENT_OUTDATED', 409))
+    await fill(wrapper, '4900000000000011', '1234')
+    expect(wrapper.get('#consent-error').text()).toBe(
+      'The terms have been updated. Please read the current terms above and tick the box again.',
+    )
+    wrapper.unmount()
+  })
+
   it('goes to the card after linking, saying the bonus granted', async () => {
     const { wrapper, member, router, session } = await mountLink()
     vi.mocked(member.link).mockResolvedValueOnce(200)

@@ -41,6 +41,6 @@ const { r, expiryDays } = await withDatabase(async ({ config, db }) => ({
 if (expiryDays <= 0) console.log('Points expiry is off (POINTS_EXPIRY_DAYS=0).')
 console.log(
   dryRun
-    ? `Dry run: would expire ${r.expiredPoints} points on ${r.expiredCards} card(s) and remove ${r.purgedKeys} old idempotency record(s); nothing was changed.`
-    : `Expired ${r.expiredPoints} points on ${r.expiredCards} card(s); removed ${r.purgedKeys} old idempotency record(s).`,
+    ? `Dry run: would expire ${r.expiredPoints} points on ${r.expiredCards} card(s) and remove ${r.purgedKeys} old idempotency record(s) and ${r.purgedQrTokens} expired QR token record(s); nothing was changed.`
+    : `Expired ${r.expiredPoints} points on ${r.expiredCards} card(s); removed ${r.purgedKeys} old idempotency record(s) and ${r.purgedQrTokens} expired QR token record(s).`,
 )

@@ -402,3 +402,22 @@ export const rateWindows = pgTable('rate_windows', {
   /** Calls taken in that window. */
   used: int('used').notNull(),
 })
+
+/**
+ * QR tokens seen at a till (docs/decisions/002): the store that first scanned the token (scan,
+ * award, redeem or adjust) and what it has been spent on (`spent`, bits: 1 a points
+ * redemption, 2 a coupon use). One atomic upsert per use keeps a token at one store and each
+ * kind of spending to once, on every instance. Rows go once the token has expired.
+ */
+export const qrTokenUses = pgTable(
+  'qr_token_uses',
+  {
+    /** The token's id (its MAC, base64url): what the ledger's `qr_token_id` records. */
+    tokenId: text('token_id').primaryKey(),
+    storeCode: text('store_code').notNull(),
+    spent: int('spent').notNull().default(0),
+    /** When the token expires (Unix ms). */
+    expiresAt: int('expires_at').notNull(),
+  },
+  (t) => [index('qr_token_uses_expires_idx').on(t.expiresAt)],
+)

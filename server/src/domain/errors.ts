@@ -34,6 +34,16 @@ export class ConsentRequired extends DomainError {
   }
 }
 
+/** The consent was given to a text other than the server's current `CONSENT_VERSION`. */
+export class ConsentOutdated extends DomainError {
+  constructor() {
+    super(
+      'CONSENT_OUTDATED',
+      'The terms have changed. Read the current terms and give your consent again.',
+    )
+  }
+}
+
 export class AlreadyLinked extends DomainError {
   constructor(message = 'This LINE account is already linked to a card.') {
     super('ALREADY_LINKED', message)
@@ -83,6 +93,15 @@ export class QrExpired extends DomainError {
 export class QrInvalid extends DomainError {
   constructor(message = 'This is not a member QR code.') {
     super('QR_INVALID', message)
+  }
+}
+
+/** A QR token already used for a redemption, or already scanned at another store. */
+export class QrAlreadyUsed extends DomainError {
+  constructor(
+    message = 'This QR code has already been used. Ask the customer to show a fresh code.',
+  ) {
+    super('QR_ALREADY_USED', message)
   }
 }
 

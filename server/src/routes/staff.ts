@@ -8,10 +8,8 @@ import {
   type TillRules,
 } from '@membercard/shared'
 import { Hono } from 'hono'
-import { QrExpired, QrInvalid } from '../domain/errors.ts'
 import { idempotencyKey } from '../http/idempotency.ts'
 import { validate } from '../http/validate.ts'
-import { checkQrToken } from '../services/qr-token.ts'
 import type { Env, RouteDeps } from './deps.ts'
 
 /**
@@ -20,7 +18,7 @@ import type { Env, RouteDeps } from './deps.ts'
  * an `Idempotency-Key`, and shares its commit with the others of the same moment (group commit).
  */
 export function staffRoutes(deps: RouteDeps) {
-  const { staff, membership, secrets, clock, staffAuth, points, clientAddress } = deps
+  const { staff, staffAuth, points, clientAddress } = deps
   const idem = idempotencyKey(deps.idempotency)
   return new Hono<Env>()
     .post('/login', validate('json', staffLoginSchema), async (c) => {
@@ -58,12 +56,9 @@ export function staffRoutes(deps: RouteDeps) {
       return c.body(null, 204)
     })
     .post('/scan', staffAuth, validate('json', scanRequestSchema), async (c) => {
-      const check = checkQrToken(secrets.qrTokenKey, c.req.valid('json').qrToken, clock.now())
-      if (!check.ok) throw check.reason === 'expired' ? new QrExpired() : new QrInvalid()
-      const found = await membership.memberByLink(check.payload.linkId)
-      if (!found) throw new QrInvalid('This member card is no longer linked.')
+      const found = await points.scan(c.get('staff'), c.req.valid('json').qrToken)
       return c.json(
-        { member: found.member, expiresAt: new Date(check.payload.expiresAt * 1000).toISOString() },
+        { member: found.member, expiresAt: new Date(found.expiresAt * 1000).toISOString() },
         200,
       )
     })

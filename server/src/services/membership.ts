@@ -13,6 +13,7 @@ import {
   AlreadyLinked,
   CardAlreadyLinked,
   CardNumberInvalid,
+  ConsentOutdated,
   ConsentRequired,
   NotLinked,
   TooManyAttempts,
@@ -51,6 +52,8 @@ export interface MembershipDeps {
   clock: Clock
   secrets: Secrets
   linkBonusPoints: number
+  /** The consent text's version the server shows (`CONSENT_VERSION`): the only one accepted. */
+  consentVersion: string
   events?: MembershipEvents
   /** Points expire this many days after the card's last activity (0: never); see services/points.ts. */
   expiryDays?: number
@@ -69,7 +72,8 @@ export interface LinkInput {
   consent: ConsentInput
 }
 
-function toMember(row: Pick<ActiveLink, 'cardNumber' | 'name' | 'rank' | 'points'>): Member {
+/** A linked card as the API shows a member (the number masked). */
+export function toMember(row: Pick<ActiveLink, 'cardNumber' | 'name' | 'rank' | 'points'>): Member {
   return {
     cardNumber: maskCardNumber(row.cardNumber),
     name: row.name,
@@ -94,9 +98,16 @@ export function createMembership({
   clock,
   secrets,
   linkBonusPoints,
+  consentVersion,
   events,
   expiryDays = 0,
 }: MembershipDeps) {
+  /** Consent given, and to the text the server shows now (never the client's word for it). */
+  function checkConsent(consent: ConsentInput, what?: string): void {
+    if (consent.accepted !== true) throw new ConsentRequired(what)
+    if (consent.version !== consentVersion) throw new ConsentOutdated()
+  }
+
   const linkLimits = createLinkLimits(db)
   // `GET /api/me` and `GET /api/card/qr` on every visit: cached where the dialect can prove
   // the database has not changed (db/fresh-cache.ts, docs/decisions/017).
@@ -178,12 +189,6 @@ export function createMembership({
       return { eligible, points: eligible ? linkBonusPoints : 0 }
     },
 
-    /** The member behind an active link (for a scanned QR token), or null when unlinked. */
-    async memberByLink(linkId: number): Promise<{ cardId: number; member: Member } | null> {
-      const row = await links.activeById(db, linkId)
-      return row ? { cardId: row.cardId, member: toMember(row) } : null
-    },
-
     /**
      * Checks, in this order: the number's format and check digit (a typo is not an attempt),
      * consent, that the user is not linked yet, the PIN (a failure is recorded, then counted),
@@ -195,7 +200,7 @@ export function createMembership({
       const cardNumber = normalizeCardNumber(input.cardNumber)
       const problem = cardNumberProblem(cardNumber)
       if (problem) throw new CardNumberInvalid(problem)
-      if (input.consent.accepted !== true) throw new ConsentRequired()
+      checkConsent(input.consent)
       const now = clock.now()
       const key = cardKey(secrets.pinHashKey, cardNumber)
       if (await links.activeByUser(db, userId)) throw new AlreadyLinked()
@@ -268,8 +273,10 @@ export function createMembership({
       pin: string | null
       cardNumber: string | null
     }> {
-      if (input.consent.accepted !== true) {
-        return Promise.reject(new ConsentRequired('issue a card'))
+      try {
+        checkConsent(input.consent, 'issue a card')
+      } catch (err) {
+        return Promise.reject(err)
       }
       const now = clock.now()
       const issue = () =>

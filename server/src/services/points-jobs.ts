@@ -6,6 +6,7 @@ import type { Secrets } from '../secrets.ts'
 import { createIdempotencyStore } from './idempotency.ts'
 import { runExclusive } from './jobs.ts'
 import { createPointsService, type OnLedgerChange } from './points.ts'
+import { purgeQrTokenUses } from './qr-use.ts'
 
 export interface PointsJobsDeps {
   db: Database
@@ -21,13 +22,16 @@ export interface HousekeepingResult {
   expiredCards: number
   expiredPoints: number
   purgedKeys: number
+  /** Rows of expired QR tokens dropped. */
+  purgedQrTokens: number
 }
 
 /** The lease the scheduled housekeeping runs under (see services/jobs.ts). */
 export const HOUSEKEEPING_JOB = 'points-housekeeping'
 
 /**
- * One run of the housekeeping: expire inactive balances, drop old idempotency records.
+ * One run of the housekeeping: expire inactive balances, drop old idempotency records and the
+ * rows of expired QR tokens.
  * Safe to run on several instances at once (each card is expired in its own transaction that
  * re-checks it), so `pnpm points:expire` runs it whatever the servers are doing.
  */
@@ -41,7 +45,8 @@ export async function runPointsHousekeeping(deps: PointsJobsDeps): Promise<House
   const now = deps.clock.now()
   const expired = await points.expire(now)
   const purgedKeys = await idempotency.purge(now)
-  return { expiredCards: expired.cards, expiredPoints: expired.points, purgedKeys }
+  const purgedQrTokens = await purgeQrTokenUses(deps.db, now)
+  return { expiredCards: expired.cards, expiredPoints: expired.points, purgedKeys, purgedQrTokens }
 }
 
 /**
@@ -69,7 +74,7 @@ export function startPointsJobs(deps: PointsJobsDeps): () => void {
       )
       if (!r.ran) {
         deps.logger.debug('points housekeeping: another instance holds the lease')
-      } else if (r.value.expiredCards > 0 || r.value.purgedKeys > 0) {
+      } else if (r.value.expiredCards > 0 || r.value.purgedKeys > 0 || r.value.purgedQrTokens > 0) {
         deps.logger.info('points housekeeping', { ...r.value })
       } else {
         deps.logger.debug('points housekeeping: nothing to do')

@@ -2,6 +2,7 @@ import {
   awardPoints,
   cardNumberProblem,
   type LedgerType,
+  type Member,
   maskCardNumber,
   normalizeCardNumber,
   type StaffAdjustRequest,
@@ -31,7 +32,9 @@ import { stores } from '../repositories/stores.ts'
 import type { Secrets } from '../secrets.ts'
 import type { IdempotencyClaim } from './idempotency.ts'
 import { appendToLedger, type LedgerEntryInput } from './ledger.ts'
-import { checkQrToken } from './qr-token.ts'
+import { toMember } from './membership.ts'
+import { checkQrToken, type QrPayload } from './qr-token.ts'
+import { QR_SPEND, useQrToken } from './qr-use.ts'
 import type { StaffPrincipal } from './staff.ts'
 
 const DAY_MS = 86_400_000
@@ -173,11 +176,26 @@ export function createPointsService({
     return res
   }
 
-  /** Checks a scanned QR token's signature and time; its link and token ids. */
-  function checkQr(qrToken: string, now: number): { linkId: number; tokenId: string } {
+  /** Checks a scanned QR token's signature and time; its link, token id and expiry. */
+  function checkQr(qrToken: string, now: number): QrPayload {
     const check = checkQrToken(secrets.qrTokenKey, qrToken, now)
     if (!check.ok) throw check.reason === 'expired' ? new QrExpired() : new QrInvalid()
-    return { linkId: check.payload.linkId, tokenId: check.payload.tokenId }
+    return check.payload
+  }
+
+  /** In `tx`: the token used at the staff member's store (QR_ALREADY_USED otherwise). */
+  function useAtStore(
+    tx: Tx,
+    staff: StaffPrincipal,
+    qr: QrPayload,
+    spend: (typeof QR_SPEND)[keyof typeof QR_SPEND],
+  ) {
+    return useQrToken(tx, {
+      tokenId: qr.tokenId,
+      expiresAtSec: qr.expiresAt,
+      storeCode: staff.storeCode,
+      spend,
+    })
   }
 
   /** The card behind a checked QR token's link, with its LINE user, in `tx`. */
@@ -199,16 +217,37 @@ export function createPointsService({
   }
 
   return {
-    /** Award points for a purchase, or redeem points, for the member behind a QR token. */
+    /**
+     * A till scanned a member's QR token: checks it and binds it to the staff member's store
+     * (QR_ALREADY_USED when another store has used it). Returns the member and the token's
+     * expiry (Unix seconds).
+     */
+    scan(staff: StaffPrincipal, qrToken: string): Promise<{ member: Member; expiresAt: number }> {
+      const qr = checkQr(qrToken, clock.now())
+      return db.transaction(async (tx) => {
+        await useAtStore(tx, staff, qr, QR_SPEND.none)
+        const row = await links.activeById(tx, qr.linkId)
+        // Thrown inside: the binding rolls back with it (a refused scan writes nothing).
+        if (!row) throw new QrInvalid('This member card is no longer linked.')
+        return { member: toMember(row), expiresAt: qr.expiresAt }
+      })
+    },
+
+    /**
+     * Award points for a purchase, or redeem points, for the member behind a QR token. The
+     * token must not have been used at another store; a redemption spends it (once).
+     */
     transact(
       staff: StaffPrincipal,
       input: StaffPointsRequest,
       claim: IdempotencyClaim,
     ): Promise<TillResult> {
       const now = clock.now()
-      const { linkId, tokenId } = checkQr(input.qrToken, now)
+      const qr = checkQr(input.qrToken, now)
+      const { linkId, tokenId } = qr
       return db.transaction(async (tx): Promise<TillResult> => {
         await claim.enter(tx)
+        await useAtStore(tx, staff, qr, input.type === 'award' ? QR_SPEND.none : QR_SPEND.points)
         const card = await cardOfLink(tx, linkId)
         const cardId = card.cardId
         // The session's store name was read with the session: no second read of the store.
@@ -304,7 +343,7 @@ export function createPointsService({
     ): Promise<TillResult> {
       requireManager(staff, 'adjust points')
       const now = clock.now()
-      let qr: { linkId: number; tokenId: string } | null = null
+      let qr: QrPayload | null = null
       let cardNumber: string | null = null
       if (input.qrToken !== undefined) {
         qr = checkQr(input.qrToken, now)
@@ -317,6 +356,7 @@ export function createPointsService({
         await claim.enter(tx)
         let cardId: number
         if (qr) {
+          await useAtStore(tx, staff, qr, QR_SPEND.none)
           cardId = (await cardOfLink(tx, qr.linkId)).cardId
         } else {
           const card = await cards.byNumber(tx, cardNumber ?? '')
