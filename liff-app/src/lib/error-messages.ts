@@ -112,6 +112,14 @@ export const ERROR_MESSAGES: Record<FailureCode, Localized> = {
     ja: 'この取引はすでに取り消されています。',
     en: 'This transaction has already been voided.',
   },
+  CONSENT_OUTDATED: {
+    ja: '利用規約が更新されました。最新の内容を確認して、もう一度同意してください。',
+    en: 'The terms have been updated. Read the current terms and agree again.',
+  },
+  QR_ALREADY_USED: {
+    ja: 'このQRコードはすでに使われています。新しいコードを表示してもらってください。',
+    en: 'This QR code has already been used. Ask for a fresh code.',
+  },
   QR_EXPIRED: {
     ja: 'QRコードの有効期限が切れています。新しいコードを表示してもらってください。',
     en: 'The QR code has expired. Ask for a fresh code.',
