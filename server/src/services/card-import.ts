@@ -4,7 +4,9 @@ import { parse } from 'csv-parse'
 import type { Database } from '../db/seam.ts'
 import {
   emptyTally,
+  type ImportHooks,
   type ImportRow,
+  type ImportRows,
   type ImportTally,
   importCardRows,
 } from '../repositories/card-import.ts'
@@ -21,6 +23,18 @@ export interface ImportResult extends ImportTally {
   rows: number
   errors: ImportRowError[]
 }
+
+/**
+ * Writes the valid rows of a file: by default in one transaction (`importCardRows`, the
+ * command line's path); the console's import stages them and merges in short transactions
+ * (services/card-import-job.ts).
+ */
+export type ImportWriter = (
+  db: Database,
+  now: number,
+  rows: ImportRows,
+  hooks: ImportHooks,
+) => Promise<ImportTally | undefined>
 
 const REQUIRED = ['card_number', 'pin', 'name', 'points'] as const
 const OPTIONAL = ['rank', 'birth_date'] as const
@@ -56,6 +70,7 @@ export async function importCards(
   pinKey: Buffer,
   input: Readable,
   now: number,
+  write: ImportWriter = importCardRows,
 ): Promise<ImportResult> {
   const errors: ImportRowError[] = []
   let rows = 0
@@ -217,7 +232,7 @@ export async function importCards(
     }
   }
 
-  const tally = await importCardRows(db, now, validRows(), {
+  const tally = await write(db, now, validRows(), {
     duplicate: (line) => report(line, 'card_number appears twice in this file'),
     accept: () => errors.length === 0,
   })
