@@ -15,6 +15,9 @@ import { type ImportRowError, type ImportWriter, importCards } from './card-impo
 /** Rows merged per transaction: a till write waits at most about one of these. */
 export const MERGE_STEP_ROWS = 500
 
+/** Rows staged per statement and transaction (within both dialects' bound-parameter limits). */
+const STAGE_STEP_ROWS = 1000
+
 /** The largest file the console's import accepts. */
 export const MAX_IMPORT_BYTES = 200 * 1024 * 1024
 
@@ -244,21 +247,25 @@ export function createCardImportJobs({
         }
       }
       const write: ImportWriter = async (_db, _now, rows: ImportRows, hooks) => {
-        for await (const batch of rows) {
-          rowsRead += batch.length
-          const staged = await db.transaction(async (tx) => {
-            const lines = await cardImportJobs.stage(tx, id, batch)
-            await cardImportJobs.progress(tx, {
-              id,
-              bytesRead,
-              rowsRead,
-              rowsStaged: lines.size,
-              now: clock.now(),
+        for await (const chunkRows of rows) {
+          // A chunk of the upload can be large: staged a step at a time.
+          for (let i = 0; i < chunkRows.length; i += STAGE_STEP_ROWS) {
+            const batch = chunkRows.slice(i, i + STAGE_STEP_ROWS)
+            rowsRead += batch.length
+            const staged = await db.transaction(async (tx) => {
+              const lines = await cardImportJobs.stage(tx, id, batch)
+              await cardImportJobs.progress(tx, {
+                id,
+                bytesRead,
+                rowsRead,
+                rowsStaged: lines.size,
+                now: clock.now(),
+              })
+              return lines
             })
-            return lines
-          })
-          for (const r of batch) if (!staged.has(r.line)) hooks.duplicate(r.line)
-          await breathe()
+            for (const r of batch) if (!staged.has(r.line)) hooks.duplicate(r.line)
+            await breathe()
+          }
         }
         if (!hooks.accept()) return undefined
         await db.transaction((tx) =>
