@@ -35,6 +35,10 @@ async function count(ctx: TestContext, table: string, where = sql`1 = 1`) {
   return Number(r?.n)
 }
 
+/** A job as the API answers it (read loosely: the tests compare fields). */
+// biome-ignore lint/suspicious/noExplicitAny: answers are compared field by field
+type ImportJobJson = Record<string, any>
+
 let ctx: TestContext
 let as: Record<RoleName, Record<string, string>>
 
@@ -63,14 +67,14 @@ async function upload(who: RoleName, body: string | AsyncIterable<string>) {
             })(),
           ),
         ) as ReadableStream<Uint8Array>)
-  const answer = ctx.app
-    .request(`/api/admin/imports/${id}/file`, {
+  const answer = Promise.resolve(
+    ctx.app.request(`/api/admin/imports/${id}/file`, {
       method: 'PUT',
       headers: { Authorization: as[who].Authorization ?? '', 'Content-Type': 'text/csv' },
       body: stream,
       duplex: 'half',
-    } as RequestInit)
-    .then(async (res) => ({ status: res.status, json: (await res.json()) as Record<string, any> }))
+    } as RequestInit),
+  ).then(async (res) => ({ status: res.status, json: (await res.json()) as ImportJobJson }))
   return { id, answer }
 }
 
@@ -80,7 +84,7 @@ const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 5))
 const job = async (id: number) => {
   const res = await ctx.call('GET', `/api/admin/imports/${id}`, { headers: as.operator })
   expect(res.status).toBe(200)
-  return res.json as Record<string, any>
+  return res.json as ImportJobJson
 }
 
 describe(`imports from the console on ${dialect}`, () => {
