@@ -248,7 +248,7 @@ export const adminEn: AdminMessages = {
     lead: 'Import point cards, and export members and the points ledger as CSV.',
     importTitle: 'Import point cards',
     importLead:
-      'Choose a CSV in the format of `pnpm cards:import` (card_number, pin, name, points, rank, birth_date). If any row is wrong, nothing is imported.',
+      'Choose a CSV in the format of pnpm cards:import (card_number, pin, name, points, rank, birth_date). If any row is wrong, nothing is imported.',
     file: 'CSV file',
     start: 'Import',
     progress: 'Progress',

@@ -248,7 +248,7 @@ export const adminJa = {
     lead: 'ポイントカードの取り込みと、会員・ポイント履歴のCSV出力を行います。',
     importTitle: 'ポイントカードの取り込み',
     importLead:
-      '`pnpm cards:import` と同じ形式のCSV（card_number, pin, name, points, rank, birth_date）を選んでください。1行でも誤りがあれば、何も取り込まれません。',
+      'pnpm cards:import と同じ形式のCSV（card_number, pin, name, points, rank, birth_date）を選んでください。1行でも誤りがあれば、何も取り込まれません。',
     file: 'CSVファイル',
     start: '取り込む',
     progress: '進捗',
