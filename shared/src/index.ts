@@ -1,4 +1,5 @@
 export * from './admin-access.ts'
+export * from './admin-io.ts'
 export * from './admin-members.ts'
 export * from './card-number.ts'
 export * from './errors.ts'

@@ -2,7 +2,7 @@ import type { AppType } from '@membercard/server'
 import { isErrorBody } from '@membercard/shared/errors'
 import { hc } from 'hono/client'
 import { ApiFailure } from '../lib/api.ts'
-import type { AuditFilter, Role } from './types.ts'
+import type { AuditFilter, ImportJob, Role } from './types.ts'
 
 /** What the client needs from the console's session. */
 export interface AdminSession {
@@ -133,6 +133,24 @@ export function createAdminApi(
     removeStaff: (staffId: string) =>
       done(send(() => admin.staff[':staffId'].$delete({ param: { staffId } }))),
 
+    openImport: (size: number) => ok(send(() => admin.imports.$post({ json: { size } }))),
+    importJob: (id: number) =>
+      ok(send(() => admin.imports[':id'].$get({ param: { id: String(id) } }))),
+    /** Sends the file as the import's body (the browser streams it from disk). */
+    uploadImport: async (id: number, file: Blob) => {
+      const headers: Record<string, string> = { 'Content-Type': 'text/csv' }
+      const csrf = session.csrfToken()
+      if (csrf) headers['X-CSRF-Token'] = csrf
+      const res = await send(() =>
+        fetchImpl(`/api/admin/imports/${id}/file`, {
+          method: 'PUT',
+          headers,
+          credentials: 'same-origin',
+          body: file,
+        }),
+      )
+      return (await res.json()) as ImportJob
+    },
     audit: (filter: AuditFilter, cursor?: string) =>
       ok(
         send(() =>

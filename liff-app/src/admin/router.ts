@@ -44,6 +44,12 @@ export const adminRoutes = [
     meta: { title: 'staff.title' },
   },
   {
+    path: '/admin/data',
+    name: 'data',
+    component: () => import('./views/DataView.vue'),
+    meta: { title: 'io.title' },
+  },
+  {
     path: '/admin/audit',
     name: 'audit',
     component: () => import('./views/AuditView.vue'),

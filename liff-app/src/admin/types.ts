@@ -61,3 +61,20 @@ export interface AuditFilter {
   from?: string
   to?: string
 }
+
+/** An import of point cards, as `GET /api/admin/imports/{id}` answers. */
+export interface ImportJob {
+  id: number
+  status: 'waiting' | 'reading' | 'merging' | 'done' | 'failed'
+  bytesTotal: number | null
+  bytesRead: number
+  rowsRead: number
+  rowsStaged: number
+  rowsMerged: number
+  created: number
+  updated: number
+  unchanged: number
+  pointsIgnored: number
+  errors: { line: number; message: string }[]
+  createdAt: string
+}

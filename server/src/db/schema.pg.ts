@@ -535,3 +535,51 @@ export const dailyStats = pgTable(
   },
   (t) => [primaryKey({ columns: [t.day, t.storeCode, t.shard] })],
 )
+
+/**
+ * Imports of point cards from the console: one row per upload, its progress (polled by the
+ * console) and its outcome. `status`: `waiting` (for its file), `reading` (the file streams into the staging rows),
+ * `merging` (validated; merged into the cards in short transactions), `done`, `failed`
+ * (bad rows or a broken upload: nothing of the file was kept). docs/decisions/061.
+ */
+export const cardImportJobs = pgTable('card_import_jobs', {
+  id: id(),
+  actor: text('actor').notNull(),
+  status: text('status', { enum: ['waiting', 'reading', 'merging', 'done', 'failed'] }).notNull(),
+  /** The upload's size as announced (Content-Length), or null. */
+  bytesTotal: int('bytes_total'),
+  bytesRead: int('bytes_read').notNull().default(0),
+  rowsRead: int('rows_read').notNull().default(0),
+  /** Valid rows staged; once merging, the rows to merge. */
+  rowsStaged: int('rows_staged').notNull().default(0),
+  rowsMerged: int('rows_merged').notNull().default(0),
+  /** The last staged line merged (the merge resumes after it). */
+  mergedThroughLine: int('merged_through_line').notNull().default(0),
+  created: int('created').notNull().default(0),
+  updated: int('updated').notNull().default(0),
+  unchanged: int('unchanged').notNull().default(0),
+  pointsIgnored: int('points_ignored').notNull().default(0),
+  /** JSON array of `{line, message}` (at most 50), when failed. */
+  errors: text('errors').notNull().default('[]'),
+  createdAt: int('created_at').notNull(),
+  updatedAt: int('updated_at').notNull(),
+})
+
+/** The valid rows of an import being read, before they are merged into the cards. */
+export const cardImportRows = pgTable(
+  'card_import_rows',
+  {
+    jobId: int('job_id').notNull(),
+    line: int('line').notNull(),
+    cardNumber: text('card_number').notNull(),
+    pinHash: text('pin_hash').notNull(),
+    name: text('name').notNull(),
+    rank: text('rank'),
+    birthDate: text('birth_date'),
+    points: int('points').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.jobId, t.line] }),
+    uniqueIndex('card_import_rows_card_uq').on(t.jobId, t.cardNumber),
+  ],
+)

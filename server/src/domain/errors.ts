@@ -276,3 +276,10 @@ export class NotFound extends DomainError {
     super('NOT_FOUND', message)
   }
 }
+
+/** An uploaded file over the size an import accepts. */
+export class ImportFileTooLarge extends DomainError {
+  constructor(maxBytes: number) {
+    super('PAYLOAD_TOO_LARGE', `The file is over ${maxBytes} bytes: split it and import each part.`)
+  }
+}

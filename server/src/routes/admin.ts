@@ -5,6 +5,7 @@ import { createKpiService } from '../services/kpis.ts'
 import { createMembersService } from '../services/members.ts'
 import { adminAccountRoutes } from './admin-accounts.ts'
 import { adminAuditRoutes } from './admin-audit.ts'
+import { adminIoRoutes } from './admin-io.ts'
 import { adminKpiRoutes } from './admin-kpis.ts'
 import { adminMemberRoutes } from './admin-members.ts'
 import { adminSessionRoutes } from './admin-session.ts'
@@ -42,5 +43,6 @@ export function adminRoutes(deps: RouteDeps) {
       .route('/', adminAccountRoutes(deps))
       .route('/', adminKpiRoutes(kpis))
       .route('/', adminMemberRoutes(deps, members))
+      .route('/', adminIoRoutes(deps))
   )
 }

@@ -8,7 +8,9 @@ import type { IdTokenVerifier } from '../line/id-token.ts'
 import type { Logger } from '../logger.ts'
 import type { Secrets } from '../secrets.ts'
 import type { AuditService } from '../services/audit.ts'
+import type { CardImportJobs } from '../services/card-import-job.ts'
 import type { DailyStats } from '../services/daily-stats.ts'
+import type { Exports } from '../services/exports.ts'
 import type { IdempotencyStore } from '../services/idempotency.ts'
 import type { Membership } from '../services/membership.ts'
 import type { PointsService } from '../services/points.ts'
@@ -54,6 +56,10 @@ export interface RouteDeps {
   staffAdmin: StaffAdmin
   /** TOTP enrollment of the signed-in account. */
   totpEnrollment: TotpEnrollmentService
+  /** Card imports uploaded from the console. */
+  cardImports: CardImportJobs
+  /** CSV exports of members and the ledger. */
+  exports: Exports
 }
 
 /** Hono environment of every route module. */

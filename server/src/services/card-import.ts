@@ -4,7 +4,9 @@ import { parse } from 'csv-parse'
 import type { Database } from '../db/seam.ts'
 import {
   emptyTally,
+  type ImportHooks,
   type ImportRow,
+  type ImportRows,
   type ImportTally,
   importCardRows,
 } from '../repositories/card-import.ts'
@@ -30,6 +32,18 @@ export interface ImportResult extends ImportTally {
  * parser has read this much of it, so a file without line breaks is never buffered whole.
  */
 export const MAX_RECORD_BYTES = 4096
+
+/**
+ * Writes the valid rows of a file: by default in one transaction (`importCardRows`, the
+ * command line's path); the console's import stages them and merges in short transactions
+ * (services/card-import-job.ts).
+ */
+export type ImportWriter = (
+  db: Database,
+  now: number,
+  rows: ImportRows,
+  hooks: ImportHooks,
+) => Promise<ImportTally | undefined>
 
 const REQUIRED = ['card_number', 'pin', 'name', 'points'] as const
 const OPTIONAL = ['rank', 'birth_date'] as const
@@ -67,6 +81,7 @@ export async function importCards(
   now: number,
   /** The dashboard's counters: the new cards and their opening balances are counted. */
   stats: DailyStats,
+  write: ImportWriter = importCardRows,
 ): Promise<ImportResult> {
   const errors: ImportRowError[] = []
   let rows = 0
@@ -255,7 +270,7 @@ export async function importCards(
     }
   }
 
-  const tally = await importCardRows(db, now, validRows(), {
+  const tally = await write(db, now, validRows(), {
     duplicate: (line) => report(line, 'card_number appears twice in this file'),
     accept: () => errors.length === 0,
     created: (tx, cards, points) => stats.cardsCreated(tx, cards, points, now),
