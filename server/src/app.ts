@@ -172,6 +172,10 @@ export function createApp(deps: AppDeps) {
         },
       },
       expiryDays: config.points.expiryDays,
+      rankRules: {
+        rankMultipliers: config.points.rankMultipliers,
+        rankThresholds: config.points.rankThresholds,
+      },
     }),
     staff: staffService,
     points: createPointsService({
@@ -207,6 +211,7 @@ export function createApp(deps: AppDeps) {
     consentVersion: config.consentVersion,
     privacyPolicyUrl: config.privacyPolicyUrl,
     qrTtlSeconds: config.cardTokenTtlSeconds,
+    oaBasicId: config.line.oaBasicId ?? null,
   }
 
   const customer = new Hono<{ Variables: AppVariables }>()

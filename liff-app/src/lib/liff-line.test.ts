@@ -49,6 +49,7 @@ const config = {
   consentVersion: 'v1',
   privacyPolicyUrl: '/privacy',
   qrTtlSeconds: 60,
+  oaBasicId: null,
 }
 
 describe('the real LIFF session', () => {

@@ -93,6 +93,8 @@ export function fakeServices(
     consentVersion: 'v1',
     privacyPolicyUrl: '/privacy',
     qrTtlSeconds: 60,
+    oaBasicId: null,
+  oaBasicId: null,
   }
   setServices({ config, api, liff })
   return {

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto'
 import {
   cardNumberProblem,
   luhnCheckDigit,
+  type MeMember,
   type Member,
   maskCardNumber,
   normalizeCardNumber,
@@ -31,6 +32,7 @@ import {
 } from '../repositories/links.ts'
 import type { Secrets } from '../secrets.ts'
 import { appendToLedger } from './ledger.ts'
+import { memberStanding, type StandingRules } from './member-standing.ts'
 import { createLinkLimits } from './link-limits.ts'
 import { cardKey, hashPin, verifyPin } from './pin.ts'
 
@@ -54,6 +56,8 @@ export interface MembershipDeps {
   events?: MembershipEvents
   /** Points expire this many days after the card's last activity (0: never); see services/points.ts. */
   expiryDays?: number
+  /** The rank rules the card shows (multipliers and thresholds); none when absent. */
+  rankRules?: Omit<StandingRules, 'expiryDays'>
 }
 
 /** What the consent screen sends with a link or an issue request. */
@@ -96,6 +100,7 @@ export function createMembership({
   linkBonusPoints,
   events,
   expiryDays = 0,
+  rankRules = { rankMultipliers: {}, rankThresholds: [] },
 }: MembershipDeps) {
   const linkLimits = createLinkLimits(db)
   // `GET /api/me` and `GET /api/card/qr` on every visit: cached where the dialect can prove
@@ -103,11 +108,19 @@ export function createMembership({
   const memberOfCached = db.cached({
     query: activeLinkByUser,
     params: (userId: string) => ({ userId }),
-    value: (row): Readonly<{ linkId: number; cardId: number; member: Readonly<Member> }> | null =>
+    value: (
+      row,
+    ): Readonly<{
+      linkId: number
+      cardId: number
+      lastActivityAt: number | null
+      member: Readonly<Member>
+    }> | null =>
       row
         ? Object.freeze({
             linkId: row.linkId,
             cardId: row.cardId,
+            lastActivityAt: row.lastActivityAt,
             member: Object.freeze(toMember(row)),
           })
         : null,
@@ -165,6 +178,15 @@ export function createMembership({
   const membership = {
     /** The user's linked member, or null (read through a cache: do not modify it). */
     memberOf: memberOfCached,
+
+    /**
+     * `GET /api/me`: the user's member with when the balance expires and what the rank brings
+     * (services/member-standing.ts), or null when not linked.
+     */
+    async standingOf(userId: string): Promise<MeMember | null> {
+      const linked = await memberOfCached.batched(userId)
+      return linked ? memberStanding(db, clock, { expiryDays, ...rankRules }, linked) : null
+    },
 
     /** The id of the LINE user's active link, or null when unlinked (cached). */
     activeLinkId: activeLinkIdCached,
