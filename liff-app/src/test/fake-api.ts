@@ -94,7 +94,6 @@ export function fakeServices(
     privacyPolicyUrl: '/privacy',
     qrTtlSeconds: 60,
     oaBasicId: null,
-  oaBasicId: null,
   }
   setServices({ config, api, liff })
   return {
