@@ -346,7 +346,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       // Demo mode: the stand-in's consent page, at the public origin (the browser goes there).
       authorizeUrl: demo ? `${publicUrl}/__line/oauth2/v2.1/authorize` : e.LINE_AUTHORIZE_URL,
       botPrompt: e.LINE_BOT_PROMPT,
-      oaBasicId: e.LINE_OA_BASIC_ID,
+      // Demo mode: an account to offer as a friend, so the offer can be tried.
+      oaBasicId: demo ? (e.LINE_OA_BASIC_ID ?? '@membercarddemo') : e.LINE_OA_BASIC_ID,
     },
     linkBonusPoints: e.LINK_BONUS_POINTS,
     cardTokenTtlSeconds: e.CARD_TOKEN_TTL_SECONDS,

@@ -6,7 +6,7 @@ export const jaScreens = {
   link: {
     title: 'LINEと会員カードを連携',
     lead: 'お持ちのポイントカードをLINEと連携すると、LINEから会員証を表示できます。',
-    bonus: '連携で{points}ポイントプレゼント',
+    bonus: '連携で{points}\u2060ポイントプレゼント',
     sharedTitle: '連携される情報',
     sharedLine: 'LINEのユーザーIDと表示名',
     sharedCard: 'ポイントカードの情報（会員番号・お名前・ポイント・ランク）',
@@ -14,10 +14,10 @@ export const jaScreens = {
     privacy: 'プライバシーポリシー',
     consent: '上記の内容とプライバシーポリシーに同意します',
     consentMissing: '連携するには同意にチェックを入れてください。',
-    cardNumber: 'カード番号（16桁）',
-    cardNumberHint: 'カード裏面の16桁の数字',
-    pin: '暗証番号（4桁）',
-    pinHint: 'カード裏面に記載の4桁の数字',
+    cardNumber: 'カード番号（16\u2060桁）',
+    cardNumberHint: 'カード裏面の16\u2060桁の数字',
+    pin: '暗証番号（4\u2060桁）',
+    pinHint: 'カード裏面に記載の4\u2060桁の数字',
     submit: '同意して連携する',
     submitting: '連携中…',
     noCard: 'カードをお持ちでない方',
@@ -25,12 +25,12 @@ export const jaScreens = {
     done: '連携が完了しました',
     doneNoBonus:
       '連携が完了しました。このカードは以前に連携ボーナスを受け取っているため、今回のポイント付与はありません。',
-    bonusAdded: '{points}ポイントを付与しました',
+    bonusAdded: '連携が完了しました。{points}\u2060ポイントを付与しました',
   },
   field: {
-    cardFormat: 'カード番号は16桁の数字で入力してください。',
+    cardFormat: 'カード番号は16\u2060桁の数字で入力してください。',
     cardCheckDigit: 'カード番号に誤りがあります。入力した数字をもう一度確認してください。',
-    pinFormat: '暗証番号は4桁の数字で入力してください。',
+    pinFormat: '暗証番号は4\u2060桁の数字で入力してください。',
     nameRequired: 'お名前を入力してください。',
   },
   history: {
@@ -65,6 +65,10 @@ export const jaScreens = {
       '連携を解除した後に再び連携するときに必要です。控えておいてください（再表示できません）。',
     toCard: '会員証を表示する',
     back: 'カードをお持ちの方はこちら',
+    bonus: '発行で{points}\u2060ポイントプレゼント',
+    sharedTitle: '登録される情報',
+    consentMissing: '発行するには同意にチェックを入れてください。',
+    bonusAdded: 'デジタル会員証を発行しました。{points}\u2060ポイントを付与しました',
   },
   settings: {
     title: '設定',
@@ -83,7 +87,20 @@ export const jaScreens = {
   },
   privacy: {
     title: 'プライバシーポリシー',
-    body: 'LINEのユーザーID・表示名と、連携したポイントカードの情報を、会員証の表示とポイントのご案内のためにのみ利用します。連携は設定からいつでも解除できます。',
+    template:
+      'ひな形です：運営者は［　］の部分を記入し、内容を確認してから公開してください。',
+    collectedTitle: '取得する情報',
+    collected:
+      'LINEのユーザーIDと表示名、連携したポイントカードの情報（会員番号・お名前・ポイント・ランク・登録がある場合は生年月日）、ポイントの履歴、LINE公式アカウントの友だちかどうか、お知らせの設定。',
+    whyTitle: '利用目的',
+    why: '会員証の表示、レジでのポイントの付与・利用、ポイントやクーポンのお知らせ、不正利用の防止のために利用します。第三者に販売することはありません。',
+    keptTitle: '保存期間',
+    kept: '［運営者が記入：連携解除後または最終利用後に情報を保存する期間］',
+    unlinkTitle: '連携の解除',
+    unlink:
+      '会員証の「設定」から「連携を解除する」を選んでください。ポイントはカードに残り、LINEに会員証が表示されなくなります。',
+    contactTitle: 'お問い合わせ',
+    contact: '［運営者が記入：事業者名・住所・個人情報に関する問い合わせ先（メールまたは電話）］',
     back: '戻る',
   },
   errors: {
@@ -96,7 +113,7 @@ export const jaScreens = {
     ALREADY_LINKED: 'このLINEアカウントはすでに連携済みです。会員証を表示します。',
     CONSENT_REQUIRED: '連携するには同意にチェックを入れてください。',
     TOO_MANY_ATTEMPTS:
-      '入力の誤りが続いたため一時的にロックされています。{minutes}分後にもう一度お試しください。',
+      '入力の誤りが続いたため一時的にロックされています。{minutes}\u2060\u2060分後にもう一度お試しください。',
     NOT_LINKED: 'まだカードが連携されていません。連携してください。',
     INVALID_ID_TOKEN: 'ログインの確認ができませんでした。もう一度ログインしてください。',
     ID_TOKEN_EXPIRED: 'ログインの有効期限が切れました。もう一度ログインしてください。',
