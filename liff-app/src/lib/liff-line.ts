@@ -22,14 +22,15 @@ const RECOVERED_AT = 'membercard.recoveredAt'
  * through LIFF by itself.
  */
 export async function initLineLiff(config: ClientConfig): Promise<LiffSession> {
-  if (!config.liffId) throw new Error('LIFF_ID is not set on the server')
+  const liffId = config.liffId
+  if (!liffId) throw new Error('LIFF_ID is not set on the server')
   liff.use(new IsInClient())
   liff.use(new IsLoggedIn())
   liff.use(new Login())
   liff.use(new Logout())
   liff.use(new GetIDToken())
   liff.use(new GetDecodedIDToken())
-  await liff.init({ liffId: config.liffId, withLoginOnExternalBrowser: false })
+  await liff.init({ liffId, withLoginOnExternalBrowser: false })
   if (!liff.isInClient() && !liff.isLoggedIn()) return signedOutSession()
 
   function relogin(): Promise<boolean> {
@@ -75,5 +76,35 @@ export async function initLineLiff(config: ClientConfig): Promise<LiffSession> {
     async signOut() {
       // LIFF: nothing of ours to end (LINE keeps the login)
     },
+    // The modules below load on first use: they are not part of the card's first JavaScript.
+    async friendship() {
+      const { default: GetFriendship } = await import('@line/liff/get-friendship')
+      liff.use(new GetFriendship())
+      return (await liff.getFriendship()).friendFlag
+    },
+    async profileName() {
+      const name = liff.getDecodedIDToken()?.name
+      if (name) return name
+      const [{ default: Permission }, { default: GetProfile }] = await Promise.all([
+        import('@line/liff/permission'),
+        import('@line/liff/get-profile'),
+      ])
+      liff.use(new Permission())
+      liff.use(new GetProfile())
+      if ((await liff.permission.query('profile')).state === 'prompt') {
+        await liff.permission.requestAll()
+      }
+      if ((await liff.permission.query('profile')).state !== 'granted') return null
+      return (await liff.getProfile()).displayName
+    },
+    ...(liff.isInClient()
+      ? {
+          async createShortcut() {
+            const { default: Shortcut } = await import('@line/liff/create-shortcut-on-home-screen')
+            liff.use(new Shortcut())
+            await liff.createShortcutOnHomeScreen({ url: `https://liff.line.me/${liffId}/card` })
+          },
+        }
+      : {}),
   }
 }

@@ -32,8 +32,8 @@ import {
 } from '../repositories/links.ts'
 import type { Secrets } from '../secrets.ts'
 import { appendToLedger } from './ledger.ts'
-import { memberStanding, type StandingRules } from './member-standing.ts'
 import { createLinkLimits } from './link-limits.ts'
+import { memberStanding, type StandingRules } from './member-standing.ts'
 import { cardKey, hashPin, verifyPin } from './pin.ts'
 
 /**
