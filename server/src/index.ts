@@ -9,7 +9,7 @@ import { openDatabaseOrExit } from './cli/database.ts'
 import { formatCardNumberForPrint } from './cli/print.ts'
 import { systemClock } from './clock.ts'
 import { type Config, loadConfigOrExit } from './config.ts'
-import { DEMO_CARDS, DEMO_STAFF, DEMO_STORE, seedDemo } from './demo.ts'
+import { currentDemoCards, DEMO_STAFF, DEMO_STORE, seedDemo } from './demo.ts'
 import { createRequestListener } from './http/node-listener.ts'
 import { createLineMessaging } from './line/line-service.ts'
 import { deployRichMenus } from './line/rich-menus.ts'
@@ -66,7 +66,7 @@ const app = createApp({
 })
 
 const server = createServer(createRequestListener(app.fetch, { hostname: config.host }))
-server.listen(config.port, config.host, () => {
+server.listen(config.port, config.host, async () => {
   const info = server.address() as AddressInfo
   if (config.demo) {
     // The stand-in lives on this server: point the LINE base at the port actually bound.
@@ -98,6 +98,7 @@ server.listen(config.port, config.host, () => {
       })
   }
   if (config.demo) {
+    const demoCards = await currentDemoCards(db).catch(() => [])
     const lines = [
       '',
       `  LINE digital membership card — DEMO MODE (no LINE account needed)`,
@@ -105,7 +106,7 @@ server.listen(config.port, config.host, () => {
       `  Till (staff):  ${url}/staff`,
       '',
       `  Demo point cards${seeded ? ' (seeded just now)' : ''}:`,
-      ...DEMO_CARDS.map(
+      ...demoCards.map(
         (c) =>
           `    ${formatCardNumberForPrint(c.cardNumber)}  PIN ${c.pin}  ${c.name} (${c.rank}, ${c.points} pt)`,
       ),
