@@ -45,7 +45,7 @@ async function signIn(page: Page, staffId: string, password: string) {
   await expect.poll(() => page.url()).toMatch(/\/staff\/login$/)
   await page.getByLabel('スタッフID').fill(staffId)
   await page.getByLabel('パスワード').fill(password)
-  await page.getByRole('button', { name: 'サインイン' }).click()
+  await page.getByRole('button', { name: 'ログイン' }).click()
   await page.getByTestId('till').waitFor()
 }
 
@@ -150,10 +150,10 @@ describe('the till in Chromium (demo mode)', () => {
       await amount.fill('1999')
       await expect
         .poll(() => page.getByTestId('preview').textContent())
-        .toContain('付与予定: 39 pt')
+        .toContain('付与予定：39\u00a0pt')
       await page.getByRole('button', { name: '付与内容を確認' }).click()
       expect(await page.getByTestId('confirm').textContent()).toContain(
-        '1,999 円のお買い上げで 39 pt を付与します。',
+        '1,999\u00a0円のお買い上げで 39\u00a0pt を付与します。',
       )
       // The first answer is lost on the way back (the server did count it): the screen retries
       // with the same Idempotency-Key and gets the first answer, not a second award.
@@ -171,7 +171,7 @@ describe('the till in Chromium (demo mode)', () => {
       })
       await page.getByTestId('confirm-ok').dblclick()
       await page.getByTestId('result').waitFor()
-      expect(await page.getByTestId('result').textContent()).toContain('39 pt を付与しました')
+      expect(await page.getByTestId('result').textContent()).toContain('39\u00a0pt を付与しました')
       expect(await page.getByTestId('result-balance').textContent()).toBe('1,439 pt')
       expect(keys.length).toBeGreaterThanOrEqual(2)
       expect(new Set(keys).size).toBe(1)
@@ -219,7 +219,7 @@ describe('the till in Chromium (demo mode)', () => {
       await page.getByRole('button', { name: '利用内容を確認' }).click()
       await page.getByTestId('confirm-ok').click()
       await page.getByTestId('result').waitFor()
-      expect(await page.getByTestId('result').textContent()).toContain('400 pt を利用しました')
+      expect(await page.getByTestId('result').textContent()).toContain('400\u00a0pt を利用しました')
       expect(await page.getByTestId('result-balance').textContent()).toBe('1,039 pt')
 
       // The customer's card and history show the change.
@@ -262,7 +262,7 @@ describe('the till in Chromium (demo mode)', () => {
       await page.goto('/staff/login')
       await page.getByLabel('スタッフID').fill('demo-manager')
       await page.getByLabel('パスワード').fill('wrong-password')
-      await page.getByRole('button', { name: 'サインイン' }).click()
+      await page.getByRole('button', { name: 'ログイン' }).click()
       expect(await page.getByTestId('login-error').textContent()).toContain(
         'スタッフIDまたはパスワードが違います',
       )
@@ -277,7 +277,7 @@ describe('the till in Chromium (demo mode)', () => {
       await redeemRow.getByTestId('void-confirm').click()
       await page.getByTestId('today-notice').waitFor()
       expect(await page.getByTestId('today-notice').textContent()).toContain(
-        '取り消しました。新しい残高: 200 pt',
+        '取り消しました。新しい残高：200\u00a0pt',
       )
       await expect.poll(() => rows.count()).toBe(2)
       expect(await rows.first().textContent()).toContain('取消')
@@ -300,7 +300,7 @@ describe('the till in Chromium (demo mode)', () => {
         await page.getByLabel('調整の理由（必須）').fill('レシート二重登録')
         await page.getByRole('button', { name: '調整内容を確認' }).click()
         expect(await page.getByTestId('confirm').textContent()).toContain(
-          '−39 pt を調整します（理由: レシート二重登録）',
+          '−39\u00a0pt を調整します（理由：レシート二重登録）',
         )
         await page.getByTestId('confirm-ok').click()
         await page.getByTestId('result').waitFor()

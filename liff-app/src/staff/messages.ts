@@ -69,7 +69,7 @@ const ja = {
     submit: '調整内容を確認',
   },
   confirm: {
-    award: '{amount}\u00a0\u2060円のお買い上げで {points}\u00a0pt を付与します。',
+    award: '{amount}\u00a0円のお買い上げで {points}\u00a0pt を付与します。',
     redeem: '{points}\u00a0pt を利用します。',
     adjust: '{points}\u00a0pt を調整します（理由：{reason}）。',
     ok: '確定する',
@@ -85,7 +85,7 @@ const ja = {
     askManager: '間違えた場合は、店長に取消を依頼してください。',
   },
   invalid: {
-    amount: '1\u2060円以上の金額を数字で入力してください。',
+    amount: '1円以上の金額を数字で入力してください。',
     points: '1以上のポイント数を数字で入力してください。',
   },
   today: {
@@ -101,7 +101,7 @@ const ja = {
     by: '担当：{staff}',
     askManager:
       '取消は店長のみ行えます。取り消したい取引があれば、店長に依頼してください（取引の時刻とカード番号を伝えてください）。',
-    purchase: '{amount}\u00a0\u2060円',
+    purchase: '{amount}\u00a0円',
     types: {
       award: '付与',
       redeem: '利用',
@@ -117,7 +117,7 @@ const ja = {
       '通信できませんでした。ネットワークを確認してもう一度お試しください（二重に計上されることはありません）。',
     INVALID_CREDENTIALS: 'スタッフIDまたはパスワードが違います。確認してもう一度入力してください。',
     TOO_MANY_ATTEMPTS:
-      'ログインの失敗が続いたため、{minutes}\u00a0\u2060分ほど待ってからお試しください。',
+      'ログインの失敗が続いたため、{minutes}\u00a0分ほど待ってからお試しください。',
     STAFF_AUTH_REQUIRED: 'ログインの有効期限が切れました。もう一度ログインしてください。',
     QR_EXPIRED:
       'QRコードの有効期限が切れました。お客様にもう一度会員証を表示してもらってください。',
