@@ -104,7 +104,8 @@ describe('rough edges: loading, rank and expiry, friends, Japanese text (phone, 
     expect(await offer.getByRole('link', { name: '友だち追加' }).getAttribute('href')).toBe(
       'https://line.me/R/ti/p/%40membercarddemo',
     )
-    saveArtifact('polish-friend-offer.png', await page.screenshot({ fullPage: true }))
+    await offer.scrollIntoViewIfNeeded()
+    saveArtifact('polish-friend-offer.png', await page.screenshot())
     await offer.getByRole('button', { name: '今はしない' }).click()
     await offer.waitFor({ state: 'detached' })
     // The next visit: the answer is remembered, no nagging.

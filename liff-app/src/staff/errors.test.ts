@@ -31,7 +31,9 @@ describe('the till’s one mapping from error codes to messages', () => {
       'もう一度会員証を表示',
     )
     expect(tillErrorMessage(t, new TillApiError('FORBIDDEN', 403))).toContain('店長')
-    expect(tillErrorMessage(t, new TillApiError('TOO_MANY_ATTEMPTS', 429, 120))).toContain('2\u00a0分')
+    expect(tillErrorMessage(t, new TillApiError('TOO_MANY_ATTEMPTS', 429, 120))).toContain(
+      '2\u00a0分',
+    )
     // The QR single-use rule's code (409), once the server sends it.
     expect(tillErrorMessage(t, { code: 'QR_ALREADY_USED' })).toContain('すでに使われています')
     // Anything else: try again, then tell a manager.
