@@ -63,7 +63,7 @@ describe('currentDemoCards (the start-up banner)', () => {
     expect(now).toHaveLength(DEMO_CARDS.length)
     expect(now[0]).toMatchObject({
       cardNumber: first.cardNumber,
-      rank: 'gold',
+      rank,
       points: first.points + 77,
     })
   })
