@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../src/config.ts'
 import { appendToLedger } from '../src/services/ledger.ts'
 import { addCard, createTestContext, linkBody } from './support.ts'
 
@@ -68,5 +69,18 @@ describe('GET /api/me: expiry and rank', () => {
     const r = (await call('GET', '/api/me', { headers: regular.headers })).json.member
     expect(r.nextRank).toMatchObject({ rank: 'silver', threshold: 500, earned: 200 })
     expect(r.rankMultiplier).toBe(1)
+  })
+
+  it('reads POINTS_RANK_THRESHOLDS lowest first, allows none, and refuses a malformed one', () => {
+    expect(
+      loadConfig({ POINTS_RANK_THRESHOLDS: 'gold:2000, silver:500' }).points.rankThresholds,
+    ).toEqual([
+      { rank: 'silver', points: 500 },
+      { rank: 'gold', points: 2000 },
+    ])
+    expect(loadConfig({ POINTS_RANK_THRESHOLDS: '' }).points.rankThresholds).toEqual([])
+    expect(() => loadConfig({ POINTS_RANK_THRESHOLDS: 'gold=2000' })).toThrow(
+      /POINTS_RANK_THRESHOLDS/,
+    )
   })
 })
