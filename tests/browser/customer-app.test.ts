@@ -105,7 +105,7 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
     const page = await open(newLineUserId())
     await expect.poll(() => page.url()).toMatch(/\/link$/)
     await page.getByRole('heading', { name: 'LINEと会員カードを連携' }).waitFor()
-    expect(await page.getByTestId('bonus').textContent()).toContain('連携で200ポイント')
+    expect(await page.getByTestId('bonus').textContent()).toContain('連携で200\u2060ポイント')
     expect(
       await page.getByRole('link', { name: 'プライバシーポリシー' }).getAttribute('href'),
     ).toBe('/privacy')

@@ -461,7 +461,7 @@ describe('the till in Chromium (demo mode)', () => {
         expect(await enterManually(page, shown.token)).toEqual([200, null])
         await page.getByTestId('member').waitFor()
         const time = page.getByTestId('member').getByRole('status')
-        expect(await time.textContent()).toMatch(/QRの有効期限まで \d+ 秒/)
+        expect(await time.textContent()).toMatch(/QRの有効期限まで \d+\u00a0秒/)
         await page.getByLabel('お買い上げ金額（円）').fill('1000')
         await page.getByRole('button', { name: '付与内容を確認' }).click()
         await page.getByTestId('confirm').waitFor()
