@@ -9,6 +9,8 @@ import type { ClientConfig } from '@membercard/shared'
 import { clearLiffCache, type LiffSession } from './liff-session.ts'
 import { signedOutSession } from './web-session.ts'
 
+const extras = () => import('./liff-line-extras.ts')
+
 /** Seconds before `exp` at which a cached token is treated as already expired. */
 const EXPIRY_MARGIN_S = 30
 /** A second recovery this soon after the last one means it did not help: ask the user. */
@@ -76,35 +78,11 @@ export async function initLineLiff(config: ClientConfig): Promise<LiffSession> {
     async signOut() {
       // LIFF: nothing of ours to end (LINE keeps the login)
     },
-    // The modules below load on first use: they are not part of the card's first JavaScript.
-    async friendship() {
-      const { default: GetFriendship } = await import('@line/liff/get-friendship')
-      liff.use(new GetFriendship())
-      return (await liff.getFriendship()).friendFlag
-    },
-    async profileName() {
-      const name = liff.getDecodedIDToken()?.name
-      if (name) return name
-      const [{ default: Permission }, { default: GetProfile }] = await Promise.all([
-        import('@line/liff/permission'),
-        import('@line/liff/get-profile'),
-      ])
-      liff.use(new Permission())
-      liff.use(new GetProfile())
-      if ((await liff.permission.query('profile')).state === 'prompt') {
-        await liff.permission.requestAll()
-      }
-      if ((await liff.permission.query('profile')).state !== 'granted') return null
-      return (await liff.getProfile()).displayName
-    },
+    // LINE MINI App features: their code and SDK modules load on first use (liff-line-extras.ts).
+    friendship: async () => (await extras()).friendship(),
+    profileName: async () => (await extras()).profileName(),
     ...(liff.isInClient()
-      ? {
-          async createShortcut() {
-            const { default: Shortcut } = await import('@line/liff/create-shortcut-on-home-screen')
-            liff.use(new Shortcut())
-            await liff.createShortcutOnHomeScreen({ url: `https://liff.line.me/${liffId}/card` })
-          },
-        }
+      ? { createShortcut: async () => (await extras()).createShortcut(liffId) }
       : {}),
   }
 }
