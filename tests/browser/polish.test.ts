@@ -104,7 +104,8 @@ describe('rough edges: loading, rank and expiry, friends, Japanese text (phone, 
     expect(await offer.getByRole('link', { name: '友だち追加' }).getAttribute('href')).toBe(
       'https://line.me/R/ti/p/%40membercarddemo',
     )
-    await offer.scrollIntoViewIfNeeded()
+    // (Scrolled to the end: the offer sits under the card, above the tab bar.)
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight))
     saveArtifact('polish-friend-offer.png', await page.screenshot())
     await offer.getByRole('button', { name: '今はしない' }).click()
     await offer.waitFor({ state: 'detached' })
