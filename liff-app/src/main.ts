@@ -82,7 +82,7 @@ async function boot() {
         signInRequired: () => session.requireSignIn(),
       })
       setServices({ config, liff, api })
-      session.signedInWith(liff.kind)
+      session.signedInWith(liff.kind, { shortcut: liff.createShortcut !== undefined })
       // Opening the card: its QR code is fetched while the rest starts (in parallel with the
       // member look-up). For a customer not linked yet it is one small 404 that nobody waits for.
       if (CARD_PATH.test(location.pathname) && liff.kind !== 'none') prefetchQr(() => api.qr())

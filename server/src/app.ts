@@ -189,6 +189,10 @@ export function createApp(deps: AppDeps) {
       },
       expiryDays: config.points.expiryDays,
       stats,
+      rankRules: {
+        rankMultipliers: config.points.rankMultipliers,
+        rankThresholds: config.points.rankThresholds,
+      },
     }),
     staff: staffService,
     stats,
@@ -239,6 +243,7 @@ export function createApp(deps: AppDeps) {
     consentVersion: config.consentVersion,
     privacyPolicyUrl: config.privacyPolicyUrl,
     qrTtlSeconds: config.cardTokenTtlSeconds,
+    oaBasicId: config.line.oaBasicId ?? null,
   }
 
   const customer = new Hono<{ Variables: AppVariables }>()

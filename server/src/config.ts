@@ -123,6 +123,17 @@ const envSchema = z.object({
       'must look like regular:1,silver:1.5,gold:2',
     )
     .default('regular:1,silver:1.5,gold:2'),
+  /**
+   * Points a member must earn within 365 days for each rank above the first, `rank:points`
+   * separated by commas (the card shows the progress; docs/points-rules.md). Empty: none shown.
+   */
+  POINTS_RANK_THRESHOLDS: z
+    .string()
+    .regex(
+      /^(\s*[a-z][a-z0-9_-]{0,31}\s*:\s*\d{1,9}\s*(,\s*[a-z][a-z0-9_-]{0,31}\s*:\s*\d{1,9}\s*)*)?$/,
+      'must look like silver:500,gold:2000',
+    )
+    .default('silver:500,gold:2000'),
   /** Days after a member's last activity when the balance expires; 0 turns expiry off. */
   POINTS_EXPIRY_DAYS: z.coerce.number().int().min(0).max(36500).default(365),
   /** How often the server runs the expiry job, in minutes; 0 turns the scheduled job off. */
@@ -285,6 +296,8 @@ export interface PointsRules {
   rate: Ratio
   /** Multiplier per rank; a rank not listed earns 1×. */
   rankMultipliers: Record<string, Ratio>
+  /** The points to earn within 365 days for each higher rank, lowest first. */
+  rankThresholds: { rank: string; points: number }[]
   /** Days of inactivity after which a balance expires; 0 = never. */
   expiryDays: number
   /** Interval of the scheduled expiry job in ms; 0 = not scheduled. */
@@ -302,6 +315,15 @@ export function parseRatio(decimal: string): Ratio {
   const [whole = '0', frac = ''] = decimal.trim().split('.')
   const den = 10 ** frac.length
   return { num: Number(whole) * den + Number(frac || '0'), den }
+}
+
+function parseThresholds(spec: string): { rank: string; points: number }[] {
+  return spec
+    .split(',')
+    .map((part) => part.split(':').map((s) => s.trim()))
+    .filter(([rank]) => rank)
+    .map(([rank = '', points = '0']) => ({ rank, points: Number(points) }))
+    .sort((a, b) => a.points - b.points)
 }
 
 function parseMultipliers(spec: string): Record<string, Ratio> {
@@ -380,7 +402,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       // Demo mode: the stand-in's consent page, at the public origin (the browser goes there).
       authorizeUrl: demo ? `${publicUrl}/__line/oauth2/v2.1/authorize` : e.LINE_AUTHORIZE_URL,
       botPrompt: e.LINE_BOT_PROMPT,
-      oaBasicId: e.LINE_OA_BASIC_ID,
+      // Demo mode: an account to offer as a friend, so the offer can be tried.
+      oaBasicId: demo ? (e.LINE_OA_BASIC_ID ?? '@membercarddemo') : e.LINE_OA_BASIC_ID,
     },
     linkBonusPoints: e.LINK_BONUS_POINTS,
     cardTokenTtlSeconds: e.CARD_TOKEN_TTL_SECONDS,
@@ -393,6 +416,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     points: {
       rate: parseRatio(e.POINTS_RATE),
       rankMultipliers: parseMultipliers(e.POINTS_RANK_MULTIPLIERS),
+      rankThresholds: parseThresholds(e.POINTS_RANK_THRESHOLDS),
       expiryDays: e.POINTS_EXPIRY_DAYS,
       expiryIntervalMs: e.POINTS_EXPIRY_INTERVAL_MINUTES * 60_000,
       voidWindowMs: e.POINTS_VOID_WINDOW_MINUTES * 60_000,

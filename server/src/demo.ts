@@ -101,3 +101,34 @@ export async function seedDemo(
   await ensureDemoAdmin(staff)
   return true
 }
+
+/** A demo card as the banner shows it: its number, PIN, and the stored name, rank and points. */
+export interface DemoCardNow {
+  cardNumber: string
+  pin: string
+  name: string
+  rank: string
+  points: number
+}
+
+/**
+ * The demo cards with their values as stored now (after a restart the database has moved on
+ * from the seed: points awarded, ranks imported), so the start-up banner does not show stale
+ * ones. A card that is gone is left out.
+ */
+export async function currentDemoCards(db: Database): Promise<DemoCardNow[]> {
+  const out: DemoCardNow[] = []
+  for (const c of DEMO_CARDS) {
+    const row = await cards.byNumber(db, c.cardNumber)
+    if (row) {
+      out.push({
+        cardNumber: c.cardNumber,
+        pin: c.pin,
+        name: row.name,
+        rank: row.rank,
+        points: row.points,
+      })
+    }
+  }
+  return out
+}

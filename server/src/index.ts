@@ -9,8 +9,8 @@ import { formatCardNumberForPrint } from './cli/print.ts'
 import { systemClock } from './clock.ts'
 import { type Config, loadConfigOrExit } from './config.ts'
 import {
+  currentDemoCards,
   DEMO_ADMIN,
-  DEMO_CARDS,
   DEMO_STAFF,
   DEMO_STORE,
   ensureDemoAdmin,
@@ -91,7 +91,7 @@ const app = createApp({
 const server = createPublicServer(createRequestListener(app.fetch, { hostname: config.host }), {
   trustProxy: config.trustProxy,
 })
-server.listen(config.port, config.host, () => {
+server.listen(config.port, config.host, async () => {
   const info = server.address() as AddressInfo
   // This server's own address as a client reaches it: loopback for a wildcard (0.0.0.0, ::),
   // which is not an address to connect to, nor one demo mode's Host check accepts.
@@ -136,6 +136,7 @@ server.listen(config.port, config.host, () => {
       })
   }
   if (config.demo) {
+    const demoCards = await currentDemoCards(db).catch(() => [])
     const lines = [
       '',
       `  LINE digital membership card — DEMO MODE (no LINE account needed)`,
@@ -152,7 +153,7 @@ server.listen(config.port, config.host, () => {
       `  Till (staff):  ${url}/staff`,
       '',
       `  Demo point cards${seeded ? ' (seeded just now)' : ''}:`,
-      ...DEMO_CARDS.map(
+      ...demoCards.map(
         (c) =>
           `    ${formatCardNumberForPrint(c.cardNumber)}  PIN ${c.pin}  ${c.name} (${c.rank}, ${c.points} pt)`,
       ),

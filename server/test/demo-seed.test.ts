@@ -1,7 +1,14 @@
 import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { fakeClock } from '../src/clock.ts'
-import { DEMO_ADMIN, DEMO_CARDS, DEMO_STAFF, ensureDemoAdmin, seedDemo } from '../src/demo.ts'
+import {
+  currentDemoCards,
+  DEMO_ADMIN,
+  DEMO_CARDS,
+  DEMO_STAFF,
+  ensureDemoAdmin,
+  seedDemo,
+} from '../src/demo.ts'
 import { loadSecrets } from '../src/secrets.ts'
 import { createDailyStats } from '../src/services/daily-stats.ts'
 import { verifyPin } from '../src/services/pin.ts'
@@ -55,5 +62,43 @@ describe('seedDemo', () => {
     )
     const [count] = await db.execute<{ n: number }>(sql`SELECT count(*) AS n FROM point_cards`)
     expect(Number(count?.n)).toBe(DEMO_CARDS.length)
+  })
+})
+
+describe('currentDemoCards (the start-up banner)', () => {
+  it('shows the stored values after a restart, not the seed’s', async () => {
+    const db = await openTestDatabase()
+    const secrets = loadSecrets(':memory:')
+    const clock = fakeClock()
+    await seedDemo(
+      db,
+      secrets,
+      createStaffService({ db, clock }),
+      clock.now(),
+      createDailyStats('Asia/Tokyo'),
+    )
+    const first = DEMO_CARDS[0]
+    if (!first) throw new Error('no demo card')
+    const rank = first.rank === 'gold' ? 'silver' : 'gold'
+    await db.execute(
+      sql`UPDATE point_cards SET points = points + 77, rank = ${rank} WHERE card_number = ${first.cardNumber}`,
+    )
+    // A restart: the seed is not applied again; the banner reads the database.
+    expect(
+      await seedDemo(
+        db,
+        secrets,
+        createStaffService({ db, clock }),
+        clock.now(),
+        createDailyStats('Asia/Tokyo'),
+      ),
+    ).toBe(false)
+    const now = await currentDemoCards(db)
+    expect(now).toHaveLength(DEMO_CARDS.length)
+    expect(now[0]).toMatchObject({
+      cardNumber: first.cardNumber,
+      rank,
+      points: first.points + 77,
+    })
   })
 })

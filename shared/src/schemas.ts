@@ -25,6 +25,19 @@ export const memberSchema = z.object({
 })
 export type Member = z.infer<typeof memberSchema>
 
+/**
+ * The member as `GET /api/me` shows it to the member: the card plus when the balance expires
+ * and what the rank brings (the points rules, docs/points-rules.md).
+ */
+export interface MeMember extends Member {
+  /** When the whole balance expires (no activity until then), or null (none, or no expiry). */
+  pointsExpireAt: string | null
+  /** The rank's earning multiplier (1.5 = 1.5× points). */
+  rankMultiplier: number
+  /** The next rank up and the progress to it (points earned within 365 days), or null. */
+  nextRank: { rank: string; threshold: number; earned: number; multiplier: number } | null
+}
+
 /** `POST /api/link` body. */
 export const linkRequestSchema = z.strictObject({
   cardNumber: z.string().max(64),
@@ -85,6 +98,8 @@ export interface ClientConfig {
   consentVersion: string
   privacyPolicyUrl: string
   qrTtlSeconds: number
+  /** The Official Account's basic ID (`@123abcde`) for "add friend", or null when not set. */
+  oaBasicId: string | null
 }
 
 /** Largest purchase amount the till accepts, in yen. */

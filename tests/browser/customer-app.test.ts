@@ -105,7 +105,7 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
     const page = await open(newLineUserId())
     await expect.poll(() => page.url()).toMatch(/\/link$/)
     await page.getByRole('heading', { name: 'LINEと会員カードを連携' }).waitFor()
-    expect(await page.getByTestId('bonus').textContent()).toContain('連携で200ポイント')
+    expect(await page.getByTestId('bonus').textContent()).toContain('連携で200\u2060ポイント')
     expect(
       await page.getByRole('link', { name: 'プライバシーポリシー' }).getAttribute('href'),
     ).toBe('/privacy')
@@ -152,7 +152,10 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
     await pin.fill('1234')
     await page.getByRole('button', { name: '同意して連携する' }).click()
     await expect.poll(() => page.url()).toMatch(/\/card$/)
-    await page.getByTestId('flash').getByText('200ポイントを付与しました').waitFor()
+    await page
+      .getByTestId('flash')
+      .getByText('連携が完了しました。200\u2060ポイントを付与しました')
+      .waitFor()
     expect(await page.getByTestId('points').textContent()).toContain('1,400')
     expect(await page.getByTestId('member-name').textContent()).toBeTruthy()
     expect(await page.getByTestId('rank').textContent()).toBe('ゴールド')
@@ -660,7 +663,7 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
     // Another LINE user, who has never had it: promised, and the card they link has had it,
     // so the result says no points came this time.
     const next = await open(newLineUserId(), '/link')
-    await next.getByTestId('bonus').getByText('連携で200ポイントプレゼント').waitFor()
+    await next.getByTestId('bonus').getByText('連携で200\u2060ポイントプレゼント').waitFor()
     await next.getByLabel('上記の内容とプライバシーポリシーに同意します').check()
     await next.getByLabel('カード番号（16桁）').pressSequentially(card.cardNumber)
     await next.getByLabel('暗証番号（4桁）').fill(card.pin)
@@ -738,7 +741,7 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
     await page.getByRole('heading', { name: 'デジタル会員証を発行' }).waitFor()
     await page.getByLabel('お名前').fill('新規 花子')
     await page.getByRole('button', { name: '同意して発行する' }).click()
-    await page.getByText('連携するには同意にチェックを入れてください。').waitFor()
+    await page.getByText('発行するには同意にチェックを入れてください。').waitFor()
     await page.getByLabel('上記の内容とプライバシーポリシーに同意します').check()
     await page.getByRole('button', { name: '同意して発行する' }).click()
     await page.getByRole('heading', { name: 'デジタル会員証を発行しました' }).waitFor()
@@ -747,7 +750,10 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
     expect(await page.getByTestId('issued-pin').textContent()).toMatch(/^\d{4}$/)
     saveArtifact('14-issued.png', await page.screenshot({ fullPage: true }))
     await page.getByRole('button', { name: '会員証を表示する' }).click()
-    await page.getByTestId('flash').getByText('200ポイントを付与しました').waitFor()
+    await page
+      .getByTestId('flash')
+      .getByText('デジタル会員証を発行しました。200\u2060ポイントを付与しました')
+      .waitFor()
     expect(await page.getByTestId('points').textContent()).toContain('200')
     expect(await page.getByTestId('member-name').textContent()).toBe('新規 花子')
     const token = await readQr(page, '15-issued-card-qr.png')
@@ -849,7 +855,7 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
         new Date(expiring!.expiresAt),
       )
       expect(date).toMatch(/^\d{4}年\d{1,2}月\d{1,2}日$/)
-      expect(await warning.textContent()).toContain(`550 ptが${date}に失効します。`)
+      expect(await warning.textContent()).toContain(`550\u00a0ptが${date}に失効します。`)
       expect(await warning.getAttribute('role')).toBe('note')
       expect(await page.getByTestId('expires-on').count()).toBe(0)
       // Prominent: on the first screen without scrolling, above the history, in bold.
@@ -918,7 +924,7 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
       await alert.waitFor()
       expect(await alert.getAttribute('role')).toBe('alert')
       expect(await alert.textContent()).toContain(
-        '入力の誤りが続いたため、このカードの連携を一時的に止めています。1分後にもう一度お試しいただくか、店舗にお問い合わせください（ロックを解除できます）。',
+        '入力の誤りが続いたため、このカードの連携を一時的に止めています。1\u2060分後にもう一度お試しいただくか、店舗にお問い合わせください（ロックを解除できます）。',
       )
       expect(new URL(page.url()).pathname).toBe('/link')
       saveArtifact('20-too-many-attempts.png', await page.screenshot({ fullPage: true }))
@@ -975,7 +981,10 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
       saveArtifact('22-service-unavailable.png', await page.screenshot({ fullPage: true }))
       expect((await submit()).slice(0, 2)).toEqual([201, null])
       await expect.poll(() => page.url()).toMatch(/\/card$/)
-      await page.getByTestId('flash').getByText('200ポイントを付与しました').waitFor()
+      await page
+        .getByTestId('flash')
+        .getByText('連携が完了しました。200\u2060ポイントを付与しました')
+        .waitFor()
     })
   })
 })

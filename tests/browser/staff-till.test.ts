@@ -49,7 +49,7 @@ async function signIn(page: Page, staffId: string, password: string) {
   await expect.poll(() => page.url()).toMatch(/\/staff\/login$/)
   await page.getByLabel('スタッフID').fill(staffId)
   await page.getByLabel('パスワード').fill(password)
-  await page.getByRole('button', { name: 'サインイン' }).click()
+  await page.getByRole('button', { name: 'ログイン' }).click()
   await page.getByTestId('till').waitFor()
 }
 
@@ -154,10 +154,10 @@ describe('the till in Chromium (demo mode)', () => {
       await amount.fill('1999')
       await expect
         .poll(() => page.getByTestId('preview').textContent())
-        .toContain('付与予定: 39 pt')
+        .toContain('付与予定：39\u00a0pt')
       await page.getByRole('button', { name: '付与内容を確認' }).click()
       expect(await page.getByTestId('confirm').textContent()).toContain(
-        '1,999 円のお買い上げで 39 pt を付与します。',
+        '1,999\u00a0円のお買い上げで 39\u00a0pt を付与します。',
       )
       // The first answer is lost on the way back (the server did count it): the screen retries
       // with the same Idempotency-Key and gets the first answer, not a second award.
@@ -175,7 +175,7 @@ describe('the till in Chromium (demo mode)', () => {
       })
       await page.getByTestId('confirm-ok').dblclick()
       await page.getByTestId('result').waitFor()
-      expect(await page.getByTestId('result').textContent()).toContain('39 pt を付与しました')
+      expect(await page.getByTestId('result').textContent()).toContain('39\u00a0pt を付与しました')
       expect(await page.getByTestId('result-balance').textContent()).toBe('1,439 pt')
       expect(keys.length).toBeGreaterThanOrEqual(2)
       expect(new Set(keys).size).toBe(1)
@@ -223,7 +223,7 @@ describe('the till in Chromium (demo mode)', () => {
       await page.getByRole('button', { name: '利用内容を確認' }).click()
       await page.getByTestId('confirm-ok').click()
       await page.getByTestId('result').waitFor()
-      expect(await page.getByTestId('result').textContent()).toContain('400 pt を利用しました')
+      expect(await page.getByTestId('result').textContent()).toContain('400\u00a0pt を利用しました')
       expect(await page.getByTestId('result-balance').textContent()).toBe('1,039 pt')
 
       // The customer's card and history show the change.
@@ -266,7 +266,7 @@ describe('the till in Chromium (demo mode)', () => {
       await page.goto('/staff/login')
       await page.getByLabel('スタッフID').fill('demo-manager')
       await page.getByLabel('パスワード').fill('wrong-password')
-      await page.getByRole('button', { name: 'サインイン' }).click()
+      await page.getByRole('button', { name: 'ログイン' }).click()
       expect(await page.getByTestId('login-error').textContent()).toContain(
         'スタッフIDまたはパスワードが違います',
       )
@@ -281,7 +281,7 @@ describe('the till in Chromium (demo mode)', () => {
       await redeemRow.getByTestId('void-confirm').click()
       await page.getByTestId('today-notice').waitFor()
       expect(await page.getByTestId('today-notice').textContent()).toContain(
-        '取り消しました。新しい残高: 200 pt',
+        '取り消しました。新しい残高：200\u00a0pt',
       )
       await expect.poll(() => rows.count()).toBe(2)
       expect(await rows.first().textContent()).toContain('取消')
@@ -304,7 +304,7 @@ describe('the till in Chromium (demo mode)', () => {
         await page.getByLabel('調整の理由（必須）').fill('レシート二重登録')
         await page.getByRole('button', { name: '調整内容を確認' }).click()
         expect(await page.getByTestId('confirm').textContent()).toContain(
-          '−39 pt を調整します（理由: レシート二重登録）',
+          '−39\u00a0pt を調整します（理由：レシート二重登録）',
         )
         await page.getByTestId('confirm-ok').click()
         await page.getByTestId('result').waitFor()
@@ -516,7 +516,7 @@ describe('the till in Chromium (demo mode)', () => {
         expect(await enterManually(page, shown.token)).toEqual([200, null])
         await page.getByTestId('member').waitFor()
         const time = page.getByTestId('member').getByRole('status')
-        expect(await time.textContent()).toMatch(/QRの有効期限まで \d+ 秒/)
+        expect(await time.textContent()).toMatch(/QRの有効期限まで \d+\u00a0秒/)
         await page.getByLabel('お買い上げ金額（円）').fill('1000')
         await page.getByRole('button', { name: '付与内容を確認' }).click()
         await page.getByTestId('confirm').waitFor()

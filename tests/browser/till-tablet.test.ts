@@ -38,7 +38,7 @@ async function signIn(page: Page, staffId: string, password: string) {
   await expect.poll(() => page.url()).toMatch(/\/staff\/login$/)
   await page.getByLabel('スタッフID').fill(staffId)
   await page.getByLabel('パスワード').fill(password)
-  await page.getByRole('button', { name: 'サインイン' }).click()
+  await page.getByRole('button', { name: 'ログイン' }).click()
   await page.getByTestId('till').waitFor()
 }
 
@@ -314,7 +314,7 @@ describe('the till on a phone and on a 10-inch tablet (Chromium, demo mode)', ()
         // Back at the scan, ready for the code (the manual field has focus), saying what stays.
         await page.getByRole('heading', { name: '会員証を再スキャン' }).waitFor()
         expect(await page.evaluate(() => document.activeElement?.id)).toBe('qr-manual')
-        expect(await page.getByTestId('carried').textContent()).toContain('1,500 円')
+        expect(await page.getByTestId('carried').textContent()).toContain('1,500\u00a0円')
         saveArtifact('till-phone-rescan.png', await page.screenshot({ fullPage: true }))
         const fresh = await qrByApi(short.url, customer)
         expect(fresh.token).not.toBe(shown.token)
@@ -324,7 +324,9 @@ describe('the till on a phone and on a 10-inch tablet (Chromium, demo mode)', ()
         await page.getByTestId('review').click()
         await page.getByTestId('confirm-ok').click()
         await page.getByTestId('result').waitFor()
-        expect(await page.getByTestId('result').textContent()).toContain('15 pt を付与しました')
+        expect(await page.getByTestId('result').textContent()).toContain(
+          '15\u00a0pt を付与しました',
+        )
 
         // A code that expired at the server (confirmed too late) offers the re-scan as well.
         await page.getByTestId('next-customer').click()

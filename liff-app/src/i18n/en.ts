@@ -36,7 +36,7 @@ export const en: Messages = {
     done: 'Your card is linked',
     doneNoBonus:
       'Your card is linked. This card has had its linking bonus before, so no points were added this time.',
-    bonusAdded: '{points} points added',
+    bonusAdded: 'Your card is linked. {points} points added',
   },
   field: {
     cardFormat: 'Enter the card number as 16 digits.',
@@ -60,6 +60,14 @@ export const en: Messages = {
     updated: 'Updated {time}',
     updating: 'Updating',
     ranks: { regular: 'Regular', silver: 'Silver', gold: 'Gold' },
+    expires: 'Valid until {date}',
+    multiplier: '{times}× points on purchases',
+    nextRank: '{points}\u00a0pt more to {rank} ({times}×)',
+    nextRankLabel: 'Progress to {rank}',
+    friendLead: 'Add us as a friend to get news of your points and coupons in LINE.',
+    friendAdd: 'Add friend',
+    friendLater: 'Not now',
+    shortcut: 'Add the card to your home screen',
   },
   history: {
     title: 'Points history',
@@ -67,7 +75,7 @@ export const en: Messages = {
     more: 'Show more',
     end: 'No more history',
     loading: 'Loading…',
-    expiring: '{points} pt expire on {date}. A purchase or a redemption extends them.',
+    expiring: '{points}\u00a0pt expire on {date}. A purchase or a redemption extends them.',
     expiresOn: 'Points valid until {date}',
     types: {
       bonus: 'Linking bonus',
@@ -93,6 +101,10 @@ export const en: Messages = {
       'You need these to link again after unlinking. Write them down: they are shown only once.',
     toCard: 'Show my member card',
     back: 'I already have a card',
+    bonus: 'Get {points} points with your new card',
+    sharedTitle: 'What is registered',
+    consentMissing: 'Tick the box to agree before getting your card.',
+    bonusAdded: 'Your digital member card is ready. {points} points added',
   },
   settings: {
     title: 'Settings',
@@ -111,7 +123,20 @@ export const en: Messages = {
   },
   privacy: {
     title: 'Privacy policy',
-    body: 'We use your LINE user ID, display name and the linked point card data only to show your member card and tell you about your points. You can unlink at any time in Settings.',
+    template:
+      'Template: the operator must complete the parts in [brackets] and check this policy before publishing it.',
+    collectedTitle: 'What we collect',
+    collected:
+      'Your LINE user ID and display name; the linked point card (card number, name, points, rank, birth date if registered); your points history; whether you are our LINE friend; your notification settings.',
+    whyTitle: 'Why',
+    why: 'To show your member card, award and redeem points at the till, tell you about your points and coupons, and prevent misuse. We do not sell your data.',
+    keptTitle: 'How long we keep it',
+    kept: '[The operator fills in how long data is kept after unlinking or after the last activity.]',
+    unlinkTitle: 'How to unlink',
+    unlink:
+      'Open Settings in the member card and choose "Unlink my card". Your points stay on the card; LINE no longer shows it.',
+    contactTitle: 'Contact',
+    contact: '[Operator name, address, e-mail or phone for privacy questions]',
     back: 'Back',
   },
   errors: {

@@ -167,12 +167,12 @@ describe('languages', () => {
 describe('t, te and n', () => {
   it('fills {name} placeholders, leaving a missing value empty', () => {
     const { t } = appI18n().global
-    expect(t('link.bonus', { points: 200 })).toBe('連携で200ポイントプレゼント')
+    expect(t('link.bonus', { points: 200 })).toBe('連携で200\u2060ポイントプレゼント')
     expect(t('history.expiring', { points: '1,200', date: '1月1日' })).toBe(
-      '1,200 ptが1月1日に失効します。お買い物かポイントのご利用で期限が延びます。',
+      '1,200\u00a0ptが1月1日に失効します。お買い物かポイントのご利用で期限が延びます。',
     )
-    expect(t('link.bonus')).toBe('連携でポイントプレゼント')
-    expect(t('link.bonus', { other: 1 })).toBe('連携でポイントプレゼント')
+    expect(t('link.bonus')).toBe('連携で\u2060ポイントプレゼント')
+    expect(t('link.bonus', { other: 1 })).toBe('連携で\u2060ポイントプレゼント')
   })
 
   it('answers a missing key with the key, and a branch of the tree is not a message', () => {
@@ -270,7 +270,7 @@ describe('the plugin', () => {
       },
     })
     const wrapper = mount(Template, { global: { plugins: [appI18n()] } })
-    expect(wrapper.text()).toBe('連携で200ポイントプレゼント')
+    expect(wrapper.text()).toBe('連携で200\u2060ポイントプレゼント')
   })
 
   it('useI18n() outside an app with the plugin is a clear error', () => {

@@ -33,6 +33,14 @@ export const ja = {
     updated: '最終更新 {time}',
     updating: '更新中',
     ranks: { regular: 'レギュラー', silver: 'シルバー', gold: 'ゴールド' },
+    expires: '有効期限：{date}',
+    multiplier: 'お買い物ポイント{times}\u2060倍',
+    nextRank: '{rank}まであと{points}\u00a0pt（{times}\u2060倍）',
+    nextRankLabel: '{rank}までの進み具合',
+    friendLead: '友だち追加すると、ポイントやクーポンのお知らせがLINEに届きます。',
+    friendAdd: '友だち追加',
+    friendLater: '今はしない',
+    shortcut: 'ホーム画面に会員証を追加',
   },
 }
 

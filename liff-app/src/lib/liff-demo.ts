@@ -12,6 +12,10 @@ import {
 
 /** Demo only: a LINE user ID to sign in as (tests set it to get a fresh user). */
 export const DEMO_USER_KEY = 'membercard.demoUser'
+/** Demo only: '1' when the demo user is a friend of the Official Account (getFriendship). */
+export const DEMO_FRIEND_KEY = 'membercard.demoFriend'
+/** Demo only: set when the app asked LINE for a home-screen shortcut (the URL). */
+export const DEMO_SHORTCUT_KEY = 'membercard.demoShortcut'
 
 interface MockApi {
   set(data: Record<string, unknown>): void
@@ -83,6 +87,18 @@ export async function initDemoLiff(config: ClientConfig): Promise<LiffSession> {
     },
     async signOut() {
       // the mock's demo user stays signed in
+    },
+    // Stand-ins for liff.getFriendship(), the profile permission and the home-screen
+    // shortcut, driven by localStorage so the demo and the browser tests can play both sides.
+    async friendship() {
+      return localStorage.getItem(DEMO_FRIEND_KEY) === '1'
+    },
+    async profileName() {
+      const name = token ? decodeJwtPayload(token)?.name : null
+      return typeof name === 'string' ? name : null
+    },
+    async createShortcut() {
+      localStorage.setItem(DEMO_SHORTCUT_KEY, `https://liff.line.me/${liffId}/card`)
     },
   }
 }

@@ -13,6 +13,11 @@ const sdk = vi.hoisted(() => ({
     exp: Date.now() / 1000 + 3600,
     name: 'LINE 太郎',
   })),
+  getFriendship: vi.fn(async () => ({ friendFlag: false })),
+  permissionState: 'prompt' as 'prompt' | 'granted' | 'unavailable',
+  requestAll: vi.fn(async () => undefined),
+  getProfile: vi.fn(async () => ({ displayName: 'プロフィール 花子' })),
+  createShortcutOnHomeScreen: vi.fn(async (_p: { url: string }) => undefined),
 }))
 vi.mock('@line/liff/core', () => ({
   default: {
@@ -24,6 +29,13 @@ vi.mock('@line/liff/core', () => ({
     logout: sdk.logout,
     getIDToken: sdk.getIDToken,
     getDecodedIDToken: sdk.getDecodedIDToken,
+    getFriendship: sdk.getFriendship,
+    permission: {
+      query: async () => ({ state: sdk.permissionState }),
+      requestAll: sdk.requestAll,
+    },
+    getProfile: sdk.getProfile,
+    createShortcutOnHomeScreen: sdk.createShortcutOnHomeScreen,
   },
 }))
 for (const [path, name] of [
@@ -33,6 +45,10 @@ for (const [path, name] of [
   ['@line/liff/is-logged-in', 'isLoggedIn'],
   ['@line/liff/login', 'login'],
   ['@line/liff/logout', 'logout'],
+  ['@line/liff/get-friendship', 'getFriendship'],
+  ['@line/liff/permission', 'permission'],
+  ['@line/liff/get-profile', 'getProfile'],
+  ['@line/liff/create-shortcut-on-home-screen', 'createShortcutOnHomeScreen'],
 ] as const) {
   vi.doMock(path, () => ({
     default: class {
@@ -49,6 +65,7 @@ const config = {
   consentVersion: 'v1',
   privacyPolicyUrl: '/privacy',
   qrTtlSeconds: 60,
+  oaBasicId: null,
 }
 
 describe('the real LIFF session', () => {
@@ -102,5 +119,49 @@ describe('the real LIFF session', () => {
     void initLineLiff(config)
     await vi.waitFor(() => expect(sdk.login).toHaveBeenCalledTimes(1))
     expect(sessionStorage.getItem('membercard.relogin')).toBe('1')
+  })
+
+  it('loads getFriendship only when asked, and tells whether the user is a friend', async () => {
+    sdk.getDecodedIDToken.mockReturnValue({ exp: Date.now() / 1000 + 3600, name: 'LINE 太郎' })
+    const { initLineLiff } = await import('./liff-line.ts')
+    const session = await initLineLiff(config)
+    expect(sdk.used).not.toContain('getFriendship')
+    expect(await session.friendship?.()).toBe(false)
+    expect(sdk.used).toContain('getFriendship')
+    sdk.getFriendship.mockResolvedValueOnce({ friendFlag: true })
+    expect(await session.friendship?.()).toBe(true)
+  })
+
+  it('asks for the profile permission (requestAll) only when the token has no name, as a MINI App may', async () => {
+    sdk.getDecodedIDToken.mockReturnValue({ exp: Date.now() / 1000 + 3600, name: 'LINE 太郎' })
+    const { initLineLiff } = await import('./liff-line.ts')
+    const named = await initLineLiff(config)
+    expect(await named.profileName?.()).toBe('LINE 太郎')
+    expect(sdk.requestAll).not.toHaveBeenCalled()
+    // Consent simplification: only `openid` granted, so the token carries no name.
+    sdk.getDecodedIDToken.mockReturnValue({ exp: Date.now() / 1000 + 3600 })
+    sdk.requestAll.mockImplementationOnce(async () => {
+      sdk.permissionState = 'granted'
+    })
+    expect(await named.profileName?.()).toBe('プロフィール 花子')
+    expect(sdk.requestAll).toHaveBeenCalledTimes(1)
+    // Refused: no name, and no profile read.
+    sdk.permissionState = 'unavailable'
+    sdk.getProfile.mockClear()
+    expect(await named.profileName?.()).toBeNull()
+    expect(sdk.getProfile).not.toHaveBeenCalled()
+  })
+
+  it('offers the home-screen shortcut only inside LINE, to the card', async () => {
+    sdk.getDecodedIDToken.mockReturnValue({ exp: Date.now() / 1000 + 3600, name: 'LINE 太郎' })
+    const { initLineLiff } = await import('./liff-line.ts')
+    expect((await initLineLiff(config)).createShortcut).toBeUndefined()
+    sdk.isInClient.mockReturnValue(true)
+    const inLine = await initLineLiff(config)
+    await inLine.createShortcut?.()
+    expect(sdk.createShortcutOnHomeScreen).toHaveBeenCalledWith({
+      url: 'https://liff.line.me/1234567890-abcdefgh/card',
+    })
+    sdk.isInClient.mockReturnValue(false)
   })
 })

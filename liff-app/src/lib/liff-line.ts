@@ -9,6 +9,8 @@ import type { ClientConfig } from '@membercard/shared'
 import { clearLiffCache, type LiffSession } from './liff-session.ts'
 import { signedOutSession } from './web-session.ts'
 
+const extras = () => import('./liff-line-extras.ts')
+
 /** Seconds before `exp` at which a cached token is treated as already expired. */
 const EXPIRY_MARGIN_S = 30
 /** A second recovery this soon after the last one means it did not help: ask the user. */
@@ -22,14 +24,15 @@ const RECOVERED_AT = 'membercard.recoveredAt'
  * through LIFF by itself.
  */
 export async function initLineLiff(config: ClientConfig): Promise<LiffSession> {
-  if (!config.liffId) throw new Error('LIFF_ID is not set on the server')
+  const liffId = config.liffId
+  if (!liffId) throw new Error('LIFF_ID is not set on the server')
   liff.use(new IsInClient())
   liff.use(new IsLoggedIn())
   liff.use(new Login())
   liff.use(new Logout())
   liff.use(new GetIDToken())
   liff.use(new GetDecodedIDToken())
-  await liff.init({ liffId: config.liffId, withLoginOnExternalBrowser: false })
+  await liff.init({ liffId, withLoginOnExternalBrowser: false })
   if (!liff.isInClient() && !liff.isLoggedIn()) return signedOutSession()
 
   function relogin(): Promise<boolean> {
@@ -75,5 +78,11 @@ export async function initLineLiff(config: ClientConfig): Promise<LiffSession> {
     async signOut() {
       // LIFF: nothing of ours to end (LINE keeps the login)
     },
+    // LINE MINI App features: their code and SDK modules load on first use (liff-line-extras.ts).
+    friendship: async () => (await extras()).friendship(),
+    profileName: async () => (await extras()).profileName(),
+    ...(liff.isInClient()
+      ? { createShortcut: async () => (await extras()).createShortcut(liffId) }
+      : {}),
   }
 }

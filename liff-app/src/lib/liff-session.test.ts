@@ -29,3 +29,20 @@ describe('LIFF helpers', () => {
     expect(other.replaceState).not.toHaveBeenCalled()
   })
 })
+
+describe('deep links through permanent links', () => {
+  it('keep their path and query (and parameters LINE put beside liff.state)', () => {
+    const hist = { replaceState: vi.fn() } as unknown as History
+    applyLiffState(
+      {
+        search: `?liff.state=${encodeURIComponent('/history?from=push#top')}&utm_source=poster`,
+      } as Location,
+      hist,
+    )
+    expect(hist.replaceState).toHaveBeenCalledWith(
+      null,
+      '',
+      '/history?from=push&utm_source=poster#top',
+    )
+  })
+})

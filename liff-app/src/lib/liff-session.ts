@@ -26,6 +26,19 @@ export interface LiffSession {
   signInAgain(): Promise<void>
   /** Ends a web session (`DELETE /api/session`); nothing for LIFF. */
   signOut(): Promise<void>
+  /**
+   * LIFF only: whether the user is a friend of the Official Account (`liff.getFriendship()`).
+   * The SDK module loads on first use, not with the card.
+   */
+  friendship?(): Promise<boolean>
+  /**
+   * LIFF only: the LINE display name when the app needs it. A LINE MINI App with consent
+   * simplification may have granted only `openid`: then the profile permission is asked for
+   * (`liff.permission.requestAll()`) here, not at start-up.
+   */
+  profileName?(): Promise<string | null>
+  /** LIFF in LINE only: adds a shortcut to the card on the home screen. */
+  createShortcut?(): Promise<void>
 }
 
 /** LIFF keeps its cached tokens in localStorage under keys with this prefix. */
@@ -62,8 +75,16 @@ export function decodeJwtPayload(token: string): Record<string, unknown> | null 
  * does it, before the router reads the URL.
  */
 export function applyLiffState(loc: Location = location, hist: History = history): void {
-  const state = new URLSearchParams(loc.search).get('liff.state')
-  if (state?.startsWith('/') && !state.startsWith('//')) hist.replaceState(null, '', state)
+  const params = new URLSearchParams(loc.search)
+  const state = params.get('liff.state')
+  if (!state?.startsWith('/') || state.startsWith('//')) return
+  // The deep link keeps its path and query; parameters LINE put beside `liff.state` stay too.
+  const target = new URL(state, 'https://app.invalid')
+  for (const [key, value] of params) {
+    if (!key.startsWith('liff.') && !target.searchParams.has(key))
+      target.searchParams.append(key, value)
+  }
+  hist.replaceState(null, '', target.pathname + target.search + target.hash)
 }
 
 const loadDemo = () => import('./liff-demo.ts')

@@ -10,6 +10,7 @@ const demoConfig = {
   consentVersion: 'v1',
   privacyPolicyUrl: '/privacy',
   qrTtlSeconds: 60,
+  oaBasicId: null,
 }
 
 describe('the web session (LINE Login on the web)', () => {

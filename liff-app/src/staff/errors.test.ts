@@ -31,7 +31,9 @@ describe('the till’s one mapping from error codes to messages', () => {
       'もう一度会員証を表示',
     )
     expect(tillErrorMessage(t, new TillApiError('FORBIDDEN', 403))).toContain('店長')
-    expect(tillErrorMessage(t, new TillApiError('TOO_MANY_ATTEMPTS', 429, 120))).toContain('2 分')
+    expect(tillErrorMessage(t, new TillApiError('TOO_MANY_ATTEMPTS', 429, 120))).toContain(
+      '2\u00a0分',
+    )
     // The QR single-use rule's code (409), once the server sends it.
     expect(tillErrorMessage(t, new TillApiError('QR_ALREADY_USED', 409))).toBe(
       'このQRコードは使用済みか、別の店舗で読み取られています。お客様に会員証の新しいQRコードを表示してもらい、読み取り直してください。',

@@ -1,4 +1,4 @@
-import type { LinkRequest, Member } from '@membercard/shared'
+import type { LinkRequest, MeMember, Member } from '@membercard/shared'
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { decodeJwtPayload } from '../lib/liff-session.ts'
@@ -16,8 +16,11 @@ export function userKey(prefix: string): string | null {
   return typeof sub === 'string' ? prefix + sub : null
 }
 
+/** The member as the card shows it: `/api/me` adds the expiry and the rank's benefits. */
+export type CardMember = Member & Partial<Omit<MeMember, keyof Member>>
+
 /** A cached member card, with when the server last sent it (ms, device clock). */
-type Cached = Member & { fetchedAt?: number }
+type Cached = CardMember & { fetchedAt?: number }
 
 /** The signed-in user's member card from the last visit, if any (needs the services set). */
 export function readCache(): Cached | null {
@@ -30,7 +33,7 @@ export function readCache(): Cached | null {
   }
 }
 
-function writeCache(member: Member | null, fetchedAt: number) {
+function writeCache(member: CardMember | null, fetchedAt: number) {
   try {
     const key = userKey(CACHE_PREFIX)
     if (!key) return
@@ -51,7 +54,7 @@ function writeCache(member: Member | null, fetchedAt: number) {
 export const useMemberStore = defineStore('member', () => {
   /** null until known. */
   const linked = ref<boolean | null>(null)
-  const member = ref<Member | null>(null)
+  const member = ref<CardMember | null>(null)
   /** True while the shown member is the cached copy, not yet confirmed by the server. */
   const stale = ref(false)
   /** When the server last sent the member shown (ms, device clock); null when not known. */
@@ -59,7 +62,7 @@ export const useMemberStore = defineStore('member', () => {
   let inflight: Promise<void> | null = null
 
   /** The member as the server has just sent it. */
-  function set(next: Member | null) {
+  function set(next: CardMember | null) {
     member.value = next
     linked.value = next !== null
     fetchedAt.value = Date.now()

@@ -15,6 +15,8 @@ export const useSessionStore = defineStore('session', () => {
   const flashMessage = ref<string | null>(null)
   /** How the customer is signed in: LIFF, a web session, or not at all (a plain browser). */
   const kind = ref<LiffSession['kind']>('liff')
+  /** Whether LINE can add the card to the home screen here (LIFF in LINE). */
+  const canShortcut = ref(false)
 
   function start(cfg: ClientConfig) {
     config.value = cfg
@@ -39,8 +41,9 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   /** Start-up: how the customer is signed in; nobody → the "LINEでログイン" screen at once. */
-  function signedInWith(k: LiffSession['kind']) {
+  function signedInWith(k: LiffSession['kind'], can: { shortcut?: boolean } = {}) {
     kind.value = k
+    canShortcut.value = can.shortcut === true
     if (k === 'none') signInRequired.value = true
   }
 
@@ -78,6 +81,7 @@ export const useSessionStore = defineStore('session', () => {
   return {
     config,
     kind,
+    canShortcut,
     signedInWith,
     signOut,
     signInRequired,

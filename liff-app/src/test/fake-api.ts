@@ -93,6 +93,7 @@ export function fakeServices(
     consentVersion: 'v1',
     privacyPolicyUrl: '/privacy',
     qrTtlSeconds: 60,
+    oaBasicId: null,
   }
   setServices({ config, api, liff })
   return {

@@ -54,7 +54,7 @@ describe('the consent and link screen', () => {
     for (const id of ['consent', 'card-number', 'pin']) {
       expect(wrapper.find(`label[for="${id}"]`).exists()).toBe(true)
     }
-    expect(wrapper.get('[data-testid="bonus"]').text()).toBe('連携で200ポイントプレゼント')
+    expect(wrapper.get('[data-testid="bonus"]').text()).toBe('連携で200\u2060ポイントプレゼント')
     expect(wrapper.get('#pin').attributes('type')).toBe('password')
     wrapper.unmount()
   })
@@ -180,7 +180,9 @@ describe('the consent and link screen', () => {
     vi.mocked(member.link).mockResolvedValueOnce(200)
     await fill(wrapper, '4900000000000011', '1234')
     expect(router.currentRoute.value.name).toBe('card')
-    expect(session.flash).toHaveBeenCalledWith('200ポイントを付与しました')
+    expect(session.flash).toHaveBeenCalledWith(
+      '連携が完了しました。200\u2060ポイントを付与しました',
+    )
     wrapper.unmount()
   })
 

@@ -122,8 +122,8 @@ export function linkCompletedMessage(
     lines,
     note: t(
       ctx,
-      '連携はいつでも会員証の画面から解除できます。',
-      'You can unlink at any time from the card screen.',
+      '連携の解除は、会員証の「設定」からいつでもできます。',
+      'You can unlink at any time under Settings (設定) in the card app.',
     ),
     button: { label: t(ctx, '会員証を表示', 'Show my card'), uri: liffUrl(ctx.liffId, '/card') },
   })
@@ -258,10 +258,10 @@ export function accountLinkMessage(ctx: MessageContext, url: string): Message {
     ctx,
     t(
       ctx,
-      'カード番号と PIN でサインインすると、このトークで会員証が使えます(10分間有効)。',
+      'カード番号と暗証番号でログインすると、このトークで会員証が使えます（10\u2060分間有効）。',
       'Sign in with your card number and PIN to link (valid for 10 minutes).',
     ),
-    t(ctx, 'サインインして連携', 'Sign in to link'),
+    t(ctx, 'ログインして連携', 'Sign in to link'),
     url,
   )
 }

@@ -6,9 +6,9 @@ export function meRoutes({ membership, customerAuth }: RouteDeps) {
   return new Hono<Env>().get('/me', customerAuth, async (c) => {
     // A returning user is answered from the fresh-cache at once; the reads of new users whose
     // tokens were verified together share one read transaction (db/fresh-cache.ts).
-    const linked = await membership.memberOf.batched(c.get('lineUserId'))
-    return linked
-      ? c.json({ linked: true as const, member: linked.member }, 200)
+    const member = await membership.standingOf(c.get('lineUserId'))
+    return member
+      ? c.json({ linked: true as const, member }, 200)
       : c.json({ linked: false as const }, 200)
   })
 }

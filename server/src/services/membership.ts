@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto'
 import {
   cardNumberProblem,
   luhnCheckDigit,
+  type MeMember,
   type Member,
   maskCardNumber,
   normalizeCardNumber,
@@ -35,6 +36,7 @@ import type { Secrets } from '../secrets.ts'
 import { createDailyStats, type DailyStats } from './daily-stats.ts'
 import { appendToLedger } from './ledger.ts'
 import { createLinkLimits } from './link-limits.ts'
+import { memberStanding, type StandingRules } from './member-standing.ts'
 import { cardKey, hashPin, verifyPin } from './pin.ts'
 
 /**
@@ -61,6 +63,8 @@ export interface MembershipDeps {
   expiryDays?: number
   /** The dashboard's counters (default: kept in Asia/Tokyo days; the app hands its own). */
   stats?: DailyStats
+  /** The rank rules the card shows (multipliers and thresholds); none when absent. */
+  rankRules?: Omit<StandingRules, 'expiryDays'>
 }
 
 /** What the consent screen sends with a link or an issue request. */
@@ -112,6 +116,7 @@ export function createMembership({
   events,
   expiryDays = 0,
   stats = createDailyStats('Asia/Tokyo'),
+  rankRules = { rankMultipliers: {}, rankThresholds: [] },
 }: MembershipDeps) {
   /** Consent given, and to the text the server shows now (never the client's word for it). */
   function checkConsent(consent: ConsentInput, what?: string): void {
@@ -125,11 +130,19 @@ export function createMembership({
   const memberOfCached = db.cached({
     query: activeLinkByUser,
     params: (userId: string) => ({ userId }),
-    value: (row): Readonly<{ linkId: number; cardId: number; member: Readonly<Member> }> | null =>
+    value: (
+      row,
+    ): Readonly<{
+      linkId: number
+      cardId: number
+      lastActivityAt: number | null
+      member: Readonly<Member>
+    }> | null =>
       row
         ? Object.freeze({
             linkId: row.linkId,
             cardId: row.cardId,
+            lastActivityAt: row.lastActivityAt,
             member: Object.freeze(toMember(row)),
           })
         : null,
@@ -188,6 +201,15 @@ export function createMembership({
   const membership = {
     /** The user's linked member, or null (read through a cache: do not modify it). */
     memberOf: memberOfCached,
+
+    /**
+     * `GET /api/me`: the user's member with when the balance expires and what the rank brings
+     * (services/member-standing.ts), or null when not linked.
+     */
+    async standingOf(userId: string): Promise<MeMember | null> {
+      const linked = await memberOfCached.batched(userId)
+      return linked ? memberStanding(db, clock, { expiryDays, ...rankRules }, linked) : null
+    },
 
     /** The id of the LINE user's active link, or null when unlinked (cached). */
     activeLinkId: activeLinkIdCached,
