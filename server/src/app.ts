@@ -48,6 +48,7 @@ import type { Secrets } from './secrets.ts'
 import { createAuditService } from './services/audit.ts'
 import { createIdempotencyStore } from './services/idempotency.ts'
 import { createMembership } from './services/membership.ts'
+import { createOfflineCodes } from './services/offline-code.ts'
 import { createPointsService, type OnLedgerChange } from './services/points.ts'
 import { createStaffService } from './services/staff.ts'
 import { createStaffAdmin } from './services/staff-admin.ts'
@@ -127,6 +128,7 @@ export function createApp(deps: AppDeps) {
       now: () => clock.now(),
     })
   const staffService = createStaffService({ db, clock, secrets })
+  const offlineCodes = createOfflineCodes({ db, clock, sealer: totpSealer(secrets.pinHashKey) })
   const cookie = consoleCookie(config.publicUrl)
   const line = deps.line ?? createLineMessaging({ db, clock, config, logger })
   const clientAddress = createClientAddress(config.trustProxy)
@@ -185,10 +187,12 @@ export function createApp(deps: AppDeps) {
       expiryDays: config.points.expiryDays,
     }),
     staff: staffService,
+    offlineCodes,
     points: createPointsService({
       db,
       clock,
       secrets,
+      offlineCodes,
       rules: config.points,
       onLedgerChange: async (tx, change) => {
         await line.onLedgerChange(tx, change)

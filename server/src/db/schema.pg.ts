@@ -483,3 +483,10 @@ export const qrTokenUses = pgTable(
   },
   (t) => [index('qr_token_uses_expires_idx').on(t.expiresAt)],
 )
+
+/** Offline card codes: one TOTP key per link (see schema.ts). */
+export const deviceKeys = pgTable('device_keys', {
+  linkId: int('link_id').primaryKey(),
+  secret: text('secret').notNull(),
+  issuedAt: int('issued_at').notNull(),
+})

@@ -1,3 +1,4 @@
+import type { OfflineCodes } from '../services/offline-code.ts'
 import type { Context, MiddlewareHandler } from 'hono'
 import type { Clock } from '../clock.ts'
 import type { Config } from '../config.ts'
@@ -27,6 +28,7 @@ export interface RouteDeps {
   staff: StaffService
   /** Till points operations (award, redeem, void, adjust, today, expiry). */
   points: PointsService
+  offlineCodes: OfflineCodes
   /** Idempotency-Key records of mutating staff calls. */
   idempotency: IdempotencyStore
   /** Verifies the LINE ID token; put it on every customer route. */

@@ -19,6 +19,7 @@ import {
   NotLinked,
   PinMalformed,
 } from '../domain/errors.ts'
+import { deviceKeys } from '../repositories/device-keys.ts'
 import { cards } from '../repositories/cards.ts'
 import { consents } from '../repositories/consents.ts'
 import { issuedCards } from '../repositories/issued-cards.ts'
@@ -261,6 +262,9 @@ export function createMembership({
     unlink(userId: string): Promise<void> {
       const now = clock.now()
       return db.transaction(async (tx) => {
+        // The link's offline device key goes with it (decision 067).
+        const active = await links.activeByUser(tx, userId)
+        if (active) await deviceKeys.revoke(tx, active.linkId)
         const cardId = await links.close(tx, userId, now)
         if (cardId === undefined) throw new NotLinked()
         await events?.unlinked?.(tx, { userId, cardId, at: now })
