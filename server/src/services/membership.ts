@@ -19,9 +19,9 @@ import {
   NotLinked,
   PinMalformed,
 } from '../domain/errors.ts'
-import { deviceKeys } from '../repositories/device-keys.ts'
 import { cards } from '../repositories/cards.ts'
 import { consents } from '../repositories/consents.ts'
+import { deviceKeys } from '../repositories/device-keys.ts'
 import { issuedCards } from '../repositories/issued-cards.ts'
 import { ledger } from '../repositories/ledger.ts'
 import { linkBonuses } from '../repositories/link-bonuses.ts'
