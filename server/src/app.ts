@@ -52,6 +52,7 @@ import { createDailyStats } from './services/daily-stats.ts'
 import { createExports } from './services/exports.ts'
 import { createIdempotencyStore } from './services/idempotency.ts'
 import { createMembership } from './services/membership.ts'
+import { createOfflineCodes } from './services/offline-code.ts'
 import { createPointsService, type OnLedgerChange } from './services/points.ts'
 import { createStaffService } from './services/staff.ts'
 import { createStaffAdmin } from './services/staff-admin.ts'
@@ -131,6 +132,7 @@ export function createApp(deps: AppDeps) {
       now: () => clock.now(),
     })
   const staffService = createStaffService({ db, clock, secrets })
+  const offlineCodes = createOfflineCodes({ db, clock, sealer: totpSealer(secrets.pinHashKey) })
   const cookie = consoleCookie(config.publicUrl)
   const line = deps.line ?? createLineMessaging({ db, clock, config, logger })
   const clientAddress = createClientAddress(config.trustProxy)
@@ -196,10 +198,12 @@ export function createApp(deps: AppDeps) {
     }),
     staff: staffService,
     stats,
+    offlineCodes,
     points: createPointsService({
       db,
       clock,
       secrets,
+      offlineCodes,
       rules: config.points,
       stats,
       onLedgerChange: async (tx, change) => {

@@ -238,10 +238,11 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
     const offlineToken = await readQr(page, '08-offline.png')
     saveArtifact('08-offline-card.png', await page.screenshot({ fullPage: true }))
     expect((await staffScan(server.url, staff, offlineToken)).status).toBe(200)
-    await page
-      .getByText('通信できないためコードを表示できません')
-      .waitFor({ timeout: TTL_S * 1000 + 2000 })
-    expect(await page.getByTestId('qr-box').locator('svg').count()).toBe(0)
+    // Past its expiry: the code computed on the phone (decision 067), which the till takes.
+    await page.getByTestId('offline-qr').waitFor({ timeout: TTL_S * 1000 + 2000 })
+    const own = await readQr(page, '09-offline-code.png')
+    expect(own).toMatch(/^OFF1-\d+-\d{8}$/)
+    expect((await staffScan(server.url, staff, own)).status).toBe(200)
     saveArtifact('09-offline-expired.png', await page.screenshot({ fullPage: true }))
 
     // Back online: a fresh code at once.
@@ -584,17 +585,21 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
     expect((await updated.textContent())?.trim()).toBe(fetched)
     saveArtifact('26-offline-kept.png', await page.screenshot({ fullPage: true }))
 
-    // Past its expiry: no code, and it says so; no promise that a code works.
-    await status
-      .getByText('通信できないためコードを表示できません。接続を確認して、再試行してください。')
-      .waitFor({ timeout: TTL_S * 1000 + 2000 })
-    expect(await page.getByTestId('qr-box').locator('svg').count()).toBe(0)
+    // Past its expiry: the phone's own offline code (decision 067), with the balance's age.
+    await page.getByTestId('offline-qr').waitFor({ timeout: TTL_S * 1000 + 2000 })
+    expect(await status.textContent()).toContain(`残高は${fetched?.replace('最終更新 ', '')}時点`)
     const retry = page.getByRole('button', { name: '再試行' })
-    expect(await retry.getAttribute('aria-describedby')).toBe('qr-status')
 
-    // Opened once more with nothing valid kept: said at once, never an empty grey box.
+    // Opened once more with nothing valid kept (no device key either): said at once, never an
+    // empty grey box; no promise that a code works.
+    await page.evaluate(() => {
+      for (const key of Object.keys(localStorage)) {
+        if (key.startsWith('membercard.devkey:')) localStorage.removeItem(key)
+      }
+    })
     await reopenOffline()
     await retry.waitFor()
+    expect(await retry.getAttribute('aria-describedby')).toBe('qr-status')
     expect(await page.locator('.qr-placeholder').count()).toBe(0)
     expect(await status.textContent()).toContain('通信できないためコードを表示できません')
     expect(await status.textContent()).not.toContain('使えます')

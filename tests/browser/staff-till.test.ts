@@ -74,7 +74,7 @@ async function historyOf(url: string, sub: string) {
 }
 
 /** The till's manual-entry field's label. */
-const MANUAL = 'QRコードの文字（手入力・バーコードリーダー）'
+const MANUAL = 'QRコードの文字・手入力用コード（手入力・バーコードリーダー）'
 
 /** The next answer of `path` on `page`. */
 function nextAnswer(page: Page, path: string): Promise<Response> {

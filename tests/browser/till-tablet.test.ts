@@ -42,7 +42,7 @@ async function signIn(page: Page, staffId: string, password: string) {
   await page.getByTestId('till').waitFor()
 }
 
-const MANUAL = 'QRコードの文字（手入力・バーコードリーダー）'
+const MANUAL = 'QRコードの文字・手入力用コード（手入力・バーコードリーダー）'
 
 async function lookUp(page: Page, token: string) {
   await page.getByLabel(MANUAL).fill(token)

@@ -58,6 +58,10 @@ export const en: Messages = {
     offline: 'You are offline. This code works until {time}.',
     expired: 'No connection, so the code cannot be shown. Check your connection and try again.',
     updated: 'Updated {time}',
+    shortCode: 'Code to type',
+    offlineCode:
+      'You are offline. Balance as of {time}. The code changes every 30 seconds and works once at the till.',
+    offlineCodeLabel: 'Offline member QR code. Show it to the staff at the till.',
     updating: 'Updating',
     ranks: { regular: 'Regular', silver: 'Silver', gold: 'Gold' },
     expires: 'Valid until {date}',

@@ -31,6 +31,10 @@ export const ja = {
     offline: 'オフラインです。このコードは{time}まで使えます。',
     expired: '通信できないためコードを表示できません。接続を確認して、再試行してください。',
     updated: '最終更新 {time}',
+    shortCode: '手入力用コード',
+    offlineCode:
+      'オフラインです。残高は{time}時点のものです。コードは30秒ごとに変わり、レジで1回使えます。',
+    offlineCodeLabel: 'オフライン用の会員証QRコード。レジでスタッフに読み取ってもらってください。',
     updating: '更新中',
     ranks: { regular: 'レギュラー', silver: 'シルバー', gold: 'ゴールド' },
     expires: '有効期限：{date}',

@@ -97,6 +97,8 @@ export function createApi(session: ApiSession, fetchImpl: typeof fetch = (...a) 
         ),
       ),
     qr: () => ok(send(() => client.api.card.qr.$get())),
+    /** A new device key for offline codes (`POST /api/card/device-key`, decision 067). */
+    deviceKey: () => ok(send(() => client.api.card['device-key'].$post())),
     history: (cursor?: string) =>
       ok(send(() => client.api.points.history.$get({ query: cursor ? { cursor } : {} }))),
   }

@@ -22,8 +22,9 @@ const ja = {
     stop: 'カメラを止める',
     cameraHint: 'お客様の会員証QRコードを枠の中に写してください。',
     cameraStarting: 'カメラを起動しています…',
-    manualLabel: 'QRコードの文字（手入力・バーコードリーダー）',
-    manualHint: '36文字の英数字です。バーコードリーダーで読み取ると自動で確認します。',
+    manualLabel: 'QRコードの文字・手入力用コード（手入力・バーコードリーダー）',
+    manualHint:
+      '36文字の英数字、または会員証の下の手入力用コード（例：12-3456 7890）です。バーコードリーダーで読み取ると自動で確認します。',
     lookUp: '確認',
     looking: '確認中…',
     wedgeReady: 'バーコードリーダーの読み取りを待っています',
@@ -168,8 +169,9 @@ const en: StaffMessages = {
     stop: 'Stop the camera',
     cameraHint: "Hold the customer's member QR code inside the frame.",
     cameraStarting: 'Starting the camera…',
-    manualLabel: 'QR code text (typed or from a barcode scanner)',
-    manualHint: '36 letters and digits. A barcode scanner looks the member up by itself.',
+    manualLabel: 'QR code text or code to type (typed or from a barcode scanner)',
+    manualHint:
+      '36 letters and digits, or the code to type under the card (e.g. 12-3456 7890). A barcode scanner looks the member up by itself.',
     lookUp: 'Look up',
     looking: 'Looking up…',
     wedgeReady: 'Ready for the barcode scanner',

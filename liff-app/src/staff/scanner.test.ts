@@ -13,6 +13,15 @@ describe('QR token input', () => {
     expect(normalizeQrToken(`${TOKEN.slice(1)}1`)).toBeNull() // 1 is not base32
   })
 
+  it('accepts an offline code (decision 067): the QR form and the short code as typed', () => {
+    expect(normalizeQrToken('OFF1-12-12345678')).toBe('OFF1-12-12345678')
+    expect(normalizeQrToken(' 12-1234 5678 ')).toBe('OFF1-12-12345678')
+    expect(normalizeQrToken('１２－１２３４　５６７８')).toBe('OFF1-12-12345678')
+    expect(normalizeQrToken('12-1234567')).toBeNull()
+    expect(normalizeQrToken('1212345678')).toBeNull()
+    expect(normalizeQrToken('4900000000000011')).toBeNull()
+  })
+
   it('knows the LINE in-app browser by its user agent', () => {
     expect(isInLineApp('Mozilla/5.0 (iPhone) AppleWebKit Line/14.3.0')).toBe(true)
     expect(isInLineApp('Mozilla/5.0 (X11; Linux x86_64) Chrome/131')).toBe(false)

@@ -8,10 +8,24 @@
 /** A member QR token: 36 characters of RFC 4648 base32. */
 export const QR_TOKEN_PATTERN = /^[A-Z2-7]{36}$/
 
-/** The token in `text` (trimmed, upper-cased), or null when it cannot be one. */
+/**
+ * An offline card code (docs/decisions/067): the QR's `OFF1-<link>-<8 digits>`, or the short
+ * code a clerk types, `<link>-<8 digits>` (spaces ignored).
+ */
+const OFFLINE_CODE_PATTERN = /^(?:OFF1-)?([1-9]\d{0,9})[-‐－ー](\d{8})$/
+
+/**
+ * The token in `text` (trimmed, upper-cased), or an offline code in its QR form; null when it
+ * cannot be either.
+ */
 export function normalizeQrToken(text: string): string | null {
   const t = text.trim().toUpperCase()
-  return QR_TOKEN_PATTERN.test(t) ? t : null
+  if (QR_TOKEN_PATTERN.test(t)) return t
+  const typed = t
+    .replace(/[\s\u3000]/g, '')
+    .replace(/[０-９]/g, (d) => String(d.charCodeAt(0) - 0xff10))
+  const m = OFFLINE_CODE_PATTERN.exec(typed)
+  return m ? `OFF1-${m[1]}-${m[2]}` : null
 }
 
 /** True inside the LINE app's in-app browser. */

@@ -7,6 +7,8 @@ import { services } from '../lib/services.ts'
 const CACHE_PREFIX = 'membercard.member:'
 /** The card's last QR token (composables/use-qr-token.ts), kept per user like the card. */
 export const QR_PREFIX = 'membercard.qr:'
+/** The card's offline device key (composables/use-offline-code.ts), per user; gone on unlink. */
+export const DEVICE_KEY_PREFIX = 'membercard.devkey:'
 const ISSUE_KEY = 'membercard.issueKey'
 
 /** `prefix` + the signed-in LINE user, or null when no one is signed in. */
@@ -41,6 +43,7 @@ function writeCache(member: CardMember | null, fetchedAt: number) {
     else {
       localStorage.removeItem(key)
       localStorage.removeItem(QR_PREFIX + key.slice(CACHE_PREFIX.length))
+      localStorage.removeItem(DEVICE_KEY_PREFIX + key.slice(CACHE_PREFIX.length))
     }
   } catch {
     // storage full or disabled: the card still works, only without the instant start

@@ -476,7 +476,6 @@ export const webSessions = pgTable(
 )
 
 /**
-/**
  * QR tokens seen at a till (docs/decisions/002): the store that first scanned the token (scan,
  * award, redeem or adjust) and what it has been spent on (`spent`, bits: 1 a points
  * redemption, 2 a coupon use). One atomic upsert per use keeps a token at one store and each
@@ -495,7 +494,6 @@ export const qrTokenUses = pgTable(
   (t) => [index('qr_token_uses_expires_idx').on(t.expiresAt)],
 )
 
-/**
 /**
  * Pre-aggregated daily counters for the console's dashboard (docs/kpis.md), one row per day in
  * the till's time zone (`day`: days since 1970-01-01 there), store ('' for none) and shard,
@@ -583,3 +581,10 @@ export const cardImportRows = pgTable(
     uniqueIndex('card_import_rows_card_uq').on(t.jobId, t.cardNumber),
   ],
 )
+
+/** Offline card codes: one TOTP key per link (see schema.ts). */
+export const deviceKeys = pgTable('device_keys', {
+  linkId: int('link_id').primaryKey(),
+  secret: text('secret').notNull(),
+  issuedAt: int('issued_at').notNull(),
+})

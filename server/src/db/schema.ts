@@ -603,3 +603,16 @@ export const cardImportRows = sqliteTable(
     uniqueIndex('card_import_rows_card_uq').on(t.jobId, t.cardNumber),
   ],
 )
+
+/**
+ * Offline card codes (docs/decisions/067): one TOTP key per link, issued to the member's phone
+ * while it is online and used to compute codes with no signal. A new key replaces the old one;
+ * an unlink deletes it.
+ */
+export const deviceKeys = sqliteTable('device_keys', {
+  linkId: integer('link_id').primaryKey(),
+  /** The TOTP secret (RFC 4648 base32), sealed like staff TOTP secrets. */
+  secret: text('secret').notNull(),
+  /** When it was issued (Unix ms). */
+  issuedAt: integer('issued_at').notNull(),
+})

@@ -13,6 +13,7 @@ import type { DailyStats } from '../services/daily-stats.ts'
 import type { Exports } from '../services/exports.ts'
 import type { IdempotencyStore } from '../services/idempotency.ts'
 import type { Membership } from '../services/membership.ts'
+import type { OfflineCodes } from '../services/offline-code.ts'
 import type { PointsService } from '../services/points.ts'
 import type { StaffService } from '../services/staff.ts'
 import type { StaffAdmin } from '../services/staff-admin.ts'
@@ -32,6 +33,7 @@ export interface RouteDeps {
   points: PointsService
   /** The dashboard's daily counters (kept in the till's time zone). */
   stats: DailyStats
+  offlineCodes: OfflineCodes
   /** Idempotency-Key records of mutating staff calls. */
   idempotency: IdempotencyStore
   /** Verifies the LINE ID token; put it on every customer route. */

@@ -22,6 +22,7 @@ import {
 } from '../domain/errors.ts'
 import { cards } from '../repositories/cards.ts'
 import { consents } from '../repositories/consents.ts'
+import { deviceKeys } from '../repositories/device-keys.ts'
 import { issuedCards } from '../repositories/issued-cards.ts'
 import { ledger } from '../repositories/ledger.ts'
 import { linkBonuses } from '../repositories/link-bonuses.ts'
@@ -301,6 +302,9 @@ export function createMembership({
     unlink(userId: string): Promise<void> {
       const now = clock.now()
       return db.transaction(async (tx) => {
+        // The link's offline device key goes with it (decision 067).
+        const active = await links.activeByUser(tx, userId)
+        if (active) await deviceKeys.revoke(tx, active.linkId)
         const cardId = await links.close(tx, userId, now)
         if (cardId === undefined) throw new NotLinked()
         await stats.unlinked(tx, userId, cardId, now)

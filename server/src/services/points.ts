@@ -35,6 +35,7 @@ import { createDailyStats, type DailyStats } from './daily-stats.ts'
 import type { IdempotencyClaim } from './idempotency.ts'
 import { appendToLedger, type LedgerEntryInput } from './ledger.ts'
 import { toMember } from './membership.ts'
+import type { OfflineCodes } from './offline-code.ts'
 import { checkQrToken, type QrPayload } from './qr-token.ts'
 import { QR_SPEND, useQrToken } from './qr-use.ts'
 import type { StaffPrincipal } from './staff.ts'
@@ -83,6 +84,8 @@ export interface PointsServiceDeps {
   onLedgerChange?: OnLedgerChange | undefined
   /** The dashboard's counters (default: kept in the rules' time zone). */
   stats?: DailyStats | undefined
+  /** Offline card codes (docs/decisions/067); absent: only QR tokens are accepted. */
+  offlineCodes?: OfflineCodes | undefined
 }
 
 /** Points for a purchase: exactly floor(amount × rate × multiplier) (shared with the till). */
@@ -137,6 +140,7 @@ export function createPointsService({
   rules,
   onLedgerChange,
   stats = createDailyStats(rules.timeZone),
+  offlineCodes,
 }: PointsServiceDeps) {
   /**
    * Appends and notifies, in `tx`. `known` holds what the caller has already read (the card's
@@ -181,8 +185,13 @@ export function createPointsService({
     return res
   }
 
-  /** Checks a scanned QR token's signature and time; its link, token id and expiry. */
-  function checkQr(qrToken: string, now: number): QrPayload {
+  /**
+   * Checks a scanned QR token's signature and time, or an offline code (decision 067); its
+   * link, token id and expiry.
+   */
+  async function checkQr(qrToken: string, now: number): Promise<QrPayload> {
+    const offline = await offlineCodes?.resolve(qrToken)
+    if (offline) return offline
     const check = checkQrToken(secrets.qrTokenKey, qrToken, now)
     if (!check.ok) throw check.reason === 'expired' ? new QrExpired() : new QrInvalid()
     return check.payload
@@ -194,12 +203,14 @@ export function createPointsService({
     staff: StaffPrincipal,
     qr: QrPayload,
     spend: (typeof QR_SPEND)[keyof typeof QR_SPEND],
+    scan = false,
   ) {
     return useQrToken(tx, {
       tokenId: qr.tokenId,
       expiresAtSec: qr.expiresAt,
       storeCode: staff.storeCode,
-      spend,
+      // An offline code may be scanned again at its store, but serves one transaction only.
+      spend: qr.offline && !scan ? spend | QR_SPEND.offline : spend,
     })
   }
 
@@ -227,10 +238,13 @@ export function createPointsService({
      * (QR_ALREADY_USED when another store has used it). Returns the member and the token's
      * expiry (Unix seconds).
      */
-    scan(staff: StaffPrincipal, qrToken: string): Promise<{ member: Member; expiresAt: number }> {
-      const qr = checkQr(qrToken, clock.now())
+    async scan(
+      staff: StaffPrincipal,
+      qrToken: string,
+    ): Promise<{ member: Member; expiresAt: number }> {
+      const qr = await checkQr(qrToken, clock.now())
       return db.transaction(async (tx) => {
-        await useAtStore(tx, staff, qr, QR_SPEND.none)
+        await useAtStore(tx, staff, qr, QR_SPEND.none, true)
         const row = await links.activeById(tx, qr.linkId)
         // Thrown inside: the binding rolls back with it (a refused scan writes nothing).
         if (!row) throw new QrInvalid('This member card is no longer linked.')
@@ -243,13 +257,13 @@ export function createPointsService({
      * Award points for a purchase, or redeem points, for the member behind a QR token. The
      * token must not have been used at another store; a redemption spends it (once).
      */
-    transact(
+    async transact(
       staff: StaffPrincipal,
       input: StaffPointsRequest,
       claim: IdempotencyClaim,
     ): Promise<TillResult> {
       const now = clock.now()
-      const qr = checkQr(input.qrToken, now)
+      const qr = await checkQr(input.qrToken, now)
       const { linkId, tokenId } = qr
       return db.transaction(async (tx): Promise<TillResult> => {
         await claim.enter(tx)
@@ -358,7 +372,7 @@ export function createPointsService({
       let qr: QrPayload | null = null
       let cardNumber: string | null = null
       if (input.qrToken !== undefined) {
-        qr = checkQr(input.qrToken, now)
+        qr = await checkQr(input.qrToken, now)
       } else {
         cardNumber = normalizeCardNumber(input.cardNumber ?? '')
         const problem = cardNumberProblem(cardNumber)

@@ -22,6 +22,8 @@ export interface QrPayload {
   expiresAt: number
   /** A stable identifier of this token, recorded with every transaction that used it. */
   tokenId: string
+  /** An offline code (docs/decisions/067): every transaction spends it. */
+  offline?: true
 }
 
 export type QrCheck =

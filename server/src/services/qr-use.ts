@@ -13,9 +13,12 @@ export const QR_SPEND = {
   points: 1,
   /** A coupon use (`POST /api/staff/coupons/redeem`). */
   coupon: 2,
+  /** Any transaction with an offline code (docs/decisions/067): one per code. */
+  offline: 4,
 } as const
 
-export type QrSpend = (typeof QR_SPEND)[keyof typeof QR_SPEND]
+/** A set of `QR_SPEND` bits. */
+export type QrSpend = number
 
 /**
  * In `tx`, as one statement: uses the token (`tokenId`, expiring at `expiresAtSec`) at
