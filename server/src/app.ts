@@ -40,6 +40,7 @@ import { linkBonusRoutes } from './routes/link-bonus.ts'
 import { meRoutes } from './routes/me.ts'
 import { dataStats, metricsHandler } from './routes/metrics.ts'
 import { pointsRoutes } from './routes/points.ts'
+import { preferencesRoutes } from './routes/preferences.ts'
 import { staffRoutes } from './routes/staff.ts'
 import { webLoginRoutes } from './routes/web-login.ts'
 import { webSessionRoutes } from './routes/web-session.ts'
@@ -49,6 +50,7 @@ import { createAuditService } from './services/audit.ts'
 import { createIdempotencyStore } from './services/idempotency.ts'
 import { createMembership } from './services/membership.ts'
 import { createPointsService, type OnLedgerChange } from './services/points.ts'
+import { createSegments } from './services/segments.ts'
 import { createStaffService } from './services/staff.ts'
 import { createStaffAdmin } from './services/staff-admin.ts'
 import { totpSealer } from './services/totp.ts'
@@ -211,6 +213,7 @@ export function createApp(deps: AppDeps) {
     adminAuth: adminAuth(staffService, cookie),
     requireAdmin,
     audit: createAuditService({ db, clock, timeZone: config.points.timeZone }),
+    segments: createSegments({ db, clock, expiryDays: config.points.expiryDays }),
     consoleCookie: cookie,
     staffAdmin: createStaffAdmin({ db, clock }),
     totpEnrollment: createTotpEnrollment({
@@ -233,6 +236,7 @@ export function createApp(deps: AppDeps) {
 
   const customer = new Hono<{ Variables: AppVariables }>()
     .route('/', meRoutes(routeDeps))
+    .route('/', preferencesRoutes(routeDeps))
     .route('/', linkRoutes(routeDeps))
     .route('/', linkBonusRoutes(routeDeps))
     .route('/', cardRoutes(routeDeps))

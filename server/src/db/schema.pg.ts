@@ -483,3 +483,47 @@ export const qrTokenUses = pgTable(
   },
   (t) => [index('qr_token_uses_expires_idx').on(t.expiresAt)],
 )
+
+/** Member facts for segments (see schema.ts). */
+export const memberFacts = pgTable('member_facts', {
+  cardId: int('card_id')
+    .primaryKey()
+    .references(() => pointCards.id),
+  lastVisitDay: int('last_visit_day').notNull(),
+  updatedAt: int('updated_at').notNull(),
+})
+
+/** One row per card and Asia/Tokyo day with a till transaction. */
+export const memberVisitDays = pgTable(
+  'member_visit_days',
+  {
+    cardId: int('card_id')
+      .notNull()
+      .references(() => pointCards.id),
+    day: int('day').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cardId, t.day] }), index('member_visit_days_day_idx').on(t.day)],
+)
+
+/** One row per card and store where it had a till transaction. */
+export const memberStoreVisits = pgTable(
+  'member_store_visits',
+  {
+    cardId: int('card_id')
+      .notNull()
+      .references(() => pointCards.id),
+    storeCode: text('store_code').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.cardId, t.storeCode] }),
+    index('member_store_visits_store_idx').on(t.storeCode, t.cardId),
+  ],
+)
+
+/** A LINE user's messaging preferences; no row = the defaults (promotions on). */
+export const memberPreferences = pgTable('member_preferences', {
+  lineUserId: text('line_user_id').primaryKey(),
+  /** 1 = promotional messages wanted, 0 = turned off. */
+  promotions: int('promotions').notNull().default(1),
+  updatedAt: int('updated_at').notNull(),
+})

@@ -504,3 +504,52 @@ export const qrTokenUses = sqliteTable(
   },
   (t) => [index('qr_token_uses_expires_idx').on(t.expiresAt)],
 )
+
+/**
+ * Member facts for segments (docs/segments.md), kept in the same transaction as the ledger
+ * entry that changes them (services/ledger.ts → repositories/member-facts.ts). A "day" is a
+ * day number in Asia/Tokyo: floor((unix ms + 9 h) / 1 day) (Japan has no daylight saving).
+ * `last_visit_day` is the day of the card's last till transaction (award or redeem at a store).
+ */
+export const memberFacts = sqliteTable('member_facts', {
+  cardId: integer('card_id')
+    .primaryKey()
+    .references(() => pointCards.id),
+  lastVisitDay: integer('last_visit_day').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+})
+
+/** One row per card and Asia/Tokyo day with a till transaction: visits in the last N days. */
+export const memberVisitDays = sqliteTable(
+  'member_visit_days',
+  {
+    cardId: integer('card_id')
+      .notNull()
+      .references(() => pointCards.id),
+    day: integer('day').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cardId, t.day] }), index('member_visit_days_day_idx').on(t.day)],
+)
+
+/** One row per card and store where it had a till transaction. */
+export const memberStoreVisits = sqliteTable(
+  'member_store_visits',
+  {
+    cardId: integer('card_id')
+      .notNull()
+      .references(() => pointCards.id),
+    storeCode: text('store_code').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.cardId, t.storeCode] }),
+    index('member_store_visits_store_idx').on(t.storeCode, t.cardId),
+  ],
+)
+
+/** A LINE user's messaging preferences; no row = the defaults (promotions on). */
+export const memberPreferences = sqliteTable('member_preferences', {
+  lineUserId: text('line_user_id').primaryKey(),
+  /** 1 = promotional messages wanted, 0 = turned off. */
+  promotions: integer('promotions').notNull().default(1),
+  updatedAt: integer('updated_at').notNull(),
+})

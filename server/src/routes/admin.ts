@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { adminAccountRoutes } from './admin-accounts.ts'
 import { adminAuditRoutes } from './admin-audit.ts'
+import { adminSegmentRoutes } from './admin-segments.ts'
 import { adminSessionRoutes } from './admin-session.ts'
 import { adminTotpRoutes } from './admin-totp.ts'
 import type { Env, RouteDeps } from './deps.ts'
@@ -20,5 +21,6 @@ export function adminRoutes(deps: RouteDeps) {
       .route('/', adminTotpRoutes(deps))
       .route('/', adminAuditRoutes(deps))
       .route('/', adminAccountRoutes(deps))
+      .route('/', adminSegmentRoutes(deps))
   )
 }
