@@ -98,7 +98,7 @@ function itemSchema(depth: number): z.ZodType<SegmentItem> {
     const r = schema.safeParse(v)
     if (r.success) return r.data
     for (const issue of r.error.issues) {
-      ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path, input: v })
+      ctx.addIssue({ code: 'custom', message: issueMessage(issue), path: issue.path, input: v })
     }
     return z.NEVER
   })
@@ -134,6 +134,12 @@ function groupSchema(depth: number): z.ZodType<Segment> {
     }
     return z.NEVER
   })
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  return issue.code === 'unrecognized_keys'
+    ? `unknown field(s): ${issue.keys.join(', ')}`
+    : issue.message
 }
 
 /** Formats an issue path as `segment.all[2].op`. */
