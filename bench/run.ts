@@ -17,7 +17,8 @@
  * Settings: BENCH_SECONDS (measured window, 10), BENCH_WARMUP (3), BENCH_IMPORT_ROWS
  * (1000000), BENCH_SKIP (comma-separated) to leave parts out while iterating: `import`,
  * `import-pg`, `front-end`, `sqlite` (the server rows on SQLite), `pg` (every PostgreSQL
- * row), or one of `pg-me`, `pg-award`, `pg-scale`.
+ * row), or one of `pg-me`, `pg-award`, `pg-scale`; `segments` (segment counts on
+ * BENCH_SEGMENT_MEMBERS, 1,000,000) or `segments-pg`. BENCH_ONLY=segments runs only those.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import {
@@ -39,6 +40,7 @@ import pg from 'pg'
 import { startPgCluster } from '../server/test/support/pg-cluster.ts'
 import { benchCardNumber, benchPin, writeCardsCsv } from './cards-csv.ts'
 import { type FrontEndResult, measureFrontEnd } from './front-end.ts'
+import { measureSegments } from './segments.ts'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
@@ -557,6 +559,15 @@ async function main() {
       log(`import into PostgreSQL: ${pgImport.row.value}`)
     }
     rmSync(big)
+  }
+
+  // -- segment counts on 1,000,000 members (bench/segments.ts); BENCH_ONLY=segments runs only them
+  if (!SKIP.has('segments') && (!ONLY.size || ONLY.has('segments'))) {
+    rows.push(...(await measureSegments(log, SKIP.has('pg') || SKIP.has('segments-pg'))))
+    if (ONLY.size === 1 && ONLY.has('segments')) {
+      log('BENCH_ONLY=segments: no table')
+      return
+    }
   }
 
   // 100,000 members for each server's database

@@ -25,5 +25,7 @@ CREATE TABLE "member_visit_days" (
 ALTER TABLE "member_facts" ADD CONSTRAINT "member_facts_card_id_point_cards_id_fk" FOREIGN KEY ("card_id") REFERENCES "public"."point_cards"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "member_store_visits" ADD CONSTRAINT "member_store_visits_card_id_point_cards_id_fk" FOREIGN KEY ("card_id") REFERENCES "public"."point_cards"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "member_visit_days" ADD CONSTRAINT "member_visit_days_card_id_point_cards_id_fk" FOREIGN KEY ("card_id") REFERENCES "public"."point_cards"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "member_preferences_off_idx" ON "member_preferences" USING btree ("line_user_id") WHERE promotions = 0;--> statement-breakpoint
 CREATE INDEX "member_store_visits_store_idx" ON "member_store_visits" USING btree ("store_code","card_id");--> statement-breakpoint
-CREATE INDEX "member_visit_days_day_idx" ON "member_visit_days" USING btree ("day");
+CREATE INDEX "member_visit_days_day_idx" ON "member_visit_days" USING btree ("day");--> statement-breakpoint
+CREATE INDEX "line_friends_blocked_idx" ON "line_friends" USING btree ("line_user_id") WHERE blocked_at IS NOT NULL;

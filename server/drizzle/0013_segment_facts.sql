@@ -11,6 +11,7 @@ CREATE TABLE `member_preferences` (
 	`updated_at` integer NOT NULL
 );
 --> statement-breakpoint
+CREATE INDEX `member_preferences_off_idx` ON `member_preferences` (`line_user_id`) WHERE promotions = 0;--> statement-breakpoint
 CREATE TABLE `member_store_visits` (
 	`card_id` integer NOT NULL,
 	`store_code` text NOT NULL,
@@ -26,4 +27,5 @@ CREATE TABLE `member_visit_days` (
 	FOREIGN KEY (`card_id`) REFERENCES `point_cards`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
-CREATE INDEX `member_visit_days_day_idx` ON `member_visit_days` (`day`);
+CREATE INDEX `member_visit_days_day_idx` ON `member_visit_days` (`day`);--> statement-breakpoint
+CREATE INDEX `line_friends_blocked_idx` ON `line_friends` (`line_user_id`) WHERE blocked_at IS NOT NULL;
