@@ -109,6 +109,13 @@ export const en: Messages = {
     signOut: 'Sign out',
     signOutHint: 'Ends your sign-in in this browser.',
   },
+  preferences: {
+    promotions: 'Get offers on LINE',
+    promotionsHint:
+      'Campaigns and coupons. With this off you still get important notices, such as points added.',
+    saving: 'Saving…',
+    saved: 'Saved',
+  },
   privacy: {
     title: 'Privacy policy',
     body: 'We use your LINE user ID, display name and the linked point card data only to show your member card and tell you about your points. You can unlink at any time in Settings.',

@@ -82,6 +82,13 @@ export const jaScreens = {
     signOut: 'ログアウト',
     signOutHint: 'このブラウザーでのログインを終了します。',
   },
+  preferences: {
+    promotions: 'お得な情報をLINEで受け取る',
+    promotionsHint:
+      'キャンペーンやクーポンのお知らせです。オフにしても、ポイントの付与など大切なお知らせは届きます。',
+    saving: '保存しています…',
+    saved: '保存しました',
+  },
   privacy: {
     title: 'プライバシーポリシー',
     body: 'LINEのユーザーID・表示名と、連携したポイントカードの情報を、会員証の表示とポイントのご案内のためにのみ利用します。連携は設定からいつでも解除できます。',
