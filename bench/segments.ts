@@ -16,7 +16,6 @@ import { startPgCluster } from '../server/test/support/pg-cluster.ts'
 import { fillSegmentMembers } from '../server/test/support/segment-fill.ts'
 import type { Segment } from '../shared/src/segments.ts'
 
-// biome-ignore lint/style/noRestrictedGlobals: the bench reads its own settings
 const MEMBERS = Number(process.env.BENCH_SEGMENT_MEMBERS ?? 1_000_000)
 
 export interface SegmentRow {

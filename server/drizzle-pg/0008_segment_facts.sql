@@ -1,7 +1,8 @@
 CREATE TABLE "member_facts" (
-	"card_id" bigint PRIMARY KEY NOT NULL,
+	"card_id" bigint NOT NULL,
 	"last_visit_day" bigint NOT NULL,
-	"updated_at" bigint NOT NULL
+	"updated_at" bigint NOT NULL,
+	CONSTRAINT "member_facts_card_id_pk" PRIMARY KEY("card_id")
 );
 --> statement-breakpoint
 CREATE TABLE "member_preferences" (

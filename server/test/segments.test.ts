@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { sql } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { issueQrToken } from '../src/services/qr-token.ts'
 import { createStaffService } from '../src/services/staff.ts'
 import { roleHeaders } from './admin-support.ts'
 import { createMessagingContext, userEvent } from './messaging-support.ts'
-import { addCard, linkBody, row } from './support.ts'
+import { addCard, linkBody, ON_POSTGRES, row } from './support.ts'
 
 const ctx = await createMessagingContext()
 const T0 = ctx.clock.now() // 2026-11-23T03:00Z = 12:00 in Tokyo
@@ -377,5 +378,34 @@ describe('facts', () => {
       lastFromLedger.map((d) => [Number(d.card), Number(d.day)]),
     )
     expect(await matched(tag, { field: 'lastVisitDaysAgo', op: '<=', value: 0 })).toBe(3)
+  })
+})
+
+describe('the backfill migration', () => {
+  it('rebuilds the same facts from the ledger', async () => {
+    const facts = async () => ({
+      days: await ctx.db.execute(
+        sql`SELECT card_id AS c, day AS d FROM member_visit_days ORDER BY card_id, day`,
+      ),
+      stores: await ctx.db.execute(
+        sql`SELECT card_id AS c, store_code AS s FROM member_store_visits ORDER BY 1, 2`,
+      ),
+      last: await ctx.db.execute(
+        sql`SELECT card_id AS c, last_visit_day AS d FROM member_facts ORDER BY card_id`,
+      ),
+    })
+    const kept = await facts()
+    expect(kept.days.length).toBeGreaterThan(3)
+    await ctx.db.execute(sql`DELETE FROM member_visit_days`)
+    await ctx.db.execute(sql`DELETE FROM member_store_visits`)
+    await ctx.db.execute(sql`DELETE FROM member_facts`)
+    const file = ON_POSTGRES
+      ? 'drizzle-pg/0009_member_facts_backfill.sql'
+      : 'drizzle/0014_member_facts_backfill.sql'
+    const text = readFileSync(new URL(`../${file}`, import.meta.url), 'utf8')
+    for (const statement of text.split('--> statement-breakpoint')) {
+      await ctx.db.execute(sql.raw(statement))
+    }
+    expect(await facts()).toEqual(kept)
   })
 })

@@ -490,13 +490,17 @@ export const qrTokenUses = pgTable(
 )
 
 /** Member facts for segments (see schema.ts). */
-export const memberFacts = pgTable('member_facts', {
-  cardId: int('card_id')
-    .primaryKey()
-    .references(() => pointCards.id),
-  lastVisitDay: int('last_visit_day').notNull(),
-  updatedAt: int('updated_at').notNull(),
-})
+export const memberFacts = pgTable(
+  'member_facts',
+  {
+    cardId: int('card_id')
+      .notNull()
+      .references(() => pointCards.id),
+    lastVisitDay: int('last_visit_day').notNull(),
+    updatedAt: int('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cardId] })],
+)
 
 /** One row per card and Asia/Tokyo day with a till transaction. */
 export const memberVisitDays = pgTable(

@@ -516,13 +516,17 @@ export const qrTokenUses = sqliteTable(
  * day number in Asia/Tokyo: floor((unix ms + 9 h) / 1 day) (Japan has no daylight saving).
  * `last_visit_day` is the day of the card's last till transaction (award or redeem at a store).
  */
-export const memberFacts = sqliteTable('member_facts', {
-  cardId: integer('card_id')
-    .primaryKey()
-    .references(() => pointCards.id),
-  lastVisitDay: integer('last_visit_day').notNull(),
-  updatedAt: integer('updated_at').notNull(),
-})
+export const memberFacts = sqliteTable(
+  'member_facts',
+  {
+    cardId: integer('card_id')
+      .notNull()
+      .references(() => pointCards.id),
+    lastVisitDay: integer('last_visit_day').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cardId] })],
+)
 
 /** One row per card and Asia/Tokyo day with a till transaction: visits in the last N days. */
 export const memberVisitDays = sqliteTable(
