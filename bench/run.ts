@@ -18,7 +18,9 @@
  * (1000000), BENCH_SKIP (comma-separated) to leave parts out while iterating: `import`,
  * `import-pg`, `front-end`, `sqlite` (the server rows on SQLite), `pg` (every PostgreSQL
  * row), or one of `pg-me`, `pg-award`, `pg-scale`, `dashboard`, `dashboard-pg` (the console's
- * data rows, bench/admin-data.ts, sized by BENCH_DASHBOARD_LEDGER_ROWS and _CARDS).
+ * data rows, bench/admin-data.ts, sized by BENCH_DASHBOARD_LEDGER_ROWS and _CARDS); `segments`
+ * (segment counts on BENCH_SEGMENT_MEMBERS, 1,000,000) or `segments-pg`. BENCH_ONLY=segments
+ * runs only those.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import {
@@ -41,6 +43,7 @@ import { startPgCluster } from '../server/test/support/pg-cluster.ts'
 import { measureAdminData } from './admin-data.ts'
 import { benchCardNumber, benchPin, writeCardsCsv } from './cards-csv.ts'
 import { type FrontEndResult, measureFrontEnd } from './front-end.ts'
+import { measureSegments } from './segments.ts'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
@@ -578,6 +581,15 @@ async function main() {
         goal: '≤ 500 ms',
         met: null,
       })
+    }
+  }
+
+  // -- segment counts on 1,000,000 members (bench/segments.ts); BENCH_ONLY=segments runs only them
+  if (!SKIP.has('segments') && (!ONLY.size || ONLY.has('segments'))) {
+    rows.push(...(await measureSegments(log, SKIP.has('pg') || SKIP.has('segments-pg'))))
+    if (ONLY.size === 1 && ONLY.has('segments')) {
+      log('BENCH_ONLY=segments: no table')
+      return
     }
   }
 

@@ -41,6 +41,7 @@ import { linkBonusRoutes } from './routes/link-bonus.ts'
 import { meRoutes } from './routes/me.ts'
 import { dataStats, metricsHandler } from './routes/metrics.ts'
 import { pointsRoutes } from './routes/points.ts'
+import { preferencesRoutes } from './routes/preferences.ts'
 import { staffRoutes } from './routes/staff.ts'
 import { webLoginRoutes } from './routes/web-login.ts'
 import { webSessionRoutes } from './routes/web-session.ts'
@@ -54,6 +55,7 @@ import { createIdempotencyStore } from './services/idempotency.ts'
 import { createMembership } from './services/membership.ts'
 import { createOfflineCodes } from './services/offline-code.ts'
 import { createPointsService, type OnLedgerChange } from './services/points.ts'
+import { createSegments } from './services/segments.ts'
 import { createStaffService } from './services/staff.ts'
 import { createStaffAdmin } from './services/staff-admin.ts'
 import { totpSealer } from './services/totp.ts'
@@ -227,6 +229,7 @@ export function createApp(deps: AppDeps) {
     adminAuth: adminAuth(staffService, cookie),
     requireAdmin,
     audit: createAuditService({ db, clock, timeZone: config.points.timeZone }),
+    segments: createSegments({ db, clock, expiryDays: config.points.expiryDays }),
     consoleCookie: cookie,
     staffAdmin: createStaffAdmin({ db, clock }),
     totpEnrollment: createTotpEnrollment({
@@ -252,6 +255,7 @@ export function createApp(deps: AppDeps) {
 
   const customer = new Hono<{ Variables: AppVariables }>()
     .route('/', meRoutes(routeDeps))
+    .route('/', preferencesRoutes(routeDeps))
     .route('/', linkRoutes(routeDeps))
     .route('/', linkBonusRoutes(routeDeps))
     .route('/', cardRoutes(routeDeps))

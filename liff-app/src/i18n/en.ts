@@ -125,6 +125,13 @@ export const en: Messages = {
     signOut: 'Sign out',
     signOutHint: 'Ends your sign-in in this browser.',
   },
+  preferences: {
+    promotions: 'Get offers on LINE',
+    promotionsHint:
+      'Campaigns and coupons. With this off you still get important notices, such as points added.',
+    saving: 'Saving…',
+    saved: 'Saved',
+  },
   privacy: {
     title: 'Privacy policy',
     template:

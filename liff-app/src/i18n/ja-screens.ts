@@ -86,6 +86,13 @@ export const jaScreens = {
     signOut: 'ログアウト',
     signOutHint: 'このブラウザーでのログインを終了します。',
   },
+  preferences: {
+    promotions: 'お得な情報をLINEで受け取る',
+    promotionsHint:
+      'キャンペーンやクーポンのお知らせです。オフにしても、ポイントの付与など大切なお知らせは届きます。',
+    saving: '保存しています…',
+    saved: '保存しました',
+  },
   privacy: {
     title: 'プライバシーポリシー',
     template: 'ひな形です：運営者は［　］の部分を記入し、内容を確認してから公開してください。',

@@ -99,6 +99,10 @@ export function createApi(session: ApiSession, fetchImpl: typeof fetch = (...a) 
     qr: () => ok(send(() => client.api.card.qr.$get())),
     /** A new device key for offline codes (`POST /api/card/device-key`, decision 067). */
     deviceKey: () => ok(send(() => client.api.card['device-key'].$post())),
+    /** The member's promotions preference (`GET /api/me/preferences`). */
+    preferences: () => ok(send(() => client.api.me.preferences.$get())),
+    setPreferences: (body: { promotions: boolean }) =>
+      ok(send(() => client.api.me.preferences.$put({ json: body }))),
     history: (cursor?: string) =>
       ok(send(() => client.api.points.history.$get({ query: cursor ? { cursor } : {} }))),
   }

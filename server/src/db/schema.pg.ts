@@ -321,14 +321,19 @@ export const issuedCards = pgTable(
 )
 
 /** Friends of the Official Account, from follow/unfollow webhook events. */
-export const lineFriends = pgTable('line_friends', {
-  lineUserId: text('line_user_id').primaryKey(),
-  followedAt: int('followed_at'),
-  /** Set on `unfollow` (blocked): no pushes go to this user until the next `follow`. */
-  blockedAt: int('blocked_at'),
-  language: text('language'),
-  updatedAt: int('updated_at').notNull(),
-})
+export const lineFriends = pgTable(
+  'line_friends',
+  {
+    lineUserId: text('line_user_id').primaryKey(),
+    followedAt: int('followed_at'),
+    /** Set on `unfollow` (blocked): no pushes go to this user until the next `follow`. */
+    blockedAt: int('blocked_at'),
+    language: text('language'),
+    updatedAt: int('updated_at').notNull(),
+  },
+  // The blocked few, for the segment count's "reachable" (repositories/segments.ts).
+  (t) => [index('line_friends_blocked_idx').on(t.lineUserId).where(sql`blocked_at IS NOT NULL`)],
+)
 
 /** Webhook events already handled, by `webhookEventId` (redeliveries do nothing twice). */
 export const webhookEvents = pgTable(
@@ -588,3 +593,55 @@ export const deviceKeys = pgTable('device_keys', {
   secret: text('secret').notNull(),
   issuedAt: int('issued_at').notNull(),
 })
+
+/** Member facts for segments (see schema.ts). */
+export const memberFacts = pgTable(
+  'member_facts',
+  {
+    cardId: int('card_id')
+      .notNull()
+      .references(() => pointCards.id),
+    lastVisitDay: int('last_visit_day').notNull(),
+    updatedAt: int('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cardId] })],
+)
+
+/** One row per card and Asia/Tokyo day with a till transaction. */
+export const memberVisitDays = pgTable(
+  'member_visit_days',
+  {
+    cardId: int('card_id')
+      .notNull()
+      .references(() => pointCards.id),
+    day: int('day').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cardId, t.day] }), index('member_visit_days_day_idx').on(t.day)],
+)
+
+/** One row per card and store where it had a till transaction. */
+export const memberStoreVisits = pgTable(
+  'member_store_visits',
+  {
+    cardId: int('card_id')
+      .notNull()
+      .references(() => pointCards.id),
+    storeCode: text('store_code').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.cardId, t.storeCode] }),
+    index('member_store_visits_store_idx').on(t.storeCode, t.cardId),
+  ],
+)
+
+/** A LINE user's messaging preferences; no row = the defaults (promotions on). */
+export const memberPreferences = pgTable(
+  'member_preferences',
+  {
+    lineUserId: text('line_user_id').primaryKey(),
+    /** 1 = promotional messages wanted, 0 = turned off. */
+    promotions: int('promotions').notNull().default(1),
+    updatedAt: int('updated_at').notNull(),
+  },
+  (t) => [index('member_preferences_off_idx').on(t.lineUserId).where(sql`promotions = 0`)],
+)

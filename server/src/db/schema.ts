@@ -320,14 +320,19 @@ export const issuedCards = sqliteTable(
 )
 
 /** Friends of the Official Account, from follow/unfollow webhook events. */
-export const lineFriends = sqliteTable('line_friends', {
-  lineUserId: text('line_user_id').primaryKey(),
-  followedAt: integer('followed_at'),
-  /** Set on `unfollow` (blocked): no pushes go to this user until the next `follow`. */
-  blockedAt: integer('blocked_at'),
-  language: text('language'),
-  updatedAt: integer('updated_at').notNull(),
-})
+export const lineFriends = sqliteTable(
+  'line_friends',
+  {
+    lineUserId: text('line_user_id').primaryKey(),
+    followedAt: integer('followed_at'),
+    /** Set on `unfollow` (blocked): no pushes go to this user until the next `follow`. */
+    blockedAt: integer('blocked_at'),
+    language: text('language'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  // The blocked few, for the segment count's "reachable" (repositories/segments.ts).
+  (t) => [index('line_friends_blocked_idx').on(t.lineUserId).where(sql`blocked_at IS NOT NULL`)],
+)
 
 /** Webhook events already handled, by `webhookEventId` (redeliveries do nothing twice). */
 export const webhookEvents = sqliteTable(
@@ -616,3 +621,60 @@ export const deviceKeys = sqliteTable('device_keys', {
   /** When it was issued (Unix ms). */
   issuedAt: integer('issued_at').notNull(),
 })
+
+/**
+ * Member facts for segments (docs/segments.md), kept in the same transaction as the ledger
+ * entry that changes them (services/ledger.ts → repositories/member-facts.ts). A "day" is a
+ * day number in Asia/Tokyo: floor((unix ms + 9 h) / 1 day) (Japan has no daylight saving).
+ * `last_visit_day` is the day of the card's last till transaction (award or redeem at a store).
+ */
+export const memberFacts = sqliteTable(
+  'member_facts',
+  {
+    cardId: integer('card_id')
+      .notNull()
+      .references(() => pointCards.id),
+    lastVisitDay: integer('last_visit_day').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cardId] })],
+)
+
+/** One row per card and Asia/Tokyo day with a till transaction: visits in the last N days. */
+export const memberVisitDays = sqliteTable(
+  'member_visit_days',
+  {
+    cardId: integer('card_id')
+      .notNull()
+      .references(() => pointCards.id),
+    day: integer('day').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cardId, t.day] }), index('member_visit_days_day_idx').on(t.day)],
+)
+
+/** One row per card and store where it had a till transaction. */
+export const memberStoreVisits = sqliteTable(
+  'member_store_visits',
+  {
+    cardId: integer('card_id')
+      .notNull()
+      .references(() => pointCards.id),
+    storeCode: text('store_code').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.cardId, t.storeCode] }),
+    index('member_store_visits_store_idx').on(t.storeCode, t.cardId),
+  ],
+)
+
+/** A LINE user's messaging preferences; no row = the defaults (promotions on). */
+export const memberPreferences = sqliteTable(
+  'member_preferences',
+  {
+    lineUserId: text('line_user_id').primaryKey(),
+    /** 1 = promotional messages wanted, 0 = turned off. */
+    promotions: integer('promotions').notNull().default(1),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('member_preferences_off_idx').on(t.lineUserId).where(sql`promotions = 0`)],
+)

@@ -8,6 +8,7 @@ import { adminAuditRoutes } from './admin-audit.ts'
 import { adminIoRoutes } from './admin-io.ts'
 import { adminKpiRoutes } from './admin-kpis.ts'
 import { adminMemberRoutes } from './admin-members.ts'
+import { adminSegmentRoutes } from './admin-segments.ts'
 import { adminSessionRoutes } from './admin-session.ts'
 import { adminTotpRoutes } from './admin-totp.ts'
 import type { Env, RouteDeps } from './deps.ts'
@@ -44,5 +45,6 @@ export function adminRoutes(deps: RouteDeps) {
       .route('/', adminKpiRoutes(kpis))
       .route('/', adminMemberRoutes(deps, members))
       .route('/', adminIoRoutes(deps))
+      .route('/', adminSegmentRoutes(deps))
   )
 }

@@ -15,6 +15,7 @@ import type { IdempotencyStore } from '../services/idempotency.ts'
 import type { Membership } from '../services/membership.ts'
 import type { OfflineCodes } from '../services/offline-code.ts'
 import type { PointsService } from '../services/points.ts'
+import type { SegmentsService } from '../services/segments.ts'
 import type { StaffService } from '../services/staff.ts'
 import type { StaffAdmin } from '../services/staff-admin.ts'
 import type { TotpEnrollmentService } from '../services/totp-enrollment.ts'
@@ -56,6 +57,8 @@ export interface RouteDeps {
   consoleCookie: ConsoleCookie
   /** Stores and staff accounts, as head office manages them. */
   staffAdmin: StaffAdmin
+  /** Segment counts and the member's promotions preference (docs/segments.md). */
+  segments: SegmentsService
   /** TOTP enrollment of the signed-in account. */
   totpEnrollment: TotpEnrollmentService
   /** Card imports uploaded from the console. */

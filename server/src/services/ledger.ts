@@ -3,6 +3,7 @@ import type { Tx } from '../db/seam.ts'
 import { InsufficientPoints } from '../domain/errors.ts'
 import { cards } from '../repositories/cards.ts'
 import { ledger } from '../repositories/ledger.ts'
+import { memberFacts } from '../repositories/member-facts.ts'
 import type { DailyStats } from './daily-stats.ts'
 
 /** One entry to append. `points` is signed. */
@@ -64,5 +65,14 @@ export async function appendToLedger(
     at: e.at,
   })
   await stats.ledger(tx, e)
+  // A till transaction is a visit: the segment facts move in the same transaction.
+  if (isTillVisit(e)) await memberFacts.recordVisit(tx, e.cardId, e.storeCode, e.at)
   return { id, balance }
+}
+
+/** Ledger types that are a member's visit when made at a store (docs/segments.md). */
+const VISIT_TYPES: ReadonlySet<LedgerType> = new Set(['award', 'redeem'])
+
+function isTillVisit(e: LedgerEntryInput): e is LedgerEntryInput & { storeCode: string } {
+  return VISIT_TYPES.has(e.type) && typeof e.storeCode === 'string' && e.storeCode !== ''
 }

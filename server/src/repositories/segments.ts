@@ -1,0 +1,119 @@
+import type { Segment, SegmentCondition, SegmentItem } from '@membercard/shared'
+import { type SQL, sql } from 'drizzle-orm'
+import type { Executor } from '../db/seam.ts'
+
+const DAY_MS = 86_400_000
+const TOKYO_OFFSET_MS = 9 * 3_600_000
+
+/** What a segment is evaluated against: today's Asia/Tokyo day, now, and the expiry rule. */
+export interface SegmentContext {
+  /** Now (Unix ms). */
+  now: number
+  /** Today's Asia/Tokyo day number (repositories/member-facts.ts `tokyoDay`). */
+  today: number
+  /** Days without activity after which a balance expires; 0 = balances never expire. */
+  expiryDays: number
+}
+
+/** The first instant (Unix ms) of an Asia/Tokyo day number. */
+function dayStart(day: number): number {
+  return day * DAY_MS - TOKYO_OFFSET_MS
+}
+
+function list(values: readonly (string | number)[]): SQL {
+  return sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  )
+}
+
+/** One condition as a SQL predicate over `c` (card), `l` (active link), `f` (facts). */
+function condition(k: SegmentCondition, x: SegmentContext): SQL {
+  switch (k.field) {
+    case 'rank':
+      return sql`c.rank IN (${list(k.value)})`
+    case 'points':
+      return k.op === '>=' ? sql`c.points >= ${k.value}` : sql`c.points <= ${k.value}`
+    case 'birthMonth':
+      return sql`CAST(substr(c.birth_date, 6, 2) AS INTEGER) IN (${list(k.value)})`
+    case 'lastVisitDaysAgo': {
+      // days ago = today - last visit day; a member who never visited matches every `>=`.
+      const edge = x.today - k.value
+      return k.op === '>='
+        ? sql`(f.last_visit_day IS NULL OR f.last_visit_day <= ${edge})`
+        : sql`f.last_visit_day >= ${edge}`
+    }
+    case 'visitsInLast90Days': {
+      // Members with more than `n` visit days in (today - 90, today]: one range scan of the
+      // day index and a grouping, not a count per member.
+      const more = (n: number) => sql`c.id IN (SELECT v.card_id FROM member_visit_days v
+        WHERE v.day > ${x.today - 90} AND v.day <= ${x.today}
+        GROUP BY v.card_id HAVING count(*) > ${n})`
+      if (k.op === '>=') return k.value <= 0 ? sql`1 = 1` : more(k.value - 1)
+      return sql`NOT (${more(k.value)})`
+    }
+    case 'pointsExpiringWithinDays': {
+      if (x.expiryDays <= 0) return sql`1 = 0`
+      // The balance expires at last activity + expiryDays; within N days: at or before now + N.
+      const lastBefore = x.now + k.value * DAY_MS - x.expiryDays * DAY_MS
+      return sql`(c.points > 0 AND COALESCE(c.last_activity_at, c.created_at) <= ${lastBefore})`
+    }
+    case 'linkedDaysAgo': {
+      // days ago = today - the Tokyo day of the current link.
+      const day = x.today - k.value
+      return k.op === '>='
+        ? sql`l.linked_at < ${dayStart(day + 1)}`
+        : sql`l.linked_at >= ${dayStart(day)}`
+    }
+    case 'visitedStore':
+      return sql`c.id IN (SELECT s.card_id FROM member_store_visits s
+        WHERE s.store_code IN (${list(k.value)}))`
+  }
+}
+
+function item(i: SegmentItem, x: SegmentContext): SQL {
+  return 'field' in i ? condition(i, x) : predicate(i, x)
+}
+
+/** A segment as one SQL predicate (values are bound parameters, never concatenated). */
+export function predicate(s: Segment, x: SegmentContext): SQL {
+  const [items, joiner, empty] =
+    'all' in s ? [s.all, sql` AND `, sql`1 = 1`] : [s.any, sql` OR `, sql`1 = 0`]
+  if (items.length === 0) return empty
+  return sql`(${sql.join(
+    items.map((i) => item(i, x)),
+    joiner,
+  )})`
+}
+
+/** Whether a segment reads the visit facts (then `member_facts` is joined). */
+function usesFacts(s: SegmentItem): boolean {
+  if ('field' in s) return s.field === 'lastVisitDaysAgo'
+  return ('all' in s ? s.all : s.any).some(usesFacts)
+}
+
+/**
+ * Members (cards linked now) matching a segment: `matched`, and `reachable` = those who are
+ * friends (no unfollow since their last follow; no event = friend) and have not turned
+ * promotions off.
+ */
+export const segments = {
+  async count(
+    db: Executor,
+    s: Segment,
+    x: SegmentContext,
+  ): Promise<{ matched: number; reachable: number }> {
+    const facts = usesFacts(s) ? sql`LEFT JOIN member_facts f ON f.card_id = c.id` : sql``
+    const from = sql`FROM line_links l JOIN point_cards c ON c.id = l.card_id ${facts}
+      WHERE l.unlinked_at IS NULL AND ${predicate(s, x)}`
+    const [all] = await db.execute<{ n: number | string }>(sql`SELECT count(*) AS n ${from}`)
+    // The unreachable are few (blocked or opted out): counted from their own small sets.
+    const [unreachable] = await db.execute<{ n: number | string }>(
+      sql`SELECT count(*) AS n ${from} AND l.line_user_id IN (
+        SELECT line_user_id FROM line_friends WHERE blocked_at IS NOT NULL
+        UNION SELECT line_user_id FROM member_preferences WHERE promotions = 0)`,
+    )
+    const matched = Number(all?.n ?? 0)
+    return { matched, reachable: matched - Number(unreachable?.n ?? 0) }
+  },
+}
