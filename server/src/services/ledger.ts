@@ -15,6 +15,9 @@ export interface LedgerEntryInput {
   qrTokenId?: string | null
   voidsEntryId?: number | null
   purchaseAmount?: number | null
+  refundsEntryId?: number | null
+  refundAmount?: number | null
+  refundShortfall?: number | null
   note?: string | null
   at: number
 }
@@ -55,6 +58,9 @@ export async function appendToLedger(
     qrTokenId: e.qrTokenId ?? null,
     voidsEntryId: e.voidsEntryId ?? null,
     purchaseAmount: e.purchaseAmount ?? null,
+    refundsEntryId: e.refundsEntryId ?? null,
+    refundAmount: e.refundAmount ?? null,
+    refundShortfall: e.refundShortfall ?? null,
     note: e.note ?? null,
     at: e.at,
   })
