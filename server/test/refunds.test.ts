@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import { refundPointsDue } from '@membercard/shared'
 import { sql } from 'drizzle-orm'
 import { afterAll, describe, expect, it } from 'vitest'
-import { refundPointsDue } from '../src/services/refund.ts'
 import {
   cardState,
   linkedMember,
@@ -243,7 +243,11 @@ describe('concurrent partial refunds on two app instances sharing one database',
     await dbB.close()
   })
   const a = await createTestContext({ db: dbA, env: { LINK_BONUS_POINTS: '0' } })
-  const b = await createTestContext({ db: dbB, secrets: a.secrets, env: { LINK_BONUS_POINTS: '0' } })
+  const b = await createTestContext({
+    db: dbB,
+    secrets: a.secrets,
+    env: { LINK_BONUS_POINTS: '0' },
+  })
 
   it('never refunds more than the purchase: 12 × 300 yen of 1000 → 3 succeed', async () => {
     const onA = await signInStaff(a)

@@ -21,8 +21,8 @@ import {
   InsufficientPoints,
   NotVoidable,
   QrExpired,
-  RefundedNotVoidable,
   QrInvalid,
+  RefundedNotVoidable,
   TransactionNotFound,
   VoidWindowPassed,
 } from '../domain/errors.ts'
@@ -445,9 +445,7 @@ export function createPointsService({
         refundsId: r.refundsEntryId === null ? null : String(r.refundsEntryId),
         refundedAmount: r.type === 'award' ? Number(r.refunded) : null,
         refundable:
-          r.type === 'award' &&
-          r.voidedBy === null &&
-          (r.purchaseAmount ?? 0) > Number(r.refunded),
+          r.type === 'award' && r.voidedBy === null && (r.purchaseAmount ?? 0) > Number(r.refunded),
       }))
       const last = page.at(-1)
       return { items, nextCursor: rows.length > limit && last ? String(last.id) : null }

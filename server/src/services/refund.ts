@@ -1,26 +1,10 @@
-import type { TillResult } from '@membercard/shared'
+import { refundPointsDue, type TillResult } from '@membercard/shared'
 import type { Tx } from '../db/seam.ts'
 import { AlreadyVoided, RefundExceedsPurchase, TransactionNotFound } from '../domain/errors.ts'
 import { cards } from '../repositories/cards.ts'
 import { ledger } from '../repositories/ledger.ts'
 import type { LedgerEntryInput, LedgerEntryResult } from './ledger.ts'
 import type { StaffPrincipal } from './staff.ts'
-
-/**
- * The points a refund takes back: what the award's points come to for all the yen refunded
- * after it, less what they came to before it, each rounded down (integer arithmetic). The
- * parts of repeated refunds therefore add up to floor(award × refunded ÷ purchase): never more
- * than the award, and exactly the award once the whole purchase is refunded.
- */
-export function refundPointsDue(
-  award: number,
-  purchase: number,
-  refundedBefore: number,
-  refundAmount: number,
-): number {
-  const upTo = (yen: number) => Number((BigInt(award) * BigInt(yen)) / BigInt(purchase))
-  return upTo(refundedBefore + refundAmount) - upTo(refundedBefore)
-}
 
 export interface RefundInput {
   transactionId: number
@@ -45,8 +29,7 @@ export async function refundInTx(
   const award = await ledger.byId(tx, input.transactionId)
   // Another store's entry, or one that is not a purchase's award: nothing here to refund.
   if (
-    !award ||
-    award.type !== 'award' ||
+    award?.type !== 'award' ||
     award.storeCode !== staff.storeCode ||
     award.purchaseAmount === null ||
     award.purchaseAmount <= 0
