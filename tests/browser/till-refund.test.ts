@@ -93,14 +93,18 @@ describe('a return (返品) at the till, from the list of today (demo mode)', ()
         .poll(() => awardRow.getByTestId('refund-preview').textContent())
         .toContain('戻すポイント: −10 pt')
       await awardRow.getByTestId('refund-review').click()
-      expect(await awardRow.textContent()).toContain('1,000 円を返品し、付与したポイントを戻します。')
+      expect(await awardRow.textContent()).toContain(
+        '1,000 円を返品し、付与したポイントを戻します。',
+      )
       saveArtifact('till-refund-1-confirm.png', await page.screenshot({ fullPage: true }))
       await awardRow.getByTestId('refund-confirm').click()
       await page.getByTestId('today-notice').waitFor()
       expect(await page.getByTestId('today-notice').textContent()).toContain(
         '返品しました（−10 pt）。新しい残高: 220 pt',
       )
-      await expect.poll(() => awardRow.getByTestId('refunded').textContent()).toBe('返品済み 1,000 円')
+      await expect
+        .poll(() => awardRow.getByTestId('refunded').textContent())
+        .toBe('返品済み 1,000 円')
       const refundRow = page
         .getByTestId('tx')
         .filter({ hasText: '返品 花子' })
