@@ -22,3 +22,21 @@ export interface TillRules {
   rankMultipliers: Record<string, Ratio>
   voidWindowMinutes: number
 }
+
+/**
+ * The points a refund of `refundAmount` yen takes back from an award of `award` points for a
+ * purchase of `purchase` yen, of which `refundedBefore` yen were refunded already: what the
+ * award comes to for all the yen refunded after it, less what it came to before, each rounded
+ * down (integer arithmetic). Repeated refunds therefore add up to floor(award × refunded ÷
+ * purchase): never more than the award, and exactly the award once the whole purchase is
+ * refunded. (Before the member's balance is considered.)
+ */
+export function refundPointsDue(
+  award: number,
+  purchase: number,
+  refundedBefore: number,
+  refundAmount: number,
+): number {
+  const upTo = (yen: number) => Number((BigInt(award) * BigInt(yen)) / BigInt(purchase))
+  return upTo(refundedBefore + refundAmount) - upTo(refundedBefore)
+}

@@ -13,6 +13,7 @@ export const LEDGER_TYPES = [
   'void',
   'adjust',
   'import',
+  'refund',
 ] as const
 export type LedgerType = (typeof LEDGER_TYPES)[number]
 
@@ -119,6 +120,12 @@ export const staffPointsRequestSchema = z.discriminatedUnion('type', [
     type: z.literal('redeem'),
     points: z.number().int().min(1).max(MAX_TILL_POINTS),
   }),
+  z.strictObject({
+    type: z.literal('refund'),
+    /** The award (its `transactionId`) whose purchase is returned, in whole or in part. */
+    transactionId: z.string().regex(/^\d{1,15}$/, 'must be a transactionId'),
+    refundAmount: z.number().int().min(1).max(MAX_PURCHASE_YEN),
+  }),
 ])
 export type StaffPointsRequest = z.infer<typeof staffPointsRequestSchema>
 
@@ -178,4 +185,10 @@ export interface TillTransaction {
   voidedBy: string | null
   /** True when the signed-in staff member may void it now. */
   voidable: boolean
+  /** A refund: the award it takes points back from. */
+  refundsId: string | null
+  /** An award: the yen refunded so far (0 when none); null for other types. */
+  refundedAmount: number | null
+  /** True when the award can still be refunded (not voided, not wholly refunded). */
+  refundable: boolean
 }

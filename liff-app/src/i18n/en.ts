@@ -89,6 +89,7 @@ export const en: Messages = {
       void: 'Cancelled',
       adjust: 'Adjustment',
       import: 'Moved from card',
+      refund: 'Return',
     },
   },
   issue: {

@@ -50,6 +50,7 @@ export const jaScreens = {
       void: '取り消し',
       adjust: '調整',
       import: 'カードから移行',
+      refund: '返品',
     },
   },
   issue: {

@@ -164,6 +164,10 @@ export const ERROR_MESSAGES: Record<FailureCode, Localized> = {
     ja: 'このQRコードは使用済みか、別の店舗で読み取られています。新しいコードを表示してもらってください。',
     en: 'This QR code has been used already, or scanned at another store. Ask for a fresh code.',
   },
+  REFUND_EXCEEDS_PURCHASE: {
+    ja: '返品額が購入額の残りを超えています。返品できる残りの金額以下で入力してください。',
+    en: 'The refund is more than what is left of the purchase. Enter no more than the amount left.',
+  },
   HOST_NOT_ALLOWED: {
     ja: 'このアドレスでは開けません。案内されたアドレスから開いてください。',
     en: 'This address is not served here. Open the address you were given.',

@@ -163,6 +163,7 @@ export function createTillApi(
 export type PointsBody =
   | { qrToken: string; type: 'award'; purchaseAmount: number }
   | { qrToken: string; type: 'redeem'; points: number }
+  | { type: 'refund'; transactionId: string; refundAmount: number }
 
 /** The till's client type. */
 export type TillApi = ReturnType<typeof createTillApi>

@@ -111,7 +111,19 @@ const ja = {
       bonus: '特典',
       expire: '失効',
       import: '移行',
+      refund: '返品',
     },
+    refund: '返品',
+    refundAmount: '返品する金額（円）',
+    refundHint: 'あと {amount} 円まで返品できます',
+    refundPreview: '戻すポイント: {points} pt（付与分から按分、端数切り捨て）',
+    refundConfirm: '{amount} 円を返品し、付与したポイントを戻します。',
+    refundSubmit: '返品を確定',
+    refundDone: '返品しました（{points} pt）。新しい残高: {balance} pt',
+    refundShort:
+      'お客様がポイントを使用済みのため、{short} pt は戻せませんでした（本部に記録されました）。',
+    refunded: '返品済み {amount} 円',
+    refundOf: '取引 {id} の返品',
   },
   errors: {
     NETWORK:
@@ -133,7 +145,9 @@ const ja = {
     ALREADY_VOIDED: 'この取引はすでに取り消されています。',
     VOID_WINDOW_PASSED: '取消できる期間を過ぎています。本部にポイント調整を依頼してください。',
     TRANSACTION_NOT_FOUND: 'この取引は見つかりません。一覧を更新してください。',
-    NOT_VOIDABLE: 'この種類の取引は取り消せません。',
+    NOT_VOIDABLE: 'この取引は取り消せません（返品済みの取引は、残りを返品してください）。',
+    REFUND_EXCEEDS_PURCHASE:
+      '返品額がお買い上げ金額の残りを超えています。表示されている上限以下の金額にしてください。',
     SERVICE_UNAVAILABLE: 'サーバーが混み合っています。少し待ってからもう一度お試しください。',
     VALIDATION_FAILED: '入力内容を確認してください。',
     CAMERA_DENIED:
@@ -257,7 +271,19 @@ const en: StaffMessages = {
       bonus: 'Bonus',
       expire: 'Expired',
       import: 'Imported',
+      refund: 'Return',
     },
+    refund: 'Return',
+    refundAmount: 'Amount returned (yen)',
+    refundHint: 'Up to {amount} yen can be returned',
+    refundPreview: 'Points taken back: {points} pt (in proportion, rounded down)',
+    refundConfirm: 'Return {amount} yen and take back the points it earned.',
+    refundSubmit: 'Confirm the return',
+    refundDone: 'Returned ({points} pt). New balance: {balance} pt',
+    refundShort:
+      'The customer has already used {short} pt of them, so those could not be taken back (recorded for head office).',
+    refunded: 'Returned {amount} yen',
+    refundOf: 'Return of transaction {id}',
   },
   errors: {
     NETWORK: 'No connection. Check the network and try again (nothing will be counted twice).',
@@ -276,7 +302,10 @@ const en: StaffMessages = {
     ALREADY_VOIDED: 'This transaction has already been voided.',
     VOID_WINDOW_PASSED: 'Too late to void this. Ask head office for a points adjustment.',
     TRANSACTION_NOT_FOUND: 'This transaction was not found. Refresh the list.',
-    NOT_VOIDABLE: 'This kind of entry cannot be voided.',
+    NOT_VOIDABLE:
+      'This entry cannot be voided (for a partly returned purchase, return the rest instead).',
+    REFUND_EXCEEDS_PURCHASE:
+      'The return is more than what is left of the purchase. Enter no more than the limit shown.',
     SERVICE_UNAVAILABLE: 'The server is busy. Wait a moment and try again.',
     VALIDATION_FAILED: 'Check what you entered.',
     CAMERA_DENIED:

@@ -101,7 +101,7 @@ export const ledger = pgTable(
       .notNull()
       .references(() => pointCards.id),
     type: text('type', {
-      enum: ['bonus', 'award', 'redeem', 'expire', 'void', 'adjust', 'import'],
+      enum: ['bonus', 'award', 'redeem', 'expire', 'void', 'adjust', 'import', 'refund'],
     }).notNull(),
     points: int('points').notNull(),
     balanceAfter: int('balance_after').notNull(),
@@ -113,12 +113,19 @@ export const ledger = pgTable(
     /** The entry a void compensates. */
     voidsEntryId: int('voids_entry_id'),
     purchaseAmount: int('purchase_amount'),
+    /** The award a refund takes points back from. */
+    refundsEntryId: int('refunds_entry_id'),
+    /** The yen a refund gives back (summed against the award's purchase amount). */
+    refundAmount: int('refund_amount'),
+    /** Points a refund was due to take back but could not (the member had spent them). */
+    refundShortfall: int('refund_shortfall'),
     note: text('note'),
     createdAt: int('created_at').notNull(),
   },
   (t) => [
     index('ledger_card_idx').on(t.cardId, t.id),
     index('ledger_store_time_idx').on(t.storeCode, t.createdAt),
+    index('ledger_refunds_idx').on(t.refundsEntryId),
     uniqueIndex('ledger_voids_uq').on(t.voidsEntryId).where(sql`voids_entry_id IS NOT NULL`),
     check('ledger_balance_nonnegative', sql`${t.balanceAfter} >= 0`),
   ],

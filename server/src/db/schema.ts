@@ -97,7 +97,7 @@ export const ledger = sqliteTable(
       .notNull()
       .references(() => pointCards.id),
     type: text('type', {
-      enum: ['bonus', 'award', 'redeem', 'expire', 'void', 'adjust', 'import'],
+      enum: ['bonus', 'award', 'redeem', 'expire', 'void', 'adjust', 'import', 'refund'],
     }).notNull(),
     points: integer('points').notNull(),
     balanceAfter: integer('balance_after').notNull(),
@@ -109,12 +109,19 @@ export const ledger = sqliteTable(
     /** The entry a void compensates. */
     voidsEntryId: integer('voids_entry_id'),
     purchaseAmount: integer('purchase_amount'),
+    /** The award a refund takes points back from. */
+    refundsEntryId: integer('refunds_entry_id'),
+    /** The yen a refund gives back (summed against the award's purchase amount). */
+    refundAmount: integer('refund_amount'),
+    /** Points a refund was due to take back but could not (the member had spent them). */
+    refundShortfall: integer('refund_shortfall'),
     note: text('note'),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [
     index('ledger_card_idx').on(t.cardId, t.id),
     index('ledger_store_time_idx').on(t.storeCode, t.createdAt),
+    index('ledger_refunds_idx').on(t.refundsEntryId),
     uniqueIndex('ledger_voids_uq').on(t.voidsEntryId).where(sql`voids_entry_id IS NOT NULL`),
     check('ledger_balance_nonnegative', sql`${t.balanceAfter} >= 0`),
   ],

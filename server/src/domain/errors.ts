@@ -137,6 +137,28 @@ export class NotVoidable extends DomainError {
   }
 }
 
+/** Refunds summed against an award would pass its purchase amount. */
+export class RefundExceedsPurchase extends DomainError {
+  constructor(remaining: number) {
+    super(
+      'REFUND_EXCEEDS_PURCHASE',
+      remaining > 0
+        ? `At most ${remaining} yen of this purchase is left to refund.`
+        : 'This purchase has already been refunded in full.',
+    )
+  }
+}
+
+/** An award with refunds cannot be voided (its points are partly taken back already). */
+export class RefundedNotVoidable extends DomainError {
+  constructor() {
+    super(
+      'NOT_VOIDABLE',
+      'This purchase has been partly refunded, so it cannot be voided. Refund the rest instead.',
+    )
+  }
+}
+
 export class AlreadyVoided extends DomainError {
   constructor() {
     super('ALREADY_VOIDED', 'This transaction has already been voided.')

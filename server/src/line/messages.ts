@@ -129,7 +129,7 @@ export function linkCompletedMessage(
   })
 }
 
-/** Pushed when points are awarded, redeemed, voided or adjusted at the till. */
+/** Pushed when points are awarded, redeemed, voided, adjusted or refunded at the till. */
 export function pointsChangedMessage(
   ctx: MessageContext,
   m: { type: string; points: number; balance: number; storeName: string | null },
@@ -141,7 +141,9 @@ export function pointsChangedMessage(
         ? t(ctx, 'ポイントが付きました', 'Points earned')
         : m.type === 'void'
           ? t(ctx, 'お取引が取り消されました', 'A transaction was voided')
-          : t(ctx, 'ポイントが変わりました', 'Your points changed')
+          : m.type === 'refund'
+            ? t(ctx, '返品によりポイントを戻しました', 'Points returned for a refund')
+            : t(ctx, 'ポイントが変わりました', 'Your points changed')
   const signed = `${m.points > 0 ? '+' : ''}${fmt(m.points)} pt`
   return bubble({
     ctx,

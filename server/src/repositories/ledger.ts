@@ -14,6 +14,9 @@ export interface LedgerInsert {
   qrTokenId: string | null
   voidsEntryId: number | null
   purchaseAmount: number | null
+  refundsEntryId?: number | null
+  refundAmount?: number | null
+  refundShortfall?: number | null
   note: string | null
   at: number
 }
@@ -25,6 +28,7 @@ export interface LedgerEntry {
   type: LedgerType
   points: number
   storeCode: string | null
+  purchaseAmount: number | null
   createdAt: number
 }
 
@@ -42,6 +46,10 @@ export interface DayRow {
   note: string | null
   voidsEntryId: number | null
   voidedBy: number | null
+  refundsEntryId: number | null
+  /** An award's refunded yen so far. */
+  refunded: number
+  refundShortfall: number | null
 }
 
 /** A row of the member's history. */
@@ -57,19 +65,25 @@ export interface HistoryRow {
 
 const insert = query<LedgerInsert, { id: number }>(
   (p) => sql`INSERT INTO ledger (card_id, type, points, balance_after, store_code, staff_id,
-      idempotency_key, qr_token_id, voids_entry_id, purchase_amount, note, created_at)
+      idempotency_key, qr_token_id, voids_entry_id, purchase_amount, refunds_entry_id,
+      refund_amount, refund_shortfall, note, created_at)
     VALUES (${p.cardId}, ${p.type}, ${p.points}, ${p.balance}, ${p.storeCode}, ${p.staffId},
-      ${p.idempotencyKey}, ${p.qrTokenId}, ${p.voidsEntryId}, ${p.purchaseAmount}, ${p.note},
-      ${p.at})
+      ${p.idempotencyKey}, ${p.qrTokenId}, ${p.voidsEntryId}, ${p.purchaseAmount},
+      ${p.refundsEntryId ?? null}, ${p.refundAmount ?? null}, ${p.refundShortfall ?? null},
+      ${p.note}, ${p.at})
     RETURNING id`,
 )
 const byId = query<{ id: number }, LedgerEntry>(
   (p) => sql`SELECT id, card_id AS "cardId", type, points, store_code AS "storeCode",
-      created_at AS "createdAt"
+      purchase_amount AS "purchaseAmount", created_at AS "createdAt"
     FROM ledger WHERE id = ${p.id}`,
 )
 const voidOf = query<{ id: number }, { id: number }>(
   (p) => sql`SELECT id FROM ledger WHERE voids_entry_id = ${p.id}`,
+)
+const refundedOf = query<{ id: number }, { amount: number; count: number }>(
+  (p) => sql`SELECT COALESCE(SUM(refund_amount), 0) AS amount, COUNT(*) AS count
+    FROM ledger WHERE refunds_entry_id = ${p.id}`,
 )
 const day = query<
   {
@@ -85,7 +99,10 @@ const day = query<
   (p) => sql`SELECT l.id, l.type, l.points, l.balance_after AS balance, l.created_at AS "createdAt",
       l.staff_id AS "staffId", c.card_number AS "cardNumber", c.name,
       l.purchase_amount AS "purchaseAmount", l.note, l.voids_entry_id AS "voidsEntryId",
-      v.id AS "voidedBy"
+      v.id AS "voidedBy", l.refunds_entry_id AS "refundsEntryId",
+      l.refund_shortfall AS "refundShortfall",
+      (SELECT COALESCE(SUM(r.refund_amount), 0) FROM ledger r WHERE r.refunds_entry_id = l.id)
+        AS refunded
     FROM ledger l
     JOIN point_cards c ON c.id = l.card_id
     LEFT JOIN ledger v ON v.voids_entry_id = l.id
@@ -118,6 +135,11 @@ export const ledger = {
   byId: (db: Executor, id: number) => db.get(byId, { id }),
   /** The id of the entry that voids `id`, if any. */
   voidOf: async (db: Executor, id: number) => (await db.get(voidOf, { id }))?.id,
+  /** The yen refunded so far against award `id`, and how many refunds. */
+  refundedOf: async (db: Executor, id: number) => {
+    const row = await db.get(refundedOf, { id })
+    return { amount: Number(row?.amount ?? 0), count: Number(row?.count ?? 0) }
+  },
   /** A store's entries in [from, to), newest first, optionally of one staff member. */
   day: (
     db: Executor,

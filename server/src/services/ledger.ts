@@ -17,6 +17,9 @@ export interface LedgerEntryInput {
   qrTokenId?: string | null
   voidsEntryId?: number | null
   purchaseAmount?: number | null
+  refundsEntryId?: number | null
+  refundAmount?: number | null
+  refundShortfall?: number | null
   note?: string | null
   /** A till transaction made with the member's LINE card (QR): counted as a linked member's. */
   linkedCard?: boolean
@@ -61,6 +64,9 @@ export async function appendToLedger(
     qrTokenId: e.qrTokenId ?? null,
     voidsEntryId: e.voidsEntryId ?? null,
     purchaseAmount: e.purchaseAmount ?? null,
+    refundsEntryId: e.refundsEntryId ?? null,
+    refundAmount: e.refundAmount ?? null,
+    refundShortfall: e.refundShortfall ?? null,
     note: e.note ?? null,
     at: e.at,
   })

@@ -23,6 +23,7 @@ import {
   NotVoidable,
   QrExpired,
   QrInvalid,
+  RefundedNotVoidable,
   TransactionNotFound,
   VoidWindowPassed,
 } from '../domain/errors.ts'
@@ -38,6 +39,7 @@ import { toMember } from './membership.ts'
 import type { OfflineCodes } from './offline-code.ts'
 import { checkQrToken, type QrPayload } from './qr-token.ts'
 import { QR_SPEND, useQrToken } from './qr-use.ts'
+import { refundInTx } from './refund.ts'
 import type { StaffPrincipal } from './staff.ts'
 
 const DAY_MS = 86_400_000
@@ -255,7 +257,8 @@ export function createPointsService({
 
     /**
      * Award points for a purchase, or redeem points, for the member behind a QR token. The
-     * token must not have been used at another store; a redemption spends it (once).
+     * token must not have been used at another store; a redemption spends it (once). A refund
+     * needs no token: the award it names identifies the member (see refund.ts).
      */
     async transact(
       staff: StaffPrincipal,
@@ -263,6 +266,18 @@ export function createPointsService({
       claim: IdempotencyClaim,
     ): Promise<TillResult> {
       const now = clock.now()
+      if (input.type === 'refund') {
+        const refund = {
+          transactionId: Number(input.transactionId),
+          refundAmount: input.refundAmount,
+          idempotencyKey: claim.key,
+          at: now,
+        }
+        return db.transaction(async (tx) => {
+          await claim.enter(tx)
+          return result(tx, claim, await refundInTx(tx, staff, refund, appendInTx))
+        })
+      }
       const qr = await checkQr(input.qrToken, now)
       const { linkId, tokenId } = qr
       return db.transaction(async (tx): Promise<TillResult> => {
@@ -337,6 +352,7 @@ export function createPointsService({
         // A void of the same entry racing this one (PostgreSQL) commits first, and is seen.
         await cards.lock(tx, entry.cardId)
         if ((await ledger.voidOf(tx, entry.id)) !== undefined) throw new AlreadyVoided()
+        if ((await ledger.refundedOf(tx, entry.id)).count > 0) throw new RefundedNotVoidable()
         if (now - entry.createdAt > rules.voidWindowMs) throw new VoidWindowPassed()
         const e = await appendInTx(
           tx,
@@ -485,7 +501,12 @@ export function createPointsService({
           staff.role === 'manager' &&
           VOIDABLE.has(r.type) &&
           r.voidedBy === null &&
+          Number(r.refunded) === 0 &&
           now - r.createdAt <= rules.voidWindowMs,
+        refundsId: r.refundsEntryId === null ? null : String(r.refundsEntryId),
+        refundedAmount: r.type === 'award' ? Number(r.refunded) : null,
+        refundable:
+          r.type === 'award' && r.voidedBy === null && (r.purchaseAmount ?? 0) > Number(r.refunded),
       }))
       const last = page.at(-1)
       return { items, nextCursor: rows.length > limit && last ? String(last.id) : null }
