@@ -28,6 +28,8 @@ function api(m: Awaited<ReturnType<typeof load>>, linked: boolean) {
     'GET /api/card/qr': qr,
     'GET /api/points/history': history,
     'GET /api/link/bonus': () => json({ eligible: true, points: 200 }),
+    // The settings screen's promotions switch (PromotionsToggle.vue).
+    'GET /api/me/preferences': () => json({ promotions: true }),
   })
   m.fakeServices(f.fetch, { token: m.fakeToken('Unav') })
   if (linked) localStorage.setItem('membercard.member:Unav', JSON.stringify(member))

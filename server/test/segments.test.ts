@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { sql } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { issueQrToken } from '../src/services/qr-token.ts'
@@ -399,10 +399,11 @@ describe('the backfill migration', () => {
     await ctx.db.execute(sql`DELETE FROM member_visit_days`)
     await ctx.db.execute(sql`DELETE FROM member_store_visits`)
     await ctx.db.execute(sql`DELETE FROM member_facts`)
-    const file = ON_POSTGRES
-      ? 'drizzle-pg/0009_member_facts_backfill.sql'
-      : 'drizzle/0014_member_facts_backfill.sql'
-    const text = readFileSync(new URL(`../${file}`, import.meta.url), 'utf8')
+    // The backfill migration, whatever its number.
+    const folder = new URL(ON_POSTGRES ? '../drizzle-pg/' : '../drizzle/', import.meta.url)
+    const file = readdirSync(folder).find((f) => f.endsWith('_member_facts_backfill.sql'))
+    if (!file) throw new Error('no member facts backfill migration')
+    const text = readFileSync(new URL(file, folder), 'utf8')
     for (const statement of text.split('--> statement-breakpoint')) {
       await ctx.db.execute(sql.raw(statement))
     }

@@ -85,26 +85,26 @@ describe('a return (返品) at the till, from the list of today (demo mode)', ()
       await awardRow.getByTestId('refund').click()
       const amount = awardRow.getByLabel('返品する金額（円）')
       await expect.poll(() => amount.inputValue()).toBe('3000')
-      expect(await awardRow.textContent()).toContain('あと 3,000 円まで返品できます')
+      expect(await awardRow.textContent()).toContain('あと 3,000\u00a0円まで返品できます')
       await amount.fill('3001')
       expect(await awardRow.getByTestId('refund-review').isDisabled()).toBe(true)
       await amount.fill('1000')
       await expect
         .poll(() => awardRow.getByTestId('refund-preview').textContent())
-        .toContain('戻すポイント: −10 pt')
+        .toContain('戻すポイント：−10\u00a0pt')
       await awardRow.getByTestId('refund-review').click()
       expect(await awardRow.textContent()).toContain(
-        '1,000 円を返品し、付与したポイントを戻します。',
+        '1,000\u00a0円を返品し、付与したポイントを戻します。',
       )
       saveArtifact('till-refund-1-confirm.png', await page.screenshot({ fullPage: true }))
       await awardRow.getByTestId('refund-confirm').click()
       await page.getByTestId('today-notice').waitFor()
       expect(await page.getByTestId('today-notice').textContent()).toContain(
-        '返品しました（−10 pt）。新しい残高: 220 pt',
+        '返品しました（−10\u00a0pt）。新しい残高：220\u00a0pt',
       )
       await expect
         .poll(() => awardRow.getByTestId('refunded').textContent())
-        .toBe('返品済み 1,000 円')
+        .toBe('返品済み 1,000\u00a0円')
       const refundRow = page
         .getByTestId('tx')
         .filter({ hasText: '返品 花子' })
@@ -119,7 +119,7 @@ describe('a return (返品) at the till, from the list of today (demo mode)', ()
       await awardRow.getByTestId('refund-confirm').click()
       await expect
         .poll(() => page.getByTestId('today-notice').textContent())
-        .toContain('返品しました（−20 pt）。新しい残高: 200 pt')
+        .toContain('返品しました（−20\u00a0pt）。新しい残高：200\u00a0pt')
       await expect.poll(() => awardRow.getByTestId('refund').count()).toBe(0)
 
       // The customer's history, Japanese first.
