@@ -389,11 +389,9 @@ export function createApp(deps: AppDeps) {
     // path under /admin gets it; the build leaves it out only when built without it.
     const adminPath = join(root, 'admin.html')
     if (existsSync(adminPath)) {
-      const adminHtml = readFileSync(adminPath, 'utf8')
-      const consolePage = (c: Context) => {
-        c.header('Cache-Control', 'no-cache')
-        return c.html(adminHtml)
-      }
+      // Under the console's page policy (http/page-policy.ts), with a fresh style nonce.
+      const adminPage = preparePage(readFileSync(adminPath, 'utf8'))
+      const consolePage = (c: Context) => sendPage(c, adminPage, { kind: 'console', line })
       app.get('/admin', consolePage)
       app.get('/admin/*', consolePage)
       app.get('/admin.html', consolePage)

@@ -12,13 +12,20 @@ import {
   saveArtifact,
   staffPoints,
   staffToken,
+  watchCsp,
   watchPageErrors,
 } from '../support/browser.ts'
 import { type RunningServer, removeDataDir, startServer } from '../support/server.ts'
 
-/** The console on a desktop screen, Japanese first. */
-function newDesk(browser: Browser, baseURL: string): Promise<BrowserContext> {
-  return browser.newContext({ baseURL, viewport: { width: 1366, height: 900 }, locale: 'ja-JP' })
+/** The console on a desktop screen, Japanese first; a CSP violation is a page error. */
+async function newDesk(browser: Browser, baseURL: string): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    baseURL,
+    viewport: { width: 1366, height: 900 },
+    locale: 'ja-JP',
+  })
+  await watchCsp(context)
+  return context
 }
 
 /** Fills and sends the sign-in form (the page is on it). */
