@@ -595,11 +595,15 @@ export const cardImportRows = pgTable(
 )
 
 /** Offline card codes: one TOTP key per link (see schema.ts). */
-export const deviceKeys = pgTable('device_keys', {
-  linkId: int('link_id').primaryKey(),
-  secret: text('secret').notNull(),
-  issuedAt: int('issued_at').notNull(),
-})
+export const deviceKeys = pgTable(
+  'device_keys',
+  {
+    linkId: int('link_id').notNull(),
+    secret: text('secret').notNull(),
+    issuedAt: int('issued_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.linkId] })],
+)
 
 /** Member facts for segments (see schema.ts). */
 export const memberFacts = pgTable(

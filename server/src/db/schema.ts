@@ -621,13 +621,18 @@ export const cardImportRows = sqliteTable(
  * while it is online and used to compute codes with no signal. A new key replaces the old one;
  * an unlink deletes it.
  */
-export const deviceKeys = sqliteTable('device_keys', {
-  linkId: integer('link_id').primaryKey(),
-  /** The TOTP secret (RFC 4648 base32), sealed like staff TOTP secrets. */
-  secret: text('secret').notNull(),
-  /** When it was issued (Unix ms). */
-  issuedAt: integer('issued_at').notNull(),
-})
+export const deviceKeys = sqliteTable(
+  'device_keys',
+  {
+    linkId: integer('link_id').notNull(),
+    /** The TOTP secret (RFC 4648 base32), sealed like staff TOTP secrets. */
+    secret: text('secret').notNull(),
+    /** When it was issued (Unix ms). */
+    issuedAt: integer('issued_at').notNull(),
+  },
+  // A table-level key: a column key would make `link_id` SQLite's rowid (with a default).
+  (t) => [primaryKey({ columns: [t.linkId] })],
+)
 
 /**
  * Member facts for segments (docs/segments.md), kept in the same transaction as the ledger
