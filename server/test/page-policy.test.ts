@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Hono } from 'hono'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createApp } from '../src/app.ts'
 import { fakeClock } from '../src/clock.ts'
 import { loadConfig } from '../src/config.ts'
-import { LOCKED_POLICY, pagePolicy, preparePage } from '../src/http/page-policy.ts'
+import { LOCKED_POLICY, pagePolicy, preparePage, sendPage } from '../src/http/page-policy.ts'
 import { loadSecrets } from '../src/secrets.ts'
 import { CHANNEL_ID, openTestDatabase, startStandIn } from './support.ts'
 
@@ -140,6 +141,20 @@ describe('the pages’ Content-Security-Policy (decision 031)', () => {
       '<!doctype html><html lang="ja"><head>',
     )
     expect(preparePage('<!doctype html><title>a</title>').before).toBe('<!doctype html>')
+  })
+
+  it("gives a page's inline style sheets (the card's skeleton) the answer's nonce", async () => {
+    const page = preparePage('<!doctype html><head><style>.a{}</style></head><style>.b{}</style>')
+    const app = new Hono().get('/', (c) => sendPage(c, page, { kind: 'customer', line: false }))
+    const res = await app.request('/')
+    const nonce = /'nonce-([^']+)'/.exec(res.headers.get('Content-Security-Policy') ?? '')?.[1]
+    expect(nonce).toBeTruthy()
+    const body = await res.text()
+    expect(body.match(/<style nonce="([^"]+)">/g)).toEqual([
+      `<style nonce="${nonce}">`,
+      `<style nonce="${nonce}">`,
+    ])
+    expect(body).not.toContain('<style>')
   })
 
   it('locks down every other answer outside the API (files, health, errors)', async () => {

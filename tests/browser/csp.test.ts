@@ -120,7 +120,7 @@ describe('Content-Security-Policy on every screen, in Chromium (decision 031)', 
     await expect.poll(() => page.url()).toMatch(/\/staff\/login$/)
     await page.getByLabel('スタッフID').fill('demo-clerk')
     await page.getByLabel('パスワード').fill('demo-clerk-pass')
-    await page.getByRole('button', { name: 'サインイン' }).click()
+    await page.getByRole('button', { name: 'ログイン' }).click()
     await page.getByTestId('till').waitFor()
     saveArtifact('csp-05-till.png', await page.screenshot({ fullPage: true }))
     await page.getByTestId('nav-today').click()

@@ -58,7 +58,7 @@ describe('the offline card code', () => {
     await expect.poll(() => page.url()).toMatch(/\/staff\/login$/)
     await page.getByLabel('スタッフID').fill('demo-clerk')
     await page.getByLabel('パスワード').fill('demo-clerk-pass')
-    await page.getByRole('button', { name: 'サインイン' }).click()
+    await page.getByRole('button', { name: 'ログイン' }).click()
     await page.getByTestId('till').waitFor()
     return page
   }

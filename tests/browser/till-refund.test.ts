@@ -33,7 +33,7 @@ async function signIn(page: Page, staffId: string, password: string) {
   await expect.poll(() => page.url()).toMatch(/\/staff\/login$/)
   await page.getByLabel('スタッフID').fill(staffId)
   await page.getByLabel('パスワード').fill(password)
-  await page.getByRole('button', { name: 'サインイン' }).click()
+  await page.getByRole('button', { name: 'ログイン' }).click()
   await page.getByTestId('till').waitFor()
 }
 
@@ -66,7 +66,7 @@ describe('a return (返品) at the till, from the list of today (demo mode)', ()
       const page = await till.newPage()
       await signIn(page, 'demo-clerk', 'demo-clerk-pass')
       await page
-        .getByLabel('QRコードの文字（手入力・バーコードリーダー）')
+        .getByLabel('QRコードの文字・手入力用コード（手入力・バーコードリーダー）')
         .fill((await qrByApi(server.url, customer)).token)
       await page.getByRole('button', { name: '確認' }).click()
       await page.getByTestId('member').waitFor()

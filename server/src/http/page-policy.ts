@@ -68,13 +68,14 @@ export function newNonce(): string {
 /**
  * An HTML page of the app, ready to send with a nonce: the page split where the nonce's meta
  * element goes (first thing in `<head>`, before any script that may read it; a page without
- * the optional `<head>` tag gets it where its head begins).
+ * the optional `<head>` tag gets it where its head begins), and at each inline `<style>`
+ * element (the card's skeleton), which gets the nonce too.
  */
-export function preparePage(html: string): { before: string; after: string } {
+export function preparePage(html: string): { before: string; after: string[] } {
   const start =
     /<head\b[^>]*>/i.exec(html) ?? /<html\b[^>]*>/i.exec(html) ?? /<!doctype[^>]*>/i.exec(html)
   const at = start ? start.index + start[0].length : 0
-  return { before: html.slice(0, at), after: html.slice(at) }
+  return { before: html.slice(0, at), after: html.slice(at).split('<style>') }
 }
 
 /**
@@ -83,12 +84,13 @@ export function preparePage(html: string): { before: string; after: string } {
  */
 export function sendPage(
   c: Context,
-  page: { before: string; after: string },
+  page: { before: string; after: string[] },
   o: { kind: PageKind; line: boolean },
 ): Response {
   const nonce = newNonce()
   c.header('Content-Security-Policy', pagePolicy({ ...o, nonce }))
   // Never from a shared cache (one nonce for many visitors); bfcache still allowed.
   c.header('Cache-Control', 'private, no-cache')
-  return c.html(`${page.before}<meta property="csp-nonce" nonce="${nonce}">${page.after}`)
+  const after = page.after.join(`<style nonce="${nonce}">`)
+  return c.html(`${page.before}<meta property="csp-nonce" nonce="${nonce}">${after}`)
 }
