@@ -19,10 +19,17 @@ import {
 type Sqlite = ReturnType<typeof openDb>
 
 /**
- * Tables a 4xx may change: the failed attempts recorded on purpose (rate limits), and the
- * bookkeeping of the server's own background work (job leases, the LINE rate-limit window).
+ * Tables a 4xx may change: the failed attempts recorded on purpose (rate limits, and the audit
+ * trail's failed sign-ins), and the bookkeeping of the server's own background work (job
+ * leases, the LINE rate-limit window).
  */
-const NOT_REQUEST_DATA = new Set(['link_attempts', 'login_attempts', 'job_leases', 'rate_windows'])
+const NOT_REQUEST_DATA = new Set([
+  'link_attempts',
+  'login_attempts',
+  'audit_log',
+  'job_leases',
+  'rate_windows',
+])
 
 /** A digest of every row of every table but those, per table. */
 function digest(sqlite: Sqlite): Record<string, string> {
@@ -36,9 +43,14 @@ function digest(sqlite: Sqlite): Record<string, string> {
   for (const { name } of tables) {
     if (NOT_REQUEST_DATA.has(name)) continue
     const h = createHash('sha256')
-    for (const row of sqlite.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).raw().all()) {
-      h.update(JSON.stringify(row))
-    }
+    // Rows in a stable order without `rowid` (the member search's FTS5 tables have none).
+    const rows = sqlite
+      .prepare(`SELECT * FROM "${name}"`)
+      .raw()
+      .all()
+      .map((row) => JSON.stringify(row))
+      .sort()
+    for (const row of rows) h.update(row)
     out[name] = h.digest('hex').slice(0, 16)
   }
   return out
