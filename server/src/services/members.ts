@@ -2,12 +2,12 @@ import { maskCardNumber, normalizeCardNumber } from '@membercard/shared'
 import type { Clock } from '../clock.ts'
 import type { Database } from '../db/seam.ts'
 import { MemberNotFound, NotLinked } from '../domain/errors.ts'
-import { ledger } from '../repositories/ledger.ts'
 import { type MemberRow, members } from '../repositories/members.ts'
 import type { AuditActor, AuditService } from './audit.ts'
 import type { CardLocks } from './card-locks.ts'
+import { decodeCursor, encodeCursor, historyPage } from './history-page.ts'
 import type { IdempotencyClaim } from './idempotency.ts'
-import { decodeCursor, encodeCursor, type Membership } from './membership.ts'
+import type { Membership } from './membership.ts'
 import type { PointsService } from './points.ts'
 
 export interface MembersDeps {
@@ -127,21 +127,7 @@ export function createMembersService({ db, clock, membership, points, audit, loc
     async history(cardId: number, cursor?: string) {
       await cardOf(cardId)
       const before = cursor === undefined ? Number.MAX_SAFE_INTEGER : (decodeCursor(cursor) ?? 0)
-      const rows = await ledger.history(db, cardId, before, HISTORY_PAGE + 1)
-      const page = rows.slice(0, HISTORY_PAGE)
-      const last = page.at(-1)
-      return {
-        items: page.map((r) => ({
-          id: String(r.id),
-          type: r.type,
-          points: r.points,
-          balance: r.balance,
-          createdAt: new Date(r.createdAt).toISOString(),
-          storeCode: r.storeCode,
-          storeName: r.storeName,
-        })),
-        nextCursor: rows.length > HISTORY_PAGE && last ? encodeCursor(last.id) : null,
-      }
+      return historyPage(db, cardId, before, HISTORY_PAGE)
     },
 
     /** Adjusts the points (signed) with a reason: an `adjust` entry, audit-logged. */

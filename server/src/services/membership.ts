@@ -24,7 +24,6 @@ import { cards } from '../repositories/cards.ts'
 import { consents } from '../repositories/consents.ts'
 import { deviceKeys } from '../repositories/device-keys.ts'
 import { issuedCards } from '../repositories/issued-cards.ts'
-import { ledger } from '../repositories/ledger.ts'
 import { linkBonuses } from '../repositories/link-bonuses.ts'
 import {
   type ActiveLink,
@@ -35,6 +34,7 @@ import {
 } from '../repositories/links.ts'
 import type { Secrets } from '../secrets.ts'
 import { createDailyStats, type DailyStats } from './daily-stats.ts'
+import { historyPage } from './history-page.ts'
 import { appendToLedger } from './ledger.ts'
 import { createLinkLimits } from './link-limits.ts'
 import { memberStanding, type StandingRules } from './member-standing.ts'
@@ -400,25 +400,9 @@ export function createMembership({
               expiresAt: new Date(linked.lastActivityAt + expiryDays * 86_400_000).toISOString(),
             }
           : null
-      const rows = await ledger.history(
-        db,
-        linked.cardId,
-        cursor ?? Number.MAX_SAFE_INTEGER,
-        limit + 1,
-      )
-      const page = rows.slice(0, limit)
-      const last = page.at(-1)
+      const page = await historyPage(db, linked.cardId, cursor ?? Number.MAX_SAFE_INTEGER, limit)
       return {
-        items: page.map((r) => ({
-          id: String(r.id),
-          type: r.type,
-          points: r.points,
-          balance: r.balance,
-          createdAt: new Date(r.createdAt).toISOString(),
-          storeCode: r.storeCode,
-          storeName: r.storeName,
-        })),
-        nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null,
+        ...page,
         /** When the current balance expires unless the member uses the card before then. */
         expiring,
       }
@@ -429,13 +413,4 @@ export function createMembership({
 
 export type Membership = ReturnType<typeof createMembership>
 
-/** Opaque history cursor. */
-export function encodeCursor(id: number): string {
-  return Buffer.from(`h:${id}`).toString('base64url')
-}
-
-/** Decodes a history cursor; undefined when it is not one. */
-export function decodeCursor(cursor: string): number | undefined {
-  const m = /^h:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'))
-  return m?.[1] ? Number(m[1]) : undefined
-}
+export { decodeCursor, encodeCursor } from './history-page.ts'
