@@ -25,7 +25,7 @@ afterAll(() => {
 })
 
 describe('the console page', () => {
-  it('serves admin.html for /admin and every path under it, uncached, with the document headers', async () => {
+  it('serves admin.html for /admin and every path under it, uncached, under the console page policy', async () => {
     for (const path of [
       '/admin',
       '/admin/',
@@ -35,8 +35,13 @@ describe('the console page', () => {
       const res = await callApp(app, 'GET', path)
       expect(res.status, path).toBe(200)
       expect(res.text, path).toContain('<title>console</title>')
-      expect(res.headers.get('cache-control'), path).toBe('no-cache')
+      // Never from a shared cache: the page carries a fresh CSP nonce (docs/decisions/031).
+      expect(res.headers.get('cache-control'), path).toBe('private, no-cache')
       expect(res.headers.get('x-frame-options'), path).toBe('SAMEORIGIN')
+      const nonce = /<meta property="csp-nonce" nonce="([^"]+)">/.exec(res.text)?.[1]
+      expect(nonce, path).toBeTruthy()
+      expect(res.headers.get('content-security-policy'), path).toContain(`'nonce-${nonce}'`)
+      expect(res.headers.get('content-security-policy'), path).toContain("script-src 'self'")
     }
   })
 
