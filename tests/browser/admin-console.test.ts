@@ -32,7 +32,7 @@ async function newDesk(browser: Browser, baseURL: string): Promise<BrowserContex
 async function submitSignIn(page: Page, staffId: string, password: string) {
   await page.getByLabel('スタッフID').fill(staffId)
   await page.getByLabel('パスワード', { exact: true }).fill(password)
-  await page.getByRole('button', { name: 'サインイン' }).click()
+  await page.getByRole('button', { name: 'ログイン' }).click()
 }
 
 /** Saves a full-page screenshot of `page` as `tests/artifacts/<name>`. */
@@ -99,15 +99,15 @@ describe('the head office console in Chromium (demo mode)', () => {
       await page.getByText('2段階認証を設定しました').waitFor()
 
       // Signed out, signing in again needs the code.
-      await page.getByRole('button', { name: 'サインアウト', exact: true }).click()
-      await page.getByRole('heading', { name: 'サインイン' }).waitFor()
+      await page.getByRole('button', { name: 'ログアウト', exact: true }).click()
+      await page.getByRole('heading', { name: 'ログイン' }).waitFor()
       await submitSignIn(page, ADMIN.id, ADMIN.password)
       await page.getByLabel('確認コード（6桁）').waitFor()
       expect(await page.getByTestId('sign-in-error').textContent()).toContain('6桁の確認コード')
       await shot(page, 'admin-04-totp-required.png')
       // (A code is taken once: the next step's code, within the server's ± one step.)
       await page.getByLabel('確認コード（6桁）').fill(await totpCode(secret, Date.now() + 30_000))
-      await page.getByRole('button', { name: 'サインイン' }).click()
+      await page.getByRole('button', { name: 'ログイン' }).click()
       await page.getByRole('navigation', { name: 'メニュー' }).waitFor()
 
       // The audit trail shows the sign-ins and the enrollment, newest first.
@@ -116,7 +116,7 @@ describe('the head office console in Chromium (demo mode)', () => {
       await table.waitFor()
       const text = (await table.textContent()) ?? ''
       expect(text).toContain('2段階認証の設定')
-      expect(text).toContain('サインイン')
+      expect(text).toContain('ログイン')
       expect(text).toContain(ADMIN.id)
       await shot(page, 'admin-05-audit.png')
     }

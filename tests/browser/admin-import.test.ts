@@ -48,7 +48,7 @@ describe('importing point cards from the console in Chromium', () => {
       await page.goto('/admin/data')
       await page.getByLabel('スタッフID').fill(ADMIN.id)
       await page.getByLabel('パスワード', { exact: true }).fill(ADMIN.password)
-      await page.getByRole('button', { name: 'サインイン' }).click()
+      await page.getByRole('button', { name: 'ログイン' }).click()
       await page.getByTestId('data').waitFor()
 
       const rows = 40_000

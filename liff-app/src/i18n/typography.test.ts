@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { adminJa } from '../admin/i18n/ja.ts'
 import { staffMessages } from '../staff/messages.ts'
 import { en } from './en.ts'
 import { ja } from './ja.ts'
@@ -35,5 +36,7 @@ describe('message typography', () => {
 
   it('says ログイン for signing in, everywhere', () => {
     expect(jaStrings.filter(([, s]) => /サインイン|サインアウト/.test(s))).toEqual([])
+    // The head office's console too.
+    expect(strings(adminJa).filter(([, s]) => /サインイン|サインアウト/.test(s))).toEqual([])
   })
 })

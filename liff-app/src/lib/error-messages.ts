@@ -49,7 +49,7 @@ export const ERROR_MESSAGES: Record<FailureCode, Localized> = {
     en: 'Wrong staff ID or password. Check what you typed.',
   },
   STAFF_AUTH_REQUIRED: {
-    ja: 'サインインの有効期限が切れました。もう一度サインインしてください。',
+    ja: 'ログインの有効期限が切れました。もう一度ログインしてください。',
     en: 'Your session has ended. Please sign in again.',
   },
   TOTP_REQUIRED: {
