@@ -93,8 +93,14 @@ export async function call(
   try {
     res = await send()
   } catch (err) {
-    // A kept-alive socket the server had already closed: a GET is safe to send again.
-    if (method !== 'GET') throw err
+    // A kept-alive socket closed under the request (the server's idle timeout racing a reuse):
+    // a GET, or a write carrying an Idempotency-Key, is safe to send again, as a till does.
+    const idempotent =
+      method === 'GET' || Object.keys(headers).some((h) => h.toLowerCase() === 'idempotency-key')
+    if (!idempotent) throw err
+    console.warn(
+      `${method} ${path}: resent after ${(err as Error & { cause?: Error }).cause?.message ?? err}`,
+    )
     res = await send()
   }
   const text = await res.text()
