@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { createApp } from '../src/app.ts'
 import { STAND_IN_CHANNEL_SECRET } from '../src/line/stand-in.ts'
 import { STAND_IN_LOGIN_USERS } from '../src/line/stand-in-login.ts'
+import { WEB_LOGIN_STARTS_PER_MINUTE } from '../src/services/web-login.ts'
 import { WEB_SESSION_ABSOLUTE_MS, WEB_SESSION_IDLE_MS } from '../src/services/web-sessions.ts'
 import { addCard, createTestContext, linkBody, type TestContext } from './support.ts'
 
@@ -631,5 +632,38 @@ describe('the stand-in LINE Login', () => {
       bad.searchParams.set(k, v)
       expect((await fetch(bad)).status, k).toBe(400)
     }
+  })
+})
+
+describe('GET /login/line from one client address', () => {
+  /** A request as the Node adapter passes it: from `address`, with no forwarding headers. */
+  const from = (address: string) => ({
+    incoming: { socket: { remoteAddress: address }, headers: {} },
+  })
+  const stored = async (c: TestContext) => {
+    const [row] = await c.db.execute<{ n: number }>(
+      sql`SELECT CAST(count(*) AS BIGINT) AS n FROM web_login_states`,
+    )
+    return Number(row?.n)
+  }
+
+  it(`starts ${WEB_LOGIN_STARTS_PER_MINUTE} sign-ins a minute, then refuses with a page and stores nothing more; others and the next minute go on`, async () => {
+    const c = await webContext()
+    const start = (address: string) => c.app.request('/login/line?next=/card', {}, from(address))
+    for (let i = 0; i < WEB_LOGIN_STARTS_PER_MINUTE; i++) {
+      expect((await start('203.0.113.7')).status).toBe(302)
+    }
+    const refused = await start('203.0.113.7')
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('Retry-After')).toBe('60')
+    expect(refused.headers.get('Content-Security-Policy')).toContain("default-src 'none'")
+    const page = await refused.text()
+    expect(page).toContain('しばらくしてからお試しください')
+    expect(page).toContain('/login/line?next=%2Fcard')
+    expect(await stored(c)).toBe(WEB_LOGIN_STARTS_PER_MINUTE)
+
+    expect((await start('198.51.100.9')).status).toBe(302)
+    c.clock.advance(60_000)
+    expect((await start('203.0.113.7')).status).toBe(302)
   })
 })

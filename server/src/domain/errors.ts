@@ -242,6 +242,8 @@ export type WebLoginRefusal =
   | 'nonce_mismatch'
   /** LINE could not be reached. */
   | 'unavailable'
+  /** Too many sign-ins were started from this client address in the last minute. */
+  | 'too_many'
 
 /**
  * A refused web sign-in. Not a `DomainError`: its answer is a page for a person, not an API

@@ -16,6 +16,13 @@ const START_AGAIN: PageText['body'] = [
 
 /** The page of each refusal. */
 export const REFUSAL_TEXT: Record<WebLoginRefusal | 'not_configured', PageText> = {
+  too_many: {
+    title: ['しばらくしてからお試しください', 'Please try again in a minute'],
+    body: [
+      'この接続からのログインが一時的に多すぎます。1分ほど待ってから、もう一度 LINE でログインしてください。',
+      'Too many sign-ins were started from this connection. Wait a minute, then sign in with LINE again.',
+    ],
+  },
   cancelled: {
     title: ['LINE でのログインをキャンセルしました', 'You cancelled signing in with LINE'],
     body: [

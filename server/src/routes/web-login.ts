@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { type WebLoginRefusal, WebLoginRefused } from '../domain/errors.ts'
 import type { WebCookies } from '../http/web-cookies.ts'
@@ -19,6 +19,7 @@ const STATUS: Record<WebLoginRefusal, ContentfulStatusCode> = {
   id_token_invalid: 400,
   nonce_mismatch: 400,
   unavailable: 503,
+  too_many: 429,
 }
 
 /**
@@ -30,7 +31,23 @@ const STATUS: Record<WebLoginRefusal, ContentfulStatusCode> = {
 export function webLoginRoutes(
   deps: RouteDeps & { webLogin: WebLogin | undefined; cookies: WebCookies },
 ) {
-  const { config, clock, logger, webLogin, cookies } = deps
+  const { config, clock, logger, webLogin, cookies, clientAddress } = deps
+
+  /** The page of a refused sign-in, with its status and when to try again. */
+  const refused = (c: Context<Env>, err: WebLoginRefused) => {
+    c.header('Content-Security-Policy', PAGE_CSP)
+    if (err.reason === 'unavailable') c.header('Retry-After', '30')
+    if (err.reason === 'too_many') c.header('Retry-After', '60')
+    return c.html(
+      refusalPage({
+        storeName: config.storeName,
+        text: REFUSAL_TEXT[err.reason],
+        nextPath: err.nextPath,
+        offerSignIn: true,
+      }),
+      STATUS[err.reason],
+    )
+  }
 
   return new Hono<Env>()
     .get('/', async (c) => {
@@ -43,9 +60,19 @@ export function webLoginRoutes(
           404,
         )
       }
-      const { redirectUrl, binding } = await webLogin.start(c.req.query('next'), cookies.binding(c))
-      cookies.setBinding(c, binding, WEB_LOGIN_TTL_MS / 1000)
-      return c.redirect(redirectUrl, 302)
+      try {
+        const { redirectUrl, binding } = await webLogin.start(
+          c.req.query('next'),
+          cookies.binding(c),
+          clientAddress(c),
+        )
+        cookies.setBinding(c, binding, WEB_LOGIN_TTL_MS / 1000)
+        return c.redirect(redirectUrl, 302)
+      } catch (err) {
+        if (!(err instanceof WebLoginRefused)) throw err
+        logger.info('web sign-in refused', { reason: err.reason })
+        return refused(c, err)
+      }
     })
     .get('/callback', async (c) => {
       c.header('Cache-Control', 'no-store')
@@ -68,16 +95,7 @@ export function webLoginRoutes(
       } catch (err) {
         if (!(err instanceof WebLoginRefused)) throw err
         logger.info('web sign-in refused', { reason: err.reason })
-        if (err.reason === 'unavailable') c.header('Retry-After', '30')
-        return c.html(
-          refusalPage({
-            storeName: config.storeName,
-            text: REFUSAL_TEXT[err.reason],
-            nextPath: err.nextPath,
-            offerSignIn: true,
-          }),
-          STATUS[err.reason],
-        )
+        return refused(c, err)
       }
     })
 }

@@ -4,6 +4,7 @@ import type { Database } from '../db/seam.ts'
 import { WebLoginRefused } from '../domain/errors.ts'
 import { IdTokenError, type IdTokenVerifier } from '../line/id-token.ts'
 import { type LineLoginClient, LoginClientError } from '../line/login-client.ts'
+import { rateWindows } from '../repositories/rate-windows.ts'
 import { webLoginStates } from '../repositories/web-login-states.ts'
 import { safeNextPath } from './safe-next-path.ts'
 import type { WebSessions } from './web-sessions.ts'
@@ -12,6 +13,12 @@ import type { WebSessions } from './web-sessions.ts'
 export const WEB_LOGIN_TTL_MS = 10 * 60_000
 /** Used and expired sign-ins are kept this long (so a late reuse is told apart), then purged. */
 const KEEP_USED_MS = 24 * 3_600_000
+/**
+ * Sign-ins one client address may start per minute: each one stores a row, so a flood is
+ * refused before it fills the table, while many people behind one carrier NAT still get in.
+ */
+export const WEB_LOGIN_STARTS_PER_MINUTE = 120
+const MINUTE_MS = 60_000
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
 /** What a binding value looks like (32 random bytes, base64url). */
@@ -39,17 +46,26 @@ export function createWebLogin(deps: {
     /**
      * Starts a sign-in that will end at `next` (any unsafe value becomes `/`). `binding` is the
      * browser's binding cookie when it has one (several tabs may sign in at once); the answer
-     * says which binding value to set.
+     * says which binding value to set. Throws `WebLoginRefused('too_many')` past
+     * `WEB_LOGIN_STARTS_PER_MINUTE` from `clientAddress`.
      */
     async start(
       next: string | undefined,
       binding: string | undefined,
+      clientAddress: string,
     ): Promise<{ redirectUrl: string; binding: string }> {
       const bind =
         binding && BINDING_SHAPE.test(binding) ? binding : randomBytes(32).toString('base64url')
       const request = await client.begin()
       const at = clock.now()
       await db.transaction(async (tx) => {
+        const allowed = await rateWindows.take(tx, {
+          key: `web-login:${clientAddress}`,
+          window: at - (at % MINUTE_MS),
+          n: 1,
+          limit: WEB_LOGIN_STARTS_PER_MINUTE,
+        })
+        if (!allowed) throw new WebLoginRefused('too_many', safeNextPath(next))
         await webLoginStates.insert(tx, {
           stateHash: sha256(request.state),
           bindingHash: sha256(bind),
