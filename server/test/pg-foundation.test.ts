@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { eq, getTableName, is, sql } from 'drizzle-orm'
 import { PgTable } from 'drizzle-orm/pg-core'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { isUnavailable } from '../src/db/errors.ts'
 import {
   migratePostgres,
   openPostgres,
@@ -107,6 +110,27 @@ describe('migratePostgres', () => {
   it('reports a database it cannot reach', async () => {
     const missing = databaseUrl(await pgAdminUrl(), `missing_${randomBytes(4).toString('hex')}`)
     await expect(migratePostgres(missing)).rejects.toThrow(/does not exist/)
+  })
+})
+
+describe('openPostgres', () => {
+  it('gives up on a server that accepts but never answers, as unavailable, within its connect timeout', async () => {
+    const silent = createServer(() => {})
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const { port } = silent.address() as AddressInfo
+    const handle = openPostgres(`postgres://u:p@127.0.0.1:${port}/db`, { connectTimeoutMs: 300 })
+    const started = Date.now()
+    try {
+      const err = await handle.pool.query('SELECT 1').then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(isUnavailable(err)).toBe(true)
+      expect(Date.now() - started).toBeLessThan(5_000)
+    } finally {
+      await handle.close()
+      silent.close()
+    }
   })
 })
 

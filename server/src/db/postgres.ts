@@ -50,15 +50,22 @@ function parseInt8AsNumber(): void {
 }
 
 /**
- * Opens a pool of at most `max` connections (10 by default) to `url` (`postgres://…`).
+ * Opens a pool of at most `max` connections (10 by default) to `url` (`postgres://…`),
+ * waiting at most `connectTimeoutMs` (5 s by default) for a connection.
  * It does not migrate: call `migratePostgres` first. A connection that fails while idle is
  * dropped by the pool (and reported to `logger`); the next query opens a new one.
  */
-export function openPostgres(url: string, opts: { max?: number; logger?: Logger } = {}): PgHandle {
+export function openPostgres(
+  url: string,
+  opts: { max?: number; logger?: Logger; connectTimeoutMs?: number } = {},
+): PgHandle {
   parseInt8AsNumber()
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
+    // Waiting for a connection (a new one, or a free one of the pool) ends after this: the
+    // request gets a 503 rather than hanging on a server that is unreachable or saturated.
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000,
     application_name: 'membercard',
     // A statement running over 30 s is ended by the server (the request gets a 503).
     statement_timeout: 30_000,
