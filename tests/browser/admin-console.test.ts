@@ -16,6 +16,7 @@ import {
   watchPageErrors,
 } from '../support/browser.ts'
 import { type RunningServer, removeDataDir, startServer } from '../support/server.ts'
+import { submitStaffSignIn } from '../support/sign-in.ts'
 
 /** The console on a desktop screen, Japanese first; a CSP violation is a page error. */
 async function newDesk(browser: Browser, baseURL: string): Promise<BrowserContext> {
@@ -26,13 +27,6 @@ async function newDesk(browser: Browser, baseURL: string): Promise<BrowserContex
   })
   await watchCsp(context)
   return context
-}
-
-/** Fills and sends the sign-in form (the page is on it). */
-async function submitSignIn(page: Page, staffId: string, password: string) {
-  await page.getByLabel('スタッフID').fill(staffId)
-  await page.getByLabel('パスワード', { exact: true }).fill(password)
-  await page.getByRole('button', { name: 'ログイン' }).click()
 }
 
 /** Saves a full-page screenshot of `page` as `tests/artifacts/<name>`. */
@@ -72,7 +66,7 @@ describe('the head office console in Chromium (demo mode)', () => {
       await page.goto('/admin/security')
       await expect.poll(() => new URL(page.url()).pathname).toBe('/admin/sign-in')
       await shot(page, 'admin-01-sign-in.png')
-      await submitSignIn(page, ADMIN.id, ADMIN.password)
+      await submitStaffSignIn(page, ADMIN.id, ADMIN.password)
       // Back to the screen first asked for.
       await page.getByTestId('security').waitFor()
       expect(new URL(page.url()).pathname).toBe('/admin/security')
@@ -101,7 +95,7 @@ describe('the head office console in Chromium (demo mode)', () => {
       // Signed out, signing in again needs the code.
       await page.getByRole('button', { name: 'ログアウト', exact: true }).click()
       await page.getByRole('heading', { name: 'ログイン' }).waitFor()
-      await submitSignIn(page, ADMIN.id, ADMIN.password)
+      await submitStaffSignIn(page, ADMIN.id, ADMIN.password)
       await page.getByLabel('確認コード（6桁）').waitFor()
       expect(await page.getByTestId('sign-in-error').textContent()).toContain('6桁の確認コード')
       await shot(page, 'admin-04-totp-required.png')
@@ -231,7 +225,7 @@ describe('the head office console in Chromium (demo mode)', () => {
       const page = await desk.newPage()
       await page.goto('/admin')
       await expect.poll(() => new URL(page.url()).pathname).toBe('/admin/sign-in')
-      await submitSignIn(page, 'demo-clerk', 'demo-clerk-pass')
+      await submitStaffSignIn(page, 'demo-clerk', 'demo-clerk-pass')
       const error = page.getByTestId('sign-in-error')
       await error.waitFor()
       expect(await error.textContent()).toContain('管理コンソールを利用できません')

@@ -9,6 +9,7 @@ import {
   watchPageErrors,
 } from '../support/browser.ts'
 import { type RunningServer, removeDataDir, startServer } from '../support/server.ts'
+import { submitStaffSignIn } from '../support/sign-in.ts'
 
 const ADMIN = { id: 'demo-admin', password: 'demo-admin-pass' }
 
@@ -46,9 +47,7 @@ describe('importing point cards from the console in Chromium', () => {
     try {
       const page = await desk.newPage()
       await page.goto('/admin/data')
-      await page.getByLabel('スタッフID').fill(ADMIN.id)
-      await page.getByLabel('パスワード', { exact: true }).fill(ADMIN.password)
-      await page.getByRole('button', { name: 'ログイン' }).click()
+      await submitStaffSignIn(page, ADMIN.id, ADMIN.password)
       await page.getByTestId('data').waitFor()
 
       const rows = 40_000

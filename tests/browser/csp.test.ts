@@ -13,6 +13,7 @@ import {
   watchPageErrors,
 } from '../support/browser.ts'
 import { type RunningServer, removeDataDir, startServer } from '../support/server.ts'
+import { submitStaffSignIn } from '../support/sign-in.ts'
 
 /** The policy a document answer carried, as a map of directive → sources. */
 function directives(policy: string | undefined): Map<string, string[]> {
@@ -118,9 +119,7 @@ describe('Content-Security-Policy on every screen, in Chromium (decision 031)', 
     // The till's camera scanner may fall back to ZXing in WebAssembly; nothing else is added.
     expect(till.get('script-src')).toEqual(["'self'", "'wasm-unsafe-eval'"])
     await expect.poll(() => page.url()).toMatch(/\/staff\/login$/)
-    await page.getByLabel('スタッフID').fill('demo-clerk')
-    await page.getByLabel('パスワード').fill('demo-clerk-pass')
-    await page.getByRole('button', { name: 'ログイン' }).click()
+    await submitStaffSignIn(page, 'demo-clerk', 'demo-clerk-pass')
     await page.getByTestId('till').waitFor()
     saveArtifact('csp-05-till.png', await page.screenshot({ fullPage: true }))
     await page.getByTestId('nav-today').click()

@@ -15,6 +15,7 @@ import {
   watchPageErrors,
 } from '../support/browser.ts'
 import { type RunningServer, removeDataDir, startServer } from '../support/server.ts'
+import { submitStaffSignIn } from '../support/sign-in.ts'
 
 /** A short online token so the test sees it expire while the network is cut. */
 const TTL_S = 10
@@ -56,9 +57,7 @@ describe('the offline card code', () => {
     const page = await context.newPage()
     await page.goto('/staff')
     await expect.poll(() => page.url()).toMatch(/\/staff\/login$/)
-    await page.getByLabel('スタッフID').fill('demo-clerk')
-    await page.getByLabel('パスワード').fill('demo-clerk-pass')
-    await page.getByRole('button', { name: 'ログイン' }).click()
+    await submitStaffSignIn(page, 'demo-clerk', 'demo-clerk-pass')
     await page.getByTestId('till').waitFor()
     return page
   }

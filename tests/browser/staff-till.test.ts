@@ -1,12 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import {
-  type Browser,
-  type BrowserContext,
-  chromium,
-  type Page,
-  type Response,
-} from 'playwright-core'
+import { type Browser, chromium, type Page, type Response } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   ARTIFACTS,
@@ -24,34 +18,10 @@ import {
   staffPoints,
   staffToken,
   unlinkByApi,
-  watchCsp,
   watchPageErrors,
 } from '../support/browser.ts'
 import { type RunningServer, removeDataDir, startServer } from '../support/server.ts'
-
-/** The till in a phone-sized browser (no LINE), Japanese first. */
-async function newTill(browser: Browser, baseURL: string): Promise<BrowserContext> {
-  const context = await browser.newContext({
-    baseURL,
-    viewport: { width: 390, height: 844 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'ja-JP',
-  })
-  // Any Content-Security-Policy violation on a till screen is a fault (afterEach).
-  await watchCsp(context)
-  return context
-}
-
-async function signIn(page: Page, staffId: string, password: string) {
-  await page.goto('/staff')
-  await expect.poll(() => page.url()).toMatch(/\/staff\/login$/)
-  await page.getByLabel('スタッフID').fill(staffId)
-  await page.getByLabel('パスワード').fill(password)
-  await page.getByRole('button', { name: 'ログイン' }).click()
-  await page.getByTestId('till').waitFor()
-}
+import { newTill, signInTill, submitStaffSignIn } from '../support/sign-in.ts'
 
 /** What the customer's card screen shows: its QR, decoded from a screenshot with zbarimg. */
 async function customerQr(page: Page, name: string): Promise<{ token: string; png: string }> {
@@ -134,7 +104,7 @@ describe('the till in Chromium (demo mode)', () => {
       page.on('request', (r) => {
         if (r.url().endsWith('/api/staff/scan')) scans++
       })
-      await signIn(page, 'demo-clerk', 'demo-clerk-pass')
+      await signInTill(page, 'demo-clerk', 'demo-clerk-pass')
       expect(await page.getByTestId('till-header').textContent()).toContain('demo-clerk')
 
       // Manual entry of the token shown on the customer's card screen.
@@ -264,13 +234,11 @@ describe('the till in Chromium (demo mode)', () => {
     try {
       const page = await till.newPage()
       await page.goto('/staff/login')
-      await page.getByLabel('スタッフID').fill('demo-manager')
-      await page.getByLabel('パスワード').fill('wrong-password')
-      await page.getByRole('button', { name: 'ログイン' }).click()
+      await submitStaffSignIn(page, 'demo-manager', 'wrong-password')
       expect(await page.getByTestId('login-error').textContent()).toContain(
         'スタッフIDまたはパスワードが違います',
       )
-      await signIn(page, 'demo-manager', 'demo-manager-pass')
+      await signInTill(page, 'demo-manager', 'demo-manager-pass')
       await page.getByTestId('nav-today').click()
       const rows = page
         .getByTestId('tx')
@@ -347,7 +315,7 @@ describe('the till in Chromium (demo mode)', () => {
       page.on('request', (r) => {
         if (r.url().endsWith('/api/staff/scan')) sent.push(r.postData() ?? '')
       })
-      await signIn(page, 'demo-clerk', 'demo-clerk-pass')
+      await signInTill(page, 'demo-clerk', 'demo-clerk-pass')
       const message =
         '会員証のQRコードではないか、連携が解除されています。お客様の会員証をもう一度読み取ってください。'
       const error = page.getByTestId('till-error')
@@ -400,7 +368,7 @@ describe('the till in Chromium (demo mode)', () => {
     const till = await newTill(browser, server.url)
     try {
       const page = await till.newPage()
-      await signIn(page, 'demo-clerk', 'demo-clerk-pass')
+      await signInTill(page, 'demo-clerk', 'demo-clerk-pass')
       // The same store may still look it up; a second redemption is refused.
       expect(await enterManually(page, used.token)).toEqual([200, null])
       await page.getByRole('button', { name: 'ポイント利用', exact: true }).click()
@@ -476,7 +444,7 @@ describe('the till in Chromium (demo mode)', () => {
         if (r.url().endsWith('/api/staff/scan')) scans.push(r.postData() ?? '')
         if (r.url().endsWith('.wasm')) wasm.push(r.url())
       })
-      await signIn(page, 'demo-clerk', 'demo-clerk-pass')
+      await signInTill(page, 'demo-clerk', 'demo-clerk-pass')
       expect(await page.evaluate(() => 'BarcodeDetector' in window)).toBe(false)
       await page.getByRole('button', { name: 'カメラでスキャン' }).click()
       await page.getByTestId('camera').waitFor()
@@ -511,7 +479,7 @@ describe('the till in Chromium (demo mode)', () => {
       const till = await newTill(browser, short.url)
       try {
         const page = await till.newPage()
-        await signIn(page, 'demo-clerk', 'demo-clerk-pass')
+        await signInTill(page, 'demo-clerk', 'demo-clerk-pass')
         const shown = await qrByApi(short.url, customer)
         expect(await enterManually(page, shown.token)).toEqual([200, null])
         await page.getByTestId('member').waitFor()

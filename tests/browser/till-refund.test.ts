@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   ensureAppBuilt,
@@ -9,33 +9,10 @@ import {
   type PageErrorLog,
   qrByApi,
   saveArtifact,
-  watchCsp,
   watchPageErrors,
 } from '../support/browser.ts'
 import { type RunningServer, removeDataDir, startServer } from '../support/server.ts'
-
-/** The till in a phone-sized browser (no LINE), Japanese first. */
-async function newTill(browser: Browser, baseURL: string): Promise<BrowserContext> {
-  const context = await browser.newContext({
-    baseURL,
-    viewport: { width: 390, height: 844 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'ja-JP',
-  })
-  await watchCsp(context)
-  return context
-}
-
-async function signIn(page: Page, staffId: string, password: string) {
-  await page.goto('/staff')
-  await expect.poll(() => page.url()).toMatch(/\/staff\/login$/)
-  await page.getByLabel('スタッフID').fill(staffId)
-  await page.getByLabel('パスワード').fill(password)
-  await page.getByRole('button', { name: 'ログイン' }).click()
-  await page.getByTestId('till').waitFor()
-}
+import { newTill, signInTill } from '../support/sign-in.ts'
 
 describe('a return (返品) at the till, from the list of today (demo mode)', () => {
   let server: RunningServer
@@ -64,7 +41,7 @@ describe('a return (返品) at the till, from the list of today (demo mode)', ()
     const phone = await newPhone(browser, server.url, { user: customer })
     try {
       const page = await till.newPage()
-      await signIn(page, 'demo-clerk', 'demo-clerk-pass')
+      await signInTill(page, 'demo-clerk', 'demo-clerk-pass')
       await page
         .getByLabel('QRコードの文字・手入力用コード（手入力・バーコードリーダー）')
         .fill((await qrByApi(server.url, customer)).token)

@@ -11,6 +11,7 @@ import {
   watchPageErrors,
 } from '../support/browser.ts'
 import { type RunningServer, removeDataDir, startServer } from '../support/server.ts'
+import { signInTill } from '../support/sign-in.ts'
 
 /** The devices a till runs on: a phone, and a 10-inch tablet held either way. */
 const DEVICES = {
@@ -31,15 +32,6 @@ function newTill(browser: Browser, baseURL: string, device: Device): Promise<Bro
     hasTouch: true,
     locale: 'ja-JP',
   })
-}
-
-async function signIn(page: Page, staffId: string, password: string) {
-  await page.goto('/staff')
-  await expect.poll(() => page.url()).toMatch(/\/staff\/login$/)
-  await page.getByLabel('スタッフID').fill(staffId)
-  await page.getByLabel('パスワード').fill(password)
-  await page.getByRole('button', { name: 'ログイン' }).click()
-  await page.getByTestId('till').waitFor()
 }
 
 const MANUAL = 'QRコードの文字・手入力用コード（手入力・バーコードリーダー）'
@@ -110,7 +102,7 @@ describe('the till on a phone and on a 10-inch tablet (Chromium, demo mode)', ()
       const till = await newTill(browser, server.url, device)
       try {
         const page = await till.newPage()
-        await signIn(page, 'demo-manager', 'demo-manager-pass')
+        await signInTill(page, 'demo-manager', 'demo-manager-pass')
         await lookUp(page, (await qrByApi(server.url, customer)).token)
         expect(await tabLineCounts(page)).toEqual([
           { label: 'ポイント付与', lines: 1, overflows: false },
@@ -150,7 +142,7 @@ describe('the till on a phone and on a 10-inch tablet (Chromium, demo mode)', ()
     const till = await newTill(browser, server.url, 'tablet-landscape')
     try {
       const page = await till.newPage()
-      await signIn(page, 'demo-manager', 'demo-manager-pass')
+      await signInTill(page, 'demo-manager', 'demo-manager-pass')
       // No phone column between grey gutters: the header and the scan screen use the width.
       expect((await box(page, 'till-header')).width).toBe(1280)
       const scan = await box(page, 'scan')
@@ -192,7 +184,7 @@ describe('the till on a phone and on a 10-inch tablet (Chromium, demo mode)', ()
     const till = await newTill(browser, server.url, 'tablet-portrait')
     try {
       const page = await till.newPage()
-      await signIn(page, 'demo-manager', 'demo-manager-pass')
+      await signInTill(page, 'demo-manager', 'demo-manager-pass')
       expect((await box(page, 'till-header')).width).toBe(800)
       expect((await box(page, 'qr-manual')).width).toBeGreaterThan(650)
       saveArtifact('till-tablet-portrait-scan.png', await page.screenshot())
@@ -218,7 +210,7 @@ describe('the till on a phone and on a 10-inch tablet (Chromium, demo mode)', ()
     const till = await newTill(browser, server.url, 'tablet-landscape')
     try {
       const first = await till.newPage()
-      await signIn(first, 'demo-clerk', 'demo-clerk-pass')
+      await signInTill(first, 'demo-clerk', 'demo-clerk-pass')
       await first.close()
       // The window was closed: a new page of the same browser (device) opens on the till.
       const again = await till.newPage()
@@ -255,7 +247,7 @@ describe('the till on a phone and on a 10-inch tablet (Chromium, demo mode)', ()
     const till = await newTill(browser, server.url, 'phone')
     try {
       const page = await till.newPage()
-      await signIn(page, 'demo-clerk', 'demo-clerk-pass')
+      await signInTill(page, 'demo-clerk', 'demo-clerk-pass')
       await lookUp(page, (await qrByApi(server.url, customer)).token)
       await page.getByLabel('お買い上げ金額（円）').fill('1000')
       await page.getByTestId('review').click()
@@ -273,7 +265,7 @@ describe('the till on a phone and on a 10-inch tablet (Chromium, demo mode)', ()
       saveArtifact('till-phone-today-clerk.png', await page.screenshot({ fullPage: true }))
       await page.getByTestId('sign-out').click()
       await page.getByTestId('staff-login').waitFor()
-      await signIn(page, 'demo-manager', 'demo-manager-pass')
+      await signInTill(page, 'demo-manager', 'demo-manager-pass')
       await page.getByTestId('nav-today').click()
       await page.getByTestId('void').first().waitFor()
       expect(await page.getByTestId('void-ask-manager').count()).toBe(0)
@@ -299,7 +291,7 @@ describe('the till on a phone and on a 10-inch tablet (Chromium, demo mode)', ()
       const till = await newTill(browser, short.url, 'phone')
       try {
         const page = await till.newPage()
-        await signIn(page, 'demo-clerk', 'demo-clerk-pass')
+        await signInTill(page, 'demo-clerk', 'demo-clerk-pass')
         const shown = await qrByApi(short.url, customer)
         await lookUp(page, shown.token)
         expect(await page.getByTestId('rescan').count()).toBe(0)
