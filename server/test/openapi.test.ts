@@ -99,6 +99,8 @@ describe('GET /api/openapi.json (issue 17, decision 087)', () => {
     ])
     const op = built.document.paths?.['/api/new-thing']?.post
     expect(op?.summary).toBeUndefined()
+    // The document stays valid meanwhile (what /api/openapi.json serves after such a merge).
+    expect((await new Validator().validate(built.document as never)).valid).toBe(true)
     // The app's own routes are all described, and every description names a route.
     const own = await buildOpenApiDocument(ctx.app.routes, { title: 't', version: '1' })
     expect(own.problems).toEqual([])
