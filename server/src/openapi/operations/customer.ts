@@ -135,7 +135,10 @@ export const customerOperations = {
       status: 200,
       description: 'The token to show as a QR code.',
       schema: s.qr,
-      example: { token: 'mc1.AAAAAQAAAGc2Xz4.k3v9…', expiresAt: '2026-11-30T03:01:00.000Z' },
+      example: {
+        token: 'UJZDEGXDNCF32EPF3DHODZDOCIS2JHTLGMXG',
+        expiresAt: '2026-11-30T03:01:00.000Z',
+      },
     },
     errors: ['NOT_LINKED'],
   },

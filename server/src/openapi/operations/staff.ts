@@ -2,7 +2,7 @@ import type { Operations } from '../describe.ts'
 import * as s from '../schemas.ts'
 
 const MEMBER = { cardNumber: '************0011', name: '山田 花子', points: 1250, rank: 'silver' }
-const QR = 'mc1.AAAAAQAAAGc2Xz4.k3v9…'
+const QR = 'UJZDEGXDNCF32EPF3DHODZDOCIS2JHTLGMXG'
 
 /** The till: a staff session, or a POS API key of the store where its scopes allow. */
 export const staffOperations = {
