@@ -222,15 +222,21 @@ describe('GET /api/openapi.json (issue 17, decision 087)', () => {
         expect(parsed.success, `${key}: ${parsed.error?.message}`).toBe(true)
         expect(parsed.data, key).toEqual(op.ok.example)
       }
-      if (op.requestExample === undefined) continue
+      const bodies = [
+        ...(op.requestExample === undefined ? [] : [op.requestExample]),
+        ...Object.values(op.requestExamples ?? {}).map((e) => e.value),
+      ]
+      if (bodies.length === 0) continue
       const route = byKey.get(key)
       const validators = (route?.handlers ?? [])
         .map((h) => h[uniqueSymbol] as { target?: string; validate?: (v: unknown) => unknown })
         .filter((m) => m?.target === 'json')
       const check = validators[0]?.validate ?? op.body?.['~standard'].validate
       expect(check, `${key}: no schema to check the example with`).toBeDefined()
-      const result = (await check?.(op.requestExample)) as { issues?: unknown[] }
-      expect(result.issues, key).toBeUndefined()
+      for (const body of bodies) {
+        const result = (await check?.(body)) as { issues?: unknown[] }
+        expect(result.issues, `${key}: ${JSON.stringify(body)}`).toBeUndefined()
+      }
     }
   })
 })

@@ -57,6 +57,8 @@ export interface Operation {
   body?: ZodType
   /** An example request body (JSON). */
   requestExample?: unknown
+  /** Named example bodies, for a route that takes several kinds (shown as a list). */
+  requestExamples?: Record<string, { summary: string; value: unknown }>
   /** Headers the route reads itself (besides auth and `Idempotency-Key`). */
   headers?: OpenAPIV3_1.ParameterObject[]
 }

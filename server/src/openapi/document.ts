@@ -224,9 +224,10 @@ export async function buildOpenApiDocument(
       const json = (operation.requestBody as OpenAPIV3_1.RequestBodyObject | undefined)?.content?.[
         'application/json'
       ]
-      if (op.requestExample !== undefined) {
-        if (json) json.example = op.requestExample
-        else problems.push(`${key}: a request example but no JSON body`)
+      if (op.requestExample !== undefined || op.requestExamples !== undefined) {
+        if (!json) problems.push(`${key}: a request example but no JSON body`)
+        else if (op.requestExamples !== undefined) json.examples = op.requestExamples
+        else json.example = op.requestExample
       }
       const ok: OpenAPIV3_1.ResponseObject = { description: op.ok.description }
       if (op.ok.schema !== undefined) {

@@ -88,7 +88,17 @@ export const staffOperations = {
     ].join('\n'),
     tag: 'Till & POS',
     auth: { till: 'points' },
-    requestExample: { qrToken: QR, type: 'award', purchaseAmount: 12000 },
+    requestExamples: {
+      award: {
+        summary: 'Award for a purchase of ¥12,000',
+        value: { qrToken: QR, type: 'award', purchaseAmount: 12000 },
+      },
+      redeem: { summary: 'Redeem 500 points', value: { qrToken: QR, type: 'redeem', points: 500 } },
+      refund: {
+        summary: 'Refund ¥4,000 of award 981',
+        value: { type: 'refund', transactionId: '981', refundAmount: 4000 },
+      },
+    },
     ok: {
       status: 200,
       description: 'The ledger entry: its id, the signed change and the balance after it.',
