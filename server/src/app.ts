@@ -40,6 +40,7 @@ import { linkRoutes } from './routes/link.ts'
 import { linkBonusRoutes } from './routes/link-bonus.ts'
 import { meRoutes } from './routes/me.ts'
 import { dataStats, metricsHandler } from './routes/metrics.ts'
+import { openApiRoutes } from './routes/openapi.ts'
 import { pointsRoutes } from './routes/points.ts'
 import { preferencesRoutes } from './routes/preferences.ts'
 import { staffRoutes } from './routes/staff.ts'
@@ -263,6 +264,8 @@ export function createApp(deps: AppDeps) {
 
   const api = new Hono<{ Variables: AppVariables }>()
     .get('/config', (c) => c.json(clientConfig, 200))
+    // The OpenAPI document of every /api route and its reference page (decision 087).
+    .route('/', openApiRoutes({ routes: () => app.routes, title: `${config.storeName} API` }))
     .route('/', webSessionRoutes({ ...routeDeps, sessions: webSessions, cookies }))
     .route('/staff', staffRoutes(routeDeps))
     .route('/admin', adminRoutes(routeDeps))

@@ -13,8 +13,9 @@ import type { Context } from 'hono'
  *   library injects at run time when given the nonce (PrimeVue: `csp: { nonce }`). No
  *   `'unsafe-inline'`. Styles set through the CSSOM (Vue's `:style`, `v-show`) are not governed
  *   by CSP; a `style="…"` attribute parsed from HTML is refused.
+ * The API reference page (`/api/docs`, decision 088) runs under the console's policy.
  */
-export type PageKind = 'customer' | 'till' | 'console'
+export type PageKind = 'customer' | 'till' | 'console' | 'docs'
 
 /**
  * What the LIFF SDK (v2.31) reaches by itself in LINE mode, read from its code: its server API
@@ -30,7 +31,7 @@ const LIFF_FULL_CONNECT = ['https://uts-front.line-apps.com']
 
 /** The policy of one page: its kind, whether LIFF runs against real LINE, the nonce. */
 export function pagePolicy(o: { kind: PageKind; line: boolean; nonce: string }): string {
-  const liff = o.line && o.kind !== 'console'
+  const liff = o.line && (o.kind === 'customer' || o.kind === 'till')
   const script = ["'self'"]
   if (o.kind === 'till') script.push("'wasm-unsafe-eval'")
   if (liff) script.push(...LIFF_SCRIPT)

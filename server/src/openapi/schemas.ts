@@ -1,0 +1,305 @@
+import {
+  type AdminKpis,
+  type AdminMemberDetail,
+  type AdminMemberHit,
+  type AdminSession,
+  type AdminStaff,
+  type AdminStore,
+  type AuditItem,
+  type ClientConfig,
+  type HistoryItem,
+  LEDGER_TYPES,
+  type MeMember,
+  memberSchema,
+  SEGMENT_MAX_ITEMS,
+  STAFF_ROLES,
+  segmentConditionSchema,
+  type TillResult,
+  type TillRules,
+  type TillTransaction,
+  type TotpEnrollment,
+} from '@membercard/shared'
+import { z } from 'zod'
+import type { ImportJob } from '../services/card-import-job.ts'
+
+/**
+ * The answers' shapes, for the OpenAPI document. The server does not validate its answers;
+ * each schema `satisfies` the TypeScript type the route answers with (shared/src), so the
+ * typecheck fails when the two drift apart, and the OpenAPI test checks real answers against
+ * them.
+ */
+
+const iso = z.string().describe('ISO-8601 time')
+const day = z.string().describe('YYYY-MM-DD (Asia/Tokyo)')
+const cursor = z.string().nullable().describe('The next page’s `cursor`, or null on the last')
+
+export const member = memberSchema.describe(
+  'A member: the card number masked but its last 4 digits',
+)
+
+export const meMember = member.extend({
+  pointsExpireAt: iso.nullable(),
+  rankMultiplier: z.number(),
+  nextRank: z
+    .object({ rank: z.string(), threshold: z.number(), earned: z.number(), multiplier: z.number() })
+    .nullable(),
+}) satisfies z.ZodType<MeMember>
+
+export const me = z.union([
+  z.object({ linked: z.literal(false) }),
+  z.object({ linked: z.literal(true), member: meMember }),
+])
+
+export const linked = z.object({ member, bonusPoints: z.number().int().min(0) })
+
+export const issuedCard = z.object({
+  member,
+  bonusPoints: z.number().int().min(0),
+  pin: z.string().nullable().describe('The new card’s PIN, shown once (null on a repeat)'),
+  cardNumber: z.string().nullable().describe('The full card number, shown once'),
+})
+
+export const bonus = z.object({ eligible: z.boolean(), points: z.number().int().min(0) })
+
+export const qr = z.object({ token: z.string(), expiresAt: iso })
+
+export const deviceKey = z.object({
+  linkId: z.number().int(),
+  secret: z.string(),
+  digits: z.number().int(),
+  period: z.number().int(),
+  qrPrefix: z.string(),
+  issuedAt: iso,
+})
+
+const ratio = z.object({ num: z.number().int(), den: z.number().int() })
+
+export const historyItem = z.object({
+  id: z.string(),
+  type: z.enum(LEDGER_TYPES),
+  points: z.number().int(),
+  balance: z.number().int(),
+  createdAt: iso,
+  storeCode: z.string().nullable(),
+  storeName: z.string().nullable(),
+}) satisfies z.ZodType<HistoryItem>
+
+export const history = z.object({
+  items: z.array(historyItem),
+  nextCursor: cursor,
+  expiring: z.object({ points: z.number().int(), expiresAt: iso }).nullable(),
+})
+
+export const preferences = z.object({ promotions: z.boolean() })
+
+export const clientConfig = z.object({
+  mode: z.enum(['demo', 'line']),
+  liffId: z.string().nullable(),
+  storeName: z.string(),
+  bonusPoints: z.number().int(),
+  consentVersion: z.string(),
+  privacyPolicyUrl: z.string(),
+  qrTtlSeconds: z.number().int(),
+  oaBasicId: z.string().nullable(),
+}) satisfies z.ZodType<ClientConfig>
+
+export const staffSignedIn = z.object({
+  token: z.string(),
+  expiresAt: iso,
+  role: z.enum(STAFF_ROLES),
+  totpEnrolled: z.boolean(),
+})
+
+export const staffMe = z.object({
+  staffId: z.string(),
+  storeCode: z.string(),
+  storeName: z.string(),
+  role: z.enum(STAFF_ROLES),
+  rules: z.object({
+    rate: ratio,
+    rankMultipliers: z.record(z.string(), ratio),
+    voidWindowMinutes: z.number().int(),
+  }) satisfies z.ZodType<TillRules>,
+})
+
+export const scanned = z.object({
+  member,
+  expiresAt: iso.describe('When the scanned QR token expires'),
+})
+
+export const tillResult = z.object({
+  transactionId: z.string(),
+  points: z.number().int().describe('The signed change of the balance'),
+  balance: z.number().int().min(0),
+}) satisfies z.ZodType<TillResult>
+
+export const tillTransaction = z.object({
+  id: z.string(),
+  type: z.enum(LEDGER_TYPES),
+  points: z.number().int(),
+  balance: z.number().int(),
+  createdAt: iso,
+  staffId: z.string().nullable(),
+  cardNumber: z.string(),
+  memberName: z.string(),
+  purchaseAmount: z.number().int().nullable(),
+  note: z.string().nullable(),
+  voidsId: z.string().nullable(),
+  voidedBy: z.string().nullable(),
+  voidable: z.boolean(),
+  refundsId: z.string().nullable(),
+  refundedAmount: z.number().int().nullable(),
+  refundable: z.boolean(),
+}) satisfies z.ZodType<TillTransaction>
+
+export const tillTransactions = z.object({ items: z.array(tillTransaction), nextCursor: cursor })
+
+export const adminSession = z.object({
+  staffId: z.string(),
+  role: z.enum(STAFF_ROLES),
+  storeCode: z.string().nullable(),
+  totpEnrolled: z.boolean(),
+  csrfToken: z.string(),
+}) satisfies z.ZodType<AdminSession>
+
+export const totpEnrollment = z.object({
+  secret: z.string(),
+  otpauthUrl: z.string(),
+}) satisfies z.ZodType<TotpEnrollment>
+
+export const auditPage = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      at: iso,
+      actor: z.string(),
+      action: z.string(),
+      target: z.string().nullable(),
+      address: z.string().nullable(),
+      detail: z.record(z.string(), z.unknown()),
+    }) satisfies z.ZodType<AuditItem>,
+  ),
+  nextCursor: cursor,
+})
+
+export const adminStore = z.object({
+  code: z.string(),
+  name: z.string(),
+  active: z.boolean(),
+}) satisfies z.ZodType<AdminStore>
+
+export const adminStaff = z.object({
+  staffId: z.string(),
+  role: z.enum(STAFF_ROLES),
+  storeCode: z.string().nullable(),
+  disabled: z.boolean(),
+  totpEnrolled: z.boolean(),
+  lastSignInAt: iso.nullable(),
+}) satisfies z.ZodType<AdminStaff>
+
+export const stores = z.object({ items: z.array(adminStore) })
+
+export const staffList = z.object({ items: z.array(adminStaff) })
+
+const groupFigures = z.object({
+  members: z.number().int(),
+  visitsPerMemberPerMonth: z.number().nullable(),
+  averagePurchaseYen: z.number().nullable(),
+})
+
+const periodFigures = z.object({
+  period: z.object({ from: day, to: day }),
+  friends: z.number().int(),
+  linkedMembers: z.number().int(),
+  linkRate: z.number().nullable(),
+  newLinks: z.number().int(),
+  bonusPointsGranted: z.number().int(),
+  pointsAwarded: z.number().int(),
+  pointsRedeemed: z.number().int(),
+  pointsExpired: z.number().int(),
+  outstandingPoints: z.number().int(),
+  activeMembers30: z.number().int(),
+  activeMembers90: z.number().int(),
+  linkedVsUnlinked: z.object({ linked: groupFigures, unlinked: groupFigures }),
+})
+
+export const kpis = periodFigures.extend({
+  byStore: z.array(
+    z.object({
+      storeCode: z.string(),
+      scans: z.number().int(),
+      awards: z.number().int(),
+      redeems: z.number().int(),
+    }),
+  ),
+  daily: z.array(
+    z.object({
+      date: day,
+      newLinks: z.number().int(),
+      pointsAwarded: z.number().int(),
+      pointsRedeemed: z.number().int(),
+    }),
+  ),
+  previous: periodFigures,
+}) satisfies z.ZodType<AdminKpis>
+
+const memberHit = z.object({
+  cardId: z.string(),
+  cardNumber: z.string(),
+  name: z.string(),
+  rank: z.string(),
+  points: z.number().int(),
+  linked: z.boolean(),
+}) satisfies z.ZodType<AdminMemberHit>
+
+export const memberHits = z.object({ items: z.array(memberHit), nextCursor: cursor })
+
+export const memberDetail = memberHit.extend({
+  birthDate: day.nullable(),
+  linkedAt: iso.nullable(),
+  friend: z.boolean().nullable(),
+  locked: z.object({ until: iso }).nullable(),
+  erasedAt: iso.nullable(),
+  consents: z.array(z.object({ version: z.string(), acceptedAt: iso })),
+  messages: z.array(
+    z.object({ at: iso, kind: z.string(), status: z.enum(['sent', 'failed', 'pending']) }),
+  ),
+}) satisfies z.ZodType<AdminMemberDetail>
+
+export const memberHistory = z.object({
+  items: z.array(historyItem),
+  nextCursor: cursor,
+})
+
+export const importJob = z.object({
+  id: z.number().int(),
+  status: z.enum(['waiting', 'reading', 'merging', 'done', 'failed']),
+  bytesTotal: z.number().int().nullable(),
+  bytesRead: z.number().int(),
+  rowsRead: z.number().int(),
+  rowsStaged: z.number().int(),
+  rowsMerged: z.number().int(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  pointsIgnored: z.number().int(),
+  errors: z.array(z.object({ line: z.number().int(), message: z.string() })),
+  createdAt: iso,
+}) satisfies z.ZodType<ImportJob>
+
+export const segmentCount = z.object({ matched: z.number().int(), reachable: z.number().int() })
+
+/**
+ * A segment as the document shows it. The server checks segments with a hand-made parser
+ * (shared/src/segments.ts: exact error paths, a depth limit), which JSON Schema cannot be read
+ * from; this says the same in JSON Schema: a group of groups and conditions.
+ */
+export const segment: z.ZodType = z
+  .lazy(() => {
+    const items = z.array(z.union([segment, segmentConditionSchema])).max(SEGMENT_MAX_ITEMS)
+    return z.union([z.strictObject({ all: items }), z.strictObject({ any: items })])
+  })
+  .meta({ id: 'Segment', description: 'A group: all (and) or any (or) of segments and conditions' })
+
+/** `POST /api/admin/segments/count` body, as the document shows it. */
+export const segmentBody = z.strictObject({ segment })
