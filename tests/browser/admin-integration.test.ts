@@ -76,6 +76,7 @@ describe('POS integration in the console (Chromium, demo mode)', () => {
     await page.getByRole('button', { name: '作成' }).click()
     const shown = page.getByTestId('new-key')
     await shown.waitFor()
+    await expect.poll(() => page.evaluate(() => document.getAnimations().length)).toBe(0)
     const key = ((await shown.textContent()) ?? '').trim()
     expect(key).toMatch(/^mck_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$/)
     await shot('integration-01-key-shown-once.png')
@@ -119,6 +120,8 @@ describe('POS integration in the console (Chromium, demo mode)', () => {
       .toContain('配信済み')
     await hooks.getByRole('button', { name: '配信履歴' }).click()
     await page.getByTestId('deliveries-table').waitFor()
+    // The dialog's opening transition has ended.
+    await expect.poll(() => page.evaluate(() => document.getAnimations().length)).toBe(0)
     await shot('integration-04-deliveries.png')
   })
 })
