@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { webhooks as deliveryRows } from '../src/repositories/webhooks.ts'
 import { isBlockedAddress } from '../src/webhooks/address-guard.ts'
 import { postJson } from '../src/webhooks/sender.ts'
 import { createWebhooks } from '../src/webhooks/service.ts'
@@ -224,6 +225,29 @@ describe('retries', () => {
     expect(res.json.items[0].attempts).toBe(times.length)
     const listed = await ctx.call('GET', '/api/admin/webhooks', { headers: roles.admin })
     expect(listed.json.items.find((e: { id: number }) => e.id === endpoint.id).failed).toBe(1)
+    await remove(endpoint.id)
+  })
+})
+
+describe('an instance that dies mid-delivery', () => {
+  it('leaves its claim to lapse: another worker delivers the event, with the same id', async () => {
+    const receiver = await startReceiver()
+    const endpoint = await register(receiver.url)
+    const test = await ctx.call('POST', `/api/admin/webhooks/${endpoint.id}/test`, {
+      headers: roles.admin,
+    })
+    // A worker claims the delivery and is never heard of again.
+    const now = ctx.clock.now()
+    const claimed = await ctx.db.transaction((tx) =>
+      deliveryRows.claim(tx, { now, leaseCutoff: now - 5 * 60_000, limit: 10 }),
+    )
+    expect(claimed.map((c) => c.eventId)).toContain(test.json.eventId)
+    // While the claim is live nobody else sends it; once it has lapsed, another worker does.
+    await worker().runOnce()
+    expect(receiver.got).toHaveLength(0)
+    ctx.clock.advance(5 * 60_000 + 1)
+    await worker().runOnce()
+    expect(receiver.delivered()).toEqual([test.json.eventId])
     await remove(endpoint.id)
   })
 })
