@@ -23,6 +23,7 @@ import {
 } from './http/middleware.ts'
 import { markApiAnswer } from './http/node-listener.ts'
 import { LOCKED_POLICY, preparePage, sendPage } from './http/page-policy.ts'
+import { tillAuth } from './http/till-auth.ts'
 import { webCookies } from './http/web-cookies.ts'
 import { createAccountLink } from './line/account-link.ts'
 import { createIdTokenVerifier, type IdTokenVerifier } from './line/id-token.ts'
@@ -48,6 +49,7 @@ import { webLoginRoutes } from './routes/web-login.ts'
 import { webSessionRoutes } from './routes/web-session.ts'
 import { webhookRoutes } from './routes/webhook.ts'
 import type { Secrets } from './secrets.ts'
+import { createApiKeys } from './services/api-keys.ts'
 import { createAuditService } from './services/audit.ts'
 import { createCardImportJobs } from './services/card-import-job.ts'
 import { createDailyStats } from './services/daily-stats.ts'
@@ -63,6 +65,7 @@ import { totpSealer } from './services/totp.ts'
 import { createTotpEnrollment } from './services/totp-enrollment.ts'
 import { createWebLogin } from './services/web-login.ts'
 import { createWebSessions } from './services/web-sessions.ts'
+import { createWebhooks, type Webhooks } from './webhooks/service.ts'
 
 /** Everything the app is built from; tests hand in a memory database and a fake clock. */
 export interface AppDeps {
@@ -84,6 +87,8 @@ export interface AppDeps {
   onLedgerChange?: OnLedgerChange
   /** The Messaging API side (client, outbox, worker); built from the config when absent. */
   line?: LineMessaging
+  /** Outbound webhooks (endpoints, events, delivery worker); built from the config when absent. */
+  webhooks?: Webhooks
 }
 
 /**
@@ -169,6 +174,22 @@ export function createApp(deps: AppDeps) {
           }),
         })
   const stats = createDailyStats(config.points.timeZone)
+  const webhooks =
+    deps.webhooks ??
+    createWebhooks({
+      db,
+      clock,
+      logger,
+      serverSecret: secrets.pinHashKey,
+      allowPrivate: config.integration.webhookAllowPrivate,
+      timeoutMs: config.integration.webhookTimeoutMs,
+    })
+  const apiKeys = createApiKeys({
+    db,
+    clock,
+    ratePerSecond: config.integration.apiKeyRatePerSecond,
+  })
+  const staffGuard = staffAuth(staffService)
   // Metrics (GET /metrics): the data layer's figures are read at each scrape.
   if (config.metricsToken !== undefined) metrics.enableDefaultMetrics()
   metrics.setCollector(dataStats(db, clock))
@@ -186,10 +207,14 @@ export function createApp(deps: AppDeps) {
       linkBonusPoints: config.linkBonusPoints,
       consentVersion: config.consentVersion,
       events: {
-        ...line.membershipEvents,
         linked: async (tx, e) => {
           await line.membershipEvents.linked?.(tx, e)
+          await webhooks.membershipEvents.linked?.(tx, e)
           if (e.bonusPoints > 0) tx.afterCommit(() => metrics.ledgerWrite('bonus'))
+        },
+        unlinked: async (tx, e) => {
+          await line.membershipEvents.unlinked?.(tx, e)
+          await webhooks.membershipEvents.unlinked?.(tx, e)
         },
       },
       expiryDays: config.points.expiryDays,
@@ -211,6 +236,7 @@ export function createApp(deps: AppDeps) {
       stats,
       onLedgerChange: async (tx, change) => {
         await line.onLedgerChange(tx, change)
+        await webhooks.onLedgerChange(tx, change)
         tx.afterCommit(() => metrics.ledgerWrite(change.type))
         await deps.onLedgerChange?.(tx, change)
       },
@@ -225,7 +251,10 @@ export function createApp(deps: AppDeps) {
       cookies,
       publicUrl: () => config.publicUrl,
     }),
-    staffAuth: staffAuth(staffService),
+    staffAuth: staffGuard,
+    tillAuth: tillAuth(staffGuard, apiKeys),
+    apiKeys,
+    webhooks,
     clientAddress,
     adminAuth: adminAuth(staffService, cookie),
     requireAdmin,

@@ -188,6 +188,18 @@ const deploymentSchema = z.object({
       .regex(/^@[0-9A-Za-z]{1,40}$/, 'must be @ followed by letters and digits, such as @123abcde')
       .optional(),
   ),
+  /** Requests per second one POS API key may make (docs/decisions/089). */
+  API_KEY_RATE_PER_SECOND: z.coerce.number().int().min(1).max(100000).default(20),
+  /**
+   * `true` lets outbound webhooks go to private, loopback and link-local addresses (tests, a
+   * receiver on the same network); otherwise they are refused (docs/decisions/090).
+   */
+  WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** How long one webhook delivery may take before it counts as failed, in seconds. */
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(120).default(10),
   /** Bearer token of GET /metrics; unset → the route answers 404. */
   METRICS_TOKEN: optionalString.pipe(
     z
@@ -282,6 +294,12 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
   /** The points rules (award rate, rank multipliers, expiry, void window). */
   points: PointsRules
+  /** POS API keys and outbound webhooks (docs/decisions/089, 090). */
+  integration: {
+    apiKeyRatePerSecond: number
+    webhookAllowPrivate: boolean
+    webhookTimeoutMs: number
+  }
 }
 
 /** An exact decimal as a fraction: `num / den`. */
@@ -413,6 +431,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     storeName: e.STORE_NAME,
     privacyPolicyUrl: e.PRIVACY_POLICY_URL,
     logLevel: e.LOG_LEVEL,
+    integration: {
+      apiKeyRatePerSecond: e.API_KEY_RATE_PER_SECOND,
+      webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      webhookTimeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000,
+    },
     points: {
       rate: parseRatio(e.POINTS_RATE),
       rankMultipliers: parseMultipliers(e.POINTS_RANK_MULTIPLIERS),

@@ -30,6 +30,7 @@ import { runExclusive } from './services/jobs.ts'
 import { startPointsJobs } from './services/points-jobs.ts'
 import { startSecurityPurge } from './services/security-purge.ts'
 import { createStaffService } from './services/staff.ts'
+import { createWebhooks } from './webhooks/service.ts'
 
 const config: Config = loadConfigOrExit()
 
@@ -68,6 +69,19 @@ if (!line.client.enabled) {
   logger.warn('LINE_MESSAGING_ACCESS_TOKEN is not set: Messaging API calls are skipped')
 }
 
+// Outbound webhooks: events queued with the changes, delivered (signed, retried) by a worker.
+const webhooks = createWebhooks({
+  db,
+  clock: systemClock,
+  logger,
+  serverSecret: secrets.pinHashKey,
+  allowPrivate: config.integration.webhookAllowPrivate,
+  timeoutMs: config.integration.webhookTimeoutMs,
+})
+if (config.integration.webhookAllowPrivate) {
+  logger.warn('WEBHOOK_ALLOW_PRIVATE=true: webhooks may reach private and loopback addresses')
+}
+
 // `pnpm serve` serves what `pnpm build` made; without it the API still runs.
 const staticRoot = resolve(import.meta.dirname, '../../liff-app/dist')
 if (!existsSync(resolve(staticRoot, 'index.html'))) {
@@ -84,6 +98,7 @@ const app = createApp({
   logger,
   standIn,
   line,
+  webhooks,
   staticRoot,
 })
 
@@ -121,6 +136,7 @@ server.listen(config.port, config.host, async () => {
   }
   // Started once the LINE base is final (in demo mode it is this server's own port).
   line.worker.start()
+  webhooks.worker.start()
   if (config.demo) {
     // The demo LINE has no menus until deployed: deploy the repository's menus to it.
     deployRichMenus({
@@ -176,7 +192,10 @@ const stopPointsJobs = startPointsJobs({
   secrets,
   rules: config.points,
   logger,
-  onLedgerChange: (_db, change) => metrics.ledgerWrite(change.type),
+  onLedgerChange: async (tx, change) => {
+    metrics.ledgerWrite(change.type)
+    await webhooks.onLedgerChange(tx, change)
+  },
 })
 
 // Link and sign-in attempts, expired staff sessions and account-link tokens: hourly, on one
@@ -197,6 +216,8 @@ const queueExpiryNotices = async () => {
         const purged = await line.worker.purge(Date.now())
         if (purged.outbox + purged.webhookEvents > 0)
           logger.info('messaging records purged', purged)
+        const deliveries = await webhooks.worker.purge(Date.now())
+        if (deliveries > 0) logger.info('webhook deliveries purged', { deliveries })
       },
       { keep: true },
     )
@@ -224,7 +245,7 @@ function shutdown(signal: string) {
     process.exit(1)
   }, 5000).unref()
   const closed = new Promise<void>((done) => server.close(() => done()))
-  Promise.all([closed, line.worker.stop()])
+  Promise.all([closed, line.worker.stop(), webhooks.worker.stop()])
     .then(() => db.close())
     .then(
       () => process.exit(0),

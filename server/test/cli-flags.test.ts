@@ -27,6 +27,9 @@ const COMMANDS = {
   'richmenu:deploy': 'richmenu-deploy',
   'richmenu:sync': 'richmenu-sync',
   'db:migrate': 'db-migrate',
+  'apikey:create': 'apikey-create',
+  'apikey:list': 'apikey-list',
+  'apikey:revoke': 'apikey-revoke',
 } as const
 type CommandName = keyof typeof COMMANDS
 

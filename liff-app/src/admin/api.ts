@@ -1,4 +1,5 @@
 import type { AppType } from '@membercard/server'
+import type { ApiKeyScope, WebhookEventType } from '@membercard/shared'
 import { isErrorBody } from '@membercard/shared/errors'
 import { hc } from 'hono/client'
 import { ApiFailure } from '../lib/api.ts'
@@ -161,6 +162,22 @@ export function createAdminApi(
           }),
         ),
       ),
+
+    // POS integration (admin only): API keys and outbound webhooks.
+    apiKeys: () => ok(send(() => admin['api-keys'].$get())),
+    createApiKey: (json: { storeCode: string; name: string; scopes: ApiKeyScope[] }) =>
+      ok(send(() => admin['api-keys'].$post({ json }))),
+    revokeApiKey: (id: number) =>
+      ok(send(() => admin['api-keys'][':id'].revoke.$post({ param: { id: String(id) } }))),
+    webhooks: () => ok(send(() => admin.webhooks.$get())),
+    createWebhook: (json: { url: string; events: WebhookEventType[] }) =>
+      ok(send(() => admin.webhooks.$post({ json }))),
+    removeWebhook: (id: number) =>
+      done(send(() => admin.webhooks[':id'].$delete({ param: { id: String(id) } }))),
+    webhookDeliveries: (id: number) =>
+      ok(send(() => admin.webhooks[':id'].deliveries.$get({ param: { id: String(id) } }))),
+    testWebhook: (id: number) =>
+      ok(send(() => admin.webhooks[':id'].test.$post({ param: { id: String(id) } }))),
   }
 }
 

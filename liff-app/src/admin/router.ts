@@ -61,6 +61,12 @@ export const adminRoutes = [
     component: () => import('./views/SecurityView.vue'),
     meta: { title: 'security.title' },
   },
+  {
+    path: '/admin/integration',
+    name: 'integration',
+    component: () => import('./views/IntegrationView.vue'),
+    meta: { title: 'integration.title' },
+  },
   { path: '/admin/:rest(.*)*', redirect: '/admin' },
 ]
 

@@ -656,3 +656,61 @@ export const memberPreferences = pgTable(
   },
   (t) => [index('member_preferences_off_idx').on(t.lineUserId).where(sql`promotions = 0`)],
 )
+
+/** POS API keys: see schema.ts. */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: id(),
+    prefix: text('prefix').notNull(),
+    keyHash: text('key_hash').notNull(),
+    storeCode: text('store_code').notNull(),
+    name: text('name').notNull(),
+    scopes: text('scopes').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: int('created_at').notNull(),
+    lastUsedAt: int('last_used_at'),
+    revokedAt: int('revoked_at'),
+  },
+  (t) => [
+    uniqueIndex('api_keys_prefix_idx').on(t.prefix),
+    uniqueIndex('api_keys_hash_idx').on(t.keyHash),
+  ],
+)
+
+/** Outbound webhook endpoints: see schema.ts. */
+export const webhookEndpoints = pgTable('webhook_endpoints', {
+  id: id(),
+  url: text('url').notNull(),
+  events: text('events').notNull(),
+  secret: text('secret').notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: int('created_at').notNull(),
+  deletedAt: int('deleted_at'),
+})
+
+/** Outbound webhook deliveries: see schema.ts. */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: id(),
+    endpointId: int('endpoint_id').notNull(),
+    eventId: text('event_id').notNull(),
+    eventType: text('event_type').notNull(),
+    orderKey: text('order_key').notNull(),
+    body: text('body').notNull(),
+    createdAt: int('created_at').notNull(),
+    nextAttemptAt: int('next_attempt_at').notNull(),
+    attempts: int('attempts').notNull().default(0),
+    claimedAt: int('claimed_at'),
+    deliveredAt: int('delivered_at'),
+    failedAt: int('failed_at'),
+    lastStatus: int('last_status'),
+    lastError: text('last_error'),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_event_idx').on(t.endpointId, t.eventId),
+    index('webhook_deliveries_order_idx').on(t.endpointId, t.orderKey, t.id),
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt),
+  ],
+)

@@ -690,3 +690,78 @@ export const memberPreferences = sqliteTable(
   },
   (t) => [index('member_preferences_off_idx').on(t.lineUserId).where(sql`promotions = 0`)],
 )
+
+/**
+ * POS API keys (docs/decisions/089): a key acts as a till of its store on the staff routes its
+ * scopes allow. Only the SHA-256 of the key is kept, with its visible prefix (`mck_xxxxxxxx`)
+ * to recognise it; checked in the database on every request, so a revocation holds at once
+ * on every instance. `last_used_at` is written at most once a minute per key.
+ */
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    prefix: text('prefix').notNull(),
+    keyHash: text('key_hash').notNull(),
+    storeCode: text('store_code').notNull(),
+    name: text('name').notNull(),
+    /** Comma-separated: `scan`, `points`, `coupons`. */
+    scopes: text('scopes').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+    lastUsedAt: integer('last_used_at'),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [
+    uniqueIndex('api_keys_prefix_idx').on(t.prefix),
+    uniqueIndex('api_keys_hash_idx').on(t.keyHash),
+  ],
+)
+
+/**
+ * Outbound webhook endpoints an admin registered (docs/decisions/090). The signing secret is
+ * sealed (AES-256-GCM with a key derived from the server secret), shown once at creation.
+ * A removed endpoint keeps its row (and its deliveries' history) with `deleted_at` set.
+ */
+export const webhookEndpoints = sqliteTable('webhook_endpoints', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  url: text('url').notNull(),
+  /** Comma-separated event types (`member.linked`, `points.changed`, ...). */
+  events: text('events').notNull(),
+  secret: text('secret').notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: integer('created_at').notNull(),
+  deletedAt: integer('deleted_at'),
+})
+
+/**
+ * One event to one endpoint: queued in the transaction of the change, sent by the delivery
+ * worker with retries for a day, in `id` order per (endpoint, `order_key`) — the member.
+ */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    endpointId: integer('endpoint_id').notNull(),
+    /** The event's ID (a UUID), the same for every endpoint it goes to. */
+    eventId: text('event_id').notNull(),
+    eventType: text('event_type').notNull(),
+    /** Events of one order key reach an endpoint in the order they were queued. */
+    orderKey: text('order_key').notNull(),
+    /** The JSON body sent, fixed when queued. */
+    body: text('body').notNull(),
+    createdAt: integer('created_at').notNull(),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    claimedAt: integer('claimed_at'),
+    deliveredAt: integer('delivered_at'),
+    failedAt: integer('failed_at'),
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_event_idx').on(t.endpointId, t.eventId),
+    index('webhook_deliveries_order_idx').on(t.endpointId, t.orderKey, t.id),
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt),
+  ],
+)

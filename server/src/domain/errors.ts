@@ -307,3 +307,17 @@ export class ImportFileTooLarge extends DomainError {
     super('PAYLOAD_TOO_LARGE', `The file is over ${maxBytes} bytes: split it and import each part.`)
   }
 }
+
+/** Too many requests in a short time (a POS API key's rate): try again in `seconds`. */
+export class RateLimited extends DomainError {
+  constructor(message: string, seconds = 1) {
+    super('TOO_MANY_ATTEMPTS', message, seconds)
+  }
+}
+
+/** A webhook URL this server will not call (a private or loopback address, a bad scheme). */
+export class WebhookTargetRefused extends DomainError {
+  constructor(message: string) {
+    super('VALIDATION_FAILED', message)
+  }
+}

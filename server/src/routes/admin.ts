@@ -4,6 +4,7 @@ import { createCardLocks } from '../services/card-locks.ts'
 import { createKpiService } from '../services/kpis.ts'
 import { createMembersService } from '../services/members.ts'
 import { adminAccountRoutes } from './admin-accounts.ts'
+import { adminApiKeyRoutes } from './admin-api-keys.ts'
 import { adminAuditRoutes } from './admin-audit.ts'
 import { adminIoRoutes } from './admin-io.ts'
 import { adminKpiRoutes } from './admin-kpis.ts'
@@ -11,6 +12,7 @@ import { adminMemberRoutes } from './admin-members.ts'
 import { adminSegmentRoutes } from './admin-segments.ts'
 import { adminSessionRoutes } from './admin-session.ts'
 import { adminTotpRoutes } from './admin-totp.ts'
+import { adminWebhookRoutes } from './admin-webhooks.ts'
 import type { Env, RouteDeps } from './deps.ts'
 
 /**
@@ -46,5 +48,7 @@ export function adminRoutes(deps: RouteDeps) {
       .route('/', adminMemberRoutes(deps, members))
       .route('/', adminIoRoutes(deps))
       .route('/', adminSegmentRoutes(deps))
+      .route('/', adminApiKeyRoutes(deps))
+      .route('/', adminWebhookRoutes(deps))
   )
 }

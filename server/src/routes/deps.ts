@@ -4,9 +4,11 @@ import type { Config } from '../config.ts'
 import type { Database } from '../db/seam.ts'
 import type { ConsoleCookie } from '../http/admin-auth.ts'
 import type { AppVariables } from '../http/middleware.ts'
+import type { TillAuth } from '../http/till-auth.ts'
 import type { IdTokenVerifier } from '../line/id-token.ts'
 import type { Logger } from '../logger.ts'
 import type { Secrets } from '../secrets.ts'
+import type { ApiKeys } from '../services/api-keys.ts'
 import type { AuditService } from '../services/audit.ts'
 import type { CardImportJobs } from '../services/card-import-job.ts'
 import type { DailyStats } from '../services/daily-stats.ts'
@@ -19,6 +21,7 @@ import type { SegmentsService } from '../services/segments.ts'
 import type { StaffService } from '../services/staff.ts'
 import type { StaffAdmin } from '../services/staff-admin.ts'
 import type { TotpEnrollmentService } from '../services/totp-enrollment.ts'
+import type { Webhooks } from '../webhooks/service.ts'
 
 /** What the route modules are built from. */
 export interface RouteDeps {
@@ -41,6 +44,15 @@ export interface RouteDeps {
   customerAuth: MiddlewareHandler<Env>
   /** Checks the staff token; put it on every staff route but login. */
   staffAuth: MiddlewareHandler<Env>
+  /**
+   * `tillAuth('points')`: a staff token, or a POS API key with that scope (instead of
+   * `staffAuth` on the staff routes a key may call; docs/decisions/089).
+   */
+  tillAuth: TillAuth
+  /** POS API keys (create, list, revoke, authenticate). */
+  apiKeys: ApiKeys
+  /** Outbound webhooks: endpoints, deliveries, events (docs/decisions/090). */
+  webhooks: Webhooks
   /** The client's address (TRUST_PROXY decides whether X-Forwarded-For is believed). */
   clientAddress: (c: Context) => string
   /**

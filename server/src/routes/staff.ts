@@ -13,12 +13,15 @@ import { validate } from '../http/validate.ts'
 import type { Env, RouteDeps } from './deps.ts'
 
 /**
+ * Routes guarded by `tillAuth(scope)` also take a POS API key with that scope (docs/decisions/089;
+ * OpenAPI security scheme `posApiKey`); those with `staffAuth` alone take only a staff token.
+ *
  * Staff at the till: sign-in, sign-out, scanning a member's QR, awarding and redeeming points,
  * voids and adjustments (managers), and today's transactions. Every mutating points call needs
  * an `Idempotency-Key`, and shares its commit with the others of the same moment (group commit).
  */
 export function staffRoutes(deps: RouteDeps) {
-  const { staff, staffAuth, points, clientAddress } = deps
+  const { staff, staffAuth, points, clientAddress, tillAuth } = deps
   const idem = idempotencyKey(deps.idempotency)
   return new Hono<Env>()
     .post('/login', validate('json', staffLoginSchema), async (c) => {
@@ -55,17 +58,23 @@ export function staffRoutes(deps: RouteDeps) {
       await staff.logout(c.get('staff').tokenHash)
       return c.body(null, 204)
     })
-    .post('/scan', staffAuth, validate('json', scanRequestSchema), async (c) => {
+    .post('/scan', tillAuth('scan'), validate('json', scanRequestSchema), async (c) => {
       const found = await points.scan(c.get('staff'), c.req.valid('json').qrToken)
       return c.json(
         { member: found.member, expiresAt: new Date(found.expiresAt * 1000).toISOString() },
         200,
       )
     })
-    .post('/points', staffAuth, idem, validate('json', staffPointsRequestSchema), async (c) => {
-      const [who, body, claim] = [c.get('staff'), c.req.valid('json'), c.get('idempotency')]
-      return c.json(await points.transact(who, body, claim), 200)
-    })
+    .post(
+      '/points',
+      tillAuth('points'),
+      idem,
+      validate('json', staffPointsRequestSchema),
+      async (c) => {
+        const [who, body, claim] = [c.get('staff'), c.req.valid('json'), c.get('idempotency')]
+        return c.json(await points.transact(who, body, claim), 200)
+      },
+    )
     .post(
       '/transactions/:id{[0-9]{1,15}}/void',
       staffAuth,
@@ -81,15 +90,20 @@ export function staffRoutes(deps: RouteDeps) {
       const [who, body, claim] = [c.get('staff'), c.req.valid('json'), c.get('idempotency')]
       return c.json(await points.adjust(who, body, claim), 200)
     })
-    .get('/transactions', staffAuth, validate('query', staffTransactionsQuerySchema), async (c) => {
-      const { mine, before } = c.req.valid('query')
-      return c.json(
-        await points.today(
-          c.get('staff'),
-          mine === '1' || mine === 'true',
-          before === undefined ? undefined : Number(before),
-        ),
-        200,
-      )
-    })
+    .get(
+      '/transactions',
+      tillAuth('points'),
+      validate('query', staffTransactionsQuerySchema),
+      async (c) => {
+        const { mine, before } = c.req.valid('query')
+        return c.json(
+          await points.today(
+            c.get('staff'),
+            mine === '1' || mine === 'true',
+            before === undefined ? undefined : Number(before),
+          ),
+          200,
+        )
+      },
+    )
 }
