@@ -36,7 +36,7 @@ export interface Operation {
   auth: Auth
   /** The success answer. `schema` absent: no body (204) or not JSON (`contentType`). */
   ok: {
-    status: 200 | 201 | 204
+    status: 200 | 201 | 202 | 204
     description: string
     schema?: ZodType
     example?: unknown

@@ -5,6 +5,9 @@ import {
   type AdminSession,
   type AdminStaff,
   type AdminStore,
+  API_KEY_SCOPES,
+  type ApiKeyCreated,
+  type ApiKeyItem,
   type AuditItem,
   type ClientConfig,
   type HistoryItem,
@@ -18,6 +21,10 @@ import {
   type TillRules,
   type TillTransaction,
   type TotpEnrollment,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookDeliveryItem,
+  type WebhookEndpointCreated,
+  type WebhookEndpointItem,
 } from '@membercard/shared'
 import { z } from 'zod'
 import type { ImportJob } from '../services/card-import-job.ts'
@@ -303,3 +310,61 @@ export const segment: z.ZodType = z
 
 /** `POST /api/admin/segments/count` body, as the document shows it. */
 export const segmentBody = z.strictObject({ segment })
+
+/** A POS API key as listed (never the key itself). */
+export const apiKey = z.object({
+  id: z.number().int(),
+  prefix: z.string().describe('The key’s visible start, e.g. `mck_1a2b3c4d`'),
+  storeCode: z.string(),
+  storeName: z.string().nullable(),
+  name: z.string(),
+  scopes: z.array(z.enum(API_KEY_SCOPES)),
+  createdBy: z.string(),
+  createdAt: iso,
+  lastUsedAt: iso.nullable(),
+  revokedAt: iso.nullable(),
+}) satisfies z.ZodType<ApiKeyItem>
+
+export const apiKeyCreated = apiKey.extend({
+  key: z.string().describe('The key itself: shown this once, stored only as a hash'),
+}) satisfies z.ZodType<ApiKeyCreated>
+
+export const apiKeys = z.object({ items: z.array(apiKey) })
+
+/** An outbound webhook endpoint as listed (never its secret). */
+export const webhookEndpoint = z.object({
+  id: z.number().int(),
+  url: z.string(),
+  events: z.array(z.enum(WEBHOOK_EVENT_TYPES)),
+  createdBy: z.string(),
+  createdAt: iso,
+  pending: z.number().int(),
+  failed: z.number().int(),
+  lastDeliveredAt: iso.nullable(),
+}) satisfies z.ZodType<WebhookEndpointItem>
+
+export const webhookEndpointCreated = webhookEndpoint.extend({
+  secret: z.string().describe('The signing secret: shown this once'),
+}) satisfies z.ZodType<WebhookEndpointCreated>
+
+export const webhookEndpoints = z.object({ items: z.array(webhookEndpoint) })
+
+export const webhookDeliveries = z.object({
+  items: z.array(
+    z.object({
+      id: z.number().int(),
+      eventId: z.string(),
+      eventType: z.string(),
+      status: z.enum(['pending', 'delivered', 'failed']),
+      attempts: z.number().int(),
+      lastStatus: z.number().int().nullable(),
+      lastError: z.string().nullable(),
+      createdAt: iso,
+      deliveredAt: iso.nullable(),
+      failedAt: iso.nullable(),
+      nextAttemptAt: iso.nullable(),
+    }) satisfies z.ZodType<WebhookDeliveryItem>,
+  ),
+})
+
+export const webhookTestSent = z.object({ eventId: z.string() })

@@ -1,6 +1,7 @@
 import type { Operations } from '../describe.ts'
 import { adminOperations } from './admin.ts'
 import { customerOperations } from './customer.ts'
+import { integrationOperations } from './integration.ts'
 import { metaOperations } from './meta.ts'
 import { staffOperations } from './staff.ts'
 
@@ -13,4 +14,5 @@ export const operations: Operations = {
   ...customerOperations,
   ...staffOperations,
   ...adminOperations,
+  ...integrationOperations,
 }
