@@ -1,4 +1,5 @@
 import { createRouter, createWebHistory, type RouterHistory } from 'vue-router'
+import { mktRoutes } from './mkt/routes.ts'
 import { useAdminSession } from './stores/session.ts'
 
 declare module 'vue-router' {
@@ -61,6 +62,7 @@ export const adminRoutes = [
     component: () => import('./views/SecurityView.vue'),
     meta: { title: 'security.title' },
   },
+  ...mktRoutes,
   { path: '/admin/:rest(.*)*', redirect: '/admin' },
 ]
 

@@ -42,7 +42,7 @@ describe('the Flex card and image messages', () => {
             {
               type: 'button',
               style: 'primary',
-              color: '#06C755',
+              color: '#00703C',
               action: {
                 type: 'uri',
                 label: '会員証を開く',

@@ -17,8 +17,8 @@ export const LIMITS = {
   url: 2000,
 } as const
 
-/** The brand green LINE uses for its own buttons. */
-export const BUTTON_COLOR = '#06C755'
+/** A green dark enough for white text (6:1); LINE's own #06C755 gives 2.2:1. */
+export const BUTTON_COLOR = '#00703C'
 
 /** The address that opens the LIFF app at `path` (as the server's rich menus link it). */
 export function liffUrl(liffId: string | null, path: string): string {

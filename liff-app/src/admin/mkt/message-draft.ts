@@ -126,15 +126,12 @@ export function pathOfLiffUrl(uri: string): string | null {
 function cardDraft(id: number, m: Obj, bubble: Obj): MessageDraft | null {
   const body = obj(bubble.body)
   const texts = Array.isArray(body?.contents) ? (body.contents as unknown[]).map(obj) : []
-  const button = obj(
-    Array.isArray(obj(bubble.footer)?.contents)
-      ? (obj(bubble.footer)?.contents as unknown[])[0]
-      : null,
-  )
+  const footer = obj(bubble.footer)?.contents
+  const button = obj(Array.isArray(footer) ? footer[0] : null)
   const action = obj(button?.action)
   const path = pathOfLiffUrl(str(action?.uri))
   const title = texts[0]
-  if (!title || title.type !== 'text' || texts.length > 2 || !action || path === null) return null
+  if (title?.type !== 'text' || texts.length > 2 || !action || path === null) return null
   return {
     id,
     kind: 'card',

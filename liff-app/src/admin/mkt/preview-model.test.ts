@@ -31,7 +31,7 @@ describe('the chat preview model', () => {
         { text: '全品10%オフ', bold: false, small: true, color: '#555555' },
       ],
       buttons: [
-        { label: '会員証を開く', uri: 'https://liff.line.me/L-1', primary: true, color: '#06C755' },
+        { label: '会員証を開く', uri: 'https://liff.line.me/L-1', primary: true, color: '#00703C' },
       ],
     })
   })
