@@ -56,8 +56,16 @@ async function failureOf(res: Response): Promise<MktFailure> {
  * built on another branch at the same time (docs/decisions/080); the shapes are
  * `WAVE3-API.md`'s.
  */
-export function createMktApi(session: AdminSession, fetchImpl: typeof fetch = (...a) => fetch(...a)) {
-  async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+export function createMktApi(
+  session: AdminSession,
+  fetchImpl: typeof fetch = (...a) => fetch(...a),
+) {
+  async function call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
     const h: Record<string, string> = { ...headers }
     if (body !== undefined) h['Content-Type'] = 'application/json'
     const csrf = session.csrfToken()
@@ -86,9 +94,11 @@ export function createMktApi(session: AdminSession, fetchImpl: typeof fetch = (.
   return {
     clientConfig: () => call<{ liffId: string | null; storeName: string }>('GET', '/api/config'),
     count: (segment: Segment) => call<SegmentCount>('POST', `${seg}/count`, { segment }),
-    sample: (segment: Segment) => call<{ items: SampleMember[] }>('POST', `${seg}/sample`, { segment }),
+    sample: (segment: Segment) =>
+      call<{ items: SampleMember[] }>('POST', `${seg}/sample`, { segment }),
     segments: () => call<{ items: SavedSegment[] }>('GET', seg),
-    saveSegment: (name: string, segment: Segment) => call<SavedSegment>('POST', seg, { name, segment }),
+    saveSegment: (name: string, segment: Segment) =>
+      call<SavedSegment>('POST', seg, { name, segment }),
     deleteSegment: (id: number) => call<void>('DELETE', `${seg}/${id}`),
 
     campaigns: (cursor?: string) => call<Page<Campaign>>('GET', `${camp}${q(cursor)}`),
@@ -104,10 +114,12 @@ export function createMktApi(session: AdminSession, fetchImpl: typeof fetch = (.
     insight: (id: number) => call<CampaignInsight>('GET', `${camp}/${id}/insight`),
     validate: (messages: LineMessage[]) =>
       call<{ valid: true }>('POST', '/api/admin/messages/validate', { messages }),
-    sendTest: (messages: LineMessage[]) => call<{ sentTo: number }>('POST', `${camp}/test`, { messages }),
+    sendTest: (messages: LineMessage[]) =>
+      call<{ sentTo: number }>('POST', `${camp}/test`, { messages }),
 
     testRecipients: () => call<{ items: TestRecipient[] }>('GET', '/api/admin/test-recipients'),
-    addTestRecipient: (r: TestRecipient) => call<TestRecipient>('POST', '/api/admin/test-recipients', r),
+    addTestRecipient: (r: TestRecipient) =>
+      call<TestRecipient>('POST', '/api/admin/test-recipients', r),
     removeTestRecipient: (lineUserId: string) =>
       call<void>('DELETE', `/api/admin/test-recipients/${encodeURIComponent(lineUserId)}`),
 

@@ -59,7 +59,7 @@ describe('the Flex card and image messages', () => {
     const m = cardMessage(
       { imageUrl: ' ', title: 'T', body: '', buttonLabel: 'B', path: '/', altText: 'お知らせ' },
       'x',
-    ) as { altText: string; contents: Record<string, unknown> }
+    ) as unknown as { altText: string; contents: Record<string, unknown> }
     expect(m.altText).toBe('お知らせ')
     expect('hero' in m.contents).toBe(false)
     expect((m.contents.body as { contents: unknown[] }).contents).toHaveLength(1)

@@ -60,6 +60,7 @@ describe('the composer drafts', () => {
     ).toEqual(['imageUrl', 'linkUrl'])
     const card = newDraft('card')
     expect(draftProblems(card)).toEqual(['titleMissing'])
+    if (card.kind !== 'card') throw new Error('a card draft')
     expect(
       draftProblems({
         ...card,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import {
   changeField,
   conditionCount,
+  describeSegment,
   FIELD_SPECS,
   fromSegment,
   newCondition,
@@ -115,5 +116,34 @@ describe('the segment builder model', () => {
     expect(after.items).toHaveLength(2)
     expect((after.items[1] as typeof inner).items).toEqual([])
     expect(removeNode(root, inner.id).items).toEqual([a])
+  })
+})
+
+describe('a segment in words', () => {
+  it('reads groups with and/or and brackets a nested group', () => {
+    const words = {
+      condition: (c: { field: string; op: string; value: unknown }) =>
+        `${c.field} ${c.op} ${JSON.stringify(c.value)}`,
+      and: 'かつ',
+      or: 'または',
+      everyone: '全員',
+    }
+    expect(
+      describeSegment(
+        {
+          all: [
+            { field: 'rank', op: 'in', value: ['gold'] },
+            {
+              any: [
+                { field: 'points', op: '>=', value: 100 },
+                { field: 'birthMonth', op: 'in', value: [1] },
+              ],
+            },
+          ],
+        },
+        words,
+      ),
+    ).toBe('rank in ["gold"] かつ (points >= 100 または birthMonth in [1])')
+    expect(describeSegment({ any: [] }, words)).toBe('全員')
   })
 })

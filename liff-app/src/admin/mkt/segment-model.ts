@@ -227,3 +227,22 @@ export function removeNode(root: GroupNode, id: number): GroupNode {
 export function conditionCount(root: GroupNode): number {
   return root.items.reduce((n, i) => n + (i.type === 'group' ? conditionCount(i) : 1), 0)
 }
+
+/** The words a segment is read out with (the screen's language). */
+export interface SegmentWords {
+  condition(c: SegmentCondition): string
+  and: string
+  or: string
+  everyone: string
+}
+
+/** A segment in one line of words: `ランク: ゴールド かつ (… または …)`. */
+export function describeSegment(segment: Segment, words: SegmentWords, nested = false): string {
+  const items = 'all' in segment ? segment.all : segment.any
+  if (items.length === 0) return words.everyone
+  const joiner = 'all' in segment ? words.and : words.or
+  const text = items
+    .map((item) => (isGroup(item) ? describeSegment(item, words, true) : words.condition(item)))
+    .join(` ${joiner} `)
+  return nested && items.length > 1 ? `(${text})` : text
+}

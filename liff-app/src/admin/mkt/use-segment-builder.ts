@@ -2,7 +2,13 @@ import type { Segment } from '@membercard/shared'
 import { computed, onMounted, ref } from 'vue'
 import { adminApi } from '../services.ts'
 import type { Store } from '../types.ts'
-import { fromSegment, type GroupNode, newGroup, segmentProblems, toSegment } from './segment-model.ts'
+import {
+  fromSegment,
+  type GroupNode,
+  newGroup,
+  segmentProblems,
+  toSegment,
+} from './segment-model.ts'
 
 /** The builder's state for a screen: the tree, its problems, its JSON, and the stores. */
 export function useSegmentBuilder() {

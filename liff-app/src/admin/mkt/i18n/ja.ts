@@ -18,6 +18,7 @@ export const mktJa = {
   },
   ops: { in: 'のいずれか', '>=': '以上', '<=': '以下' },
   units: { points: 'pt', days: '日', visits: '日' },
+  words: { and: 'かつ', or: 'または' },
   month: '{n}月',
   segment: {
     title: 'セグメント',
@@ -159,14 +160,15 @@ export const mktJa = {
     when: '送信日時',
     now: '今すぐ送信',
     later: '日時を指定して予約',
-    scheduledAt: '予約日時（日本時間）',
+    scheduledAt: '予約日時',
     scheduleMissing: '予約日時を選んでください。',
     schedulePast: '予約日時は現在より後にしてください。',
     send: '送信する',
     schedule: '予約する',
     confirmTitle: '配信の確認',
     confirmSend: '配信可能な {n} 人に今すぐ送信します。よろしいですか？',
-    confirmSchedule: '{when} に、その時点で条件に一致する会員へ送信します。よろしいですか？',
+    confirmSchedule:
+      '{when}（日本時間）に、その時点で条件に一致する会員へ送信します。よろしいですか？',
     nameMissing: '配信名を入力してください。',
     fixSegment: '配信対象の条件を完成させてください。',
     fixMessages: 'メッセージの入力内容を確認してください。',
@@ -238,7 +240,8 @@ export const mktJa = {
   messaging: {
     title: '配信設定',
     cap: '配信頻度の上限',
-    capLead: '会員1人に送るお知らせ（配信・自動配信）の上限です。ブロックを防ぎます。取引のお知らせは数えません。',
+    capLead:
+      '会員1人に送るお知らせ（配信・自動配信）の上限です。ブロックを防ぎます。取引のお知らせは数えません。',
     capMessages: '通数',
     capDays: '日数',
     capSentence: '{days} 日間に {messages} 通まで',
@@ -247,7 +250,8 @@ export const mktJa = {
     save: '保存',
     saved: '配信設定を保存しました。',
     testRecipients: 'テスト送信先',
-    testLead: 'テスト送信はここに登録したLINEユーザー（公式アカウントを友だち追加したスタッフ）にだけ届きます。',
+    testLead:
+      'テスト送信はここに登録したLINEユーザー（公式アカウントを友だち追加したスタッフ）にだけ届きます。',
     lineUserId: 'LINEユーザーID',
     lineUserIdHint: 'U から始まる33文字',
     label: '名前（管理用）',
