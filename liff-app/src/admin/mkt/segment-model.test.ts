@@ -1,4 +1,4 @@
-import { segmentSchema } from '@membercard/shared'
+import { RANKS as SHARED_RANKS, segmentSchema } from '@membercard/shared'
 import { describe, expect, it } from 'vitest'
 import {
   changeField,
@@ -8,6 +8,7 @@ import {
   fromSegment,
   newCondition,
   newGroup,
+  RANKS,
   removeNode,
   segmentProblems,
   toSegment,
@@ -25,6 +26,7 @@ describe('the segment builder model', () => {
       linkedDaysAgo: ['>=', '<='],
       visitedStore: ['in'],
     })
+    expect(RANKS).toEqual(SHARED_RANKS)
   })
 
   it('builds the contract JSON from clicks, with a nested any-group, and the server schema accepts it', () => {

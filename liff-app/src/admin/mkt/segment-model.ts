@@ -1,4 +1,4 @@
-import type { Segment, SegmentCondition, SegmentItem } from '@membercard/shared'
+import type { Rank, Segment, SegmentCondition, SegmentItem } from '@membercard/shared'
 
 /**
  * The segment builder's model and its two mappings (pure, unit-tested): the contract's segment
@@ -25,6 +25,12 @@ export interface FieldSpec {
 }
 
 const DAYS_MAX = 36_500
+
+/**
+ * The ranks, as the shared list (`RANKS`) has them; a copy so the console does not load the
+ * shared schemas (zod) for one list. The test checks they are the same.
+ */
+export const RANKS: readonly Rank[] = ['regular', 'silver', 'gold']
 
 /** Every field of the contract, in the order the builder offers them. */
 export const FIELD_SPECS: readonly FieldSpec[] = [
