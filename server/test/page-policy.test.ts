@@ -134,6 +134,8 @@ describe('the pages’ Content-Security-Policy (decision 031)', () => {
     expect(d.get('script-src')).toEqual(["'self'"])
     expect(d.get('connect-src')).toEqual(["'self'"])
     expect(d.get('style-src')).toEqual(["'self'", "'nonce-n'"])
+    // The preview of a composed message draws its https images; nothing else is loaded.
+    expect(d.get('img-src')).toEqual(["'self'", 'data:', 'https:'])
   })
 
   it('puts the nonce where the head begins, also in a page without the optional <head> tag', () => {

@@ -7,6 +7,9 @@ import AdminApp from './AdminApp.vue'
 import { createAdminApi } from './api.ts'
 import { adminEn } from './i18n/en.ts'
 import { adminJa } from './i18n/ja.ts'
+import { createMktApi, setMktApi } from './mkt/api.ts'
+import { mktEn } from './mkt/i18n/en.ts'
+import { mktJa } from './mkt/i18n/ja.ts'
 import { createAdminRouter } from './router.ts'
 import { setAdminApi } from './services.ts'
 import { useAdminSession } from './stores/session.ts'
@@ -18,10 +21,11 @@ import { useAdminSession } from './stores/session.ts'
 const pinia = createPinia()
 const session = useAdminSession(pinia)
 setAdminApi(createAdminApi({ csrfToken: session.csrfToken, signedOut: session.signedOut }))
+setMktApi(createMktApi({ csrfToken: session.csrfToken, signedOut: session.signedOut }))
 
 const i18n = createAppI18n()
-i18n.global.mergeLocaleMessage('ja', { admin: adminJa })
-i18n.global.mergeLocaleMessage('en', { admin: adminEn })
+i18n.global.mergeLocaleMessage('ja', { admin: { ...adminJa, mkt: mktJa } })
+i18n.global.mergeLocaleMessage('en', { admin: { ...adminEn, mkt: mktEn } })
 const locale = initialLocale()
 i18n.global.locale.value = locale
 document.documentElement.lang = locale

@@ -1,4 +1,5 @@
 import { createRouter, createWebHistory, type RouterHistory } from 'vue-router'
+import { mktRoutes } from './mkt/routes.ts'
 import { useAdminSession } from './stores/session.ts'
 
 declare module 'vue-router' {
@@ -67,6 +68,7 @@ export const adminRoutes = [
     component: () => import('./views/IntegrationView.vue'),
     meta: { title: 'integration.title' },
   },
+  ...mktRoutes,
   { path: '/admin/:rest(.*)*', redirect: '/admin' },
 ]
 

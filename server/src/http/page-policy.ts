@@ -42,8 +42,9 @@ export function pagePolicy(o: { kind: PageKind; line: boolean; nonce: string }):
     "default-src 'none'",
     `script-src ${script.join(' ')}`,
     `style-src 'self' 'nonce-${o.nonce}'`,
-    // Vite inlines assets under 4 KB (an icon, a font) as data: URIs.
-    "img-src 'self' data:",
+    // Vite inlines assets under 4 KB (an icon, a font) as data: URIs. The console also draws
+    // the images of the messages an operator composes (https only; docs/decisions/081).
+    o.kind === 'console' ? "img-src 'self' data: https:" : "img-src 'self' data:",
     "font-src 'self' data:",
     `connect-src ${connect.join(' ')}`,
     "object-src 'none'",
