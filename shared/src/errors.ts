@@ -38,6 +38,8 @@ export const ERROR_STATUS = {
   IDEMPOTENCY_KEY_REUSED: 422,
   VOID_WINDOW_PASSED: 422,
   NOT_VOIDABLE: 422,
+  /** A campaign would need more messages than the plan has left this month. */
+  QUOTA_EXCEEDED: 422,
   REFUND_EXCEEDS_PURCHASE: 422,
   TOO_MANY_ATTEMPTS: 429,
   INTERNAL_ERROR: 500,
