@@ -3,11 +3,13 @@ import type { Clock } from '../clock.ts'
 import type { Config } from '../config.ts'
 import type { Database, Executor, Tx } from '../db/seam.ts'
 import type { Logger } from '../logger.ts'
+import { campaigns } from '../repositories/campaigns.ts'
 import { cards } from '../repositories/cards.ts'
 import { expiryNotices } from '../repositories/expiry-notices.ts'
 import { lineFriends } from '../repositories/line-friends.ts'
 import { links } from '../repositories/links.ts'
 import { stores } from '../repositories/stores.ts'
+import { settleDelivery } from '../services/deliveries.ts'
 import type { MembershipEvents } from '../services/membership.ts'
 import type { LedgerChange } from '../services/points.ts'
 import { recordLinkToken } from './account-link.ts'
@@ -69,6 +71,21 @@ export function createLineMessaging(deps: LineMessagingDeps) {
       await client.api().pushMessage({ to: p.to, messages: p.messages as never }, row.retryKey)
       return { done: true } as const
     },
+    multicast: async (p: OutboxPayloads['multicast'], row: { retryKey: string }) => {
+      // A cancelled campaign's batches stop (those not claimed yet were given up at the cancel).
+      if ('campaignId' in p.owner && (await campaigns.status(db, p.owner.campaignId)) === 'cancelled') {
+        return { skipped: 'campaign cancelled' }
+      }
+      await client.api().multicast(
+        {
+          to: p.to,
+          messages: p.messages as never,
+          ...(p.customAggregationUnits ? { customAggregationUnits: p.customAggregationUnits } : {}),
+        },
+        row.retryKey,
+      )
+      return { done: true } as const
+    },
     reply: async (p: OutboxPayloads['reply']) => {
       await client.api().replyMessage({ replyToken: p.replyToken, messages: p.messages as never })
       return { done: true } as const
@@ -113,6 +130,7 @@ export function createLineMessaging(deps: LineMessagingDeps) {
     logger,
     enabled: () => client.enabled,
     executors,
+    onSettled: settleDelivery(() => clock.now()),
     random: deps.random,
   })
 
