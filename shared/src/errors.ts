@@ -28,6 +28,8 @@ export const ERROR_STATUS = {
   LAST_ADMIN: 409,
   CONSENT_OUTDATED: 409,
   QR_ALREADY_USED: 409,
+  /** A campaign already sent, failed or cancelled cannot be cancelled. */
+  CAMPAIGN_ALREADY_FINISHED: 409,
   QR_EXPIRED: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,

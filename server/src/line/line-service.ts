@@ -73,7 +73,10 @@ export function createLineMessaging(deps: LineMessagingDeps) {
     },
     multicast: async (p: OutboxPayloads['multicast'], row: { retryKey: string }) => {
       // A cancelled campaign's batches stop (those not claimed yet were given up at the cancel).
-      if ('campaignId' in p.owner && (await campaigns.status(db, p.owner.campaignId)) === 'cancelled') {
+      if (
+        'campaignId' in p.owner &&
+        (await campaigns.status(db, p.owner.campaignId)) === 'cancelled'
+      ) {
         return { skipped: 'campaign cancelled' }
       }
       await client.api().multicast(

@@ -205,7 +205,9 @@ export async function createLineStandIn(opts: LineStandInOptions) {
       if (problem) return c.json(problem, 400)
       consumption += to.length
       for (const u of to) deliveries.set(u, (deliveries.get(u) ?? 0) + 1)
-      const units = Array.isArray(b.customAggregationUnits) ? (b.customAggregationUnits as string[]) : []
+      const units = Array.isArray(b.customAggregationUnits)
+        ? (b.customAggregationUnits as string[])
+        : []
       for (const unit of units) {
         const reach = unitReach.get(unit) ?? new Set<string>()
         for (const u of to) reach.add(u)
@@ -366,7 +368,8 @@ export function validateMessages(messages: unknown): ValidationProblem | null {
         }
       } else if (o.type === 'image') {
         for (const k of ['originalContentUrl', 'previewImageUrl']) {
-          if (!https(o[k])) details.push({ message: 'Must be an https URL', property: `${at}.${k}` })
+          if (!https(o[k]))
+            details.push({ message: 'Must be an https URL', property: `${at}.${k}` })
         }
       } else if (o.type === 'flex') {
         if (typeof o.altText !== 'string' || o.altText.length === 0) {
@@ -374,7 +377,10 @@ export function validateMessages(messages: unknown): ValidationProblem | null {
         }
         const contents = o.contents as { type?: unknown } | undefined
         if (contents?.type !== 'bubble' && contents?.type !== 'carousel') {
-          details.push({ message: 'Must be one of the following values: [bubble, carousel]', property: `${at}.contents.type` })
+          details.push({
+            message: 'Must be one of the following values: [bubble, carousel]',
+            property: `${at}.contents.type`,
+          })
         }
       } else {
         details.push({ message: 'Invalid message type', property: `${at}.type` })

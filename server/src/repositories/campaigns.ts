@@ -149,8 +149,7 @@ export const campaigns = {
   page: async (db: Executor, before: number, limit: number) =>
     (await db.all(page, { before, limit })).map(normalise),
   /** Scheduled campaigns whose time has come (at most 20). */
-  due: async (db: Executor, now: number) =>
-    (await db.all(due, { now })).map((r) => Number(r.id)),
+  due: async (db: Executor, now: number) => (await db.all(due, { now })).map((r) => Number(r.id)),
   /** Scheduled → sending; true for the one caller that made the change. */
   claimStart: async (db: Executor, id: number, at: number) =>
     (await db.get(claimStart, { id, at })) !== undefined,
@@ -166,7 +165,6 @@ export const campaigns = {
   /** Scheduled or sending → cancelled; the previous status, or undefined when neither. */
   cancel: async (db: Executor, id: number, at: number) =>
     (await db.get(cancel, { id, at }))?.previous as 'scheduled' | 'sending' | undefined,
-  fail: (db: Executor, id: number, at: number, error: string) =>
-    db.run(fail, { id, at, error }),
+  fail: (db: Executor, id: number, at: number, error: string) => db.run(fail, { id, at, error }),
   status: async (db: Executor, id: number) => (await db.get(statusOf, { id }))?.status,
 }

@@ -21,7 +21,9 @@ const get = query<Record<string, never>, MessagingSettingsRow>(
     FROM messaging_settings WHERE id = 1`,
 )
 const put = query<MessagingSettingsRow & { at: number }>(
-  (p) => sql`INSERT INTO messaging_settings (id, cap_messages, cap_days, automation_hour, updated_at)
+  (
+    p,
+  ) => sql`INSERT INTO messaging_settings (id, cap_messages, cap_days, automation_hour, updated_at)
     VALUES (1, ${p.capMessages}, ${p.capDays}, ${p.automationHour}, ${p.at})
     ON CONFLICT (id) DO UPDATE SET cap_messages = excluded.cap_messages,
       cap_days = excluded.cap_days, automation_hour = excluded.automation_hour,

@@ -150,7 +150,12 @@ export const segmentMembers = {
     return rows.map((r) => ({ cardId: Number(r.cardId), lineUserId: r.lineUserId }))
   },
   /** Up to `limit` matched members, lowest card ID first, with whether each is reachable. */
-  async sample(db: Executor, s: Segment, x: SegmentContext, limit: number): Promise<SampleMember[]> {
+  async sample(
+    db: Executor,
+    s: Segment,
+    x: SegmentContext,
+    limit: number,
+  ): Promise<SampleMember[]> {
     const rows = await db.execute<{
       cardId: number | string
       lineUserId: string

@@ -20,6 +20,5 @@ export const testRecipients = {
   /** Adds one (or renames it). */
   upsert: (db: Executor, r: { lineUserId: string; label: string; at: number }) => db.run(upsert, r),
   /** True when one was removed. */
-  remove: async (db: Executor, lineUserId: string) =>
-    (await db.run(remove, { lineUserId })) === 1,
+  remove: async (db: Executor, lineUserId: string) => (await db.run(remove, { lineUserId })) === 1,
 }
