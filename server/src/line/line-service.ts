@@ -21,7 +21,12 @@ import {
   pointsChangedMessage,
 } from './messages.ts'
 import { createMessagingClient, type MessagingClient } from './messaging-client.ts'
-import { createOutbox, createOutboxWorker, type OutboxPayloads } from './outbox.ts'
+import {
+  createOutbox,
+  createOutboxWorker,
+  type OutboxPayloads,
+  type OutboxWorkerDeps,
+} from './outbox.ts'
 import { deployedRichMenuId } from './rich-menus.ts'
 
 /** Ledger types a member is told about by push. */
@@ -37,6 +42,8 @@ export interface LineMessagingDeps {
   /** Replaces the client built from the config (tests). */
   client?: MessagingClient
   random?: () => number
+  /** The outbox worker's pace and sizes (tests: one row per run, a slow call). */
+  worker?: Partial<Pick<OutboxWorkerDeps, 'batchSize' | 'concurrency' | 'callTimeoutMs'>>
 }
 
 /**
@@ -135,6 +142,7 @@ export function createLineMessaging(deps: LineMessagingDeps) {
     executors,
     onSettled: settleDelivery(() => clock.now()),
     random: deps.random,
+    ...deps.worker,
   })
 
   /** Queues, in `tx`, the rich menu that fits the user's link state (read when it is sent). */
