@@ -7,13 +7,7 @@ import { memberPreferences } from '../src/repositories/member-preferences.ts'
 import { createAuditService } from '../src/services/audit.ts'
 import { createMarketing } from '../src/services/marketing.ts'
 import { roleHeaders } from './admin-support.ts'
-import {
-  createCampaign,
-  multicastsTo,
-  rankSegment,
-  seedMembers,
-  TEXT,
-} from './campaign-support.ts'
+import { createCampaign, multicastsTo, rankSegment, seedMembers, TEXT } from './campaign-support.ts'
 import { createMessagingContext, outboxRows } from './messaging-support.ts'
 
 const ctx = await createMessagingContext()
@@ -33,7 +27,10 @@ const get = async (id: number) => {
 describe('campaigns', () => {
   it('sends a campaign to 1,203 members as 3 multicasts of ≤ 500, every member once, with stable retry keys', async () => {
     const members = await seedMembers(ctx.db, 1203, 'big')
-    const res = await createCampaign(ctx, admin, { name: '春のセール', segment: rankSegment('big') })
+    const res = await createCampaign(ctx, admin, {
+      name: '春のセール',
+      segment: rankSegment('big'),
+    })
     const id = res.json.id as number
     expect(res.json).toMatchObject({ status: 'sending', recipients: 1203, excluded: 0 })
     expect(res.json.aggregationUnit).toMatch(/^[a-zA-Z0-9_]{1,30}$/)
@@ -307,14 +304,28 @@ describe('campaigns', () => {
     expect(second.status).toBe(201)
     expect(second.json.id).toBe(first.json.id)
     const bad = async (messages: unknown, expected: string) => {
-      const res = await createCampaign(ctx, admin, { name: 'bad', segment: rankSegment('idem'), messages }, 400)
+      const res = await createCampaign(
+        ctx,
+        admin,
+        { name: 'bad', segment: rankSegment('idem'), messages },
+        400,
+      )
       expect(res.json.error.code).toBe('VALIDATION_FAILED')
       expect(res.json.error.message).toContain(expected)
     }
     await bad([], 'messages')
     await bad(Array(6).fill(TEXT[0]), 'at most 5')
     await bad([{ type: 'text', text: '' }], 'messages[0].text')
-    await bad([{ type: 'image', originalContentUrl: 'http://x.example/a.png', previewImageUrl: 'https://x.example/a.png' }], 'https')
+    await bad(
+      [
+        {
+          type: 'image',
+          originalContentUrl: 'http://x.example/a.png',
+          previewImageUrl: 'https://x.example/a.png',
+        },
+      ],
+      'https',
+    )
     await bad([{ type: 'sticker', packageId: '1', stickerId: '1' }], 'messages[0]')
     const flex = {
       type: 'flex',
@@ -324,7 +335,12 @@ describe('campaigns', () => {
         footer: {
           type: 'box',
           layout: 'vertical',
-          contents: [{ type: 'button', action: { type: 'uri', label: '開く', uri: 'https://liff.line.me/1-a' } }],
+          contents: [
+            {
+              type: 'button',
+              action: { type: 'uri', label: '開く', uri: 'https://liff.line.me/1-a' },
+            },
+          ],
         },
       },
     }
@@ -367,7 +383,9 @@ describe('campaigns', () => {
     })
     expect(insight.json).toMatchObject({ uniqueImpression: null, uniqueClick: null })
     expect(insight.json.note).toContain('20')
-    expect((await ctx.call('GET', '/api/admin/campaigns/999999', { headers: admin })).status).toBe(404)
+    expect((await ctx.call('GET', '/api/admin/campaigns/999999', { headers: admin })).status).toBe(
+      404,
+    )
   })
 
   it('test recipients get a test push that is not a promotion', async () => {
@@ -408,7 +426,11 @@ describe('saved segments and the sample', () => {
     })
     expect(sample.status).toBe(200)
     expect(sample.json.items).toHaveLength(10)
-    expect(sample.json.items[0]).toMatchObject({ cardId: first.cardId, reachable: false, rank: 'sample' })
+    expect(sample.json.items[0]).toMatchObject({
+      cardId: first.cardId,
+      reachable: false,
+      rank: 'sample',
+    })
     expect(sample.json.items[1].reachable).toBe(true)
     expect(sample.json.items[0].cardNumber).toMatch(/^\*+\d{4}$/)
     const bad = await ctx.call('POST', '/api/admin/segments/sample', {

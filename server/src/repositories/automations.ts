@@ -40,11 +40,17 @@ const startRun = query<{ kind: string; runDate: string; at: number }, { id: numb
     VALUES (${p.kind}, ${p.runDate}, ${p.at})
     ON CONFLICT (kind, run_date) DO NOTHING RETURNING id`,
 )
-type Queued = { id: number; targeted: number; excluded: number; batches: number; at: number }
+type Queued = {
+  id: number
+  targeted: number
+  excluded: number
+  batches: number
+  finishedAt: number | null
+}
 const setQueued = query<Queued>(
   (p) => sql`UPDATE automation_runs SET targeted = ${p.targeted}, excluded = ${p.excluded},
       pending_batches = ${p.batches},
-      finished_at = CASE WHEN ${p.batches} = 0 THEN ${p.at} ELSE NULL END
+      finished_at = ${p.finishedAt}
     WHERE id = ${p.id}`,
 )
 const settle = query<{ id: number; sent: number; failed: number; at: number }>(
@@ -84,7 +90,9 @@ export const automations = {
     const row = await db.get(startRun, r)
     return row ? Number(row.id) : undefined
   },
-  setQueued: (db: Executor, q: Queued) => db.run(setQueued, q),
+  /** Records what a run queued; a run with nothing to send is finished at once. */
+  setQueued: (db: Executor, q: Omit<Queued, 'finishedAt'> & { at: number }) =>
+    db.run(setQueued, { ...q, finishedAt: q.batches === 0 ? q.at : null }),
   /** Adds a settled batch's outcome to its run. */
   settle: (db: Executor, s: { id: number; sent: number; failed: number; at: number }) =>
     db.run(settle, s),

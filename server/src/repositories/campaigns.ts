@@ -33,6 +33,7 @@ const columns = sql`id, name, status, segment, messages, aggregation_unit AS "ag
   pending_batches AS "pendingBatches", error`
 
 type Insert = {
+  startedAt: number | null
   name: string
   status: CampaignStatus
   segment: string
@@ -46,7 +47,7 @@ const insert = query<Insert, { id: number }>(
   (p) => sql`INSERT INTO campaigns (name, status, segment, messages, aggregation_unit,
       scheduled_at, created_by, created_at, started_at)
     VALUES (${p.name}, ${p.status}, ${p.segment}, ${p.messages}, ${p.unit}, ${p.scheduledAt},
-      ${p.by}, ${p.at}, CASE WHEN ${p.status} = 'sending' THEN ${p.at} ELSE NULL END)
+      ${p.by}, ${p.at}, ${p.startedAt})
     RETURNING id`,
 )
 const byId = query<{ id: number }, CampaignRow>(
@@ -65,6 +66,8 @@ const claimStart = query<{ id: number; at: number }, { id: number }>(
     WHERE id = ${p.id} AND status = 'scheduled' RETURNING id`,
 )
 type Queued = {
+  status: CampaignStatus
+  finishedAt: number | null
   id: number
   recipients: number
   optedOut: number
@@ -73,13 +76,11 @@ type Queued = {
   batches: number
   at: number
 }
-// A campaign with nobody to send to is sent at once.
 const setQueued = query<Queued>(
   (p) => sql`UPDATE campaigns SET recipients = ${p.recipients},
       excluded_opted_out = ${p.optedOut}, excluded_blocked = ${p.blocked},
       excluded_cap = ${p.cap}, batches = ${p.batches}, pending_batches = ${p.batches},
-      status = CASE WHEN ${p.batches} = 0 THEN 'sent' ELSE status END,
-      finished_at = CASE WHEN ${p.batches} = 0 THEN ${p.at} ELSE NULL END
+      status = ${p.status}, finished_at = ${p.finishedAt}
     WHERE id = ${p.id}`,
 )
 const settle = query<{ id: number; sent: number; failed: number; batches: number }>(
@@ -136,8 +137,8 @@ function normalise(r: CampaignRow): CampaignRow {
 
 /** Campaigns and their counters (services/campaigns.ts). */
 export const campaigns = {
-  insert: async (db: Executor, r: Insert) => {
-    const row = await db.get(insert, r)
+  insert: async (db: Executor, r: Omit<Insert, 'startedAt'>) => {
+    const row = await db.get(insert, { ...r, startedAt: r.status === 'sending' ? r.at : null })
     if (!row) throw new Error('campaign not inserted')
     return Number(row.id)
   },
@@ -153,7 +154,13 @@ export const campaigns = {
   /** Scheduled → sending; true for the one caller that made the change. */
   claimStart: async (db: Executor, id: number, at: number) =>
     (await db.get(claimStart, { id, at })) !== undefined,
-  setQueued: (db: Executor, q: Queued) => db.run(setQueued, q),
+  /** Records what was queued; a campaign with nobody to send to is sent at once. */
+  setQueued: (db: Executor, q: Omit<Queued, 'status' | 'finishedAt'>) =>
+    db.run(setQueued, {
+      ...q,
+      status: q.batches === 0 ? 'sent' : 'sending',
+      finishedAt: q.batches === 0 ? q.at : null,
+    }),
   /** Adds a settled batch's outcome (or `batches` cancelled ones) and finishes when none is left. */
   async settle(
     db: Executor,
