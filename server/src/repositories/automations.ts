@@ -100,6 +100,19 @@ export const automations = {
     (await db.all(runsPage, { before, limit })).map(normaliseRun),
   /** The newest run of each kind. */
   lastRuns: async (db: Executor) => (await db.all(lastRuns, {})).map(normaliseRun),
+  /** Of these cards (≤ 500), the `cardId:occurrence` pairs that got `kind` before. */
+  async sentBefore(db: Executor, kind: string, cardIds: readonly number[]): Promise<Set<string>> {
+    if (cardIds.length === 0) return new Set()
+    const ids = sql.join(
+      cardIds.map((id) => sql`${id}`),
+      sql`, `,
+    )
+    const rows = await db.execute<{ cardId: number | string; occurrence: string }>(
+      sql`SELECT card_id AS "cardId", occurrence FROM automation_sends
+        WHERE kind = ${kind} AND card_id IN (${ids})`,
+    )
+    return new Set(rows.map((r) => `${Number(r.cardId)}:${r.occurrence}`))
+  },
   /**
    * Records that these cards got `kind` for their occurrence; returns the card IDs recorded
    * now (an occurrence messaged before is left out).

@@ -5,6 +5,7 @@ import { createKpiService } from '../services/kpis.ts'
 import { createMembersService } from '../services/members.ts'
 import { adminAccountRoutes } from './admin-accounts.ts'
 import { adminAuditRoutes } from './admin-audit.ts'
+import { adminAutomationRoutes } from './admin-automations.ts'
 import { adminCampaignRoutes } from './admin-campaigns.ts'
 import { adminIoRoutes } from './admin-io.ts'
 import { adminKpiRoutes } from './admin-kpis.ts'
@@ -48,5 +49,6 @@ export function adminRoutes(deps: RouteDeps) {
       .route('/', adminIoRoutes(deps))
       .route('/', adminSegmentRoutes(deps))
       .route('/', adminCampaignRoutes(deps))
+      .route('/', adminAutomationRoutes(deps))
   )
 }
