@@ -6,7 +6,7 @@ import { lineFriends } from '../src/repositories/line-friends.ts'
 import { memberPreferences } from '../src/repositories/member-preferences.ts'
 import { createAuditService } from '../src/services/audit.ts'
 import { createMarketing } from '../src/services/marketing.ts'
-import { roleHeaders } from './admin-support.ts'
+import { bearerHeaders, roleHeaders } from './admin-support.ts'
 import { createCampaign, multicastsTo, rankSegment, seedMembers, TEXT } from './campaign-support.ts'
 import { createMessagingContext, outboxRows } from './messaging-support.ts'
 
@@ -232,7 +232,7 @@ describe('campaigns', () => {
     expect(put.status).toBe(200)
     expect(await send('four')).toMatchObject({ recipients: 3, excludedBy: { frequencyCap: 0 } })
     ctx.clock.advance(7 * DAY + 1)
-    admin = (await roleHeaders(ctx)).operator
+    admin = await bearerHeaders(ctx, 'role-operator')
     await ctx.call('PUT', '/api/admin/messaging-settings', {
       headers: admin,
       body: { frequencyCap: { messages: 2, days: 7 }, automationHour: 10 },
@@ -284,7 +284,7 @@ describe('campaigns', () => {
     })
     expect(cancel.json).toMatchObject({ status: 'cancelled', recipients: 0 })
     ctx.clock.advance(DAY)
-    admin = (await roleHeaders(ctx)).operator
+    admin = await bearerHeaders(ctx, 'role-operator')
     expect(await campaigns.startDue()).toBe(0)
   })
 

@@ -24,6 +24,7 @@ const COMMANDS = {
   'staff:disable': 'staff-disable',
   'staff:remove': 'staff-remove',
   'points:expire': 'points-expire',
+  'automations:run': 'automations-run',
   'richmenu:deploy': 'richmenu-deploy',
   'richmenu:sync': 'richmenu-sync',
   'db:migrate': 'db-migrate',
