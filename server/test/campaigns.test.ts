@@ -138,6 +138,40 @@ describe('campaigns', () => {
     expect(await get(id)).toMatchObject({ status: 'sent', sent: 1203, failed: 0 })
   })
 
+  it('paces multicasts through the rate window the instances share', async () => {
+    const { createLineMessaging } = await import('../src/line/line-service.ts')
+    const members = await seedMembers(ctx.db, 1203, 'pace')
+    // Ahead of every window the other tests' real clock has used (a whole second).
+    let wall = Math.floor(Date.now() / 1000) * 1000 + 864_000_000
+    const waits: number[] = []
+    const paced = createLineMessaging({
+      db: ctx.db,
+      clock: ctx.clock,
+      config: ctx.config,
+      logger: ctx.logger,
+      // One call a second: each batch waits for the next window (the wall clock is fake).
+      worker: {
+        maxPerSecond: 1,
+        wallClock: () => wall,
+        sleep: async (ms) => {
+          waits.push(ms)
+          wall += ms
+        },
+      },
+    })
+    const res = await createCampaign(ctx, admin, { name: 'pace', segment: rankSegment('pace') })
+    await paced.worker.runOnce()
+    const calls = multicastsTo(
+      ctx,
+      members.map((m) => m.user),
+    )
+    expect(calls).toHaveLength(3)
+    expect(waits).toEqual([1_000, 1_000])
+    expect(await get(res.json.id)).toMatchObject({ status: 'sent', sent: 1203 })
+    // The window now lies ahead of the real clock: the other tests start afresh.
+    await ctx.db.execute(sql`DELETE FROM rate_windows`)
+  })
+
   it('refuses a campaign the quota cannot cover with 422 QUOTA_EXCEEDED saying how many it can reach', async () => {
     await seedMembers(ctx.db, 30, 'quota')
     ctx.standIn.setQuota({ type: 'limited', value: 1000 })

@@ -43,7 +43,12 @@ export interface LineMessagingDeps {
   client?: MessagingClient
   random?: () => number
   /** The outbox worker's pace and sizes (tests: one row per run, a slow call). */
-  worker?: Partial<Pick<OutboxWorkerDeps, 'batchSize' | 'concurrency' | 'callTimeoutMs'>>
+  worker?: Partial<
+    Pick<
+      OutboxWorkerDeps,
+      'batchSize' | 'concurrency' | 'callTimeoutMs' | 'maxPerSecond' | 'wallClock' | 'sleep'
+    >
+  >
 }
 
 /**
