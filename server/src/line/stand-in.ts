@@ -199,10 +199,12 @@ export async function createLineStandIn(opts: LineStandInOptions) {
       const b = body as { to?: unknown; messages?: unknown; customAggregationUnits?: unknown }
       const to = Array.isArray(b?.to) ? (b.to as string[]) : []
       const problem = validateMessages(b?.messages)
-      if (to.length === 0 || to.length > 500) {
-        return c.json({ message: 'The property, to, must be 1 to 500 user IDs' }, 400)
+      if (to.length === 0 || to.length > 500 || problem) {
+        // A refused request does not use up its retry key (LINE keeps accepted ones only).
+        if (retryKey !== undefined) acceptedRetryKeys.delete(retryKey)
+        calls.pop()
+        return c.json(problem ?? { message: 'The property, to, must be 1 to 500 user IDs' }, 400)
       }
-      if (problem) return c.json(problem, 400)
       consumption += to.length
       for (const u of to) deliveries.set(u, (deliveries.get(u) ?? 0) + 1)
       const units = Array.isArray(b.customAggregationUnits)
