@@ -55,6 +55,7 @@ import { createCardImportJobs } from './services/card-import-job.ts'
 import { createDailyStats } from './services/daily-stats.ts'
 import { createExports } from './services/exports.ts'
 import { createIdempotencyStore } from './services/idempotency.ts'
+import { createMarketing } from './services/marketing.ts'
 import { createMembership } from './services/membership.ts'
 import { createOfflineCodes } from './services/offline-code.ts'
 import { createPointsService, type OnLedgerChange } from './services/points.ts'
@@ -190,6 +191,7 @@ export function createApp(deps: AppDeps) {
     ratePerSecond: config.integration.apiKeyRatePerSecond,
   })
   const staffGuard = staffAuth(staffService)
+  const audit = createAuditService({ db, clock, timeZone: config.points.timeZone })
   // Metrics (GET /metrics): the data layer's figures are read at each scrape.
   if (config.metricsToken !== undefined) metrics.enableDefaultMetrics()
   metrics.setCollector(dataStats(db, clock))
@@ -258,8 +260,16 @@ export function createApp(deps: AppDeps) {
     clientAddress,
     adminAuth: adminAuth(staffService, cookie),
     requireAdmin,
-    audit: createAuditService({ db, clock, timeZone: config.points.timeZone }),
+    audit,
     segments: createSegments({ db, clock, expiryDays: config.points.expiryDays }),
+    marketing: createMarketing({
+      db,
+      clock,
+      logger,
+      line,
+      audit,
+      expiryDays: config.points.expiryDays,
+    }),
     consoleCookie: cookie,
     staffAdmin: createStaffAdmin({ db, clock }),
     totpEnrollment: createTotpEnrollment({

@@ -24,9 +24,12 @@ import { createLineStandIn, type LineStandIn } from './line/stand-in.ts'
 import { createLogger } from './logger.ts'
 import { metrics } from './metrics.ts'
 import { loadSecrets } from './secrets.ts'
+import { createAuditService } from './services/audit.ts'
 import { createDailyStats } from './services/daily-stats.ts'
 import { backfillDailyStats } from './services/daily-stats-backfill.ts'
 import { runExclusive } from './services/jobs.ts'
+import { createMarketing } from './services/marketing.ts'
+import { startMarketingJobs } from './services/marketing-jobs.ts'
 import { startPointsJobs } from './services/points-jobs.ts'
 import { startSecurityPurge } from './services/security-purge.ts'
 import { createStaffService } from './services/staff.ts'
@@ -202,6 +205,22 @@ const stopPointsJobs = startPointsJobs({
 // instance at a time.
 const stopSecurityPurge = startSecurityPurge({ db, clock: systemClock, logger })
 
+// Scheduled campaigns and the daily automations (at the messaging settings' Asia/Tokyo hour), every
+// minute on one instance at a time; each start and each day's run is taken once.
+const stopMarketingJobs = startMarketingJobs({
+  db,
+  clock: systemClock,
+  logger,
+  marketing: createMarketing({
+    db,
+    clock: systemClock,
+    logger,
+    line,
+    audit: createAuditService({ db, clock: systemClock, timeZone: config.points.timeZone }),
+    expiryDays: config.points.expiryDays,
+  }),
+})
+
 // Pre-expiry notices (once per expiry batch) and old outbox rows, hourly and after start, on
 // one instance at a time (the lease is kept for most of the hour).
 const queueExpiryNotices = async () => {
@@ -240,6 +259,7 @@ function shutdown(signal: string) {
   logger.info('shutting down', { signal })
   stopPointsJobs()
   stopSecurityPurge()
+  stopMarketingJobs()
   setTimeout(() => {
     logger.warn('shutdown took over 5 s: exiting with work unfinished')
     process.exit(1)

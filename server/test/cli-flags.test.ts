@@ -6,7 +6,9 @@ import { luhnCheckDigit } from '@membercard/shared'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../src/db/client.ts'
+import { automations } from '../src/repositories/automations.ts'
 import { loadSecrets } from '../src/secrets.ts'
+import { seedMembers } from './campaign-support.ts'
 import { addCard, CHANNEL_ID, row, startStandIn } from './support.ts'
 
 /**
@@ -24,6 +26,7 @@ const COMMANDS = {
   'staff:disable': 'staff-disable',
   'staff:remove': 'staff-remove',
   'points:expire': 'points-expire',
+  'automations:run': 'automations-run',
   'richmenu:deploy': 'richmenu-deploy',
   'richmenu:sync': 'richmenu-sync',
   'db:migrate': 'db-migrate',
@@ -334,5 +337,52 @@ describe('pnpm richmenu:sync --dry-run', () => {
       '/v2/bot/richmenu/bulk/link',
       '/v2/bot/richmenu/bulk/unlink',
     ])
+  }, 60_000)
+})
+
+describe('pnpm automations:run', () => {
+  it('--dry-run changes nothing; a run queues the due members once; a second run does nothing', async () => {
+    const dir = freshDir()
+    const databasePath = join(dir, 'db.sqlite')
+    const db = await openDatabase({ databasePath })
+    // A member born in this month (Asia/Tokyo), and the birthday automation on.
+    const month = new Date(Date.now() + 9 * 3_600_000).toISOString().slice(5, 7)
+    await seedMembers(db, 2, 'cli', { birthDate: `2000-${month}-15` })
+    await automations.put(db, {
+      kind: 'birthday',
+      enabled: 1,
+      messages: JSON.stringify([{ type: 'text', text: 'お誕生日おめでとうございます 🎂' }]),
+      params: '{}',
+      at: Date.now(),
+    })
+    await db.close()
+    const state = async () => {
+      const check = await openDatabase({ databasePath })
+      try {
+        const runs = await row<{ n: number }>(check, sql`SELECT count(*) AS n FROM automation_runs`)
+        const rows = await row<{ n: number }>(
+          check,
+          sql`SELECT count(*) AS n FROM outbox WHERE kind = 'multicast'`,
+        )
+        return { runs: Number(runs?.n), multicasts: Number(rows?.n) }
+      } finally {
+        await check.close()
+      }
+    }
+    const dry = await run('automations:run', ['--dry-run'], dir)
+    expect(dry.stderr).toBe('')
+    expect(dry.status).toBe(0)
+    expect(dry.stdout).toContain('birthday: would queue 2 of 2 member(s) due')
+    expect(dry.stdout).toContain('nothing was changed')
+    expect(await state()).toEqual({ runs: 0, multicasts: 0 })
+    const first = await run('automations:run', [], dir)
+    expect(first.status).toBe(0)
+    expect(first.stdout).toContain('birthday: queued 2 of 2 member(s) due')
+    expect(first.stdout).toContain('winBack: not run (off)')
+    expect(await state()).toEqual({ runs: 1, multicasts: 1 })
+    const second = await run('automations:run', [], dir)
+    expect(second.status).toBe(0)
+    expect(second.stdout).toContain('birthday: not run (already ran today)')
+    expect(await state()).toEqual({ runs: 1, multicasts: 1 })
   }, 60_000)
 })

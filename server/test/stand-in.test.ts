@@ -30,4 +30,50 @@ describe('the stand-in LINE platform', () => {
     expect((await push('key-1')).status).toBe(409)
     expect((await push('key-0')).status).toBe(200) // forgotten: the oldest of 10,001
   }, 60_000)
+
+  it('answers multicast (≤ 500 IDs, retry keys), validation, quota, consumption and unit statistics', async () => {
+    const line = await createLineStandIn({ issuer: 'https://access.line.me', channelId: '1' })
+    const post = (path: string, body: unknown, key?: string) =>
+      line.app.request(path, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(key ? { 'x-line-retry-key': key } : {}),
+        },
+        body: JSON.stringify(body),
+      })
+    const users = Array.from({ length: 501 }, (_, i) => `U${String(i).padStart(32, '0')}`)
+    const text = [{ type: 'text', text: 'こんにちは' }]
+    const unit = 'campaign_test'
+    const tooMany = await post('/v2/bot/message/multicast', { to: users, messages: text }, 'k1')
+    expect(tooMany.status).toBe(400)
+    const ok = () =>
+      post(
+        '/v2/bot/message/multicast',
+        { to: users.slice(0, 25), messages: text, customAggregationUnits: [unit] },
+        'k1',
+      )
+    expect((await ok()).status).toBe(200)
+    expect((await ok()).status).toBe(409)
+    expect(line.deliveries.get(users[0] as string)).toBe(1)
+    expect(line.deliveries.has(users[25] as string)).toBe(false)
+    const invalid = await post('/v2/bot/message/validate/multicast', {
+      messages: [{ type: 'flex', altText: 'x', contents: { type: 'box' } }],
+    })
+    expect(invalid.status).toBe(400)
+    expect(JSON.stringify(await invalid.json())).toContain('messages[0].contents.type')
+    expect((await post('/v2/bot/message/validate/multicast', { messages: text })).status).toBe(200)
+    const get = async (path: string) => (await line.app.request(path)).json()
+    expect(await get('/v2/bot/message/quota')).toEqual({ type: 'limited', value: 1_000_000 })
+    expect(await get('/v2/bot/message/quota/consumption')).toEqual({ totalUsage: 25 })
+    const stats = (u: string) =>
+      get(
+        `/v2/bot/insight/message/event/aggregation?customAggregationUnit=${u}&from=20261101&to=20261130`,
+      )
+    expect((await stats(unit)).overview).toMatchObject({ uniqueImpression: 16, uniqueClick: 3 })
+    expect((await stats('other')).overview).toMatchObject({
+      uniqueImpression: null,
+      uniqueClick: null,
+    })
+  })
 })

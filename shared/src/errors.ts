@@ -28,6 +28,8 @@ export const ERROR_STATUS = {
   LAST_ADMIN: 409,
   CONSENT_OUTDATED: 409,
   QR_ALREADY_USED: 409,
+  /** A campaign already sent, failed or cancelled cannot be cancelled. */
+  CAMPAIGN_ALREADY_FINISHED: 409,
   QR_EXPIRED: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -38,6 +40,8 @@ export const ERROR_STATUS = {
   IDEMPOTENCY_KEY_REUSED: 422,
   VOID_WINDOW_PASSED: 422,
   NOT_VOIDABLE: 422,
+  /** A campaign would need more messages than the plan has left this month. */
+  QUOTA_EXCEEDED: 422,
   REFUND_EXCEEDS_PURCHASE: 422,
   TOO_MANY_ATTEMPTS: 429,
   INTERNAL_ERROR: 500,

@@ -1,6 +1,7 @@
 export * from './admin-access.ts'
 export * from './admin-io.ts'
 export * from './admin-members.ts'
+export * from './campaigns.ts'
 export * from './card-number.ts'
 export * from './errors.ts'
 export * from './integration.ts'

@@ -168,6 +168,14 @@ export const ERROR_MESSAGES: Record<FailureCode, Localized> = {
     ja: '返品額が購入額の残りを超えています。返品できる残りの金額以下で入力してください。',
     en: 'The refund is more than what is left of the purchase. Enter no more than the amount left.',
   },
+  CAMPAIGN_ALREADY_FINISHED: {
+    ja: 'この配信はすでに終了しているため、取り消せません。',
+    en: 'This campaign has finished already and cannot be cancelled.',
+  },
+  QUOTA_EXCEEDED: {
+    ja: '今月の送信可能数を超えます。対象を絞り込むか、翌月に送信してください。',
+    en: "This would exceed this month's message quota. Narrow the segment or send next month.",
+  },
   HOST_NOT_ALLOWED: {
     ja: 'このアドレスでは開けません。案内されたアドレスから開いてください。',
     en: 'This address is not served here. Open the address you were given.',

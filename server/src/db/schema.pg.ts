@@ -714,3 +714,125 @@ export const webhookDeliveries = pgTable(
     index('webhook_deliveries_due_idx').on(t.nextAttemptAt),
   ],
 )
+/** Segments saved by name in the console (the contract's segment JSON, validated on save). */
+export const savedSegments = pgTable('saved_segments', {
+  id: id(),
+  name: text('name').notNull(),
+  /** The segment JSON. */
+  segment: text('segment').notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: int('created_at').notNull(),
+})
+
+/**
+ * Campaigns: 1–5 messages multicast to the reachable members of a segment, in outbox batches
+ * of ≤ 500 (docs/segments.md). The counters move in the transactions that record each batch.
+ */
+export const campaigns = pgTable(
+  'campaigns',
+  {
+    id: id(),
+    name: text('name').notNull(),
+    /** scheduled | sending | sent | cancelled | failed */
+    status: text('status').notNull(),
+    segment: text('segment').notNull(),
+    messages: text('messages').notNull(),
+    /** LINE's `customAggregationUnits` name of the campaign's multicasts. */
+    aggregationUnit: text('aggregation_unit').notNull(),
+    scheduledAt: int('scheduled_at'),
+    createdBy: text('created_by').notNull(),
+    createdAt: int('created_at').notNull(),
+    startedAt: int('started_at'),
+    finishedAt: int('finished_at'),
+    recipients: int('recipients').notNull().default(0),
+    sent: int('sent').notNull().default(0),
+    failed: int('failed').notNull().default(0),
+    excludedOptedOut: int('excluded_opted_out').notNull().default(0),
+    excludedBlocked: int('excluded_blocked').notNull().default(0),
+    excludedCap: int('excluded_cap').notNull().default(0),
+    /** Multicast batches queued, and those not yet sent or given up. */
+    batches: int('batches').notNull().default(0),
+    pendingBatches: int('pending_batches').notNull().default(0),
+    /** Why a campaign failed to start (e.g. the quota). */
+    error: text('error'),
+  },
+  (t) => [index('campaigns_status_idx').on(t.status, t.scheduledAt)],
+)
+
+/**
+ * Promotional messages per member (campaigns, automations, coupon notices): one row per
+ * source and LINE user — the frequency cap counts them, and a source reaches a user once.
+ */
+export const promoSends = pgTable(
+  'promo_sends',
+  {
+    /** `campaign:12`, `automation:birthday:2026-12-01`, `coupon:3`, ... */
+    source: text('source').notNull(),
+    lineUserId: text('line_user_id').notNull(),
+    sentAt: int('sent_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.source, t.lineUserId] }),
+    index('promo_sends_user_idx').on(t.lineUserId, t.sentAt),
+  ],
+)
+
+/** LINE users (staff who follow the account) who receive a campaign's test send. */
+export const testRecipients = pgTable('test_recipients', {
+  lineUserId: text('line_user_id').primaryKey(),
+  label: text('label').notNull(),
+  createdAt: int('created_at').notNull(),
+})
+
+/** The console's messaging settings: one row (id 1); no row = the defaults. */
+export const messagingSettings = pgTable('messaging_settings', {
+  id: int('id').primaryKey(),
+  capMessages: int('cap_messages').notNull(),
+  capDays: int('cap_days').notNull(),
+  /** The Asia/Tokyo hour (0–23) of the daily automation run. */
+  automationHour: int('automation_hour').notNull(),
+  updatedAt: int('updated_at').notNull(),
+})
+
+/** Automated messages by kind (birthday, pointsExpiring, winBack, ...); no row = off. */
+export const automations = pgTable('automations', {
+  kind: text('kind').primaryKey(),
+  enabled: int('enabled').notNull().default(0),
+  messages: text('messages').notNull(),
+  params: text('params').notNull(),
+  updatedAt: int('updated_at').notNull(),
+})
+
+/** One run per automation kind and Asia/Tokyo date (the unique key makes the day's run once). */
+export const automationRuns = pgTable(
+  'automation_runs',
+  {
+    id: id(),
+    kind: text('kind').notNull(),
+    runDate: text('run_date').notNull(),
+    startedAt: int('started_at').notNull(),
+    finishedAt: int('finished_at'),
+    targeted: int('targeted').notNull().default(0),
+    sent: int('sent').notNull().default(0),
+    excluded: int('excluded').notNull().default(0),
+    failed: int('failed').notNull().default(0),
+    /** Multicast batches not yet sent or given up. */
+    pendingBatches: int('pending_batches').notNull().default(0),
+  },
+  (t) => [uniqueIndex('automation_runs_kind_date_uq').on(t.kind, t.runDate)],
+)
+
+/**
+ * Which member got which automation for which occurrence (the year of a birthday, the expiry
+ * date, the last visit of a lapse): an occurrence is messaged at most once.
+ */
+export const automationSends = pgTable(
+  'automation_sends',
+  {
+    kind: text('kind').notNull(),
+    cardId: int('card_id').notNull(),
+    occurrence: text('occurrence').notNull(),
+    sentAt: int('sent_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.cardId, t.occurrence] })],
+)

@@ -765,3 +765,125 @@ export const webhookDeliveries = sqliteTable(
     index('webhook_deliveries_due_idx').on(t.nextAttemptAt),
   ],
 )
+/** Segments saved by name in the console (the contract's segment JSON, validated on save). */
+export const savedSegments = sqliteTable('saved_segments', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  /** The segment JSON. */
+  segment: text('segment').notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: integer('created_at').notNull(),
+})
+
+/**
+ * Campaigns: 1–5 messages multicast to the reachable members of a segment, in outbox batches
+ * of ≤ 500 (docs/segments.md). The counters move in the transactions that record each batch.
+ */
+export const campaigns = sqliteTable(
+  'campaigns',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    /** scheduled | sending | sent | cancelled | failed */
+    status: text('status').notNull(),
+    segment: text('segment').notNull(),
+    messages: text('messages').notNull(),
+    /** LINE's `customAggregationUnits` name of the campaign's multicasts. */
+    aggregationUnit: text('aggregation_unit').notNull(),
+    scheduledAt: integer('scheduled_at'),
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+    startedAt: integer('started_at'),
+    finishedAt: integer('finished_at'),
+    recipients: integer('recipients').notNull().default(0),
+    sent: integer('sent').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    excludedOptedOut: integer('excluded_opted_out').notNull().default(0),
+    excludedBlocked: integer('excluded_blocked').notNull().default(0),
+    excludedCap: integer('excluded_cap').notNull().default(0),
+    /** Multicast batches queued, and those not yet sent or given up. */
+    batches: integer('batches').notNull().default(0),
+    pendingBatches: integer('pending_batches').notNull().default(0),
+    /** Why a campaign failed to start (e.g. the quota). */
+    error: text('error'),
+  },
+  (t) => [index('campaigns_status_idx').on(t.status, t.scheduledAt)],
+)
+
+/**
+ * Promotional messages per member (campaigns, automations, coupon notices): one row per
+ * source and LINE user — the frequency cap counts them, and a source reaches a user once.
+ */
+export const promoSends = sqliteTable(
+  'promo_sends',
+  {
+    /** `campaign:12`, `automation:birthday:2026-12-01`, `coupon:3`, ... */
+    source: text('source').notNull(),
+    lineUserId: text('line_user_id').notNull(),
+    sentAt: integer('sent_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.source, t.lineUserId] }),
+    index('promo_sends_user_idx').on(t.lineUserId, t.sentAt),
+  ],
+)
+
+/** LINE users (staff who follow the account) who receive a campaign's test send. */
+export const testRecipients = sqliteTable('test_recipients', {
+  lineUserId: text('line_user_id').primaryKey(),
+  label: text('label').notNull(),
+  createdAt: integer('created_at').notNull(),
+})
+
+/** The console's messaging settings: one row (id 1); no row = the defaults. */
+export const messagingSettings = sqliteTable('messaging_settings', {
+  id: integer('id').primaryKey(),
+  capMessages: integer('cap_messages').notNull(),
+  capDays: integer('cap_days').notNull(),
+  /** The Asia/Tokyo hour (0–23) of the daily automation run. */
+  automationHour: integer('automation_hour').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+})
+
+/** Automated messages by kind (birthday, pointsExpiring, winBack, ...); no row = off. */
+export const automations = sqliteTable('automations', {
+  kind: text('kind').primaryKey(),
+  enabled: integer('enabled').notNull().default(0),
+  messages: text('messages').notNull(),
+  params: text('params').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+})
+
+/** One run per automation kind and Asia/Tokyo date (the unique key makes the day's run once). */
+export const automationRuns = sqliteTable(
+  'automation_runs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind').notNull(),
+    runDate: text('run_date').notNull(),
+    startedAt: integer('started_at').notNull(),
+    finishedAt: integer('finished_at'),
+    targeted: integer('targeted').notNull().default(0),
+    sent: integer('sent').notNull().default(0),
+    excluded: integer('excluded').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    /** Multicast batches not yet sent or given up. */
+    pendingBatches: integer('pending_batches').notNull().default(0),
+  },
+  (t) => [uniqueIndex('automation_runs_kind_date_uq').on(t.kind, t.runDate)],
+)
+
+/**
+ * Which member got which automation for which occurrence (the year of a birthday, the expiry
+ * date, the last visit of a lapse): an occurrence is messaged at most once.
+ */
+export const automationSends = sqliteTable(
+  'automation_sends',
+  {
+    kind: text('kind').notNull(),
+    cardId: integer('card_id').notNull(),
+    occurrence: text('occurrence').notNull(),
+    sentAt: integer('sent_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.cardId, t.occurrence] })],
+)

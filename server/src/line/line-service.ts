@@ -3,11 +3,13 @@ import type { Clock } from '../clock.ts'
 import type { Config } from '../config.ts'
 import type { Database, Executor, Tx } from '../db/seam.ts'
 import type { Logger } from '../logger.ts'
+import { campaigns } from '../repositories/campaigns.ts'
 import { cards } from '../repositories/cards.ts'
 import { expiryNotices } from '../repositories/expiry-notices.ts'
 import { lineFriends } from '../repositories/line-friends.ts'
 import { links } from '../repositories/links.ts'
 import { stores } from '../repositories/stores.ts'
+import { settleDelivery } from '../services/deliveries.ts'
 import type { MembershipEvents } from '../services/membership.ts'
 import type { LedgerChange } from '../services/points.ts'
 import { recordLinkToken } from './account-link.ts'
@@ -19,7 +21,12 @@ import {
   pointsChangedMessage,
 } from './messages.ts'
 import { createMessagingClient, type MessagingClient } from './messaging-client.ts'
-import { createOutbox, createOutboxWorker, type OutboxPayloads } from './outbox.ts'
+import {
+  createOutbox,
+  createOutboxWorker,
+  type OutboxPayloads,
+  type OutboxWorkerDeps,
+} from './outbox.ts'
 import { deployedRichMenuId } from './rich-menus.ts'
 
 /** Ledger types a member is told about by push. */
@@ -35,6 +42,13 @@ export interface LineMessagingDeps {
   /** Replaces the client built from the config (tests). */
   client?: MessagingClient
   random?: () => number
+  /** The outbox worker's pace and sizes (tests: one row per run, a slow call). */
+  worker?: Partial<
+    Pick<
+      OutboxWorkerDeps,
+      'batchSize' | 'concurrency' | 'callTimeoutMs' | 'maxPerSecond' | 'wallClock' | 'sleep'
+    >
+  >
 }
 
 /**
@@ -67,6 +81,24 @@ export function createLineMessaging(deps: LineMessagingDeps) {
   const executors = {
     push: async (p: OutboxPayloads['push'], row: { retryKey: string }) => {
       await client.api().pushMessage({ to: p.to, messages: p.messages as never }, row.retryKey)
+      return { done: true } as const
+    },
+    multicast: async (p: OutboxPayloads['multicast'], row: { retryKey: string }) => {
+      // A cancelled campaign's batches stop (those not claimed yet were given up at the cancel).
+      if (
+        'campaignId' in p.owner &&
+        (await campaigns.status(db, p.owner.campaignId)) === 'cancelled'
+      ) {
+        return { skipped: 'campaign cancelled' }
+      }
+      await client.api().multicast(
+        {
+          to: p.to,
+          messages: p.messages as never,
+          ...(p.customAggregationUnits ? { customAggregationUnits: p.customAggregationUnits } : {}),
+        },
+        row.retryKey,
+      )
       return { done: true } as const
     },
     reply: async (p: OutboxPayloads['reply']) => {
@@ -113,7 +145,9 @@ export function createLineMessaging(deps: LineMessagingDeps) {
     logger,
     enabled: () => client.enabled,
     executors,
+    onSettled: settleDelivery(() => clock.now()),
     random: deps.random,
+    ...deps.worker,
   })
 
   /** Queues, in `tx`, the rich menu that fits the user's link state (read when it is sent). */

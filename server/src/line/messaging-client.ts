@@ -1,4 +1,4 @@
-import { HTTPFetchError, messagingApi } from '@line/bot-sdk'
+import { HTTPFetchError, insight, messagingApi } from '@line/bot-sdk'
 import type { Config } from '../config.ts'
 import { metrics } from '../metrics.ts'
 
@@ -14,12 +14,15 @@ export interface MessagingClient {
   api(): messagingApi.MessagingApiClient
   /** The data API client for rich menu images (`LINE_API_DATA_BASE`). */
   blob(): messagingApi.MessagingApiBlobClient
+  /** The insight client (unit statistics of campaigns), on `LINE_API_BASE`. */
+  insight(): insight.InsightClient
 }
 
 /** Builds the Messaging API client from `config.line`. */
 export function createMessagingClient(config: Config): MessagingClient {
   let api: { base: string; client: messagingApi.MessagingApiClient } | undefined
   let blob: { base: string; client: messagingApi.MessagingApiBlobClient } | undefined
+  let stats: { base: string; client: insight.InsightClient } | undefined
   const token = () => config.line.messagingAccessToken ?? ''
   return {
     get enabled() {
@@ -54,6 +57,18 @@ export function createMessagingClient(config: Config): MessagingClient {
         }
       }
       return blob.client
+    },
+    insight() {
+      const base = sdkBase(config.line.apiBase)
+      if (stats?.base !== base) {
+        stats = {
+          base,
+          client: countingErrors(
+            new insight.InsightClient({ channelAccessToken: token(), baseURL: base }),
+          ),
+        }
+      }
+      return stats.client
     },
   }
 }

@@ -17,6 +17,16 @@ export interface OutboxPayloads {
   reply: { replyToken: string; messages: unknown[] }
   /** Re-apply the rich menu that fits the user's current link state. */
   richmenu_sync: { userId: string }
+  /**
+   * A multicast (`POST /v2/bot/message/multicast`, ≤ 500 users, with `X-Line-Retry-Key`) of a
+   * campaign or an automation run (`owner`), whose counters move when the row is settled.
+   */
+  multicast: {
+    to: string[]
+    messages: unknown[]
+    customAggregationUnits?: string[]
+    owner: DeliveryOwner
+  }
   /** Read the user's LINE profile for their language (messages in it where known). */
   profile: { userId: string }
   /** Issue a link token for the account-link flow and reply with the sign-in button. */
@@ -24,6 +34,18 @@ export interface OutboxPayloads {
 }
 
 export type OutboxKind = keyof OutboxPayloads
+
+/** Whose multicast a row is: a campaign's or an automation run's. */
+export type DeliveryOwner = { campaignId: number } | { automationRunId: number }
+
+/** How a row ended: sent (LINE accepted it), failed for good, or skipped (not sent). */
+export type SettledOutcome = 'sent' | 'failed' | 'skipped'
+
+/**
+ * Called in the transaction that records a row's final outcome, once per row (only the claim
+ * that is still current records it): campaigns count their batches here.
+ */
+export type OnSettled = (tx: DbExecutor, row: OutboxRow, outcome: SettledOutcome) => Promise<void>
 
 /** One claimed row as the worker sees it. */
 export interface OutboxRow {
@@ -49,6 +71,7 @@ export type Executor<K extends OutboxKind> = (
 export const MAX_ATTEMPTS: Record<OutboxKind, number> = {
   // Backoff doubles from 2 s up to 30 min: 20 attempts span about 7 hours of LINE outage.
   push: 20,
+  multicast: 20,
   richmenu_sync: 20,
   profile: 5,
   // A reply token is valid for a short time only: a reply that cannot go out soon is moot.
@@ -137,6 +160,8 @@ export interface OutboxWorkerDeps {
   /** False when no access token is configured: rows are marked skipped, and logged. */
   enabled: () => boolean
   executors: { [K in OutboxKind]: Executor<K> }
+  /** Told of each row's final outcome, in the transaction that records it. */
+  onSettled?: OnSettled
   /** Rows taken per run. */
   batchSize?: number
   /**
@@ -227,7 +252,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     } catch (err) {
       const failure: CallFailure = classifyError(err)
       const at = clock.now()
-      if (row.kind === 'push' && failure.status === 409) {
+      if ((row.kind === 'push' || row.kind === 'multicast') && failure.status === 409) {
         // LINE accepted this retry key before: the earlier attempt went out.
         logger.info('push already accepted by LINE (retry key)', log)
         return { kind: 'sent', at, note: 'accepted before (409 for the retry key)' }
@@ -293,6 +318,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
         const ids = skipped.filter((s) => s.error === error).map((s) => s.row.id)
         await outboxRows.markManyFailed(tx, { ids, claimedAt: now, at: now, error })
       }
+      for (const s of skipped) await deps.onSettled?.(tx, s.row, 'skipped')
       if (toSend.length > 0) {
         const wall = wallClock()
         const taken = await rateWindows.take(tx, {
@@ -330,6 +356,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
         if (o.kind === 'sent') {
           current = await outboxRows.markSent(tx, { ...ref, at: o.at, note: o.note })
           if (current) {
+            await deps.onSettled?.(tx, row, 'sent')
             if (row.kind === 'push' && o.note === null) {
               const month = quotaMonth(o.at)
               const count = await messageCounts.increment(tx, month)
@@ -345,7 +372,10 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
         } else {
           current = await outboxRows.markFailed(tx, { ...ref, at: o.at, error: o.error })
           const kind = o.kind
-          if (current) logs.push(() => result[kind]++)
+          if (current) {
+            await deps.onSettled?.(tx, row, kind)
+            logs.push(() => result[kind]++)
+          }
         }
         if (!current) {
           logs.push(() => logger.warn('outbox claim lost before its outcome was recorded', log))

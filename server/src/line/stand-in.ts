@@ -135,6 +135,17 @@ export async function createLineStandIn(opts: LineStandInOptions) {
   /** Calls refused because their retry key had been accepted before. */
   const rejected: RecordedCall[] = []
   const notFound = (c: Context) => c.json({ message: 'Not found' }, 404)
+  /** The plan's monthly quota (`GET /v2/bot/message/quota`); change it with `setQuota`. */
+  let quota: { type: 'none' } | { type: 'limited'; value: number } = {
+    type: 'limited',
+    value: 1_000_000,
+  }
+  /** Messages sent this month (a push to one user is one; a multicast to N users is N). */
+  let consumption = 0
+  /** Multicast deliveries: how many each user received (demo mode shows what arrived). */
+  const deliveries = new Map<string, number>()
+  /** Users reached per `customAggregationUnits` name (the unit statistics). */
+  const unitReach = new Map<string, Set<string>>()
 
   app.all('/v2/bot/*', async (c) => {
     const path = c.req.path.replace(/^.*?\/v2\/bot\//, '/v2/bot/')
@@ -180,7 +191,55 @@ export async function createLineStandIn(opts: LineStandInOptions) {
     if (calls.length > MAX_RECORDED) calls.splice(0, calls.length - MAX_RECORDED)
     c.header('x-line-request-id', randomUUID())
     if (path.endsWith('/linkToken')) return c.json({ linkToken: randomBytes(16).toString('hex') })
-    if (path === '/v2/bot/message/push') return c.json({ sentMessages: [] })
+    if (path === '/v2/bot/message/push') {
+      consumption++
+      return c.json({ sentMessages: [] })
+    }
+    if (path === '/v2/bot/message/multicast' && method === 'POST') {
+      const b = body as { to?: unknown; messages?: unknown; customAggregationUnits?: unknown }
+      const to = Array.isArray(b?.to) ? (b.to as string[]) : []
+      const problem = validateMessages(b?.messages)
+      if (to.length === 0 || to.length > 500 || problem) {
+        // A refused request does not use up its retry key (LINE keeps accepted ones only).
+        if (retryKey !== undefined) acceptedRetryKeys.delete(retryKey)
+        calls.pop()
+        return c.json(problem ?? { message: 'The property, to, must be 1 to 500 user IDs' }, 400)
+      }
+      consumption += to.length
+      for (const u of to) deliveries.set(u, (deliveries.get(u) ?? 0) + 1)
+      const units = Array.isArray(b.customAggregationUnits)
+        ? (b.customAggregationUnits as string[])
+        : []
+      for (const unit of units) {
+        const reach = unitReach.get(unit) ?? new Set<string>()
+        for (const u of to) reach.add(u)
+        unitReach.set(unit, reach)
+      }
+      return c.json({})
+    }
+    if (path.startsWith('/v2/bot/message/validate/') && method === 'POST') {
+      const problem = validateMessages((body as { messages?: unknown } | null)?.messages)
+      return problem ? c.json(problem, 400) : c.json({})
+    }
+    if (path === '/v2/bot/message/quota' && method === 'GET') return c.json(quota)
+    if (path === '/v2/bot/message/quota/consumption' && method === 'GET') {
+      return c.json({ totalUsage: consumption })
+    }
+    if (path === '/v2/bot/insight/message/event/aggregation' && method === 'GET') {
+      // LINE's unit statistics: null below 20 people; the stand-in answers plausible rates.
+      const reached = unitReach.get(c.req.query('customAggregationUnit') ?? '')?.size ?? 0
+      const enough = reached >= 20
+      return c.json({
+        overview: {
+          uniqueImpression: enough ? Math.ceil(reached * 0.62) : null,
+          uniqueClick: enough ? Math.ceil(reached * 0.11) : null,
+          uniqueMediaPlayed: null,
+          uniqueMediaPlayed100Percent: null,
+        },
+        messages: [],
+        clicks: [],
+      })
+    }
     const profile = /^\/v2\/bot\/profile\/([^/]+)$/.exec(path)
     if (profile?.[1] && method === 'GET') {
       return c.json({
@@ -267,6 +326,16 @@ export async function createLineStandIn(opts: LineStandInOptions) {
     userRichMenus,
     /** The default rich menu's ID, or null. */
     defaultRichMenu: () => defaultRichMenuId,
+    /** Multicast deliveries per user. */
+    deliveries,
+    /** Sets the plan's quota (`{type: 'none'}` or `{type: 'limited', value}`). */
+    setQuota(q: { type: 'none' } | { type: 'limited'; value: number }) {
+      quota = q
+    },
+    /** Sets this month's consumption. */
+    setConsumption(n: number) {
+      consumption = n
+    },
     /** The next `times` calls whose path starts with `prefix` answer `status`. */
     failNext(prefix: string, status: number, times = 1) {
       failures.push({ prefix, status, times })
@@ -275,6 +344,55 @@ export async function createLineStandIn(opts: LineStandInOptions) {
 }
 
 export type LineStandIn = Awaited<ReturnType<typeof createLineStandIn>>
+
+/** LINE's 400 answer for invalid message objects. */
+interface ValidationProblem {
+  message: string
+  details: { message: string; property: string }[]
+}
+
+/**
+ * The checks of LINE's validation endpoint the stand-in makes: 1–5 objects of a known type,
+ * a text's `text`, an image's https URLs, a Flex message's `altText` and `contents`.
+ */
+export function validateMessages(messages: unknown): ValidationProblem | null {
+  const details: { message: string; property: string }[] = []
+  if (!Array.isArray(messages) || messages.length < 1 || messages.length > 5) {
+    details.push({ message: 'Size must be between 1 and 5', property: 'messages' })
+  } else {
+    messages.forEach((m: unknown, i) => {
+      const at = `messages[${i}]`
+      const o = (typeof m === 'object' && m !== null ? m : {}) as Record<string, unknown>
+      const https = (v: unknown) => typeof v === 'string' && v.startsWith('https://')
+      if (o.type === 'text') {
+        if (typeof o.text !== 'string' || o.text.length === 0 || o.text.length > 5000) {
+          details.push({ message: 'Length must be between 1 and 5000', property: `${at}.text` })
+        }
+      } else if (o.type === 'image') {
+        for (const k of ['originalContentUrl', 'previewImageUrl']) {
+          if (!https(o[k]))
+            details.push({ message: 'Must be an https URL', property: `${at}.${k}` })
+        }
+      } else if (o.type === 'flex') {
+        if (typeof o.altText !== 'string' || o.altText.length === 0) {
+          details.push({ message: 'Must not be empty', property: `${at}.altText` })
+        }
+        const contents = o.contents as { type?: unknown } | undefined
+        if (contents?.type !== 'bubble' && contents?.type !== 'carousel') {
+          details.push({
+            message: 'Must be one of the following values: [bubble, carousel]',
+            property: `${at}.contents.type`,
+          })
+        }
+      } else {
+        details.push({ message: 'Invalid message type', property: `${at}.type` })
+      }
+    })
+  }
+  return details.length === 0
+    ? null
+    : { message: `The request body has ${details.length} error(s)`, details }
+}
 
 /** The demo user's LINE user ID. */
 export function demoUserId(): string {

@@ -138,6 +138,25 @@ export const outbox = {
   },
   reschedule: async (db: Executor, r: ClaimRef & { next: number; error: string }) =>
     (await db.run(reschedule, r)) === 1,
+  /**
+   * Gives up, with `error`, on the rows of these retry keys that are neither sent, given up nor
+   * claimed by a live claim (a cancelled campaign's unsent batches); returns their payloads.
+   */
+  async cancelUnsent(
+    db: Executor,
+    r: { retryKeys: string[]; at: number; leaseCutoff: number; error: string },
+  ): Promise<{ payload: string }[]> {
+    if (r.retryKeys.length === 0) return []
+    const keys = sql.join(
+      r.retryKeys.map((k) => sql`${k}`),
+      sql`, `,
+    )
+    return db.execute<{ payload: string }>(sql`UPDATE outbox SET failed_at = ${r.at},
+        claimed_at = NULL, last_error = ${r.error}
+      WHERE retry_key IN (${keys}) AND sent_at IS NULL AND failed_at IS NULL
+        AND (claimed_at IS NULL OR claimed_at < ${r.leaseCutoff})
+      RETURNING payload`)
+  },
   /** Drops every claim (a database only one process uses, at its start); how many. */
   releaseClaims: (db: Executor) => db.run(releaseClaims, {}),
   /** Deletes rows sent or given up before `before`; how many. */

@@ -117,3 +117,70 @@ export const segments = {
     return { matched, reachable: matched - Number(unreachable?.n ?? 0) }
   },
 }
+
+/** A matched member as a campaign or the sample sees them. */
+export interface SegmentMember {
+  cardId: number
+  lineUserId: string
+}
+
+/** A member of the console's sample. */
+export interface SampleMember extends SegmentMember {
+  cardNumber: string
+  name: string
+  rank: string
+  points: number
+  reachable: boolean
+}
+
+function matchedFrom(s: Segment, x: SegmentContext): SQL {
+  const facts = usesFacts(s) ? sql`LEFT JOIN member_facts f ON f.card_id = c.id` : sql``
+  return sql`FROM line_links l JOIN point_cards c ON c.id = l.card_id ${facts}
+    WHERE l.unlinked_at IS NULL AND ${predicate(s, x)}`
+}
+
+/** Reads the matched members of segments (campaigns, the console's sample). */
+export const segmentMembers = {
+  /** Every matched member (linked now), by card ID. */
+  async all(db: Executor, s: Segment, x: SegmentContext): Promise<SegmentMember[]> {
+    const rows = await db.execute<{ cardId: number | string; lineUserId: string }>(
+      sql`SELECT c.id AS "cardId", l.line_user_id AS "lineUserId" ${matchedFrom(s, x)}
+        ORDER BY c.id`,
+    )
+    return rows.map((r) => ({ cardId: Number(r.cardId), lineUserId: r.lineUserId }))
+  },
+  /** Up to `limit` matched members, lowest card ID first, with whether each is reachable. */
+  async sample(
+    db: Executor,
+    s: Segment,
+    x: SegmentContext,
+    limit: number,
+  ): Promise<SampleMember[]> {
+    const rows = await db.execute<{
+      cardId: number | string
+      lineUserId: string
+      cardNumber: string
+      name: string
+      rank: string
+      points: number | string
+      unreachable: number | string
+    }>(
+      sql`SELECT c.id AS "cardId", l.line_user_id AS "lineUserId", c.card_number AS "cardNumber",
+          c.name, c.rank, c.points,
+          CASE WHEN EXISTS (SELECT 1 FROM line_friends b WHERE b.line_user_id = l.line_user_id
+              AND b.blocked_at IS NOT NULL)
+            OR EXISTS (SELECT 1 FROM member_preferences p WHERE p.line_user_id = l.line_user_id
+              AND p.promotions = 0) THEN 1 ELSE 0 END AS unreachable
+        ${matchedFrom(s, x)} ORDER BY c.id LIMIT ${limit}`,
+    )
+    return rows.map((r) => ({
+      cardId: Number(r.cardId),
+      lineUserId: r.lineUserId,
+      cardNumber: r.cardNumber,
+      name: r.name,
+      rank: r.rank,
+      points: Number(r.points),
+      reachable: Number(r.unreachable) === 0,
+    }))
+  },
+}

@@ -6,6 +6,8 @@ import { createMembersService } from '../services/members.ts'
 import { adminAccountRoutes } from './admin-accounts.ts'
 import { adminApiKeyRoutes } from './admin-api-keys.ts'
 import { adminAuditRoutes } from './admin-audit.ts'
+import { adminAutomationRoutes } from './admin-automations.ts'
+import { adminCampaignRoutes } from './admin-campaigns.ts'
 import { adminIoRoutes } from './admin-io.ts'
 import { adminKpiRoutes } from './admin-kpis.ts'
 import { adminMemberRoutes } from './admin-members.ts'
@@ -50,5 +52,7 @@ export function adminRoutes(deps: RouteDeps) {
       .route('/', adminSegmentRoutes(deps))
       .route('/', adminApiKeyRoutes(deps))
       .route('/', adminWebhookRoutes(deps))
+      .route('/', adminCampaignRoutes(deps))
+      .route('/', adminAutomationRoutes(deps))
   )
 }

@@ -14,6 +14,7 @@ import type { CardImportJobs } from '../services/card-import-job.ts'
 import type { DailyStats } from '../services/daily-stats.ts'
 import type { Exports } from '../services/exports.ts'
 import type { IdempotencyStore } from '../services/idempotency.ts'
+import type { Marketing } from '../services/marketing.ts'
 import type { Membership } from '../services/membership.ts'
 import type { OfflineCodes } from '../services/offline-code.ts'
 import type { PointsService } from '../services/points.ts'
@@ -71,6 +72,8 @@ export interface RouteDeps {
   staffAdmin: StaffAdmin
   /** Segment counts and the member's promotions preference (docs/segments.md). */
   segments: SegmentsService
+  /** Saved segments, campaigns and automations (docs/segments.md). */
+  marketing: Marketing
   /** TOTP enrollment of the signed-in account. */
   totpEnrollment: TotpEnrollmentService
   /** Card imports uploaded from the console. */

@@ -1,0 +1,59 @@
+import { z } from 'zod'
+import type { Executor } from '../db/seam.ts'
+import { automationCandidates, type Candidate } from '../repositories/automation-candidates.ts'
+
+/** What a kind's candidates are computed from. */
+export interface DueContext {
+  now: number
+  /** Today's Asia/Tokyo day number. */
+  today: number
+  /** Today in Asia/Tokyo: year and month (1–12). */
+  year: number
+  month: number
+  /** Days without activity after which a balance expires (0 = never). */
+  expiryDays: number
+}
+
+/** One kind of automated message: its parameters and who it is due for today. */
+export interface AutomationKind {
+  /** The params' schema (strict); every kind may carry `couponId` (number | null). */
+  params: z.ZodType<Record<string, unknown>>
+  defaults: Record<string, unknown>
+  candidates(ex: Executor, params: Record<string, unknown>, x: DueContext): Promise<Candidate[]>
+}
+
+const couponId = z.number().int().positive().nullable().optional()
+const days = (what: string) =>
+  z
+    .number({ error: `${what} must be a number of days` })
+    .int(`${what} must be a whole number of days`)
+    .min(1, `${what} must be 1 or more`)
+    .max(3650, `${what} must be at most 3650`)
+
+/**
+ * The kinds (the contract's; add one here, e.g. `couponExpiring` once coupons land, and it is
+ * configurable, runs daily and is recorded like the others).
+ */
+export const AUTOMATION_KINDS: Record<string, AutomationKind> = {
+  /** In the member's birth month, once a year (the first daily run of the month that can). */
+  birthday: {
+    params: z.strictObject({ couponId }),
+    defaults: {},
+    candidates: (ex, _p, x) => automationCandidates.birthday(ex, x.month, x.year),
+  },
+  /** `daysBefore` days before the balance expires; once per expiry date. */
+  pointsExpiring: {
+    params: z.strictObject({ daysBefore: days('daysBefore'), couponId }),
+    defaults: { daysBefore: 7 },
+    candidates: (ex, p, x) =>
+      automationCandidates.pointsExpiring(ex, x.now, Number(p.daysBefore), x.expiryDays),
+  },
+  /** After `daysWithoutVisit` days without a visit; once per lapse. */
+  winBack: {
+    params: z.strictObject({ daysWithoutVisit: days('daysWithoutVisit'), couponId }),
+    defaults: { daysWithoutVisit: 60 },
+    candidates: (ex, p, x) => automationCandidates.winBack(ex, x.today, Number(p.daysWithoutVisit)),
+  },
+}
+
+export const isAutomationKind = (kind: string) => Object.hasOwn(AUTOMATION_KINDS, kind)
