@@ -7,7 +7,7 @@
  * Outside a transaction: `session`, `findKey`. Then one transaction: `claimKey`, `useQr`,
  * `linkedCard`, `move`, `ledger`, `markVisit`, `addStats` (once; more on a card's first visit
  * of the day, as the server's counters do), `visitDay`, `visitStore`, `lastVisit`, `outbox`,
- * `completeKey`.
+ * `completeKey`. On PostgreSQL two groups of these are one statement each (`PG_MERGED_SQL`).
  */
 import { createHash } from 'node:crypto'
 import { pointsChangedMessage } from '../server/src/line/messages.ts'
@@ -86,6 +86,33 @@ export const AWARD_SQL = {
     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (retry_key) DO NOTHING RETURNING id`,
   completeKey: `UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ?
     WHERE scope = ? AND key = ?`,
+} as const
+
+/**
+ * On PostgreSQL the server merges two groups of these into one statement each (data-modifying
+ * WITH, docs/decisions/076): `move` + `ledger`, and `visitDay` + `visitStore` + `lastVisit`.
+ * The pg-write baseline sends these instead, so both still send the same SQL.
+ */
+export const PG_MERGED_SQL = {
+  moveAndLedger: `WITH moved AS (
+      UPDATE point_cards SET points = points + ?, last_activity_at = ?
+      WHERE id = ? AND points + ? >= 0 RETURNING points
+    )
+    INSERT INTO ledger (card_id, type, points, balance_after, store_code, staff_id,
+      idempotency_key, qr_token_id, voids_entry_id, purchase_amount, refunds_entry_id,
+      refund_amount, refund_shortfall, note, created_at)
+    SELECT ?, ?, ?, moved.points, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM moved
+    RETURNING id, balance_after AS balance`,
+  visit: `WITH visit_day AS (
+      INSERT INTO member_visit_days (card_id, day) VALUES (?, ?) ON CONFLICT DO NOTHING
+    ), visit_store AS (
+      INSERT INTO member_store_visits (card_id, store_code) VALUES (?, ?) ON CONFLICT DO NOTHING
+    )
+    INSERT INTO member_facts (card_id, last_visit_day, updated_at) VALUES (?, ?, ?)
+    ON CONFLICT (card_id) DO UPDATE SET
+      last_visit_day = CASE WHEN excluded.last_visit_day > member_facts.last_visit_day
+        THEN excluded.last_visit_day ELSE member_facts.last_visit_day END,
+      updated_at = excluded.updated_at`,
 } as const
 
 /** The console's idle limit: a bearer session (the till's) is not subject to it. */

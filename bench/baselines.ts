@@ -16,7 +16,9 @@
  *              visit facts, queues the member's push notice (the server's own message) in the
  *              outbox and completes the key with the answer. (The server's group commit, which
  *              shares one commit among concurrent awards, is its own and not copied here.)
- * - `pg-write`: the same statements in the same order on PostgreSQL, sent raw through
+ * - `pg-write`: the same statements in the same order on PostgreSQL (where the server merges
+ *              the balance move with the ledger insert, and the three visit facts, into one
+ *              statement each, so does this: `PG_MERGED_SQL`), sent raw through
  *              node-postgres: a pool of 10 connections (the server's size), each statement a
  *              named prepared statement (as the server's are), the transaction one connection
  *              from BEGIN to COMMIT (READ COMMITTED), int8 parsed to numbers (as the server
@@ -36,6 +38,7 @@ import {
   type LinkedCardRow,
   ledgerValues,
   outboxValues,
+  PG_MERGED_SQL,
   STAFF_IDLE_MS,
   type StaffRow,
   statsUpserts,
@@ -122,7 +125,7 @@ if (mode === 'ceiling') {
   const qrKey = Buffer.from(process.env.BENCH_QR_KEY ?? '', 'hex')
   /** Named prepared statements ($1, $2, … for SQLite's ?): parsed once per connection. */
   const s = Object.fromEntries(
-    Object.entries(AWARD_SQL).map(([name, text]) => {
+    Object.entries({ ...AWARD_SQL, ...PG_MERGED_SQL }).map(([name, text]) => {
       let n = 0
       const numbered = text.replace(/\?/g, () => `$${++n}`)
       return [
@@ -132,7 +135,7 @@ if (mode === 'ceiling') {
       ]
     }),
   ) as Record<
-    keyof typeof AWARD_SQL,
+    keyof typeof AWARD_SQL | keyof typeof PG_MERGED_SQL,
     (c: pg.Pool | pg.PoolClient, ...values: unknown[]) => Promise<unknown>
   >
   async function award(a: AwardInput) {
@@ -147,14 +150,13 @@ if (mode === 'ceiling') {
       const c = (await s.linkedCard(client, a.linkId)) as LinkedCardRow | undefined
       if (!c) throw new Error('not linked')
       const points = Math.floor(a.amount / 100)
-      const moved = (await s.move(client, points, now, c.cardId, points)) as
-        | { points: number }
+      const values = ledgerValues(c.cardId, points, 0, a, now)
+      values.splice(3, 1) // the balance comes from the card's UPDATE
+      const entry = (await s.moveAndLedger(client, points, now, c.cardId, points, ...values)) as
+        | { id: number; balance: number }
         | undefined
-      if (!moved) throw new Error('negative')
-      const entry = (await s.ledger(
-        client,
-        ...ledgerValues(c.cardId, points, moved.points, a, now),
-      )) as { id: number }
+      if (!entry) throw new Error('negative')
+      const moved = { points: entry.balance }
       const day = tokyoDay(now)
       const visit = (await s.markVisit(client, day, c.cardId, day)) as
         | { prev: number | null }
@@ -163,9 +165,7 @@ if (mode === 'ceiling') {
       for (const values of statsUpserts(day, a.scope, c.cardId % 8, points, a.amount, visit)) {
         await s.addStats(client, ...values)
       }
-      await s.visitDay(client, c.cardId, day)
-      await s.visitStore(client, c.cardId, a.scope)
-      await s.lastVisit(client, c.cardId, day, now)
+      await s.visit(client, c.cardId, day, c.cardId, a.scope, c.cardId, day, now)
       await s.outbox(client, ...outboxValues(c, a.storeName, entry.id, points, moved.points, now))
       const body = { transactionId: String(entry.id), points, balance: moved.points }
       await s.completeKey(client, 200, JSON.stringify(body), a.scope, a.key)
