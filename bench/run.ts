@@ -20,7 +20,8 @@
  * row), or one of `pg-me`, `pg-award`, `pg-scale`, `dashboard`, `dashboard-pg` (the console's
  * data rows, bench/admin-data.ts, sized by BENCH_DASHBOARD_LEDGER_ROWS and _CARDS); `segments`
  * (segment counts on BENCH_SEGMENT_MEMBERS, 1,000,000) or `segments-pg`. BENCH_ONLY=segments
- * runs only those.
+ * runs only those. `console-io`: the till's award latency during a console import of 1,000,000
+ * rows, and the members export afterwards (bench/console-io.ts).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import {
@@ -42,6 +43,7 @@ import pg from 'pg'
 import { startPgCluster } from '../server/test/support/pg-cluster.ts'
 import { measureAdminData } from './admin-data.ts'
 import { benchCardNumber, benchPin, writeCardsCsv } from './cards-csv.ts'
+import { measureConsoleIo } from './console-io.ts'
 import { type FrontEndResult, measureFrontEnd } from './front-end.ts'
 import { measureSegments } from './segments.ts'
 
@@ -481,13 +483,20 @@ async function linkMembers(base: string, mint: (sub: string) => string): Promise
 
 const CLERK = ['--id', 'bench-clerk', '--store', 'S001', '--store-name', 'Bench', '--role', 'clerk']
 const CLERK_PASSWORD = 'bench-clerk-password'
+/** Head office's admin, for the console's import and export rows (bench/console-io.ts). */
+const ADMIN = ['--id', 'bench-admin', '--role', 'admin']
+const ADMIN_PASSWORD = 'bench-admin-password'
 
 /** The clerk's session token. */
-async function staffLogin(base: string): Promise<string> {
+async function staffLogin(
+  base: string,
+  staffId = 'bench-clerk',
+  password = CLERK_PASSWORD,
+): Promise<string> {
   const login = await fetch(`${base}/api/staff/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ staffId: 'bench-clerk', password: CLERK_PASSWORD }),
+    body: JSON.stringify({ staffId, password }),
   })
   if (login.status !== 200) throw new Error(`staff login: ${login.status} ${await login.text()}`)
   return ((await login.json()) as { token: string }).token
@@ -709,6 +718,14 @@ async function main() {
       { DATABASE_PATH: dbPath },
       `${CLERK_PASSWORD}\n`,
     )
+    const consoleIo = !SKIP.has('console-io') && !ONLY.size
+    if (consoleIo) {
+      timed(
+        ['pnpm', '--silent', 'staff:add', ...ADMIN],
+        { DATABASE_PATH: dbPath },
+        `${ADMIN_PASSWORD}\n`,
+      )
+    }
     const server = await startNode(
       'server/src/index.ts',
       [],
@@ -775,6 +792,35 @@ async function main() {
       load(`${server.base}/api/staff/points`, 'POST', awardBody(members, staffToken)),
     )
     await measure('write baseline #2', W)
+
+    // The console's import (the till meanwhile) and export, on this server (bench/console-io.ts).
+    if (consoleIo) {
+      try {
+        await Promise.all([verify.stop(), write.stop()])
+        const ioRows = await measureConsoleIo({
+          base: server.base,
+          serverPid: server.child.pid ?? 0,
+          adminToken: await staffLogin(server.base, 'bench-admin', ADMIN_PASSWORD),
+          award: awardBody(members, staffToken),
+          writeCsv: writeCardsCsv,
+          csvPath: join(work, 'console-import.csv'),
+          log,
+        })
+        rows.push(...ioRows)
+        raw.consoleIo = ioRows
+      } catch (err) {
+        const reason = (err as Error).message.split('\n')[0]?.slice(0, 160)
+        log(`console import/export rows not measured: ${reason}`)
+        rows.push({
+          scenario: 'console import (the till meanwhile) and members export',
+          value: `not measured: ${reason}`,
+          baseline: '—',
+          ratio: null,
+          goal: '—',
+          met: null,
+        })
+      }
+    }
 
     // Exactness after the load: every balance still equals its ledger.
     const check = new Database(dbPath, { readonly: true })
