@@ -1,7 +1,8 @@
 /**
  * The statements the server sends for one till award (`POST /api/staff/points`, type award,
  * a linked member's QR token, a member who has visited today already), as captured from the
- * server on both dialects (docs/decisions/075): the write baselines (bench/baselines.ts) send
+ * server on both dialects (docs/decisions/075; server/test/award-statements.test.ts fails when
+ * the server's statements and these part ways): the write baselines (bench/baselines.ts) send
  * exactly these, in this order, written with `?` (numbered `$1`, `$2`, … for PostgreSQL).
  *
  * Outside a transaction: `session`, `findKey`. Then one transaction: `claimKey`, `useQr`,
