@@ -6,18 +6,24 @@
  * - `ceiling`: one route returning a small JSON: what this stack does with no work at all.
  * - `verify`:  one route that only verifies the bearer ES256 ID token with jose (the same
  *              remote key set, issuer, audience and algorithm checks the server makes).
- * - `write`:   one route that runs the SQL of a till award with raw better-sqlite3 prepared
- *              statements and the server's pragmas (WAL, synchronous=FULL): the staff session
- *              look-up, the idempotency look-up, the link look-up, then one IMMEDIATE
- *              transaction that re-checks the key, reads the card, moves the balance, appends
- *              the ledger row, queues the member's push notice in the outbox (as the server's
- *              ledger hook does) and writes the idempotency record with the answer.
- * - `pg-write`: the same statements on PostgreSQL, sent raw through node-postgres: a pool of
- *              10 connections (the server's size), each statement a named prepared statement
- *              (as the server's are), the transaction one connection from BEGIN to COMMIT
- *              (READ COMMITTED), int8 parsed to numbers (as the server does).
+ * - `write`:   one route that sends exactly the statements the server sends for a till award
+ *              (bench/award-statements.ts, captured from the server: docs/decisions/075) with
+ *              raw better-sqlite3 prepared statements and the server's pragmas (WAL,
+ *              synchronous=FULL): the staff session and the Idempotency-Key look-ups, the QR
+ *              token's check, then one IMMEDIATE transaction per award that claims the key,
+ *              records the token's use, reads the linked card, moves the balance, appends the
+ *              ledger row, marks the visit and adds to the daily counters, records the member's
+ *              visit facts, queues the member's push notice (the server's own message) in the
+ *              outbox and completes the key with the answer. (The server's group commit, which
+ *              shares one commit among concurrent awards, is its own and not copied here.)
+ * - `pg-write`: the same statements in the same order on PostgreSQL (where the server merges
+ *              the balance move with the ledger insert, and the three visit facts, into one
+ *              statement each, so does this: `PG_MERGED_SQL`), sent raw through
+ *              node-postgres: a pool of 10 connections (the server's size), each statement a
+ *              named prepared statement (as the server's are), the transaction one connection
+ *              from BEGIN to COMMIT (READ COMMITTED), int8 parsed to numbers (as the server
+ *              does), the daily counters on the server's shard (the card's id modulo 8).
  */
-import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { serve } from '@hono/node-server'
 import Database from 'better-sqlite3'
@@ -25,6 +31,20 @@ import { Hono } from 'hono'
 import { createRemoteJWKSet, jwtVerify } from 'jose'
 import pg from 'pg'
 import { checkQrToken } from '../server/src/services/qr-token.ts'
+import {
+  AWARD_SQL,
+  type AwardInput,
+  awardInput,
+  type LinkedCardRow,
+  ledgerValues,
+  outboxValues,
+  PG_MERGED_SQL,
+  STAFF_IDLE_MS,
+  type StaffRow,
+  statsUpserts,
+  tokenHash,
+  tokyoDay,
+} from './award-statements.ts'
 
 const mode = process.argv[2]
 const port = Number(process.env.BENCH_PORT ?? 0)
@@ -58,178 +78,97 @@ if (mode === 'ceiling') {
     qrTokenKey: string
   }
   const qrKey = Buffer.from(secrets.qrTokenKey, 'hex')
-  const session = sqlite.prepare<[string, number], { staff_id: string; store_code: string }>(
-    `SELECT s.id AS staff_id, s.store_code, st.name FROM staff_sessions ss
-       JOIN staff s ON s.id = ss.staff_id JOIN stores st ON st.code = s.store_code
-      WHERE ss.token_hash = ? AND ss.revoked_at IS NULL AND ss.expires_at > ?`,
-  )
-  const findKey = sqlite.prepare(
-    'SELECT request_hash, state FROM idempotency_keys WHERE scope = ? AND key = ?',
-  )
-  const insertKey = sqlite.prepare(
-    `INSERT INTO idempotency_keys (scope, key, request_hash, state, response_status,
-       response_body, created_at) VALUES (?, ?, ?, 'done', 200, ?, ?)`,
-  )
-  const link = sqlite.prepare<[number], { card_id: number }>(
-    'SELECT card_id FROM line_links WHERE id = ? AND unlinked_at IS NULL',
-  )
-  const card = sqlite.prepare<[number], { rank: string; points: number }>(
-    'SELECT id, card_number, name, rank, points FROM point_cards WHERE id = ?',
-  )
-  const move = sqlite.prepare<[number, number, number, number], { points: number }>(
-    `UPDATE point_cards SET points = points + ?, last_activity_at = ?
-       WHERE id = ? AND points + ? >= 0 RETURNING points`,
-  )
-  const ledger = sqlite.prepare(
-    `INSERT INTO ledger (card_id, type, points, balance_after, store_code, staff_id,
-       idempotency_key, qr_token_id, purchase_amount, created_at)
-     VALUES (?, 'award', ?, ?, ?, ?, ?, ?, ?, ?)`,
-  )
-  const linkedUser = sqlite.prepare<[number], { line_user_id: string }>(
-    'SELECT line_user_id FROM line_links WHERE card_id = ? AND unlinked_at IS NULL',
-  )
-  const storeName = sqlite.prepare<[string], { name: string }>(
-    'SELECT name FROM stores WHERE code = ?',
-  )
-  const outbox = sqlite.prepare(
-    `INSERT INTO outbox (kind, line_user_id, payload, retry_key, next_attempt_at, created_at)
-     VALUES ('push', ?, ?, ?, ?, ?) ON CONFLICT (retry_key) DO NOTHING`,
-  )
-  const award = sqlite.transaction(
-    (
-      cardId: number,
-      amount: number,
-      scope: string,
-      staffId: string,
-      key: string,
-      hash: string,
-      tid: string,
-    ) => {
-      const now = Date.now()
-      if (findKey.get(scope, key)) throw new Error('key reused')
-      const c = card.get(cardId)
-      if (!c) throw new Error('no card')
-      const points = Math.floor(amount / 100)
-      const moved = move.get(points, now, cardId, points)
-      if (!moved) throw new Error('negative')
-      const info = ledger.run(cardId, points, moved.points, scope, staffId, key, tid, amount, now)
-      const user = linkedUser.get(cardId)?.line_user_id ?? null
-      const store = storeName.get(scope)?.name ?? null
-      const message = {
-        to: user,
-        messages: [{ type: 'text', text: `${store}: +${points} (${moved.points})` }],
-      }
-      const id = String(info.lastInsertRowid)
-      outbox.run(user, JSON.stringify(message), `ledger:${id}`, now, now)
-      const body = { transactionId: id, points, balance: moved.points }
-      insertKey.run(scope, key, hash, JSON.stringify(body), now)
-      return body
-    },
-  )
+  const s = Object.fromEntries(
+    Object.entries(AWARD_SQL).map(([k, text]) => [k, sqlite.prepare(text)]),
+  ) as Record<keyof typeof AWARD_SQL, Database.Statement>
+  const award = sqlite.transaction((a: AwardInput) => {
+    const now = Date.now()
+    if (!s.claimKey.get(a.scope, a.key, a.hash, now)) throw new Error('key reused')
+    if (!s.useQr.get(a.tokenId, a.scope, 0, a.qrExpiresAt)) throw new Error('QR used elsewhere')
+    const c = s.linkedCard.get(a.linkId) as LinkedCardRow | undefined
+    if (!c) throw new Error('not linked')
+    const points = Math.floor(a.amount / 100)
+    const moved = s.move.get(points, now, c.cardId, points) as { points: number } | undefined
+    if (!moved) throw new Error('negative')
+    const entry = s.ledger.get(...ledgerValues(c.cardId, points, moved.points, a, now)) as {
+      id: number
+    }
+    const day = tokyoDay(now)
+    const visit = s.markVisit.get(day, c.cardId, day) as { prev: number | null } | undefined
+    for (const values of statsUpserts(day, a.scope, 0, points, a.amount, visit)) {
+      s.addStats.run(...values)
+    }
+    s.visitDay.run(c.cardId, day)
+    s.visitStore.run(c.cardId, a.scope)
+    s.lastVisit.run(c.cardId, day, now)
+    s.outbox.get(...outboxValues(c, a.storeName, entry.id, points, moved.points, now))
+    const body = { transactionId: String(entry.id), points, balance: moved.points }
+    s.completeKey.run(200, JSON.stringify(body), a.scope, a.key)
+    return body
+  })
   app.post('/award', async (c) => {
     const token = (c.req.header('Authorization') ?? '').slice(7)
-    const staff = session.get(createHash('sha256').update(token).digest('base64url'), Date.now())
+    const now = Date.now()
+    const staff = s.session.get(tokenHash(token), now, now - STAFF_IDLE_MS) as StaffRow | undefined
     if (!staff) return c.json({ error: { code: 'STAFF_AUTH_REQUIRED', message: 'no' } }, 401)
     const key = c.req.header('Idempotency-Key') ?? ''
+    if (s.findKey.get(staff.storeCode, key)) throw new Error('key reused')
     const raw = await c.req.text()
     const input = JSON.parse(raw) as { qrToken: string; purchaseAmount: number }
-    const hash = createHash('sha256').update(raw).digest('base64url')
-    if (findKey.get(staff.store_code, key)) throw new Error('key reused')
     const qr = checkQrToken(qrKey, input.qrToken, Date.now())
     if (!qr.ok) return c.json({ error: { code: 'QR_INVALID', message: 'no' } }, 400)
-    const l = link.get(qr.payload.linkId)
-    if (!l) return c.json({ error: { code: 'QR_INVALID', message: 'no' } }, 400)
-    const body = award.immediate(
-      l.card_id,
-      input.purchaseAmount,
-      staff.store_code,
-      staff.staff_id,
-      key,
-      hash,
-      qr.payload.tokenId,
-    )
-    return c.json(body)
+    return c.json(award.immediate(awardInput(staff, key, raw, input, qr.payload)))
   })
 } else if (mode === 'pg-write') {
   pg.types.setTypeParser(20, (text) => Number(text))
   const pool = new pg.Pool({ connectionString: process.env.BENCH_PG_URL ?? '', max: 10 })
   const qrKey = Buffer.from(process.env.BENCH_QR_KEY ?? '', 'hex')
-  /** A named prepared statement: parsed once per connection, like the server's. */
-  const stmt = (name: string, text: string) => (c: pg.Pool | pg.PoolClient, values: unknown[]) =>
-    c.query({ name, text, values })
-  const session = stmt(
-    'session',
-    `SELECT s.id AS staff_id, s.store_code, st.name FROM staff_sessions ss
-       JOIN staff s ON s.id = ss.staff_id JOIN stores st ON st.code = s.store_code
-      WHERE ss.token_hash = $1 AND ss.revoked_at IS NULL AND ss.expires_at > $2`,
-  )
-  const findKey = stmt(
-    'find_key',
-    'SELECT request_hash, state FROM idempotency_keys WHERE scope = $1 AND key = $2',
-  )
-  const insertKey = stmt(
-    'insert_key',
-    `INSERT INTO idempotency_keys (scope, key, request_hash, state, response_status,
-       response_body, created_at) VALUES ($1, $2, $3, 'done', 200, $4, $5)`,
-  )
-  const link = stmt('link', 'SELECT card_id FROM line_links WHERE id = $1 AND unlinked_at IS NULL')
-  const card = stmt(
-    'card',
-    'SELECT id, card_number, name, rank, points FROM point_cards WHERE id = $1',
-  )
-  const move = stmt(
-    'move',
-    `UPDATE point_cards SET points = points + $1, last_activity_at = $2
-       WHERE id = $3 AND points + $1 >= 0 RETURNING points`,
-  )
-  const ledger = stmt(
-    'ledger',
-    `INSERT INTO ledger (card_id, type, points, balance_after, store_code, staff_id,
-       idempotency_key, qr_token_id, purchase_amount, created_at)
-     VALUES ($1, 'award', $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-  )
-  const linkedUser = stmt(
-    'linked_user',
-    'SELECT line_user_id FROM line_links WHERE card_id = $1 AND unlinked_at IS NULL',
-  )
-  const storeName = stmt('store_name', 'SELECT name FROM stores WHERE code = $1')
-  const outbox = stmt(
-    'outbox',
-    `INSERT INTO outbox (kind, line_user_id, payload, retry_key, next_attempt_at, created_at)
-     VALUES ('push', $1, $2, $3, $4, $5) ON CONFLICT (retry_key) DO NOTHING`,
-  )
-  async function award(
-    cardId: number,
-    amount: number,
-    scope: string,
-    staffId: string,
-    key: string,
-    hash: string,
-    tid: string,
-  ) {
+  /** Named prepared statements ($1, $2, … for SQLite's ?): parsed once per connection. */
+  const s = Object.fromEntries(
+    Object.entries({ ...AWARD_SQL, ...PG_MERGED_SQL }).map(([name, text]) => {
+      let n = 0
+      const numbered = text.replace(/\?/g, () => `$${++n}`)
+      return [
+        name,
+        async (c: pg.Pool | pg.PoolClient, ...values: unknown[]) =>
+          (await c.query({ name, text: numbered, values })).rows[0] as unknown,
+      ]
+    }),
+  ) as Record<
+    keyof typeof AWARD_SQL | keyof typeof PG_MERGED_SQL,
+    (c: pg.Pool | pg.PoolClient, ...values: unknown[]) => Promise<unknown>
+  >
+  async function award(a: AwardInput) {
     const client = await pool.connect()
     try {
       await client.query('BEGIN')
       const now = Date.now()
-      if ((await findKey(client, [scope, key])).rows[0]) throw new Error('key reused')
-      const c = (await card(client, [cardId])).rows[0]
-      if (!c) throw new Error('no card')
-      const points = Math.floor(amount / 100)
-      const moved = (await move(client, [points, now, cardId])).rows[0] as { points: number }
-      if (!moved) throw new Error('negative')
-      const entry = (
-        await ledger(client, [cardId, points, moved.points, scope, staffId, key, tid, amount, now])
-      ).rows[0] as { id: number }
-      const user = (await linkedUser(client, [cardId])).rows[0]?.line_user_id ?? null
-      const store = (await storeName(client, [scope])).rows[0]?.name ?? null
-      const message = {
-        to: user,
-        messages: [{ type: 'text', text: `${store}: +${points} (${moved.points})` }],
+      if (!(await s.claimKey(client, a.scope, a.key, a.hash, now))) throw new Error('key reused')
+      if (!(await s.useQr(client, a.tokenId, a.scope, 0, a.qrExpiresAt))) {
+        throw new Error('QR used elsewhere')
       }
-      const id = String(entry.id)
-      await outbox(client, [user, JSON.stringify(message), `ledger:${id}`, now, now])
-      const body = { transactionId: id, points, balance: moved.points }
-      await insertKey(client, [scope, key, hash, JSON.stringify(body), now])
+      const c = (await s.linkedCard(client, a.linkId)) as LinkedCardRow | undefined
+      if (!c) throw new Error('not linked')
+      const points = Math.floor(a.amount / 100)
+      const values = ledgerValues(c.cardId, points, 0, a, now)
+      values.splice(3, 1) // the balance comes from the card's UPDATE
+      const entry = (await s.moveAndLedger(client, points, now, c.cardId, points, ...values)) as
+        | { id: number; balance: number }
+        | undefined
+      if (!entry) throw new Error('negative')
+      const moved = { points: entry.balance }
+      const day = tokyoDay(now)
+      const visit = (await s.markVisit(client, day, c.cardId, day)) as
+        | { prev: number | null }
+        | undefined
+      // The server's shard of a card's counters on PostgreSQL: its id modulo 8.
+      for (const values of statsUpserts(day, a.scope, c.cardId % 8, points, a.amount, visit)) {
+        await s.addStats(client, ...values)
+      }
+      await s.visit(client, c.cardId, day, c.cardId, a.scope, c.cardId, day, now)
+      await s.outbox(client, ...outboxValues(c, a.storeName, entry.id, points, moved.points, now))
+      const body = { transactionId: String(entry.id), points, balance: moved.points }
+      await s.completeKey(client, 200, JSON.stringify(body), a.scope, a.key)
       await client.query('COMMIT')
       return body
     } catch (err) {
@@ -241,30 +180,18 @@ if (mode === 'ceiling') {
   }
   app.post('/award', async (c) => {
     const token = (c.req.header('Authorization') ?? '').slice(7)
-    const hashed = createHash('sha256').update(token).digest('base64url')
-    const staff = (await session(pool, [hashed, Date.now()])).rows[0] as
-      | { staff_id: string; store_code: string }
+    const now = Date.now()
+    const staff = (await s.session(pool, tokenHash(token), now, now - STAFF_IDLE_MS)) as
+      | StaffRow
       | undefined
     if (!staff) return c.json({ error: { code: 'STAFF_AUTH_REQUIRED', message: 'no' } }, 401)
     const key = c.req.header('Idempotency-Key') ?? ''
+    if (await s.findKey(pool, staff.storeCode, key)) throw new Error('key reused')
     const raw = await c.req.text()
     const input = JSON.parse(raw) as { qrToken: string; purchaseAmount: number }
-    const hash = createHash('sha256').update(raw).digest('base64url')
-    if ((await findKey(pool, [staff.store_code, key])).rows[0]) throw new Error('key reused')
     const qr = checkQrToken(qrKey, input.qrToken, Date.now())
     if (!qr.ok) return c.json({ error: { code: 'QR_INVALID', message: 'no' } }, 400)
-    const l = (await link(pool, [qr.payload.linkId])).rows[0] as { card_id: number } | undefined
-    if (!l) return c.json({ error: { code: 'QR_INVALID', message: 'no' } }, 400)
-    const body = await award(
-      l.card_id,
-      input.purchaseAmount,
-      staff.store_code,
-      staff.staff_id,
-      key,
-      hash,
-      qr.payload.tokenId,
-    )
-    return c.json(body)
+    return c.json(await award(awardInput(staff, key, raw, input, qr.payload)))
   })
 } else {
   console.error('usage: baselines.ts ceiling|verify|write|pg-write')

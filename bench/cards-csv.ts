@@ -15,16 +15,17 @@ export function benchCardNumber(i: number): string {
 const RANKS = ['regular', 'regular', 'regular', 'silver', 'gold'] as const
 
 /**
- * Writes `rows` generated point cards as the contract's CSV (all six columns, some quoted
- * names, a birth date on most rows), streaming so a million rows need no memory.
+ * Writes `rows` generated point cards (cards `offset` to `offset + rows - 1`) as the contract's
+ * CSV (all six columns, some quoted names, a birth date on most rows), streaming so a million
+ * rows need no memory.
  */
-export async function writeCardsCsv(path: string, rows: number): Promise<void> {
+export async function writeCardsCsv(path: string, rows: number, offset = 0): Promise<void> {
   const out = createWriteStream(path)
   const write = (s: string) =>
     out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r()))
   await write('card_number,pin,name,points,rank,birth_date\n')
   let chunk = ''
-  for (let i = 0; i < rows; i++) {
+  for (let i = offset; i < offset + rows; i++) {
     const name = i % 10 === 0 ? `"Member, ${i}"` : `会員 ${i}`
     const month = String((i % 12) + 1).padStart(2, '0')
     const day = String((i % 28) + 1).padStart(2, '0')

@@ -20,7 +20,8 @@
  * row), or one of `pg-me`, `pg-award`, `pg-scale`, `dashboard`, `dashboard-pg` (the console's
  * data rows, bench/admin-data.ts, sized by BENCH_DASHBOARD_LEDGER_ROWS and _CARDS); `segments`
  * (segment counts on BENCH_SEGMENT_MEMBERS, 1,000,000) or `segments-pg`. BENCH_ONLY=segments
- * runs only those.
+ * runs only those. `console-io`: the till's award latency during a console import of 1,000,000
+ * rows, and the members export afterwards (bench/console-io.ts).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import {
@@ -42,6 +43,7 @@ import pg from 'pg'
 import { startPgCluster } from '../server/test/support/pg-cluster.ts'
 import { measureAdminData } from './admin-data.ts'
 import { benchCardNumber, benchPin, writeCardsCsv } from './cards-csv.ts'
+import { EXPORT_MEMBERS, fillCards, measureConsoleIo, measureMembersExport } from './console-io.ts'
 import { type FrontEndResult, measureFrontEnd } from './front-end.ts'
 import { measureSegments } from './segments.ts'
 
@@ -342,6 +344,11 @@ interface LoadResult {
   cpuUsPerRequest: number | null
   /** PostgreSQL's CPU time per request (µs), for a server on PostgreSQL. */
   dbCpuUsPerRequest?: number | null
+  /**
+   * Transactions PostgreSQL counted in the database per request (each statement outside a
+   * transaction is one), for a server on PostgreSQL: what the baseline does not do shows here.
+   */
+  dbTransactionsPerRequest?: number | null
   /** The machine's 1-minute load average at the end of the measured window. */
   loadAverage: number
 }
@@ -357,6 +364,8 @@ interface LoadOptions {
   overallRate?: number
   /** The postmaster of the PostgreSQL the server uses: its CPU time is measured too. */
   postmaster?: number
+  /** The database's transactions so far (pg_stat_database), for transactions per request. */
+  transactions?: () => Promise<number | null>
 }
 
 /**
@@ -395,11 +404,16 @@ async function load(
     return each.every((x) => x !== null) ? (each as number[]).reduce((a, b) => a + b, 0) : null
   }
   const dbCpu = () => (opts.postmaster ? pgCpuSeconds(opts.postmaster) : null)
+  const txBefore = (await opts.transactions?.()) ?? null
   const cpuBefore = serverCpu()
   const dbBefore = dbCpu()
   const rs = await run(SECONDS)
   const cpuAfter = serverCpu()
   const dbAfter = dbCpu()
+  // Backends report their counts at most once a second: wait for the last window's.
+  const txAfter = opts.transactions
+    ? await new Promise((r) => setTimeout(r, 1500)).then(() => opts.transactions?.())
+    : null
   const total = rs.reduce((n, r) => n + r.requests.total, 0)
   const perRequest = (before: number | null, after: number | null) =>
     before !== null && after !== null && total > 0
@@ -408,6 +422,14 @@ async function load(
   return {
     cpuUsPerRequest: perRequest(cpuBefore, cpuAfter),
     ...(opts.postmaster ? { dbCpuUsPerRequest: perRequest(dbBefore, dbAfter) } : {}),
+    ...(opts.transactions
+      ? {
+          dbTransactionsPerRequest:
+            txBefore !== null && txAfter != null && total > 0
+              ? Math.round(((txAfter - txBefore) / total) * 100) / 100
+              : null,
+        }
+      : {}),
     rps: Math.round(rs.reduce((n, r) => n + r.requests.average, 0)),
     p50: Math.max(...rs.map((r) => r.latency.p50)),
     p99: Math.max(...rs.map((r) => r.latency.p99)),
@@ -481,13 +503,20 @@ async function linkMembers(base: string, mint: (sub: string) => string): Promise
 
 const CLERK = ['--id', 'bench-clerk', '--store', 'S001', '--store-name', 'Bench', '--role', 'clerk']
 const CLERK_PASSWORD = 'bench-clerk-password'
+/** Head office's admin, for the console's import and export rows (bench/console-io.ts). */
+const ADMIN = ['--id', 'bench-admin', '--role', 'admin']
+const ADMIN_PASSWORD = 'bench-admin-password'
 
 /** The clerk's session token. */
-async function staffLogin(base: string): Promise<string> {
+async function staffLogin(
+  base: string,
+  staffId = 'bench-clerk',
+  password = CLERK_PASSWORD,
+): Promise<string> {
   const login = await fetch(`${base}/api/staff/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ staffId: 'bench-clerk', password: CLERK_PASSWORD }),
+    body: JSON.stringify({ staffId, password }),
   })
   if (login.status !== 200) throw new Error(`staff login: ${login.status} ${await login.text()}`)
   return ((await login.json()) as { token: string }).token
@@ -657,6 +686,15 @@ async function main() {
         `PostgreSQL CPU ${r.dbCpuUsPerRequest} µs/request${baseDbCpu === null ? '' : ` vs ${baseDbCpu}`}`,
       )
     }
+    if (r.dbTransactionsPerRequest != null) {
+      const base = baseNames.map((b) => results[b]?.dbTransactionsPerRequest)
+      const baseTx = base.every((x) => typeof x === 'number')
+        ? Math.round(((base as number[]).reduce((a, b) => a + b, 0) / base.length) * 100) / 100
+        : null
+      notes.push(
+        `PostgreSQL transactions ${r.dbTransactionsPerRequest}/request${baseTx === null ? '' : ` vs ${baseTx}`}`,
+      )
+    }
     return notes
   }
   /**
@@ -709,6 +747,14 @@ async function main() {
       { DATABASE_PATH: dbPath },
       `${CLERK_PASSWORD}\n`,
     )
+    const consoleIo = !SKIP.has('console-io') && !ONLY.size
+    if (consoleIo) {
+      timed(
+        ['pnpm', '--silent', 'staff:add', ...ADMIN],
+        { DATABASE_PATH: dbPath },
+        `${ADMIN_PASSWORD}\n`,
+      )
+    }
     const server = await startNode(
       'server/src/index.ts',
       [],
@@ -775,6 +821,63 @@ async function main() {
       load(`${server.base}/api/staff/points`, 'POST', awardBody(members, staffToken)),
     )
     await measure('write baseline #2', W)
+
+    // The console's import (the till meanwhile) and export, on this server (bench/console-io.ts).
+    if (consoleIo) {
+      try {
+        await Promise.all([verify.stop(), write.stop()])
+        const ioRows = await measureConsoleIo({
+          base: server.base,
+          serverPid: server.child.pid ?? 0,
+          adminToken: await staffLogin(server.base, 'bench-admin', ADMIN_PASSWORD),
+          award: awardBody(members, staffToken),
+          writeCsv: writeCardsCsv,
+          csvPath: join(work, 'console-import.csv'),
+          log,
+        })
+        rows.push(...ioRows)
+        // The export from a server of its own on a database of a million members.
+        const exportDb = join(work, 'export.db')
+        log(`members export: writing ${EXPORT_MEMBERS.toLocaleString('en')} cards`)
+        fillCards(exportDb, EXPORT_MEMBERS)
+        timed(
+          ['pnpm', '--silent', 'staff:add', ...ADMIN],
+          { DATABASE_PATH: exportDb },
+          `${ADMIN_PASSWORD}\n`,
+        )
+        const exporter = await startNode(
+          'server/src/index.ts',
+          [],
+          serverEnv(lineBase, { DATABASE_PATH: exportDb }),
+          () => '/healthz',
+        )
+        try {
+          ioRows.push(
+            await measureMembersExport({
+              base: exporter.base,
+              serverPid: exporter.child.pid ?? 0,
+              adminToken: await staffLogin(exporter.base, 'bench-admin', ADMIN_PASSWORD),
+              log,
+            }),
+          )
+          rows.push(ioRows.at(-1) as Row)
+        } finally {
+          await exporter.stop()
+        }
+        raw.consoleIo = ioRows
+      } catch (err) {
+        const reason = (err as Error).message.split('\n')[0]?.slice(0, 160)
+        log(`console import/export rows not measured: ${reason}`)
+        rows.push({
+          scenario: 'console import (the till meanwhile) and members export',
+          value: `not measured: ${reason}`,
+          baseline: '—',
+          ratio: null,
+          goal: '—',
+          met: null,
+        })
+      }
+    }
 
     // Exactness after the load: every balance still equals its ledger.
     const check = new Database(dbPath, { readonly: true })
@@ -875,15 +978,28 @@ async function main() {
       () => '/nothing',
     )
     const returning = members.map((m) => m.token)
+    // Transactions per request, from PostgreSQL's own counters of each database.
+    const stats = new pg.Client({ connectionString: cluster.adminUrl })
+    await stats.connect()
+    const transactionsOf = (datname: string) => async () => {
+      const { rows } = await stats.query<{ n: string }>(
+        'SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1',
+        [datname],
+      )
+      return rows[0] ? Number(rows[0].n) : null
+    }
     const award = (bases: string[]) => () =>
       load(
         bases.map((b) => `${b}/api/staff/points`),
         'POST',
         awardBody(members, staffToken),
-        { postmaster },
+        { postmaster, transactions: transactionsOf('bench') },
       )
     const PW = () =>
-      load(`${pgWrite.base}/award`, 'POST', awardBody(members, staffToken), { postmaster })
+      load(`${pgWrite.base}/award`, 'POST', awardBody(members, staffToken), {
+        postmaster,
+        transactions: transactionsOf('bench_raw'),
+      })
     const others: Awaited<ReturnType<typeof startPgServer>>[] = []
 
     if (pgParts.includes('pg-me')) {
@@ -913,6 +1029,7 @@ async function main() {
       (await check.query<{ n: string }>(MISMATCHES)).rows[0]?.n ?? Number.NaN,
     )
     await check.end()
+    await stats.end()
     await Promise.all([first.stop(), pgWrite.stop(), ...others.map((o) => o.stop())])
     await cluster.stop()
 

@@ -1,6 +1,7 @@
 import type { LedgerType } from '@membercard/shared'
 import { sql } from 'drizzle-orm'
 import { type Executor, query } from '../db/seam.ts'
+import { cards } from './cards.ts'
 
 /** One entry to append. `points` is signed; `balance` is the card's balance after it. */
 export interface LedgerInsert {
@@ -73,6 +74,27 @@ const insert = query<LedgerInsert, { id: number }>(
       ${p.note}, ${p.at})
     RETURNING id`,
 )
+/**
+ * PostgreSQL: the balance moves and the entry is appended in one statement (one round trip
+ * instead of two, docs/decisions/076): the guarded UPDATE of the card (never below zero) feeds
+ * the INSERT, which inserts nothing when the guard refused. The parameters of the SELECT list
+ * take the types of the ledger's columns, as in a VALUES list.
+ */
+const moveAndInsert = query<Omit<LedgerInsert, 'balance'>, { id: number; balance: number }>(
+  (p) => sql`WITH moved AS (
+      UPDATE point_cards SET points = points + ${p.points}, last_activity_at = ${p.at}
+      WHERE id = ${p.cardId} AND points + ${p.points} >= 0 RETURNING points
+    )
+    INSERT INTO ledger (card_id, type, points, balance_after, store_code, staff_id,
+      idempotency_key, qr_token_id, voids_entry_id, purchase_amount, refunds_entry_id,
+      refund_amount, refund_shortfall, note, created_at)
+    SELECT ${p.cardId}, ${p.type}, ${p.points}, moved.points, ${p.storeCode}, ${p.staffId},
+      ${p.idempotencyKey}, ${p.qrTokenId}, ${p.voidsEntryId}, ${p.purchaseAmount},
+      ${p.refundsEntryId ?? null}, ${p.refundAmount ?? null}, ${p.refundShortfall ?? null},
+      ${p.note}, ${p.at}
+    FROM moved
+    RETURNING id, balance_after AS balance`,
+)
 const byId = query<{ id: number }, LedgerEntry>(
   (p) => sql`SELECT id, card_id AS "cardId", type, points, store_code AS "storeCode",
       purchase_amount AS "purchaseAmount", created_at AS "createdAt"
@@ -131,6 +153,21 @@ export const ledger = {
     const row = await db.get(insert, e)
     if (!row) throw new Error('insert returned no id')
     return row.id
+  },
+  /**
+   * Moves the card's balance by `e.points` (never below zero) and appends the entry with the
+   * balance after it, in the caller's transaction: the new entry's id and that balance, or
+   * undefined (nothing written) when the balance would go negative. One statement on
+   * PostgreSQL; on SQLite (no writes in a WITH) the card's UPDATE, then the INSERT.
+   */
+  async append(
+    db: Executor,
+    e: Omit<LedgerInsert, 'balance'>,
+  ): Promise<{ id: number; balance: number } | undefined> {
+    if (db.dialect === 'postgres') return db.get(moveAndInsert, e)
+    const balance = await cards.moveBalance(db, e.cardId, e.points, e.at)
+    if (balance === undefined) return undefined
+    return { id: await ledger.insert(db, { ...e, balance }), balance }
   },
   byId: (db: Executor, id: number) => db.get(byId, { id }),
   /** The id of the entry that voids `id`, if any. */

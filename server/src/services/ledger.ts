@@ -1,7 +1,6 @@
 import type { LedgerType } from '@membercard/shared'
 import type { Tx } from '../db/seam.ts'
 import { InsufficientPoints } from '../domain/errors.ts'
-import { cards } from '../repositories/cards.ts'
 import { ledger } from '../repositories/ledger.ts'
 import { memberFacts } from '../repositories/member-facts.ts'
 import type { DailyStats } from './daily-stats.ts'
@@ -51,13 +50,10 @@ export async function appendToLedger(
     throw new Error('appendToLedger must run inside a transaction')
   }
   if (!Number.isSafeInteger(e.points)) throw new Error('points must be an integer')
-  const balance = await cards.moveBalance(tx, e.cardId, e.points, e.at)
-  if (balance === undefined) throw new InsufficientPoints(insufficient)
-  const id = await ledger.insert(tx, {
+  const appended = await ledger.append(tx, {
     cardId: e.cardId,
     type: e.type,
     points: e.points,
-    balance,
     storeCode: e.storeCode ?? null,
     staffId: e.staffId ?? null,
     idempotencyKey: e.idempotencyKey ?? null,
@@ -70,6 +66,8 @@ export async function appendToLedger(
     note: e.note ?? null,
     at: e.at,
   })
+  if (appended === undefined) throw new InsufficientPoints(insufficient)
+  const { id, balance } = appended
   await stats.ledger(tx, e)
   // A till transaction is a visit: the segment facts move in the same transaction.
   if (isTillVisit(e)) await memberFacts.recordVisit(tx, e.cardId, e.storeCode, e.at)
