@@ -15,8 +15,9 @@ CREATE TABLE "coupon_redemptions" (
 );
 --> statement-breakpoint
 CREATE TABLE "coupon_reminders" (
-	"member_coupon_id" bigint PRIMARY KEY NOT NULL,
-	"reminded_at" bigint NOT NULL
+	"member_coupon_id" bigint NOT NULL,
+	"reminded_at" bigint NOT NULL,
+	CONSTRAINT "coupon_reminders_member_coupon_id_pk" PRIMARY KEY("member_coupon_id")
 );
 --> statement-breakpoint
 CREATE TABLE "coupons" (

@@ -772,9 +772,13 @@ export const couponRedemptions = pgTable(
 )
 
 /** Expiry reminders sent (the `couponExpiring` automation): once per member coupon. */
-export const couponReminders = pgTable('coupon_reminders', {
-  memberCouponId: int('member_coupon_id')
-    .primaryKey()
-    .references(() => memberCoupons.id),
-  remindedAt: int('reminded_at').notNull(),
-})
+export const couponReminders = pgTable(
+  'coupon_reminders',
+  {
+    memberCouponId: int('member_coupon_id')
+      .notNull()
+      .references(() => memberCoupons.id),
+    remindedAt: int('reminded_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.memberCouponId] })],
+)

@@ -806,9 +806,13 @@ export const couponRedemptions = sqliteTable(
 )
 
 /** Expiry reminders sent (the `couponExpiring` automation): once per member coupon. */
-export const couponReminders = sqliteTable('coupon_reminders', {
-  memberCouponId: integer('member_coupon_id')
-    .primaryKey()
-    .references(() => memberCoupons.id),
-  remindedAt: integer('reminded_at').notNull(),
-})
+export const couponReminders = sqliteTable(
+  'coupon_reminders',
+  {
+    memberCouponId: integer('member_coupon_id')
+      .notNull()
+      .references(() => memberCoupons.id),
+    remindedAt: integer('reminded_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.memberCouponId] })],
+)
