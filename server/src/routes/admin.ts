@@ -5,6 +5,7 @@ import { createKpiService } from '../services/kpis.ts'
 import { createMembersService } from '../services/members.ts'
 import { adminAccountRoutes } from './admin-accounts.ts'
 import { adminAuditRoutes } from './admin-audit.ts'
+import { adminCouponRoutes } from './admin-coupons.ts'
 import { adminIoRoutes } from './admin-io.ts'
 import { adminKpiRoutes } from './admin-kpis.ts'
 import { adminMemberRoutes } from './admin-members.ts'
@@ -46,5 +47,6 @@ export function adminRoutes(deps: RouteDeps) {
       .route('/', adminMemberRoutes(deps, members))
       .route('/', adminIoRoutes(deps))
       .route('/', adminSegmentRoutes(deps))
+      .route('/', adminCouponRoutes(deps))
   )
 }
