@@ -125,6 +125,7 @@ describe('coupon limits under concurrency', () => {
       ),
     )
     expect(spread.filter((r) => r.status === 200)).toHaveLength(5)
+    expect(spread.filter((r) => r.json?.error?.code === 'COUPON_ALREADY_USED')).toHaveLength(7)
     expect(
       await count(
         a,
