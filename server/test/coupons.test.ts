@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { couponExpiringTargets, markCouponReminded } from '../src/services/coupon-expiring.ts'
 import { createCoupons } from '../src/services/coupons.ts'
 import { roleHeaders } from './admin-support.ts'
 import {
@@ -534,6 +535,56 @@ describe('counting', () => {
   })
 })
 
+describe('for the automations (wired at merge)', () => {
+  it('couponExpiring: usable copies ending within N days, not yet reminded, once', async () => {
+    const tag = newTag()
+    const [m] = await members(ctx, tag, 1)
+    if (!m) throw new Error('member')
+    const c = await createCoupon(ctx, operator, {}, 24 * 2)
+    const far = await createCoupon(ctx, operator, {}, 24 * 30)
+    for (const x of [c, far]) await issue(ctx, operator, x.id, tag)
+    const now = ctx.clock.now()
+    const mine = async () => {
+      const out = []
+      for await (const page of couponExpiringTargets(ctx.db, now, 3, 2)) {
+        out.push(...page.filter((r) => Number(r.cardId) === m.cardId))
+      }
+      return out
+    }
+    const found = await mine()
+    expect(found.map((r) => Number(r.couponId))).toEqual([c.id])
+    expect(found[0]?.lineUserId).toBe(m.user)
+    const id = Number(found[0]?.memberCouponId)
+    expect(await ctx.db.transaction((tx) => markCouponReminded(tx, id, now))).toBe(true)
+    expect(await ctx.db.transaction((tx) => markCouponReminded(tx, id, now))).toBe(false)
+    expect(await mine()).toEqual([])
+  })
+
+  it('params.couponId: a member gets a copy unless holding a usable one', async () => {
+    const tag = newTag()
+    const [m] = await members(ctx, tag, 1)
+    if (!m) throw new Error('member')
+    const c = await createCoupon(ctx, operator, { title: 'birthday' })
+    const service = createCoupons({
+      db: ctx.db,
+      clock: ctx.clock,
+      timeZone: 'Asia/Tokyo',
+      expiryDays: 0,
+    })
+    const give = () =>
+      ctx.db.transaction((tx) => service.issueToCard(tx, c.id, m.cardId, 'automation'))
+    expect(await give()).toEqual(expect.any(Number))
+    expect(await give()).toBeUndefined()
+    const copy = await copyOf(ctx, m.user, c.id)
+    expect(
+      (await redeem(staff.clerk, { qrToken: m.qrNow(), memberCouponId: copy.id })).status,
+    ).toBe(200)
+    expect(await give()).toEqual(expect.any(Number))
+    const copies = (await walletOf(ctx, m.user)).filter((x) => x.couponId === c.id)
+    expect(copies.map((x) => x.status).sort()).toEqual(['available', 'used'])
+  })
+})
+
 describe('time', () => {
   it('answers a copy past its end with 410 COUPON_EXPIRED, and a reversal past the window with 422', async () => {
     const tag = newTag()
@@ -561,31 +612,5 @@ describe('time', () => {
     })
     expect(late.status).toBe(422)
     expect(late.json.error.code).toBe('VOID_WINDOW_PASSED')
-  })
-})
-
-describe('the couponExpiring query', () => {
-  it('finds usable copies ending within the window not yet reminded, once', async () => {
-    const { memberCoupons } = await import('../src/repositories/member-coupons.ts')
-    const tag = newTag()
-    const [m] = await members(ctx, tag, 1)
-    if (!m) throw new Error('member')
-    const c = await createCoupon(ctx, operator, {}, 24 * 2)
-    const far = await createCoupon(ctx, operator, {}, 24 * 30)
-    for (const x of [c, far]) await issue(ctx, operator, x.id, tag)
-    const now = ctx.clock.now()
-    const q = { from: now, until: now + 3 * 86_400_000, after: 0, limit: 1000 }
-    const found = (await memberCoupons.expiringNotReminded(ctx.db, q)).filter(
-      (r) => Number(r.cardId) === m.cardId,
-    )
-    expect(found.map((r) => Number(r.couponId))).toEqual([c.id])
-    expect(found[0]?.lineUserId).toBe(m.user)
-    const id = Number(found[0]?.memberCouponId)
-    expect(await ctx.db.transaction((tx) => memberCoupons.markReminded(tx, id, now))).toBe(true)
-    expect(await ctx.db.transaction((tx) => memberCoupons.markReminded(tx, id, now))).toBe(false)
-    const again = (await memberCoupons.expiringNotReminded(ctx.db, q)).filter(
-      (r) => Number(r.cardId) === m.cardId,
-    )
-    expect(again).toEqual([])
   })
 })

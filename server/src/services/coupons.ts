@@ -244,6 +244,31 @@ export function createCoupons(deps: CouponsDeps) {
       })
     },
 
+    /**
+     * In the caller's `tx` (an automation's run, a campaign): gives `cardId` a copy of coupon
+     * `couponId` unless it holds a usable one (so a yearly birthday coupon comes again next
+     * year); the new copy's id, or undefined (held, ended or unknown). WAVE3-API
+     * `params.couponId` of the automations is wired to this.
+     */
+    async issueToCard(
+      tx: Executor,
+      couponId: number,
+      cardId: number,
+      source: 'automation' | 'campaign',
+      now = clock.now(),
+    ): Promise<number | undefined> {
+      const c = await coupons.byId(tx, couponId)
+      if (!c || c.endedAt !== null || now >= Number(c.endsAt)) return undefined
+      return memberCoupons.issueNext(tx, {
+        couponId,
+        cardId,
+        source,
+        at: now,
+        validUntil: copyEnd(c, now),
+        limit: Number(c.perMemberLimit),
+      })
+    },
+
     /** Copies issued and uses made in [from, until) (the dashboard). */
     async counts(from: number, until: number) {
       const [issued, used] = await Promise.all([
