@@ -401,6 +401,10 @@ describe('at the till', () => {
       sql`SELECT type, points FROM ledger WHERE card_id = ${m.cardId} ORDER BY id DESC LIMIT 1`,
     )
     expect(entry).toMatchObject({ type: 'coupon' })
+    // The member is told, as for any till change of points.
+    const told = await count(sql`SELECT count(*) AS n FROM outbox WHERE kind = 'push'
+      AND line_user_id = ${m.user} AND payload LIKE ${'%クーポンでポイントが付きました%'}`)
+    expect(told).toBe(1)
     expect(Number(entry?.points)).toBe(50)
     const reverse = (headers: Record<string, string>) =>
       tillCall(ctx, headers, '/api/staff/coupons/reverse', { redemptionId: ok.json.redemptionId })
