@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { couponExpiringTargets, markCouponReminded } from '../src/services/coupon-expiring.ts'
 import { createCoupons } from '../src/services/coupons.ts'
-import { roleHeaders } from './admin-support.ts'
+import { consoleSignIn, cookieHeaders, roleHeaders } from './admin-support.ts'
 import {
   copyOf,
   createCoupon,
@@ -83,6 +83,25 @@ describe('coupon definitions (console)', () => {
       expect(res.status).toBe(403)
       expect(res.json.error.code).toBe('FORBIDDEN')
     }
+  })
+
+  it('works from the console session (cookie + CSRF token); without the token 403', async () => {
+    const session = await consoleSignIn(ctx, 'role-operator')
+    const body = {
+      title: 'console',
+      reward: { type: 'freeItem', item: 'コーヒー' },
+      validFrom: '2026-11-01',
+      validUntil: '2026-12-31',
+    }
+    const ok = await ctx.call('POST', '/api/admin/coupons', {
+      headers: cookieHeaders(session),
+      body,
+    })
+    expect(ok.status).toBe(201)
+    const ended = await ctx.call('POST', `/api/admin/coupons/${ok.json.id}/end`, {
+      headers: cookieHeaders(session, false),
+    })
+    expect(ended.status).toBe(403)
   })
 
   it('takes whole days as dates in the till time zone', async () => {
@@ -194,8 +213,12 @@ describe('issuing to a segment', () => {
 
   it('with notify, pushes a notice only to reachable members (friends with promotions on)', async () => {
     const tag = newTag()
-    const [a, b] = await members(ctx, tag, 2)
-    if (!a || !b) throw new Error('members')
+    const [a, b, blocked] = await members(ctx, tag, 3)
+    if (!a || !b || !blocked) throw new Error('members')
+    // `blocked` unfollowed the account (as the webhook records it).
+    await ctx.db.execute(sql`INSERT INTO line_friends (line_user_id, followed_at, blocked_at, updated_at)
+      VALUES (${blocked.user}, ${ctx.clock.now() - 5000}, ${ctx.clock.now()}, ${ctx.clock.now()})
+      ON CONFLICT (line_user_id) DO UPDATE SET blocked_at = excluded.blocked_at`)
     const off = await ctx.call('PUT', '/api/me/preferences', {
       headers: await ctx.userHeaders(b.user),
       body: { promotions: false },
@@ -203,12 +226,13 @@ describe('issuing to a segment', () => {
     expect(off.status).toBe(200)
     const c = await createCoupon(ctx, operator, { title: '限定クーポン' })
     const res = await issue(ctx, operator, c.id, tag, { notify: true })
-    expect(res.json).toEqual({ issued: 2, skipped: 0 })
+    expect(res.json).toEqual({ issued: 3, skipped: 0 })
     const pushed = async (user: string) =>
       count(sql`SELECT count(*) AS n FROM outbox WHERE kind = 'push' AND line_user_id = ${user}
         AND payload LIKE ${'%限定クーポン%'}`)
     expect(await pushed(a.user)).toBe(1)
     expect(await pushed(b.user)).toBe(0)
+    expect(await pushed(blocked.user)).toBe(0)
     // b still got the coupon: the opt-out stops messages, not coupons.
     expect((await walletOf(ctx, b.user)).some((x) => x.couponId === c.id)).toBe(true)
   })
