@@ -36,6 +36,7 @@ import { accountLinkRoutes } from './routes/account-link.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { IMPORT_FILE_PATH } from './routes/admin-io.ts'
 import { cardRoutes } from './routes/card.ts'
+import { couponRoutes } from './routes/coupons.ts'
 import type { RouteDeps } from './routes/deps.ts'
 import { linkRoutes } from './routes/link.ts'
 import { linkBonusRoutes } from './routes/link-bonus.ts'
@@ -45,6 +46,7 @@ import { openApiRoutes } from './routes/openapi.ts'
 import { pointsRoutes } from './routes/points.ts'
 import { preferencesRoutes } from './routes/preferences.ts'
 import { staffRoutes } from './routes/staff.ts'
+import { staffCouponRoutes } from './routes/staff-coupons.ts'
 import { webLoginRoutes } from './routes/web-login.ts'
 import { webSessionRoutes } from './routes/web-session.ts'
 import { webhookRoutes } from './routes/webhook.ts'
@@ -52,6 +54,10 @@ import type { Secrets } from './secrets.ts'
 import { createApiKeys } from './services/api-keys.ts'
 import { createAuditService } from './services/audit.ts'
 import { createCardImportJobs } from './services/card-import-job.ts'
+import { couponNoticeSender } from './services/coupon-push.ts'
+import { createCouponTill } from './services/coupon-till.ts'
+import { createCouponWallet } from './services/coupon-wallet.ts'
+import { createCoupons } from './services/coupons.ts'
 import { createDailyStats } from './services/daily-stats.ts'
 import { createExports } from './services/exports.ts'
 import { createIdempotencyStore } from './services/idempotency.ts'
@@ -195,6 +201,27 @@ export function createApp(deps: AppDeps) {
   // Metrics (GET /metrics): the data layer's figures are read at each scrape.
   if (config.metricsToken !== undefined) metrics.enableDefaultMetrics()
   metrics.setCollector(dataStats(db, clock))
+  const points = createPointsService({
+    db,
+    clock,
+    secrets,
+    offlineCodes,
+    rules: config.points,
+    stats,
+    onLedgerChange: async (tx, change) => {
+      await line.onLedgerChange(tx, change)
+      await webhooks.onLedgerChange(tx, change)
+      tx.afterCommit(() => metrics.ledgerWrite(change.type))
+      await deps.onLedgerChange?.(tx, change)
+    },
+  })
+  const coupons = createCoupons({
+    db,
+    clock,
+    timeZone: config.points.timeZone,
+    expiryDays: config.points.expiryDays,
+    notice: couponNoticeSender(line),
+  })
   const routeDeps: RouteDeps = {
     db,
     clock,
@@ -229,20 +256,7 @@ export function createApp(deps: AppDeps) {
     staff: staffService,
     stats,
     offlineCodes,
-    points: createPointsService({
-      db,
-      clock,
-      secrets,
-      offlineCodes,
-      rules: config.points,
-      stats,
-      onLedgerChange: async (tx, change) => {
-        await line.onLedgerChange(tx, change)
-        await webhooks.onLedgerChange(tx, change)
-        tx.afterCommit(() => metrics.ledgerWrite(change.type))
-        await deps.onLedgerChange?.(tx, change)
-      },
-    }),
+    points,
     idempotency: createIdempotencyStore({
       db,
       clock,
@@ -280,6 +294,9 @@ export function createApp(deps: AppDeps) {
     }),
     cardImports: createCardImportJobs({ db, clock, pinKey: secrets.pinHashKey, stats }),
     exports: createExports({ db, clock, timeZone: config.points.timeZone }),
+    coupons,
+    couponTill: createCouponTill({ db, clock, rules: config.points, points, coupons }),
+    couponWallet: createCouponWallet({ db, clock }),
   }
 
   const clientConfig: ClientConfig = {
@@ -300,6 +317,7 @@ export function createApp(deps: AppDeps) {
     .route('/', linkBonusRoutes(routeDeps))
     .route('/', cardRoutes(routeDeps))
     .route('/', pointsRoutes(routeDeps))
+    .route('/', couponRoutes(routeDeps))
 
   const api = new Hono<{ Variables: AppVariables }>()
     .get('/config', (c) => c.json(clientConfig, 200))
@@ -307,6 +325,7 @@ export function createApp(deps: AppDeps) {
     .route('/', openApiRoutes({ routes: () => app.routes, title: `${config.storeName} API` }))
     .route('/', webSessionRoutes({ ...routeDeps, sessions: webSessions, cookies }))
     .route('/staff', staffRoutes(routeDeps))
+    .route('/staff', staffCouponRoutes(routeDeps))
     .route('/admin', adminRoutes(routeDeps))
     .route('/', customer)
 

@@ -11,11 +11,13 @@ import { type Config, loadConfigOrExit } from './config.ts'
 import {
   currentDemoCards,
   DEMO_ADMIN,
+  DEMO_CARDS,
   DEMO_STAFF,
   DEMO_STORE,
   ensureDemoAdmin,
   seedDemo,
 } from './demo.ts'
+import { seedDemoCoupons } from './demo-coupons.ts'
 import { createRequestListener } from './http/node-listener.ts'
 import { createPublicServer } from './http/public-server.ts'
 import { createLineMessaging } from './line/line-service.ts'
@@ -63,6 +65,7 @@ if (config.demo) {
     createDailyStats(config.points.timeZone),
   )
   await ensureDemoAdmin(demoStaff)
+  await seedDemoCoupons(db, DEMO_CARDS[0]?.cardNumber ?? '', Date.now())
 }
 
 // The Messaging API side: its outbox worker sends what the app queues (pushes, replies,

@@ -19,6 +19,7 @@ export const ERROR_STATUS = {
   NOT_LINKED: 404,
   TRANSACTION_NOT_FOUND: 404,
   CARD_NOT_FOUND: 404,
+  COUPON_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CARD_ALREADY_LINKED: 409,
   ALREADY_LINKED: 409,
@@ -30,7 +31,9 @@ export const ERROR_STATUS = {
   QR_ALREADY_USED: 409,
   /** A campaign already sent, failed or cancelled cannot be cancelled. */
   CAMPAIGN_ALREADY_FINISHED: 409,
+  COUPON_ALREADY_USED: 409,
   QR_EXPIRED: 410,
+  COUPON_EXPIRED: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** Demo mode only: a `Host` that is neither loopback nor PUBLIC_URL's (DNS rebinding). */
@@ -43,6 +46,7 @@ export const ERROR_STATUS = {
   /** A campaign would need more messages than the plan has left this month. */
   QUOTA_EXCEEDED: 422,
   REFUND_EXCEEDS_PURCHASE: 422,
+  COUPON_CONDITION_NOT_MET: 422,
   TOO_MANY_ATTEMPTS: 429,
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,

@@ -14,6 +14,8 @@ export const LEDGER_TYPES = [
   'adjust',
   'import',
   'refund',
+  /** Bonus points of a coupon used at the till. */
+  'coupon',
 ] as const
 export type LedgerType = (typeof LEDGER_TYPES)[number]
 

@@ -90,6 +90,7 @@ export const en: Messages = {
       adjust: 'Adjustment',
       import: 'Moved from card',
       refund: 'Return',
+      coupon: 'Coupon',
     },
   },
   issue: {

@@ -51,6 +51,7 @@ export const jaScreens = {
       adjust: '調整',
       import: 'カードから移行',
       refund: '返品',
+      coupon: 'クーポン',
     },
   },
   issue: {

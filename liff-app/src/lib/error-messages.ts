@@ -164,6 +164,22 @@ export const ERROR_MESSAGES: Record<FailureCode, Localized> = {
     ja: 'このQRコードは使用済みか、別の店舗で読み取られています。新しいコードを表示してもらってください。',
     en: 'This QR code has been used already, or scanned at another store. Ask for a fresh code.',
   },
+  COUPON_NOT_FOUND: {
+    ja: 'このクーポンは見つかりません。',
+    en: 'This coupon was not found.',
+  },
+  COUPON_ALREADY_USED: {
+    ja: 'このクーポンは使用済みです。',
+    en: 'This coupon has already been used.',
+  },
+  COUPON_EXPIRED: {
+    ja: 'このクーポンは有効期限切れか、終了しています。',
+    en: 'This coupon has expired or has ended.',
+  },
+  COUPON_CONDITION_NOT_MET: {
+    ja: 'このクーポンの利用条件（店舗・期間・最低購入額）を満たしていません。',
+    en: "This coupon's conditions (store, dates, minimum purchase) are not met.",
+  },
   REFUND_EXCEEDS_PURCHASE: {
     ja: '返品額が購入額の残りを超えています。返品できる残りの金額以下で入力してください。',
     en: 'The refund is more than what is left of the purchase. Enter no more than the amount left.',

@@ -101,7 +101,7 @@ export const ledger = pgTable(
       .notNull()
       .references(() => pointCards.id),
     type: text('type', {
-      enum: ['bonus', 'award', 'redeem', 'expire', 'void', 'adjust', 'import', 'refund'],
+      enum: ['bonus', 'award', 'redeem', 'expire', 'void', 'adjust', 'import', 'refund', 'coupon'],
     }).notNull(),
     points: int('points').notNull(),
     balanceAfter: int('balance_after').notNull(),
@@ -835,4 +835,130 @@ export const automationSends = pgTable(
     sentAt: int('sent_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.kind, t.cardId, t.occurrence] })],
+)
+
+/**
+ * Coupon definitions (issue 16). Never edited once created: only ended early (`ended_at`).
+ * `valid_from`/`valid_until` keep what the operator gave (a date or an ISO time); `starts_at`
+ * and `ends_at` are the instants (`ends_at` exclusive). `used_count` is the net number of uses
+ * (reversals taken off), moved by a conditional UPDATE that also enforces `total_limit`.
+ */
+export const coupons = pgTable(
+  'coupons',
+  {
+    id: id(),
+    title: text('title').notNull(),
+    description: text('description'),
+    imageUrl: text('image_url'),
+    rewardType: text('reward_type', {
+      enum: ['discountYen', 'discountPercent', 'freeItem', 'bonusPoints'],
+    }).notNull(),
+    /** The yen, the percent or the points of the reward (null for a free item). */
+    rewardValue: int('reward_value'),
+    /** The free item's name. */
+    rewardItem: text('reward_item'),
+    validFrom: text('valid_from').notNull(),
+    validUntil: text('valid_until').notNull(),
+    startsAt: int('starts_at').notNull(),
+    endsAt: int('ends_at').notNull(),
+    validDaysAfterIssue: int('valid_days_after_issue'),
+    perMemberLimit: int('per_member_limit').notNull().default(1),
+    totalLimit: int('total_limit'),
+    usedCount: int('used_count').notNull().default(0),
+    minPurchaseYen: int('min_purchase_yen'),
+    /** JSON array of store codes; null: every store. */
+    storeCodes: text('store_codes'),
+    followUpCouponId: int('follow_up_coupon_id'),
+    createdBy: text('created_by').notNull(),
+    createdAt: int('created_at').notNull(),
+    endedAt: int('ended_at'),
+  },
+  (t) => [
+    check(
+      'coupons_used_within_limit',
+      sql`${t.totalLimit} IS NULL OR ${t.usedCount} <= ${t.totalLimit}`,
+    ),
+    check('coupons_used_nonnegative', sql`${t.usedCount} >= 0`),
+  ],
+)
+
+/**
+ * A member's copies of coupons: one row per copy, unique per coupon, card and copy number.
+ * `uses` counts every use ever (a use's number), `reversals` the reversed ones: the copy is
+ * usable while `uses - reversals < per_member_limit` (a conditional UPDATE).
+ */
+export const memberCoupons = pgTable(
+  'member_coupons',
+  {
+    id: id(),
+    couponId: int('coupon_id')
+      .notNull()
+      .references(() => coupons.id),
+    cardId: int('card_id')
+      .notNull()
+      .references(() => pointCards.id),
+    copy: int('copy').notNull().default(1),
+    /** How it came: `segment`, `followUp`, `automation`, `demo`. */
+    source: text('source').notNull(),
+    issuedAt: int('issued_at').notNull(),
+    /** This copy's end (exclusive): the coupon's, or earlier with `valid_days_after_issue`. */
+    validUntil: int('valid_until').notNull(),
+    uses: int('uses').notNull().default(0),
+    reversals: int('reversals').notNull().default(0),
+    lastUsedAt: int('last_used_at'),
+  },
+  (t) => [
+    uniqueIndex('member_coupons_copy_uq').on(t.couponId, t.cardId, t.copy),
+    index('member_coupons_card_idx').on(t.cardId),
+    index('member_coupons_issued_idx').on(t.issuedAt),
+    index('member_coupons_coupon_idx').on(t.couponId, t.issuedAt),
+    index('member_coupons_valid_until_idx').on(t.validUntil),
+    check('member_coupons_reversals_within_uses', sql`${t.reversals} <= ${t.uses}`),
+  ],
+)
+
+/** Uses of member coupons at the till: unique per member coupon and use number. */
+export const couponRedemptions = pgTable(
+  'coupon_redemptions',
+  {
+    id: id(),
+    memberCouponId: int('member_coupon_id')
+      .notNull()
+      .references(() => memberCoupons.id),
+    /** The use's number on its member coupon (1, 2, …; never reused). */
+    useNo: int('use_no').notNull(),
+    couponId: int('coupon_id')
+      .notNull()
+      .references(() => coupons.id),
+    cardId: int('card_id')
+      .notNull()
+      .references(() => pointCards.id),
+    storeCode: text('store_code').notNull(),
+    staffId: text('staff_id').notNull(),
+    purchaseAmount: int('purchase_amount'),
+    /** The `coupon` ledger entry of a bonus-points reward. */
+    ledgerId: int('ledger_id'),
+    idempotencyKey: text('idempotency_key'),
+    createdAt: int('created_at').notNull(),
+    reversedAt: int('reversed_at'),
+    reversedBy: text('reversed_by'),
+  },
+  (t) => [
+    uniqueIndex('coupon_redemptions_use_uq').on(t.memberCouponId, t.useNo),
+    index('coupon_redemptions_coupon_idx').on(t.couponId, t.createdAt),
+    index('coupon_redemptions_created_idx').on(t.createdAt),
+    index('coupon_redemptions_store_idx').on(t.storeCode, t.createdAt),
+  ],
+)
+
+/** Expiry reminders sent (the `couponExpiring` automation): once per member coupon. */
+export const couponReminders = pgTable(
+  'coupon_reminders',
+  {
+    memberCouponId: int('member_coupon_id')
+      .notNull()
+      .references(() => memberCoupons.id),
+    remindedAt: int('reminded_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.memberCouponId] })],
 )

@@ -97,7 +97,7 @@ export const ledger = sqliteTable(
       .notNull()
       .references(() => pointCards.id),
     type: text('type', {
-      enum: ['bonus', 'award', 'redeem', 'expire', 'void', 'adjust', 'import', 'refund'],
+      enum: ['bonus', 'award', 'redeem', 'expire', 'void', 'adjust', 'import', 'refund', 'coupon'],
     }).notNull(),
     points: integer('points').notNull(),
     balanceAfter: integer('balance_after').notNull(),
@@ -886,4 +886,130 @@ export const automationSends = sqliteTable(
     sentAt: integer('sent_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.kind, t.cardId, t.occurrence] })],
+)
+
+/**
+ * Coupon definitions (issue 16). Never edited once created: only ended early (`ended_at`).
+ * `valid_from`/`valid_until` keep what the operator gave (a date or an ISO time); `starts_at`
+ * and `ends_at` are the instants (`ends_at` exclusive). `used_count` is the net number of uses
+ * (reversals taken off), moved by a conditional UPDATE that also enforces `total_limit`.
+ */
+export const coupons = sqliteTable(
+  'coupons',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    title: text('title').notNull(),
+    description: text('description'),
+    imageUrl: text('image_url'),
+    rewardType: text('reward_type', {
+      enum: ['discountYen', 'discountPercent', 'freeItem', 'bonusPoints'],
+    }).notNull(),
+    /** The yen, the percent or the points of the reward (null for a free item). */
+    rewardValue: integer('reward_value'),
+    /** The free item's name. */
+    rewardItem: text('reward_item'),
+    validFrom: text('valid_from').notNull(),
+    validUntil: text('valid_until').notNull(),
+    startsAt: integer('starts_at').notNull(),
+    endsAt: integer('ends_at').notNull(),
+    validDaysAfterIssue: integer('valid_days_after_issue'),
+    perMemberLimit: integer('per_member_limit').notNull().default(1),
+    totalLimit: integer('total_limit'),
+    usedCount: integer('used_count').notNull().default(0),
+    minPurchaseYen: integer('min_purchase_yen'),
+    /** JSON array of store codes; null: every store. */
+    storeCodes: text('store_codes'),
+    followUpCouponId: integer('follow_up_coupon_id'),
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+    endedAt: integer('ended_at'),
+  },
+  (t) => [
+    check(
+      'coupons_used_within_limit',
+      sql`${t.totalLimit} IS NULL OR ${t.usedCount} <= ${t.totalLimit}`,
+    ),
+    check('coupons_used_nonnegative', sql`${t.usedCount} >= 0`),
+  ],
+)
+
+/**
+ * A member's copies of coupons: one row per copy, unique per coupon, card and copy number.
+ * `uses` counts every use ever (a use's number), `reversals` the reversed ones: the copy is
+ * usable while `uses - reversals < per_member_limit` (a conditional UPDATE).
+ */
+export const memberCoupons = sqliteTable(
+  'member_coupons',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    couponId: integer('coupon_id')
+      .notNull()
+      .references(() => coupons.id),
+    cardId: integer('card_id')
+      .notNull()
+      .references(() => pointCards.id),
+    copy: integer('copy').notNull().default(1),
+    /** How it came: `segment`, `followUp`, `automation`, `demo`. */
+    source: text('source').notNull(),
+    issuedAt: integer('issued_at').notNull(),
+    /** This copy's end (exclusive): the coupon's, or earlier with `valid_days_after_issue`. */
+    validUntil: integer('valid_until').notNull(),
+    uses: integer('uses').notNull().default(0),
+    reversals: integer('reversals').notNull().default(0),
+    lastUsedAt: integer('last_used_at'),
+  },
+  (t) => [
+    uniqueIndex('member_coupons_copy_uq').on(t.couponId, t.cardId, t.copy),
+    index('member_coupons_card_idx').on(t.cardId),
+    index('member_coupons_issued_idx').on(t.issuedAt),
+    index('member_coupons_coupon_idx').on(t.couponId, t.issuedAt),
+    index('member_coupons_valid_until_idx').on(t.validUntil),
+    check('member_coupons_reversals_within_uses', sql`${t.reversals} <= ${t.uses}`),
+  ],
+)
+
+/** Uses of member coupons at the till: unique per member coupon and use number. */
+export const couponRedemptions = sqliteTable(
+  'coupon_redemptions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    memberCouponId: integer('member_coupon_id')
+      .notNull()
+      .references(() => memberCoupons.id),
+    /** The use's number on its member coupon (1, 2, …; never reused). */
+    useNo: integer('use_no').notNull(),
+    couponId: integer('coupon_id')
+      .notNull()
+      .references(() => coupons.id),
+    cardId: integer('card_id')
+      .notNull()
+      .references(() => pointCards.id),
+    storeCode: text('store_code').notNull(),
+    staffId: text('staff_id').notNull(),
+    purchaseAmount: integer('purchase_amount'),
+    /** The `coupon` ledger entry of a bonus-points reward. */
+    ledgerId: integer('ledger_id'),
+    idempotencyKey: text('idempotency_key'),
+    createdAt: integer('created_at').notNull(),
+    reversedAt: integer('reversed_at'),
+    reversedBy: text('reversed_by'),
+  },
+  (t) => [
+    uniqueIndex('coupon_redemptions_use_uq').on(t.memberCouponId, t.useNo),
+    index('coupon_redemptions_coupon_idx').on(t.couponId, t.createdAt),
+    index('coupon_redemptions_created_idx').on(t.createdAt),
+    index('coupon_redemptions_store_idx').on(t.storeCode, t.createdAt),
+  ],
+)
+
+/** Expiry reminders sent (the `couponExpiring` automation): once per member coupon. */
+export const couponReminders = sqliteTable(
+  'coupon_reminders',
+  {
+    memberCouponId: integer('member_coupon_id')
+      .notNull()
+      .references(() => memberCoupons.id),
+    remindedAt: integer('reminded_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.memberCouponId] })],
 )

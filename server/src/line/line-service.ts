@@ -30,7 +30,7 @@ import {
 import { deployedRichMenuId } from './rich-menus.ts'
 
 /** Ledger types a member is told about by push. */
-const NOTIFIED_TYPES = new Set(['award', 'redeem', 'void', 'adjust', 'refund'])
+const NOTIFIED_TYPES = new Set(['award', 'redeem', 'void', 'adjust', 'refund', 'coupon'])
 
 const DAY_MS = 86_400_000
 

@@ -143,7 +143,9 @@ export function pointsChangedMessage(
           ? t(ctx, 'お取引が取り消されました', 'A transaction was voided')
           : m.type === 'refund'
             ? t(ctx, '返品によりポイントを戻しました', 'Points returned for a refund')
-            : t(ctx, 'ポイントが変わりました', 'Your points changed')
+            : m.type === 'coupon'
+              ? t(ctx, 'クーポンでポイントが付きました', 'Points from a coupon')
+              : t(ctx, 'ポイントが変わりました', 'Your points changed')
   const signed = `${m.points > 0 ? '+' : ''}${fmt(m.points)} pt`
   return bubble({
     ctx,

@@ -8,6 +8,7 @@ import { adminApiKeyRoutes } from './admin-api-keys.ts'
 import { adminAuditRoutes } from './admin-audit.ts'
 import { adminAutomationRoutes } from './admin-automations.ts'
 import { adminCampaignRoutes } from './admin-campaigns.ts'
+import { adminCouponRoutes } from './admin-coupons.ts'
 import { adminIoRoutes } from './admin-io.ts'
 import { adminKpiRoutes } from './admin-kpis.ts'
 import { adminMemberRoutes } from './admin-members.ts'
@@ -54,5 +55,6 @@ export function adminRoutes(deps: RouteDeps) {
       .route('/', adminWebhookRoutes(deps))
       .route('/', adminCampaignRoutes(deps))
       .route('/', adminAutomationRoutes(deps))
+      .route('/', adminCouponRoutes(deps))
   )
 }

@@ -11,6 +11,9 @@ import type { Secrets } from '../secrets.ts'
 import type { ApiKeys } from '../services/api-keys.ts'
 import type { AuditService } from '../services/audit.ts'
 import type { CardImportJobs } from '../services/card-import-job.ts'
+import type { CouponTill } from '../services/coupon-till.ts'
+import type { CouponWallet } from '../services/coupon-wallet.ts'
+import type { CouponsService } from '../services/coupons.ts'
 import type { DailyStats } from '../services/daily-stats.ts'
 import type { Exports } from '../services/exports.ts'
 import type { IdempotencyStore } from '../services/idempotency.ts'
@@ -80,6 +83,12 @@ export interface RouteDeps {
   cardImports: CardImportJobs
   /** CSV exports of members and the ledger. */
   exports: Exports
+  /** Coupon definitions, issuing and usage (head office). */
+  coupons: CouponsService
+  /** Coupons at the till: usable after a scan, use, reversal. */
+  couponTill: CouponTill
+  /** The member's own coupons. */
+  couponWallet: CouponWallet
 }
 
 /** Hono environment of every route module. */

@@ -21,7 +21,7 @@ import type { Env, RouteDeps } from './deps.ts'
  * an `Idempotency-Key`, and shares its commit with the others of the same moment (group commit).
  */
 export function staffRoutes(deps: RouteDeps) {
-  const { staff, staffAuth, points, clientAddress, tillAuth } = deps
+  const { staff, staffAuth, points, clientAddress, tillAuth, couponTill } = deps
   const idem = idempotencyKey(deps.idempotency)
   return new Hono<Env>()
     .post('/login', validate('json', staffLoginSchema), async (c) => {
@@ -60,8 +60,13 @@ export function staffRoutes(deps: RouteDeps) {
     })
     .post('/scan', tillAuth('scan'), validate('json', scanRequestSchema), async (c) => {
       const found = await points.scan(c.get('staff'), c.req.valid('json').qrToken)
+      const coupons = await couponTill.usableAt(found.cardId, c.get('staff').storeCode)
       return c.json(
-        { member: found.member, expiresAt: new Date(found.expiresAt * 1000).toISOString() },
+        {
+          member: found.member,
+          expiresAt: new Date(found.expiresAt * 1000).toISOString(),
+          coupons,
+        },
         200,
       )
     })

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.ts'
 import type { Database } from '../db/seam.ts'
 import { InvalidPeriod } from '../domain/errors.ts'
+import { coupons } from '../repositories/coupons.ts'
 import {
   type DayRow,
   dailyStats,
@@ -9,6 +10,7 @@ import {
   type StatCounts,
   type StateSums,
 } from '../repositories/daily-stats.ts'
+import { dayStartIn } from './audit.ts'
 import type { Calendar } from './calendar.ts'
 
 /** The longest period the dashboard answers, in days. */
@@ -44,6 +46,10 @@ export interface Kpis extends PeriodFigures {
   byStore: { storeCode: string; scans: number; awards: number; redeems: number }[]
   daily: { date: string; newLinks: number; pointsAwarded: number; pointsRedeemed: number }[]
   previous: PeriodFigures
+  /** Coupon copies issued in the period. */
+  couponsIssued: number
+  /** Coupon uses in the period (reversed ones not counted). */
+  couponsUsed: number
 }
 
 const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits
@@ -148,12 +154,18 @@ export function createKpiService({
       const days = end - start + 1
       const prevEnd = start - 1
       const prevStart = prevEnd - days + 1
-      const [perDay, stores, before, [atPrev, atEnd, now]] = await Promise.all([
-        dailyStats.byDay(db, start, end),
-        dailyStats.byStore(db, start, end),
-        dailyStats.sum(db, prevStart, prevEnd),
-        dailyStats.statesAt(db, prevEnd, end, Math.max(today, end)),
-      ])
+      const periodStart = dayStartIn(calendar.format(start), calendar.timeZone)
+      const periodEnd = dayStartIn(calendar.format(end + 1), calendar.timeZone)
+      const [perDay, stores, before, [atPrev, atEnd, now], couponsIssued, couponsUsed] =
+        await Promise.all([
+          dailyStats.byDay(db, start, end),
+          dailyStats.byStore(db, start, end),
+          dailyStats.sum(db, prevStart, prevEnd),
+          dailyStats.statesAt(db, prevEnd, end, Math.max(today, end)),
+          // Coupon figures are read from the coupon tables' time indexes (not daily counters).
+          coupons.issuedBetween(db, periodStart, periodEnd),
+          coupons.usedBetween(db, periodStart, periodEnd),
+        ])
       const byDay = new Map(perDay.map((d) => [d.day, d]))
       const daily = []
       for (let d = start; d <= end; d++) {
@@ -171,6 +183,8 @@ export function createKpiService({
         daily,
         // The period before: its states are those at its end ("now" was then).
         previous: figures(prevStart, prevEnd, before, atPrev, atPrev),
+        couponsIssued,
+        couponsUsed,
       }
     },
   }

@@ -236,6 +236,13 @@ export function createPointsService({
 
   return {
     /**
+     * The till's steps for its other operations (coupons, services/coupon-till.ts): the QR
+     * check, its use at the staff member's store, the card behind it, and the ledger append
+     * with the till's notifications, exactly as `transact` takes them.
+     */
+    till: { checkQr, useAtStore, cardOfLink, append: appendInTx },
+
+    /**
      * A till scanned a member's QR token: checks it and binds it to the staff member's store
      * (QR_ALREADY_USED when another store has used it). Returns the member and the token's
      * expiry (Unix seconds).
@@ -243,7 +250,7 @@ export function createPointsService({
     async scan(
       staff: StaffPrincipal,
       qrToken: string,
-    ): Promise<{ member: Member; expiresAt: number }> {
+    ): Promise<{ member: Member; expiresAt: number; cardId: number }> {
       const qr = await checkQr(qrToken, clock.now())
       return db.transaction(async (tx) => {
         await useAtStore(tx, staff, qr, QR_SPEND.none, true)
@@ -251,7 +258,7 @@ export function createPointsService({
         // Thrown inside: the binding rolls back with it (a refused scan writes nothing).
         if (!row) throw new QrInvalid('This member card is no longer linked.')
         await stats.scanned(tx, staff.storeCode, qr.linkId, clock.now())
-        return { member: toMember(row), expiresAt: qr.expiresAt }
+        return { member: toMember(row), expiresAt: qr.expiresAt, cardId: row.cardId }
       })
     },
 

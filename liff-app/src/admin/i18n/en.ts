@@ -203,6 +203,7 @@ export const adminEn: AdminMessages = {
       void: 'Voided',
       adjust: 'Adjustment',
       import: 'Moved from card',
+      coupon: 'Coupon',
     },
   },
   staff: {

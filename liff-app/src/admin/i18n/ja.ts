@@ -202,6 +202,7 @@ export const adminJa = {
       void: '取り消し',
       adjust: '調整',
       import: 'カードから移行',
+      coupon: 'クーポン',
     },
   },
   staff: {

@@ -1,0 +1,23 @@
+import { couponRedeemSchema, couponReverseSchema } from '@membercard/shared'
+import { Hono } from 'hono'
+import { idempotencyKey } from '../http/idempotency.ts'
+import { validate } from '../http/validate.ts'
+import type { Env, RouteDeps } from './deps.ts'
+
+/**
+ * `/api/staff/coupons/redeem` (staff) and `/api/staff/coupons/reverse` (manager): both need
+ * an `Idempotency-Key` (the till's store's keys, as the points calls).
+ */
+export function staffCouponRoutes(deps: RouteDeps) {
+  const { staffAuth, tillAuth, couponTill } = deps
+  const idem = idempotencyKey(deps.idempotency)
+  return new Hono<Env>()
+    .post('/coupons/redeem', tillAuth('coupons'), idem, validate('json', couponRedeemSchema), async (c) => {
+      const [who, body, claim] = [c.get('staff'), c.req.valid('json'), c.get('idempotency')]
+      return c.json(await couponTill.redeem(who, body, claim), 200)
+    })
+    .post('/coupons/reverse', staffAuth, idem, validate('json', couponReverseSchema), async (c) => {
+      const [who, body, claim] = [c.get('staff'), c.req.valid('json'), c.get('idempotency')]
+      return c.json(await couponTill.reverse(who, body.redemptionId, claim), 200)
+    })
+}
