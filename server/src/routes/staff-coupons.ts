@@ -12,10 +12,16 @@ export function staffCouponRoutes(deps: RouteDeps) {
   const { staffAuth, tillAuth, couponTill } = deps
   const idem = idempotencyKey(deps.idempotency)
   return new Hono<Env>()
-    .post('/coupons/redeem', tillAuth('coupons'), idem, validate('json', couponRedeemSchema), async (c) => {
-      const [who, body, claim] = [c.get('staff'), c.req.valid('json'), c.get('idempotency')]
-      return c.json(await couponTill.redeem(who, body, claim), 200)
-    })
+    .post(
+      '/coupons/redeem',
+      tillAuth('coupons'),
+      idem,
+      validate('json', couponRedeemSchema),
+      async (c) => {
+        const [who, body, claim] = [c.get('staff'), c.req.valid('json'), c.get('idempotency')]
+        return c.json(await couponTill.redeem(who, body, claim), 200)
+      },
+    )
     .post('/coupons/reverse', staffAuth, idem, validate('json', couponReverseSchema), async (c) => {
       const [who, body, claim] = [c.get('staff'), c.req.valid('json'), c.get('idempotency')]
       return c.json(await couponTill.reverse(who, body.redemptionId, claim), 200)
