@@ -43,6 +43,7 @@ import { dataStats, metricsHandler } from './routes/metrics.ts'
 import { pointsRoutes } from './routes/points.ts'
 import { preferencesRoutes } from './routes/preferences.ts'
 import { staffRoutes } from './routes/staff.ts'
+import { staffCardRoutes } from './routes/staff-card.ts'
 import { webLoginRoutes } from './routes/web-login.ts'
 import { webSessionRoutes } from './routes/web-session.ts'
 import { webhookRoutes } from './routes/webhook.ts'
@@ -265,6 +266,7 @@ export function createApp(deps: AppDeps) {
     .get('/config', (c) => c.json(clientConfig, 200))
     .route('/', webSessionRoutes({ ...routeDeps, sessions: webSessions, cookies }))
     .route('/staff', staffRoutes(routeDeps))
+    .route('/staff', staffCardRoutes(routeDeps))
     .route('/admin', adminRoutes(routeDeps))
     .route('/', customer)
 
