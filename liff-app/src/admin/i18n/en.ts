@@ -50,6 +50,7 @@ export const adminEn: AdminMessages = {
     recoveryHint:
       'One of the 10-character codes you saved when you set up two-step sign-in (e.g. ABCDE-FGHJK). Each code works once.',
     recoveryMissing: 'Enter a recovery code.',
+    recoveryWrong: 'This recovery code does not work (already used, or mistyped).',
   },
   enroll: {
     notice: 'Admin accounts must set up two-step verification.',

@@ -49,6 +49,7 @@ export const adminJa = {
     recoveryHint:
       '2段階認証の設定時に保存した10文字のコード（例：ABCDE-FGHJK）。1つのコードは1回だけ使えます。',
     recoveryMissing: 'リカバリーコードを入力してください。',
+    recoveryWrong: 'このリカバリーコードは使えません（使用済みか、入力が違います）。',
   },
   enroll: {
     notice: '管理者アカウントは2段階認証の設定が必要です。',
