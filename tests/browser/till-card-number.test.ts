@@ -88,7 +88,7 @@ describe('a customer without a phone: the plastic card number at the till (issue
       saveArtifact('till-card-number-scan.png', await page.screenshot())
       // As printed on the card: groups of four.
       await field.fill(cardNumber.replace(/(\d{4})(?=\d)/g, '$1 '))
-      await page.getByRole('button', { name: 'カード番号で確認' }).click()
+      await page.getByRole('button', { name: 'カード番号で探す' }).click()
       await page.getByTestId('member').waitFor()
       await expect.poll(() => page.getByTestId('member-name').textContent()).toBe('佐藤 六花')
       await expect
@@ -148,12 +148,12 @@ describe('a customer without a phone: the plastic card number at the till (issue
       await signIn(page, 'demo-clerk', 'demo-clerk-pass')
       const field = page.getByLabel(CARD_LABEL)
       await field.fill('4000 0000 0000 0003')
-      await page.getByRole('button', { name: 'カード番号で確認' }).click()
+      await page.getByRole('button', { name: 'カード番号で探す' }).click()
       await expect
         .poll(() => page.getByTestId('till-error').textContent())
         .toContain('カード番号が正しくありません')
       await field.fill('4000-0000-0000-0002')
-      await page.getByRole('button', { name: 'カード番号で確認' }).click()
+      await page.getByRole('button', { name: 'カード番号で探す' }).click()
       await expect
         .poll(() => page.getByTestId('till-error').textContent())
         .toContain('この番号のカードは見つかりません')

@@ -30,11 +30,11 @@ const ja = {
     wedgeReady: 'バーコードリーダーの読み取りを待っています',
     rescanTitle: '会員証を再スキャン',
     carried: '同じお客様の新しいQRコードなら、入力した内容（{what}）を引き継ぎます。',
-    cardTitle: 'スマホがないお客様：カード番号で探す',
+    cardTitle: 'スマホがないお客様：ポイントカードの番号で',
     cardLabel: 'ポイントカードの番号（16桁）',
     cardHint:
       'プラスチックカードの番号を入力するか、カードのバーコードをバーコードリーダーで読み取ってください。カード番号ではポイント付与のみできます（ポイント利用・クーポンには会員証のQRコードが必要です）。',
-    cardLookUp: 'カード番号で確認',
+    cardLookUp: 'カード番号で探す',
   },
   member: {
     heading: '会員情報',
@@ -203,11 +203,11 @@ const en: StaffMessages = {
     wedgeReady: 'Ready for the barcode scanner',
     rescanTitle: 'Scan the member card again',
     carried: "The customer's new QR code brings back what you entered ({what}).",
-    cardTitle: 'No phone? Look up the card number',
+    cardTitle: 'No phone? Use the point card number',
     cardLabel: 'Point card number (16 digits)',
     cardHint:
       'Type the number on the plastic card, or read its barcode with the barcode scanner. A card number allows awarding points only (redeeming points and coupons need the member QR code).',
-    cardLookUp: 'Look up the card number',
+    cardLookUp: 'Find by card number',
   },
   member: {
     heading: 'Member',
