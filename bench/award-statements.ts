@@ -8,7 +8,7 @@
  * Outside a transaction: `session`, `findKey`. Then one transaction: `claimKey`, `useQr`,
  * `linkedCard`, `move`, `ledger`, `markVisit`, `addStats` (once; more on a card's first visit
  * of the day, as the server's counters do), `visitDay`, `visitStore`, `lastVisit`, `outbox`,
- * `completeKey`. On PostgreSQL two groups of these are one statement each (`PG_MERGED_SQL`).
+ * `webhookEndpoints` (the outbound webhooks a ledger change goes to), `completeKey`. On PostgreSQL two groups of these are one statement each (`PG_MERGED_SQL`).
  */
 import { createHash } from 'node:crypto'
 import { pointsChangedMessage } from '../server/src/line/messages.ts'
@@ -85,6 +85,7 @@ export const AWARD_SQL = {
       updated_at = excluded.updated_at`,
   outbox: `INSERT INTO outbox (kind, line_user_id, payload, retry_key, next_attempt_at, created_at)
     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (retry_key) DO NOTHING RETURNING id`,
+  webhookEndpoints: `SELECT id, events FROM webhook_endpoints WHERE deleted_at IS NULL ORDER BY id`,
   completeKey: `UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ?
     WHERE scope = ? AND key = ?`,
 } as const

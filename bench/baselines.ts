@@ -102,6 +102,7 @@ if (mode === 'ceiling') {
     s.visitStore.run(c.cardId, a.scope)
     s.lastVisit.run(c.cardId, day, now)
     s.outbox.get(...outboxValues(c, a.storeName, entry.id, points, moved.points, now))
+    s.webhookEndpoints.all()
     const body = { transactionId: String(entry.id), points, balance: moved.points }
     s.completeKey.run(200, JSON.stringify(body), a.scope, a.key)
     return body
@@ -167,6 +168,7 @@ if (mode === 'ceiling') {
       }
       await s.visit(client, c.cardId, day, c.cardId, a.scope, c.cardId, day, now)
       await s.outbox(client, ...outboxValues(c, a.storeName, entry.id, points, moved.points, now))
+      await s.webhookEndpoints(client)
       const body = { transactionId: String(entry.id), points, balance: moved.points }
       await s.completeKey(client, 200, JSON.stringify(body), a.scope, a.key)
       await client.query('COMMIT')

@@ -47,6 +47,7 @@ import { pointsRoutes } from './routes/points.ts'
 import { preferencesRoutes } from './routes/preferences.ts'
 import { staffRoutes } from './routes/staff.ts'
 import { staffCouponRoutes } from './routes/staff-coupons.ts'
+import { staffCardRoutes } from './routes/staff-card.ts'
 import { webLoginRoutes } from './routes/web-login.ts'
 import { webSessionRoutes } from './routes/web-session.ts'
 import { webhookRoutes } from './routes/webhook.ts'
@@ -326,6 +327,7 @@ export function createApp(deps: AppDeps) {
     .route('/', webSessionRoutes({ ...routeDeps, sessions: webSessions, cookies }))
     .route('/staff', staffRoutes(routeDeps))
     .route('/staff', staffCouponRoutes(routeDeps))
+    .route('/staff', staffCardRoutes(routeDeps))
     .route('/admin', adminRoutes(routeDeps))
     .route('/', customer)
 

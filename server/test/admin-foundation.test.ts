@@ -42,6 +42,8 @@ describe('roles and the admin guard', () => {
       ['POST', '/api/admin/session/revoke-all', undefined],
       ['POST', '/api/admin/totp/enroll', undefined],
       ['POST', '/api/admin/totp/confirm', { code: '123456' }],
+      ['GET', '/api/admin/totp/recovery-codes', undefined],
+      ['POST', '/api/admin/totp/recovery-codes', { code: '123456' }],
       ['GET', '/api/admin/audit?action=session.signIn', undefined],
     ]
     for (const role of ['clerk', 'manager'] as const) {

@@ -64,7 +64,9 @@ describe('enrolling', () => {
       headers: bearer.admin,
       body: { code },
     })
-    expect(ok.status).toBe(204)
+    expect(ok.status).toBe(200)
+    // The recovery codes come with the confirmation (decision 093; admin-recovery-codes.test.ts).
+    expect(ok.json.recoveryCodes).toHaveLength(10)
     const s = await ctx.call('GET', '/api/admin/session', { headers: bearer.admin })
     expect(s.json.totpEnrolled).toBe(true)
     expect(JSON.stringify(s.json)).not.toContain(secret)

@@ -72,12 +72,12 @@ describe('the write baselines of pnpm bench', () => {
       ? [
           ...[s.session, s.findKey, 'BEGIN', s.claimKey, s.useQr, s.linkedCard],
           ...[PG_MERGED_SQL.moveAndLedger, s.markVisit, s.addStats, PG_MERGED_SQL.visit],
-          ...[s.outbox, s.completeKey, 'COMMIT'],
+          ...[s.outbox, s.webhookEndpoints, s.completeKey, 'COMMIT'],
         ].map(numbered)
       : [
           ...[s.session, s.findKey, s.claimKey, s.useQr, s.linkedCard, s.move, s.ledger],
           ...[s.markVisit, s.addStats, s.visitDay, s.visitStore, s.lastVisit, s.outbox],
-          s.completeKey,
+          ...[s.webhookEndpoints, s.completeKey],
         ]
     expect(sent.map(squash)).toEqual(expected.map(squash))
   })

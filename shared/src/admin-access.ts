@@ -28,6 +28,8 @@ export const adminSessionRequestSchema = z.strictObject({
   staffId: z.string().min(1).max(64),
   password: z.string().min(1).max(256),
   totp: z.string().max(16).optional(),
+  /** One of the account's recovery codes instead of `totp` (each works once). */
+  recoveryCode: z.string().max(32).optional(),
 })
 
 /** `POST /api/admin/session` and `GET /api/admin/session` answer. */
@@ -48,6 +50,22 @@ export interface TotpEnrollment {
 
 /** `POST /api/admin/totp/confirm` body. */
 export const totpConfirmSchema = z.strictObject({ code: z.string().regex(/^\d{6}$/) })
+
+/**
+ * `POST /api/admin/totp/confirm` and `POST /api/admin/totp/recovery-codes` answer: the new
+ * recovery codes, shown this once (decision 093).
+ */
+export interface RecoveryCodes {
+  recoveryCodes: string[]
+}
+
+/** `GET /api/admin/totp/recovery-codes` answer. */
+export interface RecoveryCodeStatus {
+  /** Unused codes left. */
+  remaining: number
+  /** When the current codes were made (ISO-8601), or null when there are none. */
+  generatedAt: string | null
+}
 
 /** `GET /api/admin/stores` item. */
 export interface AdminStore {

@@ -85,6 +85,8 @@ export const staffLoginSchema = z.strictObject({
   password: z.string().min(1).max(256),
   /** The current 6-digit TOTP code; required once the account has enrolled. */
   totp: z.string().max(16).optional(),
+  /** One of the account's recovery codes instead of `totp` (each works once). */
+  recoveryCode: z.string().max(32).optional(),
 })
 
 /** `POST /api/staff/scan` body. */

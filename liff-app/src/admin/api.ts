@@ -85,12 +85,16 @@ export function createAdminApi(
         throw err
       }
     },
-    signIn: (json: { staffId: string; password: string; totp?: string }) =>
+    signIn: (json: { staffId: string; password: string; totp?: string; recoveryCode?: string }) =>
       ok(send(() => admin.session.$post({ json }), { signIn: true })),
     signOut: () => done(send(() => admin.session.$delete())),
     signOutEverywhere: () => done(send(() => admin.session['revoke-all'].$post())),
     enrollTotp: () => ok(send(() => admin.totp.enroll.$post())),
-    confirmTotp: (code: string) => done(send(() => admin.totp.confirm.$post({ json: { code } }))),
+    /** Answers the recovery codes, shown this once (decision 093). */
+    confirmTotp: (code: string) => ok(send(() => admin.totp.confirm.$post({ json: { code } }))),
+    recoveryCodeStatus: () => ok(send(() => admin.totp['recovery-codes'].$get())),
+    regenerateRecoveryCodes: (code: string) =>
+      ok(send(() => admin.totp['recovery-codes'].$post({ json: { code } }))),
 
     kpis: (from: string, to: string) => ok(send(() => admin.kpis.$get({ query: { from, to } }))),
 

@@ -15,7 +15,7 @@ import type {
 } from '@membercard/shared'
 import type { AdminApi } from './api.ts'
 
-export type { TotpEnrollment } from '@membercard/shared'
+export type { RecoveryCodeStatus, TotpEnrollment } from '@membercard/shared'
 
 /** Staff roles; the console opens for `operator` and `admin`. */
 export type Role = StaffRole

@@ -135,6 +135,11 @@ export function createTillApi(
       }
     },
     scan: (qrToken: string) => ok(send(() => staff.scan.$post({ json: { qrToken } }))),
+    /** A plastic card's number (decision 092): the member, for an award only. */
+    cardLookup: (cardNumber: string) =>
+      ok(send(() => staff.card.lookup.$post({ json: { cardNumber } }))),
+    cardAward: (body: { cardNumber: string; purchaseAmount: number }, key: string) =>
+      ok(mutate(key, (init) => staff.card.award.$post({ json: body }, init))),
     points: (body: PointsBody, key: string) =>
       ok(mutate(key, (init) => staff.points.$post({ json: body }, init))),
     adjust: (body: { qrToken: string; points: number; reason: string }, key: string) =>

@@ -2,7 +2,8 @@ import type { ErrorCode } from '@membercard/shared/errors'
 import type { StaffMessages } from './messages.ts'
 
 /** Failures the till finds itself: no answer came, or the camera could not be used. */
-type LocalCode = 'NETWORK' | 'CAMERA_DENIED' | 'CAMERA_UNAVAILABLE'
+/** `CARD_LOOKUP_LIMIT`: the card-number path's `TOO_MANY_ATTEMPTS` (decision 092). */
+type LocalCode = 'NETWORK' | 'CAMERA_DENIED' | 'CAMERA_UNAVAILABLE' | 'CARD_LOOKUP_LIMIT'
 
 /** Every code the till can show a message for. */
 export type TillErrorCode = ErrorCode | LocalCode
@@ -24,8 +25,9 @@ const MESSAGE_OF: Record<TillErrorCode, MessageKey> = {
   NETWORK: 'NETWORK',
   CAMERA_DENIED: 'CAMERA_DENIED',
   CAMERA_UNAVAILABLE: 'CAMERA_UNAVAILABLE',
+  CARD_LOOKUP_LIMIT: 'CARD_LOOKUP_LIMIT',
   VALIDATION_FAILED: 'VALIDATION_FAILED',
-  CARD_NUMBER_INVALID: 'default',
+  CARD_NUMBER_INVALID: 'CARD_NUMBER_INVALID',
   QR_INVALID: 'QR_INVALID',
   QR_EXPIRED: 'QR_EXPIRED',
   QR_ALREADY_USED: 'QR_ALREADY_USED',
@@ -48,7 +50,7 @@ const MESSAGE_OF: Record<TillErrorCode, MessageKey> = {
   TOO_MANY_ATTEMPTS: 'TOO_MANY_ATTEMPTS',
   FORBIDDEN: 'FORBIDDEN',
   NOT_FOUND: 'default',
-  CARD_NOT_FOUND: 'default',
+  CARD_NOT_FOUND: 'CARD_NOT_FOUND',
   TRANSACTION_NOT_FOUND: 'TRANSACTION_NOT_FOUND',
   METHOD_NOT_ALLOWED: 'default',
   CARD_ALREADY_LINKED: 'default',
@@ -91,9 +93,9 @@ export function tillFailure(err: unknown): TillFailure {
 export function tillErrorMessage(t: Translate, err: unknown): string {
   const failure = tillFailure(err)
   const key = MESSAGE_OF[failure.code]
-  if (key === 'TOO_MANY_ATTEMPTS') {
+  if (key === 'TOO_MANY_ATTEMPTS' || key === 'CARD_LOOKUP_LIMIT') {
     const minutes = Math.max(1, Math.ceil((failure.retryAfterSeconds ?? 900) / 60))
-    return t('staff.errors.TOO_MANY_ATTEMPTS', { minutes })
+    return t(`staff.errors.${key}`, { minutes })
   }
   return t(`staff.errors.${key}`)
 }

@@ -30,6 +30,11 @@ const ja = {
     wedgeReady: 'バーコードリーダーの読み取りを待っています',
     rescanTitle: '会員証を再スキャン',
     carried: '同じお客様の新しいQRコードなら、入力した内容（{what}）を引き継ぎます。',
+    cardTitle: 'スマホがないお客様：ポイントカードの番号で',
+    cardLabel: 'ポイントカードの番号（16桁）',
+    cardHint:
+      'プラスチックカードの番号を入力するか、カードのバーコードをバーコードリーダーで読み取ってください。カード番号ではポイント付与のみできます（ポイント利用・クーポンには会員証のQRコードが必要です）。',
+    cardLookUp: 'カード番号で探す',
   },
   member: {
     heading: '会員情報',
@@ -43,6 +48,8 @@ const ja = {
     next: '次のお客様',
     rescan: '再スキャン',
     rescanHint: 'お客様に会員証をもう一度表示してもらい、再スキャンしてください。',
+    byCard:
+      'カード番号で確認しました。ポイント付与のみできます（ポイント利用・クーポンには会員証のQRコードが必要です）。',
   },
   award: {
     tab: 'ポイント付与',
@@ -151,6 +158,11 @@ const ja = {
       '返品額がお買い上げ金額の残りを超えています。表示されている上限以下の金額にしてください。',
     SERVICE_UNAVAILABLE: 'サーバーが混み合っています。少し待ってからもう一度お試しください。',
     VALIDATION_FAILED: '入力内容を確認してください。',
+    CARD_NUMBER_INVALID: 'カード番号が正しくありません。16桁の番号をもう一度確認してください。',
+    CARD_NOT_FOUND:
+      'この番号のカードは見つかりません。番号を確認するか、会員証のQRコードを読み取ってください。',
+    CARD_LOOKUP_LIMIT:
+      'カード番号での確認が続いたため、{minutes}\u00a0分ほど待つか、会員証のQRコードを読み取ってください。',
     CAMERA_DENIED:
       'カメラを使えません。ブラウザでカメラを許可するか、QRコードの文字を入力してください。',
     CAMERA_UNAVAILABLE:
@@ -192,6 +204,11 @@ const en: StaffMessages = {
     wedgeReady: 'Ready for the barcode scanner',
     rescanTitle: 'Scan the member card again',
     carried: "The customer's new QR code brings back what you entered ({what}).",
+    cardTitle: 'No phone? Use the point card number',
+    cardLabel: 'Point card number (16 digits)',
+    cardHint:
+      'Type the number on the plastic card, or read its barcode with the barcode scanner. A card number allows awarding points only (redeeming points and coupons need the member QR code).',
+    cardLookUp: 'Find by card number',
   },
   member: {
     heading: 'Member',
@@ -204,6 +221,8 @@ const en: StaffMessages = {
     next: 'Next customer',
     rescan: 'Scan again',
     rescanHint: 'Ask the customer to show the member card again, and scan it again.',
+    byCard:
+      'Identified by card number: awarding points only (redeeming points and coupons need the member QR code).',
   },
   award: {
     tab: 'Award points',
@@ -310,6 +329,10 @@ const en: StaffMessages = {
       'The return is more than what is left of the purchase. Enter no more than the limit shown.',
     SERVICE_UNAVAILABLE: 'The server is busy. Wait a moment and try again.',
     VALIDATION_FAILED: 'Check what you entered.',
+    CARD_NUMBER_INVALID: 'This card number is not valid. Check the 16 digits and try again.',
+    CARD_NOT_FOUND: 'No card has this number. Check the number, or scan the member QR code.',
+    CARD_LOOKUP_LIMIT:
+      'Too many card-number look-ups. Wait about {minutes} min, or scan the member QR code.',
     CAMERA_DENIED:
       'The camera cannot be used. Allow the camera in the browser, or type the QR code text.',
     CAMERA_UNAVAILABLE:

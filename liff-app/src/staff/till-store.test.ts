@@ -195,4 +195,57 @@ describe('the till store', () => {
     await store.lookUp(T3)
     expect(store.amountText).toBe('')
   })
+  describe('the plastic card number (decision 092)', () => {
+    const CARD = '4000 0000-0000 0002'
+
+    it('identifies the member for an award only, sent with the card number and one key', async () => {
+      const { f, store } = till({
+        'POST /api/staff/card/lookup': () => json({ member: jiro, linked: false }),
+        'POST /api/staff/card/award': () => json({ transactionId: '9', points: 12, balance: 212 }),
+      })
+      expect(await store.lookUpCard(CARD)).toBe(true)
+      expect(await f.calls[0]?.json()).toEqual({ cardNumber: '4000000000000002' })
+      expect(store.identifiedBy).toBe('card')
+      expect(store.expired).toBe(false)
+      store.mode = 'redeem'
+      store.pointsText = '100'
+      expect(store.canReview).toBe(false)
+      store.mode = 'award'
+      store.amountText = '1200'
+      expect(store.review()).toBe(true)
+      const key = store.pendingKey
+      expect(await store.confirm()).toBe(true)
+      expect(await f.calls[1]?.json()).toEqual({
+        cardNumber: '4000000000000002',
+        purchaseAmount: 1200,
+      })
+      expect(f.calls[1]?.headers.get('idempotency-key')).toBe(key)
+      expect(store.result).toMatchObject({ points: 12, balance: 212, type: 'award' })
+      store.nextCustomer()
+      expect(store.identifiedBy).toBe('qr')
+      expect(store.cardNumber).toBeNull()
+    })
+
+    it('takes a card barcode read into the code field as the card number', async () => {
+      const { f, store } = till({
+        'POST /api/staff/card/lookup': () => json({ member: jiro, linked: true }),
+      })
+      expect(await store.lookUp('4000000000000002')).toBe(true)
+      expect(f.calls[0]?.url).toContain('/api/staff/card/lookup')
+      expect(store.identifiedBy).toBe('card')
+    })
+
+    it('refuses a malformed number without asking the server, and words the limit as its own', async () => {
+      const { f, store } = till({
+        'POST /api/staff/card/lookup': () =>
+          apiError('TOO_MANY_ATTEMPTS', 429, { 'Retry-After': '300' }),
+      })
+      expect(await store.lookUpCard('4000 0000 0000 0003')).toBe(false)
+      expect(store.failure).toEqual({ code: 'CARD_NUMBER_INVALID' })
+      expect(f.calls).toHaveLength(0)
+      expect(await store.lookUpCard(CARD)).toBe(false)
+      expect(store.failure).toEqual({ code: 'CARD_LOOKUP_LIMIT', retryAfterSeconds: 300 })
+      expect(store.phase).toBe('scan')
+    })
+  })
 })

@@ -3,6 +3,7 @@ import { awardPoints } from '@membercard/shared/points'
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
 import { newIdempotencyKey, tillApi } from './api.ts'
+import { typedCardNumber, validCardNumber } from './card-number-input.ts'
 import { type TillErrorCode, type TillFailure, tillFailure } from './errors.ts'
 import { normalizeQrToken } from './scanner.ts'
 import { parseSigned, parseWhole } from './till-input.ts'
@@ -12,6 +13,11 @@ import { useStaffSession } from './use-staff-session.ts'
 export type TillMode = 'award' | 'redeem' | 'adjust'
 /** Where the till is: waiting for a card, showing a member, confirming, or showing the result. */
 export type TillPhase = 'scan' | 'member' | 'confirm' | 'result'
+/**
+ * How the member was identified: their QR (or short) code, or the plastic card's number,
+ * which allows an award only (decision 092).
+ */
+export type IdentifiedBy = 'qr' | 'card'
 
 /** What a re-scan keeps: the same member's new code brings back what was being entered. */
 interface Carried {
@@ -35,6 +41,9 @@ export const useTillStore = defineStore('till', () => {
   const camera = ref(false)
 
   const qrToken = ref<string | null>(null)
+  const identifiedBy = ref<IdentifiedBy>('qr')
+  /** The plastic card's 16 digits (card-number path only): sent with the award, never shown. */
+  const cardNumber = ref<string | null>(null)
   const member = ref<Member | null>(null)
   const expiresAt = ref(0)
   const now = ref(Date.now())
@@ -52,7 +61,9 @@ export const useTillStore = defineStore('till', () => {
 
   const secondsLeft = computed(() => Math.max(0, Math.ceil((expiresAt.value - now.value) / 1000)))
   /** The member's code has run out: nothing more can be sent with it. */
-  const expired = computed(() => member.value !== null && secondsLeft.value === 0)
+  const expired = computed(
+    () => member.value !== null && identifiedBy.value === 'qr' && secondsLeft.value === 0,
+  )
   /** The clerk should ask for the card again (the code ran out here or at the server). */
   const needsRescan = computed(
     () => phase.value !== 'scan' && (expired.value || failure.value?.code === 'QR_EXPIRED'),
@@ -89,6 +100,8 @@ export const useTillStore = defineStore('till', () => {
   const canReview = computed(() => {
     if (expired.value) return false
     if (mode.value === 'award') return preview.value !== null
+    // A card number identifies the member for an award only.
+    if (identifiedBy.value === 'card') return false
     if (mode.value === 'redeem') return redeemPoints.value !== null && !redeemTooMany.value
     if (me.value?.role !== 'manager') return false
     return adjustPoints.value !== null && !adjustTooLow.value && adjustReason.value.trim() !== ''
@@ -116,7 +129,7 @@ export const useTillStore = defineStore('till', () => {
   })
 
   // Any change to what is being sent makes it another transaction with another key.
-  watch([mode, amountText, pointsText, adjustText, adjustReason, qrToken], () => {
+  watch([mode, amountText, pointsText, adjustText, adjustReason, qrToken, cardNumber], () => {
     if (phase.value !== 'confirm') pendingKey.value = null
   })
 
@@ -125,6 +138,8 @@ export const useTillStore = defineStore('till', () => {
     failure.value = null
     const token = normalizeQrToken(raw)
     if (!token) {
+      // A plastic card's barcode read into the code field (or typed there) is its number.
+      if (typedCardNumber(raw) !== null) return lookUpCard(raw)
       fail('QR_INVALID')
       return false
     }
@@ -135,6 +150,8 @@ export const useTillStore = defineStore('till', () => {
       const keep = carried.value
       carried.value = null
       qrToken.value = token
+      identifiedBy.value = 'qr'
+      cardNumber.value = null
       member.value = res.member
       expiresAt.value = Date.parse(res.expiresAt)
       now.value = Date.now()
@@ -157,6 +174,43 @@ export const useTillStore = defineStore('till', () => {
     }
   }
 
+  /**
+   * Looks a plastic card's number up (typed, or read from its barcode); true when a member is
+   * shown. A malformed number is refused here, without a request (none is counted).
+   */
+  async function lookUpCard(raw: string): Promise<boolean> {
+    failure.value = null
+    const digits = validCardNumber(raw)
+    if (digits === null) {
+      fail('CARD_NUMBER_INVALID')
+      return false
+    }
+    busy.value = true
+    camera.value = false
+    try {
+      const res = await tillApi.cardLookup(digits)
+      carried.value = null
+      qrToken.value = null
+      identifiedBy.value = 'card'
+      cardNumber.value = digits
+      member.value = res.member
+      expiresAt.value = 0
+      result.value = null
+      uncertain.value = false
+      clearInputs()
+      mode.value = 'award'
+      phase.value = 'member'
+      return true
+    } catch (err) {
+      const refused = tillFailure(err)
+      failure.value =
+        refused.code === 'TOO_MANY_ATTEMPTS' ? { ...refused, code: 'CARD_LOOKUP_LIMIT' } : refused
+      return false
+    } finally {
+      busy.value = false
+    }
+  }
+
   function review(): boolean {
     if (!canReview.value) return false
     failure.value = null
@@ -172,17 +226,20 @@ export const useTillStore = defineStore('till', () => {
 
   /** Sends the reviewed transaction; true when it went through. */
   async function confirm(): Promise<boolean> {
-    if (busy.value || !qrToken.value || !pendingKey.value) return false
+    const byCard = identifiedBy.value === 'card' ? cardNumber.value : null
+    if (busy.value || (!qrToken.value && !byCard) || !pendingKey.value) return false
     busy.value = true
     failure.value = null
     const type = mode.value
     const key = pendingKey.value
+    const qr = qrToken.value ?? ''
     try {
-      const res =
-        type === 'adjust'
+      const res = byCard
+        ? await tillApi.cardAward({ cardNumber: byCard, purchaseAmount: amount.value ?? 0 }, key)
+        : type === 'adjust'
           ? await tillApi.adjust(
               {
-                qrToken: qrToken.value,
+                qrToken: qr,
                 points: adjustPoints.value ?? 0,
                 reason: adjustReason.value.trim(),
               },
@@ -190,8 +247,8 @@ export const useTillStore = defineStore('till', () => {
             )
           : await tillApi.points(
               type === 'award'
-                ? { qrToken: qrToken.value, type, purchaseAmount: amount.value ?? 0 }
-                : { qrToken: qrToken.value, type, points: redeemPoints.value ?? 0 },
+                ? { qrToken: qr, type, purchaseAmount: amount.value ?? 0 }
+                : { qrToken: qr, type, points: redeemPoints.value ?? 0 },
               key,
             )
       result.value = { ...res, type }
@@ -202,6 +259,7 @@ export const useTillStore = defineStore('till', () => {
       return true
     } catch (err) {
       const refused = tillFailure(err)
+      if (byCard && refused.code === 'TOO_MANY_ATTEMPTS') refused.code = 'CARD_LOOKUP_LIMIT'
       if (refused.code === 'QR_ALREADY_USED') {
         // This code cannot be used again: back to scanning, for the fresh code the message asks
         // for (what was entered comes back when it is the same member's).
@@ -232,6 +290,8 @@ export const useTillStore = defineStore('till', () => {
 
   function nextCustomer() {
     qrToken.value = null
+    identifiedBy.value = 'qr'
+    cardNumber.value = null
     member.value = null
     result.value = null
     failure.value = null
@@ -294,6 +354,8 @@ export const useTillStore = defineStore('till', () => {
     busy,
     camera,
     qrToken,
+    identifiedBy,
+    cardNumber,
     member,
     expiresAt,
     now,
@@ -318,6 +380,7 @@ export const useTillStore = defineStore('till', () => {
     redeemTooMany,
     canReview,
     lookUp,
+    lookUpCard,
     review,
     back,
     confirm,

@@ -1,4 +1,5 @@
 import { onBeforeUnmount, onMounted } from 'vue'
+import { typedCardNumber } from './card-number-input.ts'
 import { normalizeQrToken } from './scanner.ts'
 
 /**
@@ -11,7 +12,8 @@ const MAX_GAP_MS = 1000
 /**
  * A USB or Bluetooth barcode scanner in keyboard mode ("wedge") types the token and Enter.
  * This listens on the whole page while no text field has focus (a field gets the characters
- * itself and its form submits on Enter) and hands a complete token to `onToken`.
+ * itself and its form submits on Enter) and hands a complete token, or a card number read
+ * from a plastic card's barcode, to `onToken`.
  */
 export function useKeyboardWedge(
   onToken: (token: string) => void,
@@ -30,7 +32,8 @@ export function useKeyboardWedge(
     if (t - last > MAX_GAP_MS) buffer = ''
     last = t
     if (e.key === 'Enter') {
-      const token = normalizeQrToken(buffer)
+      // A member's code, or a plastic card's barcode (its 16 digits: decision 092).
+      const token = normalizeQrToken(buffer) ?? typedCardNumber(buffer)
       buffer = ''
       if (token) {
         e.preventDefault()

@@ -235,6 +235,31 @@ export const staffSessions = pgTable(
 )
 
 /**
+ * TOTP recovery codes (decision 093): ten single-use codes shown once when an account enrolls
+ * (or regenerates them), each stored as a scrypt hash like a password. A used code keeps its
+ * row with `used_at`; regenerating replaces every row of the account.
+ */
+export const staffRecoveryCodes = pgTable(
+  'staff_recovery_codes',
+  {
+    id: id(),
+    staffId: text('staff_id')
+      .notNull()
+      .references(() => staff.id),
+    /**
+     * The code's first 2 characters, in clear: a sign-in checks the one code they name, not
+     * all ten (each check is a scrypt).
+     */
+    selector: text('selector').notNull(),
+    /** scrypt, `scrypt$N$r$p$salt$hash` (base64url), of the whole normalised code. */
+    codeHash: text('code_hash').notNull(),
+    createdAt: int('created_at').notNull(),
+    usedAt: int('used_at'),
+  },
+  (t) => [index('staff_recovery_codes_staff_idx').on(t.staffId)],
+)
+
+/**
  * The audit trail: who did what to which record, when and from which address. Append-only:
  * the app has no statement that changes or removes a row, and triggers refuse it
  * (drizzle/0011_audit_append_only.sql, drizzle-pg/0006_audit_append_only.sql).
@@ -786,7 +811,7 @@ export const testRecipients = pgTable('test_recipients', {
 
 /** The console's messaging settings: one row (id 1); no row = the defaults. */
 export const messagingSettings = pgTable('messaging_settings', {
-  id: int('id').primaryKey(),
+  id: int('id').primaryKey().default(1),
   capMessages: int('cap_messages').notNull(),
   capDays: int('cap_days').notNull(),
   /** The Asia/Tokyo hour (0–23) of the daily automation run. */

@@ -22,9 +22,10 @@ export function adminSessionRoutes(deps: RouteDeps) {
     })
   return new Hono<Env>()
     .post('/session', validate('json', adminSessionRequestSchema), async (c) => {
-      const { staffId, password, totp } = c.req.valid('json')
+      const { staffId, password, totp, recoveryCode } = c.req.valid('json')
       const done = await staff.signIn(staffId, password, clientAddress(c), {
         totp,
+        recoveryCode,
         kind: 'console',
         roles: HEAD_OFFICE_ROLES,
       })

@@ -25,8 +25,8 @@ export function staffRoutes(deps: RouteDeps) {
   const idem = idempotencyKey(deps.idempotency)
   return new Hono<Env>()
     .post('/login', validate('json', staffLoginSchema), async (c) => {
-      const { staffId, password, totp } = c.req.valid('json')
-      const done = await staff.signIn(staffId, password, clientAddress(c), { totp })
+      const { staffId, password, totp, recoveryCode } = c.req.valid('json')
+      const done = await staff.signIn(staffId, password, clientAddress(c), { totp, recoveryCode })
       return c.json(
         {
           token: done.token,

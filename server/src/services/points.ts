@@ -31,6 +31,7 @@ import { cards } from '../repositories/cards.ts'
 import { ledger } from '../repositories/ledger.ts'
 import { type LinkedCard, links } from '../repositories/links.ts'
 import { stores } from '../repositories/stores.ts'
+import { type TillCard, tillCards } from '../repositories/till-cards.ts'
 import type { Secrets } from '../secrets.ts'
 import { createDailyStats, type DailyStats } from './daily-stats.ts'
 import type { IdempotencyClaim } from './idempotency.ts'
@@ -339,6 +340,53 @@ export function createPointsService({
           points: -input.points,
           balance: e.balance,
         })
+      })
+    },
+
+    /**
+     * Award points for a purchase to the card with this (normalised, checked) number, with no
+     * QR token: the plastic card of a customer without a phone (decision 092). An erased card
+     * is not found; `within` runs in the same transaction (the audit entry).
+     */
+    async awardByCard(
+      staff: StaffPrincipal,
+      input: { cardNumber: string; purchaseAmount: number },
+      claim: IdempotencyClaim,
+      within?: (tx: Tx, card: TillCard, r: TillResult) => Promise<unknown>,
+    ): Promise<TillResult> {
+      const now = clock.now()
+      return db.transaction(async (tx): Promise<TillResult> => {
+        await claim.enter(tx)
+        const card = await tillCards.byNumber(tx, input.cardNumber)
+        if (!card) throw new CardNotFound()
+        const points = awardPointsFor(
+          input.purchaseAmount,
+          rules.rate,
+          multiplierOf(rules, card.rank),
+        )
+        const e = await appendInTx(
+          tx,
+          {
+            cardId: card.cardId,
+            type: 'award',
+            points,
+            storeCode: staff.storeCode,
+            staffId: staff.staffId,
+            idempotencyKey: claim.key,
+            purchaseAmount: input.purchaseAmount,
+            linkedCard: card.lineUserId !== null,
+            at: now,
+          },
+          undefined,
+          {
+            lineUserId: card.lineUserId,
+            lineLanguage: card.lineLanguage,
+            storeName: staff.storeName,
+          },
+        )
+        const r = { transactionId: String(e.id), points, balance: e.balance }
+        await within?.(tx, card, r)
+        return result(tx, claim, r)
       })
     },
 

@@ -7,6 +7,7 @@ import {
 import type { Clock } from '../clock.ts'
 import type { Database, Tx } from '../db/seam.ts'
 import { AlreadyExists, DomainError, LastAdmin, NotFound } from '../domain/errors.ts'
+import { recoveryCodes } from '../repositories/recovery-codes.ts'
 import { staffAccounts } from '../repositories/staff.ts'
 import { staffSessions } from '../repositories/staff-sessions.ts'
 import { stores } from '../repositories/stores.ts'
@@ -239,6 +240,7 @@ export function createStaffAdmin({ db, clock }: { db: Database; clock: Clock }) 
           await keepAnAdmin(tx, staffId, 'removed')
         }
         await staffSessions.removeAll(tx, staffId)
+        await recoveryCodes.removeAll(tx, staffId)
         await staffAccounts.remove(tx, staffId)
         await recordAudit(tx, clock, {
           ...by,

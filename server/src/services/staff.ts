@@ -3,6 +3,7 @@ import { roleNeedsStore, type StaffRole } from '@membercard/shared'
 import type { Clock } from '../clock.ts'
 import type { Database, Executor } from '../db/seam.ts'
 import { DomainError, Forbidden, InvalidCredentials, TotpRequired } from '../domain/errors.ts'
+import { recoveryCodes } from '../repositories/recovery-codes.ts'
 import { type StaffCredentials, staffAccounts } from '../repositories/staff.ts'
 import {
   type SessionKind,
@@ -12,6 +13,7 @@ import {
 import { recordAudit } from './audit.ts'
 import { createLoginLimits } from './login-limits.ts'
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './password.ts'
+import { matchRecoveryCode } from './recovery-codes.ts'
 import { type TotpSealer, totpSealer, totpStep } from './totp.ts'
 
 export type { StaffRole }
@@ -102,6 +104,8 @@ export type StaffPrincipal = SessionPrincipal & { storeCode: string; storeName: 
 export interface SignInOptions {
   /** The current TOTP code; required once the account has enrolled. */
   totp?: string | undefined
+  /** A recovery code instead of `totp` (decision 093): each works once. */
+  recoveryCode?: string | undefined
   /** `bearer` (the till, API clients; the default) or `console` (the console's cookie). */
   kind?: SessionKind
   /** The roles that may open this session; another role gets `Forbidden`. */
@@ -122,26 +126,66 @@ function sha256(s: string): string {
   return createHash('sha256').update(s).digest('base64url')
 }
 
+/** The second factor a sign-in passed: a TOTP step to take, or a recovery code to spend. */
+type SecondFactor = { step: number } | { recoveryCodeId: number }
+
 /**
  * Checks what a right password does not settle: the account is enabled, its role may open
- * this session, and an enrolled account's TOTP code. Returns the TOTP step to take, or null.
+ * this session, and an enrolled account's TOTP code (or one of its recovery codes). Returns
+ * the second factor to take, or null when the account has none.
  */
 async function checkAccount(
+  db: Executor,
+  staffId: string,
   account: StaffCredentials,
   opts: SignInOptions,
   sealer: TotpSealer | undefined,
   now: number,
-): Promise<number | null> {
+): Promise<SecondFactor | null> {
   // A disabled account answers as a wrong password does: nothing tells a guesser it exists.
   if (account.disabledAt !== null) throw new InvalidCredentials()
   if (opts.roles && !opts.roles.includes(account.role)) {
     throw new Forbidden('This account cannot open the console: it is for head-office staff.')
   }
   if (account.totpSecret === null) return null
+  if (opts.recoveryCode !== undefined && opts.totp === undefined) {
+    const recoveryCodeId = await matchRecoveryCode(db, staffId, opts.recoveryCode)
+    if (recoveryCodeId === null) throw new TotpRequired()
+    return { recoveryCodeId }
+  }
   if (!sealer) throw new Error('TOTP cannot be checked without the server secret')
   const step = await totpStep(sealer.open(account.totpSecret), opts.totp, now, account.totpLastStep)
   if (step === null) throw new TotpRequired()
-  return step
+  return { step }
+}
+
+/**
+ * In `tx`: takes the second factor — the TOTP step (a code used once, here or on another
+ * instance, fails: the row decides) or the recovery code (spent once, audit-logged with how
+ * many are left). `TotpRequired` when it was taken meanwhile.
+ */
+async function takeSecondFactor(
+  tx: Executor,
+  clock: Clock,
+  staffId: string,
+  ip: string,
+  factor: SecondFactor,
+): Promise<void> {
+  if ('step' in factor) {
+    if (!(await staffAccounts.takeTotpStep(tx, staffId, factor.step))) throw new TotpRequired()
+    return
+  }
+  if (!(await recoveryCodes.use(tx, staffId, factor.recoveryCodeId, clock.now()))) {
+    throw new TotpRequired()
+  }
+  const { remaining } = await recoveryCodes.status(tx, staffId)
+  await recordAudit(tx, clock, {
+    actor: staffId,
+    action: 'totp.recoveryCodeUsed',
+    target: `staff:${staffId}`,
+    address: ip,
+    detail: { remaining },
+  })
 }
 
 /** Staff accounts, stores and sign-in sessions. */
@@ -212,15 +256,12 @@ export function createStaffService({
       // A missing account costs the same time as a wrong password.
       const ok = await verifyPassword(password, account?.passwordHash ?? DUMMY_PASSWORD_HASH)
       if (!account || !ok) throw new InvalidCredentials()
-      const step = await checkAccount(account, opts, sealer, now)
+      const factor = await checkAccount(db, staffId, account, opts, sealer, now)
       const token = randomBytes(32).toString('base64url')
       const expiresAt = now + STAFF_TOKEN_TTL_MS
       const kind = opts.kind ?? 'bearer'
       await db.transaction(async (tx) => {
-        // The step is taken in the row: a code used once (here or on another instance) fails.
-        if (step !== null && !(await staffAccounts.takeTotpStep(tx, staffId, step))) {
-          throw new TotpRequired()
-        }
+        if (factor !== null) await takeSecondFactor(tx, clock, staffId, ip, factor)
         await loginLimits.succeeded(tx, attemptId, { staffId, ip, at: now })
         await staffSessions.insert(tx, {
           hash: sha256(token),
@@ -236,7 +277,12 @@ export function createStaffService({
           action: 'session.signIn',
           target: `staff:${staffId}`,
           address: ip,
-          detail: { kind },
+          detail: {
+            kind,
+            ...(factor !== null && 'recoveryCodeId' in factor
+              ? { secondFactor: 'recoveryCode' }
+              : {}),
+          },
         })
       })
       return {
@@ -266,7 +312,11 @@ export function createStaffService({
               action: 'session.signInFailed',
               target: `staff:${staffId}`,
               address: ip,
-              detail: { reason: err.code, kind: opts.kind ?? 'bearer' },
+              detail: {
+                reason: err.code,
+                kind: opts.kind ?? 'bearer',
+                ...(opts.recoveryCode !== undefined ? { secondFactor: 'recoveryCode' } : {}),
+              },
             }),
           )
         }

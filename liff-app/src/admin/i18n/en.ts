@@ -45,6 +45,13 @@ export const adminEn: AdminMessages = {
     forbidden: 'This account cannot use the console. Use the till at /staff instead.',
     missing: 'Enter your staff ID and password.',
     totpMissing: 'Enter the 6-digit verification code.',
+    useRecovery: 'Cannot use your authenticator app? Use a recovery code',
+    useTotp: 'Use the code from the authenticator app',
+    recoveryCode: 'Recovery code',
+    recoveryHint:
+      'One of the 10-character codes you saved when you set up two-step sign-in (e.g. ABCDE-FGHJK). Each code works once.',
+    recoveryMissing: 'Enter a recovery code.',
+    recoveryWrong: 'This recovery code does not work (already used, or mistyped).',
   },
   enroll: {
     notice: 'Admin accounts must set up two-step verification.',
@@ -59,6 +66,25 @@ export const adminEn: AdminMessages = {
     done: 'Two-step verification is on. Signing in will ask for a code from now on.',
     already: 'Two-step verification is on.',
     wrongCode: 'Wrong code. Enter the latest code from your authenticator app.',
+  },
+  recovery: {
+    title: 'Recovery codes',
+    lead: 'If you cannot use your authenticator app, sign in with one of these instead of the 6-digit code. Each code works once.',
+    shownOnce:
+      'These codes are shown only this once. Print them or keep them somewhere safe, such as a password manager.',
+    listLabel: 'Recovery codes (10)',
+    download: 'Save as a text file',
+    fileHeading: 'Recovery codes (each works once)',
+    kept: 'I have saved them',
+    remaining: '{count} left',
+    none: 'You have no recovery codes. Make new ones.',
+    low: 'Only a few are left. Make new ones.',
+    usedNotice:
+      'You signed in with a recovery code, which cannot be used again. Check your authenticator app, and make new codes if you need them.',
+    regenerate: 'Make new codes',
+    regenerateLead:
+      'New codes replace all the old ones. Enter the 6-digit code from your authenticator app.',
+    code: 'Verification code (6 digits)',
   },
   security: {
     title: 'Security',
@@ -317,6 +343,11 @@ export const adminEn: AdminMessages = {
       webhook_remove: 'Webhook removed',
       webhook_test: 'Webhook test sent',
       totp_enroll: 'Two-step set up',
+      totp_recoveryCodes: 'New recovery codes',
+      totp_recoveryCodeUsed: 'Signed in with a recovery code',
+      till_cardLookup: 'Member found by card number',
+      till_cardLookupFailed: 'Card number not found',
+      till_cardAward: 'Points awarded by card number',
     },
   },
   integration: {

@@ -44,6 +44,13 @@ export const adminJa = {
       'このアカウントでは管理コンソールを利用できません。レジの操作は「/staff」から行ってください。',
     missing: 'スタッフIDとパスワードを入力してください。',
     totpMissing: '6桁の確認コードを入力してください。',
+    useRecovery: '認証アプリを使えない場合：リカバリーコードを使う',
+    useTotp: '認証アプリの確認コードを使う',
+    recoveryCode: 'リカバリーコード',
+    recoveryHint:
+      '2段階認証の設定時に保存した10文字のコード（例：ABCDE-FGHJK）。1つのコードは1回だけ使えます。',
+    recoveryMissing: 'リカバリーコードを入力してください。',
+    recoveryWrong: 'このリカバリーコードは使えません（使用済みか、入力が違います）。',
   },
   enroll: {
     notice: '管理者アカウントは2段階認証の設定が必要です。',
@@ -58,6 +65,25 @@ export const adminJa = {
     done: '2段階認証を設定しました。次回からログイン時に確認コードが必要です。',
     already: '2段階認証は設定済みです。',
     wrongCode: 'コードが違います。認証アプリの最新のコードを入力してください。',
+  },
+  recovery: {
+    title: 'リカバリーコード',
+    lead: '認証アプリを使えなくなったとき、ログインで確認コードの代わりに使えます。1つのコードは1回だけ使えます。',
+    shownOnce:
+      'このコードは今回だけ表示されます。印刷するか、パスワード管理ソフトなど安全な場所に保存してください。',
+    listLabel: 'リカバリーコード（10個）',
+    download: 'テキストファイルで保存',
+    fileHeading: 'リカバリーコード（各コードは1回だけ使えます）',
+    kept: '保存しました',
+    remaining: '残り：{count}\u00a0個',
+    none: 'リカバリーコードがありません。新しく作成してください。',
+    low: '残りが少なくなっています。新しいコードを作成してください。',
+    usedNotice:
+      'リカバリーコードでログインしました。使ったコードはもう使えません。認証アプリを確認し、必要なら新しいコードを作成してください。',
+    regenerate: '新しいコードを作成',
+    regenerateLead:
+      '作成すると、これまでのコードはすべて使えなくなります。認証アプリの6桁の確認コードを入力してください。',
+    code: '確認コード（6桁）',
   },
   security: {
     title: 'セキュリティ',
@@ -316,6 +342,11 @@ export const adminJa = {
       webhook_remove: 'Webhook削除',
       webhook_test: 'Webhookテスト送信',
       totp_enroll: '2段階認証の設定',
+      totp_recoveryCodes: 'リカバリーコードの再作成',
+      totp_recoveryCodeUsed: 'リカバリーコードでログイン',
+      till_cardLookup: 'カード番号で会員確認',
+      till_cardLookupFailed: 'カード番号の確認失敗',
+      till_cardAward: 'カード番号でポイント付与',
     },
   },
   integration: {

@@ -3,6 +3,9 @@ import { ApiFailure } from '../../lib/api.ts'
 import { bodyOf, fakeAdmin, sessionInfo } from '../../test/fake-admin.ts'
 import { apiError, json } from '../../test/fake-api.ts'
 
+const CODES = Array.from({ length: 10 }, (_, i) => `ABCD${i}-FGHJK`)
+const SIGNED_IN = sessionInfo({ csrfToken: 'csrf-1' })
+
 describe('the console session store', () => {
   it('asks the server once whether a session is open; 401 means signed out', async () => {
     const { session, calls } = fakeAdmin({
@@ -86,7 +89,7 @@ describe('the console session store', () => {
           }),
         'POST /api/admin/totp/confirm': [
           () => apiError('VALIDATION_FAILED', 400),
-          () => new Response(null, { status: 204 }),
+          () => json({ recoveryCodes: CODES }),
         ],
       },
       { signedIn: { totpEnrolled: false } },
@@ -102,6 +105,29 @@ describe('the console session store', () => {
     expect(await bodyOf(calls[2] as Request)).toEqual({ code: '123456' })
     expect(session.shouldEnroll).toBe(false)
     expect(session.enrollment).toBeNull()
+    // The recovery codes are kept to show once, then forgotten (decision 093).
+    expect(session.recoveryCodes).toEqual(CODES)
+    expect(session.codeStatus?.remaining).toBe(10)
+    session.codesKept()
+    expect(session.recoveryCodes).toBeNull()
+  })
+
+  it('signs in with a recovery code in place of the 6-digit code, and makes new codes with a current one', async () => {
+    const { session, calls } = fakeAdmin({
+      'POST /api/admin/session': () => json(SIGNED_IN),
+      'POST /api/admin/totp/recovery-codes': () => json({ recoveryCodes: CODES }),
+    })
+    await session.signIn('hq-admin', 'pw', undefined, 'ABCDE-FGHJK')
+    expect(await bodyOf(calls[0] as Request)).toEqual({
+      staffId: 'hq-admin',
+      password: 'pw',
+      recoveryCode: 'ABCDE-FGHJK',
+    })
+    expect(session.usedRecoveryCode).toBe(true)
+    await session.regenerateCodes('654321')
+    expect(await bodyOf(calls[1] as Request)).toEqual({ code: '654321' })
+    expect(session.recoveryCodes).toEqual(CODES)
+    expect(session.usedRecoveryCode).toBe(false)
   })
 
   it('does not ask an operator to enroll', () => {

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { ApiFailure } from '../../lib/api.ts'
 import { adminApi } from '../services.ts'
-import type { SessionInfo, TotpEnrollment } from '../types.ts'
+import type { RecoveryCodeStatus, SessionInfo, TotpEnrollment } from '../types.ts'
 
 /**
  * The console's session: who is signed in (the cookie itself is `HttpOnly`, never seen here),
@@ -17,6 +17,12 @@ export const useAdminSession = defineStore('admin-session', () => {
   /** The session ended under the user (idle expiry, revoked): the sign-in screen says so. */
   const expired = ref(false)
   const enrollment = ref<TotpEnrollment | null>(null)
+  /** New recovery codes, shown once after an enrollment or a regeneration (decision 093). */
+  const recoveryCodes = ref<string[] | null>(null)
+  /** How many recovery codes are left (loaded by the security screen). */
+  const codeStatus = ref<RecoveryCodeStatus | null>(null)
+  /** This session was opened with a recovery code: the console suggests new ones. */
+  const usedRecoveryCode = ref(false)
 
   const signedIn = computed(() => info.value !== null)
   const isAdmin = computed(() => info.value?.role === 'admin')
@@ -40,13 +46,27 @@ export const useAdminSession = defineStore('admin-session', () => {
     return checking
   }
 
-  /** Signs in; rejects with the server's failure (`TOTP_REQUIRED` also shows the code field). */
-  async function signIn(staffId: string, password: string, totp?: string): Promise<void> {
+  /**
+   * Signs in, with the TOTP code or a recovery code when the server asks for one; rejects with
+   * the server's failure (`TOTP_REQUIRED` also shows the code field).
+   */
+  async function signIn(
+    staffId: string,
+    password: string,
+    totp?: string,
+    recoveryCode?: string,
+  ): Promise<void> {
     try {
-      info.value = await adminApi().signIn({ staffId, password, ...(totp ? { totp } : {}) })
+      info.value = await adminApi().signIn({
+        staffId,
+        password,
+        ...(totp ? { totp } : {}),
+        ...(recoveryCode ? { recoveryCode } : {}),
+      })
       checked.value = true
       expired.value = false
       totpRequired.value = false
+      usedRecoveryCode.value = Boolean(recoveryCode)
     } catch (err) {
       if (err instanceof ApiFailure && err.code === 'TOTP_REQUIRED') totpRequired.value = true
       throw err
@@ -65,6 +85,9 @@ export const useAdminSession = defineStore('admin-session', () => {
     expired.value = false
     totpRequired.value = false
     enrollment.value = null
+    recoveryCodes.value = null
+    codeStatus.value = null
+    usedRecoveryCode.value = false
   }
 
   async function signOut(): Promise<void> {
@@ -84,11 +107,38 @@ export const useAdminSession = defineStore('admin-session', () => {
     return enrollment.value
   }
 
-  /** Confirms the enrollment with a code from the authenticator app. */
+  /** Confirms the enrollment with a code from the authenticator app; keeps the recovery codes. */
   async function confirmEnrollment(code: string): Promise<void> {
-    await adminApi().confirmTotp(code)
+    const made = await adminApi().confirmTotp(code)
     enrollment.value = null
+    recoveryCodes.value = made.recoveryCodes
+    codeStatus.value = {
+      remaining: made.recoveryCodes.length,
+      generatedAt: new Date().toISOString(),
+    }
     if (info.value) info.value = { ...info.value, totpEnrolled: true }
+  }
+
+  /** How many recovery codes are left. */
+  async function loadCodeStatus(): Promise<RecoveryCodeStatus> {
+    codeStatus.value = await adminApi().recoveryCodeStatus()
+    return codeStatus.value
+  }
+
+  /** New recovery codes (the current TOTP code proves it is the account's owner). */
+  async function regenerateCodes(code: string): Promise<void> {
+    const made = await adminApi().regenerateRecoveryCodes(code)
+    recoveryCodes.value = made.recoveryCodes
+    codeStatus.value = {
+      remaining: made.recoveryCodes.length,
+      generatedAt: new Date().toISOString(),
+    }
+    usedRecoveryCode.value = false
+  }
+
+  /** The user has kept the codes: they are not shown again. */
+  function codesKept(): void {
+    recoveryCodes.value = null
   }
 
   return {
@@ -97,6 +147,9 @@ export const useAdminSession = defineStore('admin-session', () => {
     totpRequired,
     expired,
     enrollment,
+    recoveryCodes,
+    codeStatus,
+    usedRecoveryCode,
     signedIn,
     isAdmin,
     shouldEnroll,
@@ -108,5 +161,8 @@ export const useAdminSession = defineStore('admin-session', () => {
     signOutEverywhere,
     startEnrollment,
     confirmEnrollment,
+    loadCodeStatus,
+    regenerateCodes,
+    codesKept,
   }
 })
