@@ -1,6 +1,7 @@
 import type { AppType } from '@membercard/server'
 import { type ErrorCode, isErrorBody } from '@membercard/shared/errors'
 import { hc } from 'hono/client'
+import type { CouponRedemption, CouponReversal } from '../coupons/types.ts'
 import { staffToken } from './token.ts'
 
 export { staffToken } from './token.ts'
@@ -77,6 +78,8 @@ export function createTillApi(
     },
   })
   const staff = client.api.staff
+  // The coupon routes (WAVE3-API.md), typed here until the server's types carry them.
+  const coupons = (client.api.staff as unknown as { coupons: CouponRoutes }).coupons
 
   async function send<R extends Response>(call: () => Promise<R>): Promise<R> {
     const token = staffToken.get()
@@ -148,6 +151,16 @@ export function createTillApi(
           ),
         ),
       ),
+    /** Applies a member's coupon (`POST /api/staff/coupons/redeem`). */
+    redeemCoupon: async (body: RedeemCouponBody, key: string) =>
+      (await mutate(key, (init) => coupons.redeem.$post({ json: body }, init)).then((r) =>
+        r.json(),
+      )) as CouponRedemption,
+    /** Reverses a coupon's use (`POST /api/staff/coupons/reverse`, managers). */
+    reverseCoupon: async (redemptionId: string | number, key: string) =>
+      (await mutate(key, (init) => coupons.reverse.$post({ json: { redemptionId } }, init)).then(
+        (r) => r.json(),
+      )) as CouponReversal,
     today: (mine: boolean, before?: string) =>
       ok(
         send(() =>
@@ -157,6 +170,20 @@ export function createTillApi(
         ),
       ),
   }
+}
+
+type Post<B> = (args: { json: B }, init: { headers: Record<string, string> }) => Promise<Response>
+/** The till's coupon routes, as the typed client will know them. */
+interface CouponRoutes {
+  redeem: { $post: Post<RedeemCouponBody> }
+  reverse: { $post: Post<{ redemptionId: string | number }> }
+}
+
+/** Body of `POST /api/staff/coupons/redeem`. */
+export interface RedeemCouponBody {
+  qrToken: string
+  memberCouponId: number
+  purchaseAmount?: number
 }
 
 /** Body of `POST /api/staff/points` as the till sends it. */

@@ -4,8 +4,18 @@ import type { StaffMessages } from './messages.ts'
 /** Failures the till finds itself: no answer came, or the camera could not be used. */
 type LocalCode = 'NETWORK' | 'CAMERA_DENIED' | 'CAMERA_UNAVAILABLE'
 
+/**
+ * The coupon codes of the contract. Listed here as well until the shared list carries them
+ * (the coupon routes' branch adds them there); then this union adds nothing.
+ */
+type CouponCode =
+  | 'COUPON_NOT_FOUND'
+  | 'COUPON_ALREADY_USED'
+  | 'COUPON_EXPIRED'
+  | 'COUPON_CONDITION_NOT_MET'
+
 /** Every code the till can show a message for. */
-export type TillErrorCode = ErrorCode | LocalCode
+export type TillErrorCode = ErrorCode | LocalCode | CouponCode
 
 /** A failure as the till's screens keep it: its code, and how long to wait when it said. */
 export interface TillFailure {
@@ -62,6 +72,10 @@ const MESSAGE_OF: Record<TillErrorCode, MessageKey> = {
   ALREADY_EXISTS: 'default',
   LAST_ADMIN: 'default',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  COUPON_NOT_FOUND: 'COUPON_NOT_FOUND',
+  COUPON_ALREADY_USED: 'COUPON_ALREADY_USED',
+  COUPON_EXPIRED: 'COUPON_EXPIRED',
+  COUPON_CONDITION_NOT_MET: 'COUPON_CONDITION_NOT_MET',
 }
 
 type Translate = (key: string, named?: Record<string, unknown>) => string
