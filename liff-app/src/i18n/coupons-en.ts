@@ -28,6 +28,7 @@ export const couponsEn: typeof couponsJa = {
   showCard: 'Show my member card',
   conditions: 'Conditions',
   minPurchase: 'For purchases of ¥{amount} or more (tax included)',
+  minimumLabel: 'Minimum purchase',
   noMinimum: 'No minimum purchase',
   stores: 'Stores',
   allStores: 'All stores',

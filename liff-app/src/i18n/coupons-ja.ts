@@ -26,6 +26,7 @@ export const couponsJa = {
   showCard: '会員証を表示する',
   conditions: 'ご利用条件',
   minPurchase: '{amount}\u2060円以上（税込）のお買い上げで使えます',
+  minimumLabel: 'お買い上げ金額',
   noMinimum: 'お買い上げ金額の条件はありません',
   stores: '使える店舗',
   allStores: '全店舗',

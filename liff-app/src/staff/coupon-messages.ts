@@ -3,6 +3,7 @@ const ja = {
   title: '使えるクーポン（{count}\u2060枚）',
   none: 'このお客様が使えるクーポンはありません。',
   use: 'このクーポンを使う',
+  useShort: '使う',
   until: '{date}まで',
   minPurchase: '{amount}\u00a0円以上のお買い上げ',
   noMinimum: '金額条件なし',
@@ -34,7 +35,8 @@ const ja = {
   reverseOk: '取り消す',
   reversing: '取り消し中…',
   reverseCancel: 'やめる',
-  reversed: '使用を取り消しました。クーポンはお客様に戻りました。新しい残高：{balance}\u00a0pt',
+  reversedTitle: 'クーポン「{title}」の使用を取り消しました',
+  reversed: 'クーポンはお客様に戻りました。お会計の値引き・特典も取り消してください。',
   askManager:
     '間違えた場合は、この画面のまま店長に取消を依頼してください（{minutes}\u00a0分以内）。',
 }
@@ -43,6 +45,7 @@ const en: typeof ja = {
   title: 'Coupons to use ({count})',
   none: 'This customer has no coupons to use here.',
   use: 'Use this coupon',
+  useShort: 'Use',
   until: 'Until {date}',
   minPurchase: 'Purchases of ¥{amount} or more',
   noMinimum: 'No minimum purchase',
@@ -73,7 +76,8 @@ const en: typeof ja = {
   reverseOk: 'Reverse',
   reversing: 'Reversing…',
   reverseCancel: 'Keep it',
-  reversed: 'Reversed: the customer has the coupon back. New balance: {balance}\u00a0pt',
+  reversedTitle: 'The use of "{title}" is reversed',
+  reversed: 'The customer has the coupon back. Undo its discount or gift on the bill too.',
   askManager:
     'Made a mistake? Ask a manager to reverse it on this screen (within {minutes}\u00a0minutes).',
 }
