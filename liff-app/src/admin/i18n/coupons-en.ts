@@ -128,6 +128,8 @@ export const couponsAdminEn: typeof couponsAdminJa = {
     submitting: 'Issuing…',
     done: 'Issued to {issued} member(s) ({skipped} already held it).',
     badJson: 'The segment is not valid JSON: {detail}',
-    badSegment: 'The segment is not well-formed ({path}): {detail}',
+    badGroup: 'Write the segment as {"all":[...]} or {"any":[...]}.',
+    badSegment:
+      'The segment has a condition the server does not accept. Check each field (rank, points…), op and value.',
   },
 }

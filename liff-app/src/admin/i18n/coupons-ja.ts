@@ -126,6 +126,8 @@ export const couponsAdminJa = {
     submitting: '配布中…',
     done: '{issued}人に配布しました（すでに持っていた{skipped}人は除きました）。',
     badJson: 'セグメントのJSONを読み取れません：{detail}',
-    badSegment: 'セグメントの形が正しくありません（{path}）：{detail}',
+    badGroup: 'セグメントは {"all":[...]} または {"any":[...]} の形で入力してください。',
+    badSegment:
+      'セグメントの条件が正しくありません。field（rank・points など）・op・value を確認してください。',
   },
 }
