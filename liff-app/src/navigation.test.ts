@@ -2,7 +2,7 @@ import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory, isNavigationFailure, NavigationFailureType } from 'vue-router'
-import { json } from './test/fake-api.ts'
+import { apiError, json } from './test/fake-api.ts'
 
 // navigation.ts keeps the app's router state: each test gets fresh modules (all of them, so
 // the app and the test share one services module and one i18n module).
@@ -52,6 +52,9 @@ function api(
     // The card's count of coupons (after its QR), the coupons tab and a coupon's page.
     'GET /api/coupons': () => json({ items: [coupon] }),
     'GET /api/coupons/12': () => json(coupon),
+    // The card's offline code asks for a device key once its module has loaded (decision 067):
+    // refused here (the card keeps online codes), whenever it comes.
+    'POST /api/card/device-key': () => apiError('SERVICE_UNAVAILABLE', 503),
     ...over,
   })
   m.fakeServices(f.fetch, { token: m.fakeToken('Unav') })

@@ -84,15 +84,13 @@ describe('the console coupon form', () => {
     })
   })
 
-  it('checks a segment typed as JSON, naming the bad part', () => {
+  it('checks a segment typed as JSON: its syntax and its outer group (the server the rest)', () => {
     expect(parseSegmentJson('{"all":[]}')).toEqual({ ok: true, segment: { all: [] } })
+    const gold = { any: [{ field: 'rank', op: 'in', value: ['gold'] }] }
+    expect(parseSegmentJson(JSON.stringify(gold))).toEqual({ ok: true, segment: gold })
     expect(parseSegmentJson('{"all":[')).toMatchObject({ ok: false, key: 'badJson' })
-    expect(parseSegmentJson('{"all":[{"field":"rank","op":"is","value":["gold"]}]}')).toMatchObject(
-      {
-        ok: false,
-        key: 'badSegment',
-        named: { path: 'segment.all[0].op' },
-      },
-    )
+    expect(parseSegmentJson('{"all":{}}')).toMatchObject({ ok: false, key: 'badGroup' })
+    expect(parseSegmentJson('{"all":[],"any":[]}')).toMatchObject({ ok: false, key: 'badGroup' })
+    expect(parseSegmentJson('[]')).toMatchObject({ ok: false, key: 'badGroup' })
   })
 })
