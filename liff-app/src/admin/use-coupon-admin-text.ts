@@ -16,7 +16,10 @@ export function useCouponAdminText() {
   function validity(c: Pick<Coupon, 'validFrom' | 'validUntil' | 'validDaysAfterIssue'>): string {
     const period = t('coupons.period', { from: date(c.validFrom), until: date(c.validUntil) })
     if (c.validDaysAfterIssue === null) return period
-    return `${period}（${t('coupons.daysAfterIssue', { days: c.validDaysAfterIssue, until: date(c.validUntil) })}）`
+    return t('coupons.periodWithDays', {
+      period,
+      days: t('coupons.daysAfterIssue', { days: c.validDaysAfterIssue, until: date(c.validUntil) }),
+    })
   }
   /** The usage rate as a percentage with one decimal (the server's 0–1 figure). */
   const rate = (r: number) => `${(Math.round(r * 1000) / 10).toFixed(1)}%`

@@ -37,8 +37,9 @@ const ja = {
   reverseCancel: 'やめる',
   reversedTitle: 'クーポン「{title}」の使用を取り消しました',
   reversed: 'クーポンはお客様に戻りました。お会計の値引き・特典も取り消してください。',
-  askManager:
-    '間違えた場合は、この画面のまま店長に取消を依頼してください（{minutes}\u00a0分以内）。',
+  askManager: '間違えた場合は、この画面のまま店長に取消を依頼してください（{window}以内）。',
+  hours: '{count}\u00a0時間',
+  minutes: '{count}\u00a0分',
 }
 
 const en: typeof ja = {
@@ -78,8 +79,9 @@ const en: typeof ja = {
   reverseCancel: 'Keep it',
   reversedTitle: 'The use of "{title}" is reversed',
   reversed: 'The customer has the coupon back. Undo its discount or gift on the bill too.',
-  askManager:
-    'Made a mistake? Ask a manager to reverse it on this screen (within {minutes}\u00a0minutes).',
+  askManager: 'Made a mistake? Ask a manager to reverse it on this screen (within {window}).',
+  hours: '{count}\u00a0hours',
+  minutes: '{count}\u00a0minutes',
 }
 
 export const couponMessages = { ja, en } as const

@@ -30,6 +30,7 @@ export const couponsAdminEn: typeof couponsAdminJa = {
     bonusPoints: 'Bonus points',
   },
   period: '{from} – {until}',
+  periodWithDays: '{period} ({days})',
   daysAfterIssue: '{days} days from issue (until {until} at the latest)',
   form: {
     title: 'Create a coupon',

@@ -28,6 +28,7 @@ export const couponsAdminJa = {
     bonusPoints: 'ボーナスポイント',
   },
   period: '{from} 〜 {until}',
+  periodWithDays: '{period}（{days}）',
   daysAfterIssue: '配布から{days}日間（{until}まで）',
   form: {
     title: 'クーポンを作成',
