@@ -2,7 +2,7 @@ import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory, isNavigationFailure, NavigationFailureType } from 'vue-router'
-import { json } from './test/fake-api.ts'
+import { apiError, json } from './test/fake-api.ts'
 
 // navigation.ts keeps the app's router state: each test gets fresh modules (all of them, so
 // the app and the test share one services module and one i18n module).
@@ -20,9 +20,28 @@ async function load() {
 const member = { cardNumber: '************0011', name: '山田 花子', points: 1400, rank: 'gold' }
 const qr = () => json({ token: 'ABCDEFGHIJKLMNOP', expiresAt: new Date().toISOString() })
 const history = () => json({ items: [], nextCursor: null, expiring: null })
+const coupon = {
+  id: 12,
+  couponId: 3,
+  title: '2回目来店 200円引き',
+  description: null,
+  imageUrl: null,
+  reward: { type: 'discountYen', amount: 200 },
+  validFrom: '2026-11-01',
+  validUntil: '2099-12-31',
+  minPurchaseYen: 1000,
+  storeCodes: null,
+  status: 'available',
+  usedAt: null,
+  usesLeft: 1,
+}
 
 /** The API as a returning member (cached card) or a guest sees it. */
-function api(m: Awaited<ReturnType<typeof load>>, linked: boolean) {
+function api(
+  m: Awaited<ReturnType<typeof load>>,
+  linked: boolean,
+  over: Parameters<typeof m.fakeFetch>[0] = {},
+) {
   const f = m.fakeFetch({
     'GET /api/me': () => json(linked ? { linked: true, member } : { linked: false }),
     'GET /api/card/qr': qr,
@@ -30,6 +49,13 @@ function api(m: Awaited<ReturnType<typeof load>>, linked: boolean) {
     'GET /api/link/bonus': () => json({ eligible: true, points: 200 }),
     // The settings screen's promotions switch (PromotionsToggle.vue).
     'GET /api/me/preferences': () => json({ promotions: true }),
+    // The card's count of coupons (after its QR), the coupons tab and a coupon's page.
+    'GET /api/coupons': () => json({ items: [coupon] }),
+    'GET /api/coupons/12': () => json(coupon),
+    // The card's offline code asks for a device key once its module has loaded (decision 067):
+    // refused here (the card keeps online codes), whenever it comes.
+    'POST /api/card/device-key': () => apiError('SERVICE_UNAVAILABLE', 503),
+    ...over,
   })
   m.fakeServices(f.fetch, { token: m.fakeToken('Unav') })
   if (linked) localStorage.setItem('membercard.member:Unav', JSON.stringify(member))
@@ -156,7 +182,7 @@ describe('a screen opened directly (a rich menu or a permanent link)', () => {
       const { wrapper, router, f } = await openAt('/settings', who)
       expect(router.currentRoute.value.name).toBe('settings')
       expect(wrapper.get('#settings-title').text()).toBe('設定')
-      expect(tabs(wrapper)).toEqual(['会員証', '履歴', '設定'])
+      expect(tabs(wrapper)).toEqual(['会員証', 'クーポン', '履歴', '設定'])
       expect(wrapper.get('[data-testid="unlink"]').text()).toBe('連携を解除する')
       expect(count(f, '/api/me')).toBe(1)
       wrapper.unmount()
@@ -167,8 +193,37 @@ describe('a screen opened directly (a rich menu or a permanent link)', () => {
     const { wrapper, router } = await openAt('/history', 'member')
     expect(router.currentRoute.value.name).toBe('history')
     expect(wrapper.get('#history-title').text()).toBe('ポイント履歴')
-    expect(tabs(wrapper)).toEqual(['会員証', '履歴', '設定'])
+    expect(tabs(wrapper)).toEqual(['会員証', 'クーポン', '履歴', '設定'])
     wrapper.unmount()
+  })
+
+  it('/coupons/12 for a member: the coupon, how to use it, in the coupons tab', async () => {
+    const { wrapper, router, f } = await openAt('/coupons/12', 'member')
+    expect(router.currentRoute.value.name).toBe('coupon')
+    expect(wrapper.get('#coupon-title').text()).toBe('2回目来店 200円引き')
+    expect(wrapper.get('[data-testid="coupon-reward"]').text()).toBe('200\u2060円引き')
+    expect(wrapper.get('[data-testid="coupon-minimum"]').text()).toBe(
+      '1,000\u2060円以上（税込）のお買い上げで使えます',
+    )
+    expect(wrapper.get('[data-testid="show-card"]').text()).toBe('会員証を表示する')
+    expect(tabs(wrapper)).toEqual(['会員証', 'クーポン', '履歴', '設定'])
+    expect(wrapper.get('nav.tabs a[aria-current="page"]').text()).toBe('クーポン')
+    // Opened directly: the one coupon is asked for, not the whole list.
+    expect(count(f, '/api/coupons/12')).toBe(1)
+    expect(count(f, '/api/coupons')).toBe(0)
+    wrapper.unmount()
+  })
+
+  it('/coupons for a member: the list; for a guest: the consent screen', async () => {
+    const opened = await openAt('/coupons', 'returning')
+    expect(opened.router.currentRoute.value.name).toBe('coupons')
+    expect(opened.wrapper.get('#coupons-title').text()).toBe('クーポン')
+    expect(opened.wrapper.findAll('[data-testid="coupon-item"]')).toHaveLength(1)
+    opened.wrapper.unmount()
+    localStorage.clear()
+    const guest = await openAt('/coupons', 'guest')
+    expect(guest.router.currentRoute.value.name).toBe('link')
+    guest.wrapper.unmount()
   })
 
   it('/settings for a guest: no tabs and nothing to unlink', async () => {
@@ -210,9 +265,9 @@ describe('the linking bonus on the guest screens', () => {
 })
 
 describe('the card before the router has arrived', () => {
-  async function start(linked: boolean) {
+  async function start(linked: boolean, over: Parameters<typeof api>[2] = {}) {
     const m = await load()
-    const f = api(m, linked)
+    const f = api(m, linked, over)
     const pinia = createPinia()
     setActivePinia(pinia)
     const i18n = m.createAppI18n()
@@ -238,12 +293,13 @@ describe('the card before the router has arrived', () => {
     const tabs = wrapper.findAll('nav.tabs a')
     expect(tabs.map((a) => [a.text(), a.attributes('href')])).toEqual([
       ['会員証', '/card'],
+      ['クーポン', '/coupons'],
       ['履歴', '/history'],
       ['設定', '/settings'],
     ])
     expect(tabs[0]!.classes()).toContain('router-link-active')
     expect(tabs[0]!.attributes('aria-current')).toBe('page')
-    expect(tabs[1]!.attributes('aria-current')).toBeUndefined()
+    expect(tabs[2]!.attributes('aria-current')).toBeUndefined()
 
     const card = wrapper.get('.card-screen').element
     await install()
@@ -257,10 +313,28 @@ describe('the card before the router has arrived', () => {
     wrapper.unmount()
   })
 
+  it('shows how many coupons the member can use, asked for only once the QR code is there', async () => {
+    let answerQr: (r: Response) => void = () => undefined
+    const { wrapper, f } = await start(true, {
+      'GET /api/card/qr': () => new Promise<Response>((r) => (answerQr = r)),
+    })
+    await flushPromises()
+    expect(wrapper.find('.qr-box svg').exists()).toBe(false)
+    expect(count(f, '/api/coupons')).toBe(0)
+    answerQr(await qr())
+    await vi.waitFor(() => expect(wrapper.find('.qr-box svg').exists()).toBe(true))
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="coupon-count"]').exists()).toBe(true))
+    const link = wrapper.get('[data-testid="coupon-count"] a')
+    expect(link.text()).toBe('使えるクーポン 1\u2060枚')
+    expect(link.attributes('href')).toBe('/coupons')
+    expect(count(f, '/api/coupons')).toBe(1)
+    wrapper.unmount()
+  })
+
   it('a tab tapped before the router waits for it, then opens its screen', async () => {
     const { wrapper, install, router } = await start(true)
     const click = new MouseEvent('click', { bubbles: true, cancelable: true, button: 0 })
-    wrapper.findAll('nav.tabs a')[1]!.element.dispatchEvent(click)
+    wrapper.findAll('nav.tabs a')[2]!.element.dispatchEvent(click)
     expect(click.defaultPrevented).toBe(true)
     await flushPromises()
     expect(wrapper.find('.card-screen').exists()).toBe(true)
@@ -270,14 +344,14 @@ describe('the card before the router has arrived', () => {
     expect(wrapper.get('#history-title').text()).toBe('ポイント履歴')
     expect(router.currentRoute.value.name).toBe('history')
     expect(wrapper.find('.card-screen').exists()).toBe(false)
-    expect(wrapper.findAll('nav.tabs a')[1]!.attributes('aria-current')).toBe('page')
+    expect(wrapper.findAll('nav.tabs a')[2]!.attributes('aria-current')).toBe('page')
     wrapper.unmount()
   })
 
   it('a modified click (new tab) is left to the browser', async () => {
     const { wrapper } = await start(true)
     const click = new MouseEvent('click', { bubbles: true, cancelable: true, ctrlKey: true })
-    wrapper.findAll('nav.tabs a')[1]!.element.dispatchEvent(click)
+    wrapper.findAll('nav.tabs a')[2]!.element.dispatchEvent(click)
     expect(click.defaultPrevented).toBe(false)
     wrapper.unmount()
   })

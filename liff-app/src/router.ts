@@ -38,6 +38,18 @@ export const customerRoutes: RouteRecordRaw[] = [
     meta: { guest: true },
   },
   {
+    path: '/coupons',
+    name: 'coupons',
+    component: () => import('./views/CouponsView.vue'),
+    meta: { linked: true },
+  },
+  {
+    path: '/coupons/:id(\\d{1,15})',
+    name: 'coupon',
+    component: () => import('./views/CouponView.vue'),
+    meta: { linked: true },
+  },
+  {
     path: '/history',
     name: 'history',
     component: () => import('./views/HistoryView.vue'),

@@ -500,19 +500,19 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
     // The member rich menu's 設定, on a phone that has never opened the app (nothing cached).
     const page = await open(user, '/settings')
     await page.getByRole('heading', { name: '設定' }).waitFor()
-    expect(await tabNames(page)).toEqual(['会員証', '履歴', '設定'])
+    expect(await tabNames(page)).toEqual(['会員証', 'クーポン', '履歴', '設定'])
     expect(await page.getByRole('link', { name: '設定' }).getAttribute('aria-current')).toBe('page')
     await page.getByRole('button', { name: '連携を解除する' }).waitFor()
     saveArtifact('23-settings-opened-directly.png', await page.screenshot({ fullPage: true }))
     // Opened again (the member cached this time): the same.
     await page.reload()
     await page.getByRole('heading', { name: '設定' }).waitFor()
-    expect(await tabNames(page)).toEqual(['会員証', '履歴', '設定'])
+    expect(await tabNames(page)).toEqual(['会員証', 'クーポン', '履歴', '設定'])
     await page.getByRole('button', { name: '連携を解除する' }).waitFor()
     // The rich menu's ポイント履歴: a fresh page load of /history.
     await page.goto('/history')
     await page.getByRole('heading', { name: 'ポイント履歴' }).waitFor()
-    expect(await tabNames(page)).toEqual(['会員証', '履歴', '設定'])
+    expect(await tabNames(page)).toEqual(['会員証', 'クーポン', '履歴', '設定'])
     expect(await page.getByTestId('history-item').first().textContent()).toContain('+200')
     saveArtifact('24-history-opened-directly.png', await page.screenshot({ fullPage: true }))
 
@@ -522,11 +522,11 @@ describe('the customer LIFF app in a phone browser (demo mode)', () => {
     const other = await open(user, '/?liff.state=%2Fsettings')
     await other.getByRole('heading', { name: '設定' }).waitFor()
     expect(new URL(other.url()).pathname).toBe('/settings')
-    expect(await tabNames(other)).toEqual(['会員証', '履歴', '設定'])
+    expect(await tabNames(other)).toEqual(['会員証', 'クーポン', '履歴', '設定'])
     await other.getByRole('button', { name: '連携を解除する' }).waitFor()
     await other.goto('/?liff.state=%2Fhistory')
     await other.getByRole('heading', { name: 'ポイント履歴' }).waitFor()
-    expect(await tabNames(other)).toEqual(['会員証', '履歴', '設定'])
+    expect(await tabNames(other)).toEqual(['会員証', 'クーポン', '履歴', '設定'])
 
     // A guest opening 設定 gets it without tabs and with nothing to unlink.
     await context!.close()

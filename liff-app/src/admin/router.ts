@@ -39,6 +39,25 @@ export const adminRoutes = [
     meta: { title: 'members.title' },
   },
   {
+    path: '/admin/coupons',
+    name: 'coupons',
+    component: () => import('./views/CouponsView.vue'),
+    meta: { title: 'coupons.title' },
+  },
+  {
+    path: '/admin/coupons/new',
+    name: 'coupon-new',
+    component: () => import('./views/CouponNewView.vue'),
+    meta: { title: 'coupons.form.title' },
+  },
+  {
+    path: '/admin/coupons/:couponId(\\d{1,15})',
+    name: 'coupon',
+    component: () => import('./views/CouponView.vue'),
+    props: true,
+    meta: { title: 'coupons.title' },
+  },
+  {
     path: '/admin/staff',
     name: 'staff',
     component: () => import('./views/StaffView.vue'),

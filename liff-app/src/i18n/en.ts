@@ -1,3 +1,4 @@
+import { couponsEn } from './coupons-en.ts'
 import type { Messages } from './ja.ts'
 
 /** English messages. */
@@ -11,8 +12,9 @@ export const en: Messages = {
     lineLogin: 'Sign in with LINE',
     signInPrompt: 'Sign in with your LINE account to show your member card.',
     retry: 'Try again',
-    nav: { card: 'Card', history: 'History', settings: 'Settings' },
+    nav: { card: 'Card', coupons: 'Coupons', history: 'History', settings: 'Settings' },
   },
+  coupons: couponsEn,
   link: {
     title: 'Link your member card with LINE',
     lead: 'Link your point card with LINE to show your member card right here in LINE.',
@@ -58,6 +60,7 @@ export const en: Messages = {
     offline: 'You are offline. This code works until {time}.',
     expired: 'No connection, so the code cannot be shown. Check your connection and try again.',
     updated: 'Updated {time}',
+    coupons: 'Coupons you can use: {count}',
     shortCode: 'Code to type',
     offlineCode:
       'You are offline. Balance as of {time}. The code changes every 30 seconds and works once at the till.',

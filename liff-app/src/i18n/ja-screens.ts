@@ -1,8 +1,11 @@
+import { couponsJa } from './coupons-ja.ts'
+
 /**
  * Japanese messages of the screens other than the member card, in the router's chunk: merged
  * into the app's messages before the router shows any of those screens (main.ts).
  */
 export const jaScreens = {
+  coupons: couponsJa,
   link: {
     title: 'LINEと会員カードを連携',
     lead: 'お持ちのポイントカードをLINEと連携すると、LINEから会員証を表示できます。',

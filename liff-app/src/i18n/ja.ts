@@ -15,7 +15,7 @@ export const ja = {
     lineLogin: 'LINEでログイン',
     signInPrompt: '会員証を表示するには、LINEアカウントでログインしてください。',
     retry: '再試行',
-    nav: { card: '会員証', history: '履歴', settings: '設定' },
+    nav: { card: '会員証', coupons: 'クーポン', history: '履歴', settings: '設定' },
   },
   card: {
     title: '会員証',
@@ -31,6 +31,7 @@ export const ja = {
     offline: 'オフラインです。このコードは{time}まで使えます。',
     expired: '通信できないためコードを表示できません。接続を確認して、再試行してください。',
     updated: '最終更新 {time}',
+    coupons: '使えるクーポン {count}\u2060枚',
     shortCode: '手入力用コード',
     offlineCode:
       'オフラインです。残高は{time}時点のものです。コードは30秒ごとに変わり、レジで1回使えます。',

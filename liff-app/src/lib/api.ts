@@ -111,6 +111,12 @@ export function createApi(session: ApiSession, fetchImpl: typeof fetch = (...a) 
       ok(send(() => client.api.me.preferences.$put({ json: body }))),
     history: (cursor?: string) =>
       ok(send(() => client.api.points.history.$get({ query: cursor ? { cursor } : {} }))),
+    /**
+     * A call for a screen loaded later, whose routes live in its own chunk (the coupons'), with
+     * this client's token and recovery: `T` is the answer's type.
+     */
+    call: async <T>(route: (c: typeof client) => Promise<Response>): Promise<T> =>
+      (await send(() => route(client))).json() as Promise<T>,
   }
 }
 

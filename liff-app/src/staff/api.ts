@@ -1,6 +1,8 @@
 import type { AppType } from '@membercard/server'
 import { type ErrorCode, isErrorBody } from '@membercard/shared/errors'
 import { hc } from 'hono/client'
+import type { CouponRedemption, CouponReversal } from '../coupons/types.ts'
+import type { TillErrorCode } from './errors.ts'
 import { staffToken } from './token.ts'
 
 export { staffToken } from './token.ts'
@@ -8,7 +10,7 @@ export { staffToken } from './token.ts'
 /** A failed till call: the contract's error code, or `NETWORK` when no answer came. */
 export class TillApiError extends Error {
   constructor(
-    readonly code: ErrorCode | 'NETWORK',
+    readonly code: ErrorCode | TillErrorCode | 'NETWORK',
     readonly status: number,
     readonly retryAfterSeconds: number | null = null,
   ) {
@@ -37,14 +39,27 @@ export function newIdempotencyKey(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
+/**
+ * The contract's coupon codes, read even before the shared code list carries them (the coupon
+ * routes' branch adds them there, after which `isErrorBody` reads them and this adds nothing).
+ */
+const COUPON_CODES: ReadonlySet<string> = new Set([
+  'COUPON_NOT_FOUND',
+  'COUPON_ALREADY_USED',
+  'COUPON_EXPIRED',
+  'COUPON_CONDITION_NOT_MET',
+])
+function couponCodeOf(body: unknown): TillErrorCode | null {
+  const code = (body as { error?: { code?: unknown } } | null)?.error?.code
+  return typeof code === 'string' && COUPON_CODES.has(code) ? (code as TillErrorCode) : null
+}
+
 async function failureOf(res: Response): Promise<TillApiError> {
   const body: unknown = await res.json().catch(() => null)
   const retry = Number(res.headers.get('Retry-After'))
   const code = isErrorBody(body)
     ? body.error.code
-    : res.status >= 500
-      ? 'INTERNAL_ERROR'
-      : 'VALIDATION_FAILED'
+    : (couponCodeOf(body) ?? (res.status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_FAILED'))
   return new TillApiError(code, res.status, Number.isFinite(retry) && retry > 0 ? retry : null)
 }
 
@@ -77,6 +92,8 @@ export function createTillApi(
     },
   })
   const staff = client.api.staff
+  // The coupon routes (WAVE3-API.md), typed here until the server's types carry them.
+  const coupons = (client.api.staff as unknown as { coupons: CouponRoutes }).coupons
 
   async function send<R extends Response>(call: () => Promise<R>): Promise<R> {
     const token = staffToken.get()
@@ -153,6 +170,16 @@ export function createTillApi(
           ),
         ),
       ),
+    /** Applies a member's coupon (`POST /api/staff/coupons/redeem`). */
+    redeemCoupon: async (body: RedeemCouponBody, key: string) =>
+      (await mutate(key, (init) => coupons.redeem.$post({ json: body }, init)).then((r) =>
+        r.json(),
+      )) as CouponRedemption,
+    /** Reverses a coupon's use (`POST /api/staff/coupons/reverse`, managers). */
+    reverseCoupon: async (redemptionId: string | number, key: string) =>
+      (await mutate(key, (init) => coupons.reverse.$post({ json: { redemptionId } }, init)).then(
+        (r) => r.json(),
+      )) as CouponReversal,
     today: (mine: boolean, before?: string) =>
       ok(
         send(() =>
@@ -162,6 +189,20 @@ export function createTillApi(
         ),
       ),
   }
+}
+
+type Post<B> = (args: { json: B }, init: { headers: Record<string, string> }) => Promise<Response>
+/** The till's coupon routes, as the typed client will know them. */
+interface CouponRoutes {
+  redeem: { $post: Post<RedeemCouponBody> }
+  reverse: { $post: Post<{ redemptionId: string | number }> }
+}
+
+/** Body of `POST /api/staff/coupons/redeem`. */
+export interface RedeemCouponBody {
+  qrToken: string
+  memberCouponId: number
+  purchaseAmount?: number
 }
 
 /** Body of `POST /api/staff/points` as the till sends it. */

@@ -5,8 +5,18 @@ import type { StaffMessages } from './messages.ts'
 /** `CARD_LOOKUP_LIMIT`: the card-number path's `TOO_MANY_ATTEMPTS` (decision 092). */
 type LocalCode = 'NETWORK' | 'CAMERA_DENIED' | 'CAMERA_UNAVAILABLE' | 'CARD_LOOKUP_LIMIT'
 
+/**
+ * The coupon codes of the contract. Listed here as well until the shared list carries them
+ * (the coupon routes' branch adds them there); then this union adds nothing.
+ */
+type CouponCode =
+  | 'COUPON_NOT_FOUND'
+  | 'COUPON_ALREADY_USED'
+  | 'COUPON_EXPIRED'
+  | 'COUPON_CONDITION_NOT_MET'
+
 /** Every code the till can show a message for. */
-export type TillErrorCode = ErrorCode | LocalCode
+export type TillErrorCode = ErrorCode | LocalCode | CouponCode
 
 /** A failure as the till's screens keep it: its code, and how long to wait when it said. */
 export interface TillFailure {
@@ -33,10 +43,6 @@ const MESSAGE_OF: Record<TillErrorCode, MessageKey> = {
   QR_ALREADY_USED: 'QR_ALREADY_USED',
   CAMPAIGN_ALREADY_FINISHED: 'default',
   QUOTA_EXCEEDED: 'default',
-  COUPON_NOT_FOUND: 'default',
-  COUPON_ALREADY_USED: 'default',
-  COUPON_EXPIRED: 'default',
-  COUPON_CONDITION_NOT_MET: 'default',
   NOT_LINKED: 'QR_INVALID',
   IDEMPOTENCY_KEY_MISSING: 'default',
   IDEMPOTENCY_KEY_IN_USE: 'IDEMPOTENCY_KEY_IN_USE',
@@ -70,6 +76,10 @@ const MESSAGE_OF: Record<TillErrorCode, MessageKey> = {
   ALREADY_EXISTS: 'default',
   LAST_ADMIN: 'default',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  COUPON_NOT_FOUND: 'COUPON_NOT_FOUND',
+  COUPON_ALREADY_USED: 'COUPON_ALREADY_USED',
+  COUPON_EXPIRED: 'COUPON_EXPIRED',
+  COUPON_CONDITION_NOT_MET: 'COUPON_CONDITION_NOT_MET',
 }
 
 type Translate = (key: string, named?: Record<string, unknown>) => string

@@ -1,3 +1,5 @@
+import { couponMessages } from './coupon-messages.ts'
+
 /** The till's messages, merged by the app's i18n setup under the `staff` key. */
 const ja = {
   title: 'レジ',
@@ -96,6 +98,7 @@ const ja = {
     amount: '1円以上の金額を数字で入力してください。',
     points: '1以上のポイント数を数字で入力してください。',
   },
+  coupons: couponMessages.ja,
   today: {
     title: '本日の取引',
     mine: '自分の取引だけ表示',
@@ -157,6 +160,13 @@ const ja = {
     REFUND_EXCEEDS_PURCHASE:
       '返品額がお買い上げ金額の残りを超えています。表示されている上限以下の金額にしてください。',
     SERVICE_UNAVAILABLE: 'サーバーが混み合っています。少し待ってからもう一度お試しください。',
+    COUPON_NOT_FOUND:
+      'このクーポンはこのお客様のものではないか、見つかりません。会員証を読み取り直してください。',
+    COUPON_ALREADY_USED:
+      'このクーポンはすでに使用済みです（上限に達しています）。お客様にお伝えください。',
+    COUPON_EXPIRED: 'このクーポンは有効期限が切れているか、終了しています。使用できません。',
+    COUPON_CONDITION_NOT_MET:
+      'このクーポンの条件（お買い上げ金額・店舗）を満たしていません。条件を確認してください。',
     VALIDATION_FAILED: '入力内容を確認してください。',
     CARD_NUMBER_INVALID: 'カード番号が正しくありません。16桁の番号をもう一度確認してください。',
     CARD_NOT_FOUND:
@@ -269,6 +279,7 @@ const en: StaffMessages = {
     amount: 'Enter an amount of 1 yen or more, in digits.',
     points: 'Enter 1 point or more, in digits.',
   },
+  coupons: couponMessages.en,
   today: {
     title: "Today's transactions",
     mine: 'Only mine',
@@ -328,6 +339,13 @@ const en: StaffMessages = {
     REFUND_EXCEEDS_PURCHASE:
       'The return is more than what is left of the purchase. Enter no more than the limit shown.',
     SERVICE_UNAVAILABLE: 'The server is busy. Wait a moment and try again.',
+    COUPON_NOT_FOUND:
+      "This coupon is not this customer's, or it was not found. Scan the member card again.",
+    COUPON_ALREADY_USED:
+      'This coupon has been used already (its limit is reached). Tell the customer.',
+    COUPON_EXPIRED: 'This coupon has expired or ended. It cannot be used.',
+    COUPON_CONDITION_NOT_MET:
+      "The coupon's conditions (purchase amount, store) are not met. Check them.",
     VALIDATION_FAILED: 'Check what you entered.',
     CARD_NUMBER_INVALID: 'This card number is not valid. Check the 16 digits and try again.',
     CARD_NOT_FOUND: 'No card has this number. Check the number, or scan the member QR code.',

@@ -2,6 +2,7 @@ import type { Member, TillResult } from '@membercard/shared'
 import { awardPoints } from '@membercard/shared/points'
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
+import type { MemberCoupon } from '../coupons/types.ts'
 import { newIdempotencyKey, tillApi } from './api.ts'
 import { typedCardNumber, validCardNumber } from './card-number-input.ts'
 import { type TillErrorCode, type TillFailure, tillFailure } from './errors.ts'
@@ -58,6 +59,8 @@ export const useTillStore = defineStore('till', () => {
   const uncertain = ref(false)
   const result = ref<(TillResult & { type: TillMode }) | null>(null)
   const carried = ref<Carried | null>(null)
+  /** The member's coupons usable at this store (the scan's answer; coupon-till.ts uses them). */
+  const coupons = ref<MemberCoupon[]>([])
 
   const secondsLeft = computed(() => Math.max(0, Math.ceil((expiresAt.value - now.value) / 1000)))
   /** The member's code has run out: nothing more can be sent with it. */
@@ -153,6 +156,7 @@ export const useTillStore = defineStore('till', () => {
       identifiedBy.value = 'qr'
       cardNumber.value = null
       member.value = res.member
+      coupons.value = (res as { coupons?: MemberCoupon[] }).coupons ?? []
       expiresAt.value = Date.parse(res.expiresAt)
       now.value = Date.now()
       result.value = null
@@ -293,6 +297,7 @@ export const useTillStore = defineStore('till', () => {
     identifiedBy.value = 'qr'
     cardNumber.value = null
     member.value = null
+    coupons.value = []
     result.value = null
     failure.value = null
     pendingKey.value = null
@@ -368,6 +373,7 @@ export const useTillStore = defineStore('till', () => {
     uncertain,
     result,
     carried,
+    coupons,
     secondsLeft,
     expired,
     needsRescan,

@@ -1,3 +1,4 @@
+import { couponsAdminEn } from './coupons-en.ts'
 import type { AdminMessages } from './ja.ts'
 
 /** The console's English messages. */
@@ -16,12 +17,14 @@ export const adminEn: AdminMessages = {
   no: 'No',
   language: '日本語',
   languageLabel: 'Switch the language to Japanese',
+  coupons: couponsAdminEn,
   nav: {
     label: 'Menu',
     dashboard: 'Dashboard',
     members: 'Members',
     staff: 'Stores & staff',
     io: 'Import & export',
+    coupons: 'Coupons',
     audit: 'Audit trail',
     security: 'Security',
     integration: 'POS integration',

@@ -1,3 +1,5 @@
+import { couponsAdminJa } from './coupons-ja.ts'
+
 /** The console's Japanese messages (merged under `admin`); English follows the same shape. */
 export const adminJa = {
   title: '管理コンソール',
@@ -14,12 +16,14 @@ export const adminJa = {
   no: 'いいえ',
   language: 'English',
   languageLabel: '表示言語を英語に切り替える',
+  coupons: couponsAdminJa,
   nav: {
     label: 'メニュー',
     dashboard: 'ダッシュボード',
     members: '会員',
     staff: '店舗・スタッフ',
     io: 'データ入出力',
+    coupons: 'クーポン',
     audit: '監査ログ',
     security: 'セキュリティ',
     integration: 'POS連携',
