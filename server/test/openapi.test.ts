@@ -133,8 +133,12 @@ describe('GET /api/openapi.json (issue 17, decision 087)', () => {
       r.handlers.some((h) => h.name === 'idempotencyKeyMiddleware'),
     )
     expect(idempotent.map(operationKey).sort()).toEqual([
+      'POST /api/admin/campaigns',
+      'POST /api/admin/coupons/{id}/issue',
       'POST /api/admin/members/{cardId}/adjust',
       'POST /api/staff/adjust',
+      'POST /api/staff/coupons/redeem',
+      'POST /api/staff/coupons/reverse',
       'POST /api/staff/points',
       'POST /api/staff/transactions/{id}/void',
     ])
@@ -153,7 +157,8 @@ describe('GET /api/openapi.json (issue 17, decision 087)', () => {
           'IDEMPOTENCY_KEY_REUSED',
         ]),
       )
-      expect(op?.responses?.['200']?.headers).toHaveProperty('Idempotent-Replayed')
+      const ok = (operations as Record<string, Operation>)[operationKey(r)]?.ok.status
+      expect(op?.responses?.[String(ok)]?.headers).toHaveProperty('Idempotent-Replayed')
     }
   })
 
