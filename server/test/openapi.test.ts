@@ -180,6 +180,11 @@ describe('GET /api/openapi.json (issue 17, decision 087)', () => {
       { staffToken: [] },
       { posApiKey: ['scan'] },
     ])
+    expect(doc.paths?.['/api/staff/coupons/redeem']?.post?.security).toEqual([
+      { staffToken: [] },
+      { posApiKey: ['coupons'] },
+    ])
+    expect(doc.paths?.['/api/staff/coupons/reverse']?.post?.security).toEqual([{ staffToken: [] }])
     expect(doc.paths?.['/api/me']?.get?.security).toEqual([{ lineIdToken: [] }, { webSession: [] }])
     expect(doc.paths?.['/api/admin/members/{cardId}/adjust']?.post?.security).toEqual([
       { staffToken: [] },
