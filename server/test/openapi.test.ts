@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { ERROR_STATUS, type ErrorCode } from '@membercard/shared'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { Hono } from 'hono'
@@ -133,8 +134,12 @@ describe('GET /api/openapi.json (issue 17, decision 087)', () => {
       r.handlers.some((h) => h.name === 'idempotencyKeyMiddleware'),
     )
     expect(idempotent.map(operationKey).sort()).toEqual([
+      'POST /api/admin/campaigns',
+      'POST /api/admin/coupons/{id}/issue',
       'POST /api/admin/members/{cardId}/adjust',
       'POST /api/staff/adjust',
+      'POST /api/staff/coupons/redeem',
+      'POST /api/staff/coupons/reverse',
       'POST /api/staff/points',
       'POST /api/staff/transactions/{id}/void',
     ])
@@ -153,7 +158,8 @@ describe('GET /api/openapi.json (issue 17, decision 087)', () => {
           'IDEMPOTENCY_KEY_REUSED',
         ]),
       )
-      expect(op?.responses?.['200']?.headers).toHaveProperty('Idempotent-Replayed')
+      const ok = (operations as Record<string, Operation>)[operationKey(r)]?.ok.status
+      expect(op?.responses?.[String(ok)]?.headers).toHaveProperty('Idempotent-Replayed')
     }
   })
 
@@ -174,6 +180,11 @@ describe('GET /api/openapi.json (issue 17, decision 087)', () => {
       { staffToken: [] },
       { posApiKey: ['scan'] },
     ])
+    expect(doc.paths?.['/api/staff/coupons/redeem']?.post?.security).toEqual([
+      { staffToken: [] },
+      { posApiKey: ['coupons'] },
+    ])
+    expect(doc.paths?.['/api/staff/coupons/reverse']?.post?.security).toEqual([{ staffToken: [] }])
     expect(doc.paths?.['/api/me']?.get?.security).toEqual([{ lineIdToken: [] }, { webSession: [] }])
     expect(doc.paths?.['/api/admin/members/{cardId}/adjust']?.post?.security).toEqual([
       { staffToken: [] },
@@ -298,6 +309,136 @@ describe('real answers fit the documented schemas', () => {
       // zod drops fields its schema does not name: equal means none was left undocumented.
       expect(parsed?.data, key).toEqual(json)
     }
+  })
+})
+
+/** Checks each answer against its route's documented success status and schema. */
+function expectDocumented(answers: [key: string, status: number, json: unknown][]) {
+  for (const [key, status, json] of answers) {
+    const op = (operations as Record<string, Operation>)[key]
+    expect(op, `${key}: no description`).toBeDefined()
+    expect(status, `${key}: ${JSON.stringify(json)}`).toBe(op?.ok.status)
+    const parsed = op?.ok.schema?.safeParse(json)
+    expect(parsed?.success, `${key}: ${parsed?.error?.message}`).toBe(true)
+    expect(parsed?.data, key).toEqual(json)
+  }
+}
+
+describe('real marketing and coupon answers fit the documented schemas', () => {
+  it('segments, campaigns, automations, settings, coupons: customer, till and console', async () => {
+    const staff = await signInStaff(ctx)
+    const roles = await roleHeaders(ctx)
+    const op = roles.operator as Record<string, string>
+    const rank = `oa${Date.now() % 100000}`
+    const m = await linkedMember(ctx, { points: 500, rank })
+    const segment = { all: [{ field: 'rank', op: 'in', value: [rank] }] }
+    const messages = [{ type: 'text', text: 'テスト' }]
+    const answers: [string, number, unknown][] = []
+    const call = async (
+      key: string,
+      path: string,
+      headers: Record<string, string>,
+      body?: unknown,
+    ) => {
+      const res = await ctx.call(key.split(' ')[0] as string, path, { headers, body })
+      answers.push([key, res.status, res.json])
+      return res.json
+    }
+    const idem = { ...op, 'Idempotency-Key': randomUUID() }
+    await call('POST /api/admin/segments/sample', '/api/admin/segments/sample', op, { segment })
+    const saved = await call('POST /api/admin/segments', '/api/admin/segments', op, {
+      name: 'OpenAPI',
+      segment,
+    })
+    await call('GET /api/admin/segments', '/api/admin/segments', op)
+    const campaign = await call('POST /api/admin/campaigns', '/api/admin/campaigns', idem, {
+      name: 'OpenAPI',
+      segment,
+      messages,
+      scheduledAt: new Date(ctx.clock.now() + 86_400_000).toISOString(),
+    })
+    await call('GET /api/admin/campaigns', '/api/admin/campaigns', op)
+    await call('GET /api/admin/campaigns/{id}', `/api/admin/campaigns/${campaign.id}`, op)
+    await call(
+      'GET /api/admin/campaigns/{id}/insight',
+      `/api/admin/campaigns/${campaign.id}/insight`,
+      op,
+    )
+    await call(
+      'POST /api/admin/campaigns/{id}/cancel',
+      `/api/admin/campaigns/${campaign.id}/cancel`,
+      op,
+    )
+    await call('POST /api/admin/messages/validate', '/api/admin/messages/validate', op, {
+      messages,
+    })
+    await call('POST /api/admin/test-recipients', '/api/admin/test-recipients', op, {
+      lineUserId: m.user,
+      label: 'OpenAPI',
+    })
+    await call('GET /api/admin/test-recipients', '/api/admin/test-recipients', op)
+    await call('POST /api/admin/campaigns/test', '/api/admin/campaigns/test', op, { messages })
+    await call('GET /api/admin/quota', '/api/admin/quota', op)
+    const settings = await call(
+      'GET /api/admin/messaging-settings',
+      '/api/admin/messaging-settings',
+      op,
+    )
+    await call('PUT /api/admin/messaging-settings', '/api/admin/messaging-settings', op, settings)
+    await call('PUT /api/admin/automations/{kind}', '/api/admin/automations/birthday', op, {
+      enabled: false,
+      messages,
+      params: {},
+    })
+    await call('GET /api/admin/automations', '/api/admin/automations', op)
+    await call('GET /api/admin/automations/runs', '/api/admin/automations/runs', op)
+    const coupon = await call('POST /api/admin/coupons', '/api/admin/coupons', op, {
+      title: '100円引き',
+      reward: { type: 'bonusPoints', points: 50 },
+      validFrom: new Date(ctx.clock.now() - 3_600_000).toISOString(),
+      validUntil: new Date(ctx.clock.now() + 86_400_000).toISOString(),
+    })
+    await call(
+      'POST /api/admin/coupons/{id}/issue',
+      `/api/admin/coupons/${coupon.id}/issue`,
+      {
+        ...op,
+        'Idempotency-Key': randomUUID(),
+      },
+      { segment },
+    )
+    await call('GET /api/admin/coupons', '/api/admin/coupons', op)
+    const wallet = await call('GET /api/coupons', '/api/coupons', m.headers)
+    const copy = wallet.items[0]
+    await call('GET /api/coupons/{id}', `/api/coupons/${copy.id}`, m.headers)
+    const till = staff.clerk as Record<string, string>
+    const scan = await call('POST /api/staff/scan', '/api/staff/scan', till, {
+      qrToken: await m.qr(),
+    })
+    expect(scan.coupons.map((c: { id: number }) => c.id)).toEqual([copy.id])
+    const redeemed = await call(
+      'POST /api/staff/coupons/redeem',
+      '/api/staff/coupons/redeem',
+      {
+        ...till,
+        'Idempotency-Key': randomUUID(),
+      },
+      { qrToken: await m.qr(), memberCouponId: copy.id },
+    )
+    await call(
+      'POST /api/staff/coupons/reverse',
+      '/api/staff/coupons/reverse',
+      {
+        ...(staff.manager as Record<string, string>),
+        'Idempotency-Key': randomUUID(),
+      },
+      { redemptionId: redeemed.redemptionId },
+    )
+    await call('GET /api/admin/coupons/{id}', `/api/admin/coupons/${coupon.id}`, op)
+    await call('POST /api/admin/coupons/{id}/end', `/api/admin/coupons/${coupon.id}/end`, op)
+    await call('GET /api/admin/kpis', '/api/admin/kpis', op)
+    expect(saved.segment).toEqual(segment)
+    expectDocumented(answers)
   })
 })
 

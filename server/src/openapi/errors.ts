@@ -45,6 +45,13 @@ export const ERROR_MESSAGES: Partial<Record<ErrorCode, string>> = {
   NOT_VOIDABLE: 'This kind of transaction cannot be voided.',
   REFUND_EXCEEDS_PURCHASE: 'The refunds would exceed the purchase amount.',
   TOO_MANY_ATTEMPTS: 'Too many attempts: try again later.',
+  QUOTA_EXCEEDED:
+    'This campaign would reach 1200 members, but only 800 messages are left this month.',
+  CAMPAIGN_ALREADY_FINISHED: 'This campaign is sent already: it cannot be cancelled.',
+  COUPON_NOT_FOUND: 'No such coupon for this member.',
+  COUPON_ALREADY_USED: 'This coupon has been used already.',
+  COUPON_EXPIRED: 'This coupon has expired or was ended by head office.',
+  COUPON_CONDITION_NOT_MET: 'This coupon needs a purchase of ¥3,000 or more.',
   INTERNAL_ERROR: 'Something went wrong on our side.',
   SERVICE_UNAVAILABLE: 'Storage is unavailable. Try again shortly.',
 }

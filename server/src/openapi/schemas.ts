@@ -10,11 +10,20 @@ import {
   type ApiKeyItem,
   type AuditItem,
   type ClientConfig,
+  type Coupon,
+  type CouponDetail,
+  type CouponRedeemResult,
+  type CouponReverseResult,
+  couponRewardSchema,
   type HistoryItem,
   LEDGER_TYPES,
+  lineMessageSchema,
   type MeMember,
+  type MemberCoupon,
   memberSchema,
+  messagingSettingsSchema,
   SEGMENT_MAX_ITEMS,
+  type Segment,
   STAFF_ROLES,
   segmentConditionSchema,
   type TillResult,
@@ -27,7 +36,11 @@ import {
   type WebhookEndpointItem,
 } from '@membercard/shared'
 import { z } from 'zod'
+import type { Automation, RunItem } from '../services/automations.ts'
+import type { Campaign } from '../services/campaigns.ts'
 import type { ImportJob } from '../services/card-import-job.ts'
+import type { Kpis } from '../services/kpis.ts'
+import type { Quota } from '../services/quota.ts'
 
 /**
  * The answers' shapes, for the OpenAPI document. The server does not validate its answers;
@@ -127,11 +140,6 @@ export const staffMe = z.object({
     rankMultipliers: z.record(z.string(), ratio),
     voidWindowMinutes: z.number().int(),
   }) satisfies z.ZodType<TillRules>,
-})
-
-export const scanned = z.object({
-  member,
-  expiresAt: iso.describe('When the scanned QR token expires'),
 })
 
 export const tillResult = z.object({
@@ -248,7 +256,9 @@ export const kpis = periodFigures.extend({
     }),
   ),
   previous: periodFigures,
-}) satisfies z.ZodType<AdminKpis>
+  couponsIssued: z.number().int().describe('Coupon copies issued in the period'),
+  couponsUsed: z.number().int().describe('Coupon uses in the period (reversed ones not counted)'),
+}) satisfies z.ZodType<AdminKpis & Kpis>
 
 const memberHit = z.object({
   cardId: z.string(),
@@ -368,3 +378,208 @@ export const webhookDeliveries = z.object({
 })
 
 export const webhookTestSent = z.object({ eventId: z.string() })
+
+/** A segment as an answer carries it (the same JSON Schema as `Segment`). */
+const segmentOut = segment as z.ZodType<Segment>
+
+/** `POST /api/admin/segments` body, as the document shows it. */
+export const savedSegmentBody = z.strictObject({
+  name: z.string().min(1).max(100),
+  segment,
+})
+
+/** `POST /api/admin/coupons/{id}/issue` body, as the document shows it. */
+export const couponIssueBody = z.strictObject({
+  segment,
+  notify: z.boolean().optional().describe('Also send the members a LINE notice (promotion)'),
+  message: z.string().min(1).max(500).optional().describe('The notice’s text'),
+})
+
+export const savedSegment = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  segment: segmentOut,
+  createdAt: iso,
+})
+
+export const savedSegments = z.object({ items: z.array(savedSegment) })
+
+export const segmentSample = z.object({
+  items: z.array(
+    z.object({
+      cardId: z.number().int(),
+      cardNumber: z.string().describe('Masked but its last 4 digits'),
+      name: z.string(),
+      rank: z.string(),
+      points: z.number().int(),
+      reachable: z.boolean().describe('A friend of the account with promotions on'),
+    }),
+  ),
+})
+
+/** The message objects of a campaign or automation (text, image, flex). */
+export const lineMessage = lineMessageSchema.meta({ id: 'LineMessage' })
+
+export const campaign = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  status: z.enum(['scheduled', 'sending', 'sent', 'cancelled', 'failed']),
+  recipients: z.number().int().describe('Members it was queued for'),
+  sent: z.number().int(),
+  failed: z.number().int(),
+  excluded: z.number().int(),
+  excludedBy: z.object({
+    optedOut: z.number().int(),
+    blocked: z.number().int(),
+    frequencyCap: z.number().int(),
+  }),
+  segment: segmentOut,
+  messages: z.array(lineMessage),
+  scheduledAt: iso.nullable(),
+  createdAt: iso,
+  startedAt: iso.nullable(),
+  finishedAt: iso.nullable(),
+  aggregationUnit: z.string().describe('LINE’s unit of its statistics'),
+}) satisfies z.ZodType<Campaign>
+
+export const campaigns = z.object({ items: z.array(campaign), nextCursor: cursor })
+
+/** `POST /api/admin/campaigns` body, as the document shows it. */
+export const campaignBody = z.strictObject({
+  name: z.string().min(1).max(100),
+  segment,
+  messages: z.array(lineMessage).min(1).max(5),
+  scheduledAt: iso.optional().describe('Send later (ISO-8601 with offset); absent: now'),
+})
+
+export const campaignInsight = z.object({
+  aggregationUnit: z.string(),
+  uniqueImpression: z.number().int().nullable(),
+  uniqueClick: z.number().int().nullable(),
+  note: z.string(),
+})
+
+export const messagesValid = z.object({ valid: z.literal(true) })
+
+export const testSent = z.object({ sentTo: z.number().int() })
+
+export const testRecipient = z.object({ lineUserId: z.string(), label: z.string() })
+
+export const testRecipients = z.object({ items: z.array(testRecipient) })
+
+export const quota = z.object({
+  type: z.enum(['limited', 'none']),
+  limit: z.number().int().nullable(),
+  used: z.number().int(),
+  remaining: z.number().int().nullable(),
+}) satisfies z.ZodType<Quota>
+
+export const messagingSettings = messagingSettingsSchema
+
+export const automationRun = z.object({
+  id: z.number().int(),
+  kind: z.string(),
+  runDate: day,
+  startedAt: iso,
+  finishedAt: iso.nullable(),
+  targeted: z.number().int(),
+  sent: z.number().int(),
+  excluded: z.number().int(),
+  failed: z.number().int(),
+}) satisfies z.ZodType<RunItem>
+
+export const automation = z.object({
+  kind: z.string(),
+  enabled: z.boolean(),
+  messages: z.array(lineMessage),
+  params: z.record(z.string(), z.unknown()),
+  lastRun: automationRun.nullable(),
+}) satisfies z.ZodType<Automation>
+
+export const automations = z.object({ items: z.array(automation) })
+
+export const automationRuns = z.object({ items: z.array(automationRun), nextCursor: cursor })
+
+export const couponReward = couponRewardSchema.meta({ id: 'CouponReward' })
+
+export const coupon = z.object({
+  id: z.number().int(),
+  title: z.string(),
+  description: z.string().nullable(),
+  imageUrl: z.string().nullable(),
+  reward: couponReward,
+  validFrom: z.string().describe('As given: YYYY-MM-DD or ISO-8601'),
+  validUntil: z.string().describe('As given: YYYY-MM-DD or ISO-8601'),
+  validDaysAfterIssue: z.number().int().nullable(),
+  perMemberLimit: z.number().int(),
+  totalLimit: z.number().int().nullable(),
+  minPurchaseYen: z.number().int().nullable(),
+  storeCodes: z.array(z.string()).nullable().describe('null: every store'),
+  followUpCouponId: z.number().int().nullable(),
+  status: z.enum(['active', 'ended']),
+  issued: z.number().int(),
+  used: z.number().int(),
+  createdAt: iso,
+}) satisfies z.ZodType<Coupon>
+
+export const coupons = z.object({ items: z.array(coupon), nextCursor: cursor })
+
+export const couponDetail = coupon.extend({
+  usageRate: z.number().nullable().describe('used ÷ issued (null when none issued)'),
+  byStore: z.array(z.object({ storeCode: z.string(), used: z.number().int() })),
+  byDay: z.array(z.object({ date: day, issued: z.number().int(), used: z.number().int() })),
+}) satisfies z.ZodType<CouponDetail>
+
+export const couponIssued = z.object({
+  issued: z.number().int(),
+  skipped: z.number().int().describe('Matched members who hold a copy already'),
+})
+
+export const memberCoupon = z.object({
+  id: z.number().int().describe('The member coupon (this copy)'),
+  couponId: z.number().int(),
+  title: z.string(),
+  description: z.string().nullable(),
+  imageUrl: z.string().nullable(),
+  reward: couponReward,
+  validFrom: iso,
+  validUntil: iso.describe('The last moment this copy can be used'),
+  minPurchaseYen: z.number().int().nullable(),
+  storeCodes: z.array(z.string()).nullable(),
+  status: z.enum(['available', 'used', 'expired', 'ended']),
+  usedAt: iso.nullable(),
+  usesLeft: z.number().int().min(0),
+}) satisfies z.ZodType<MemberCoupon>
+
+export const memberCoupons = z.object({ items: z.array(memberCoupon) })
+
+export const scanned = z.object({
+  member,
+  expiresAt: iso.describe('When the scanned QR token expires'),
+  coupons: z.array(memberCoupon).describe('The member’s coupons usable at this store now'),
+})
+
+export const couponRedeemed = z.object({
+  redemptionId: z.number().int(),
+  memberCouponId: z.number().int(),
+  balance: z.number().int().min(0),
+  couponTitle: z.string(),
+  pointsAwarded: z.number().int().min(0),
+}) satisfies z.ZodType<CouponRedeemResult>
+
+export const couponReversed = z.object({
+  redemptionId: z.number().int(),
+  memberCouponId: z.number().int(),
+  balance: z.number().int().min(0),
+}) satisfies z.ZodType<CouponReverseResult>
+
+/** The coupon till bodies, as the document shows them (ids: a number or its digits). */
+const bodyId = z.union([z.number().int().positive(), z.string().regex(/^[1-9][0-9]{0,14}$/)])
+
+export const couponRedeemBody = z.strictObject({
+  qrToken: z.string().min(1).max(256),
+  memberCouponId: bodyId,
+  purchaseAmount: z.number().int().min(0).optional().describe('Yen, for `minPurchaseYen`'),
+})
+
+export const couponReverseBody = z.strictObject({ redemptionId: bodyId })

@@ -246,6 +246,8 @@ export const adminOperations = {
         byStore: [{ storeCode: 'S001', scans: 410, awards: 380, redeems: 60 }],
         daily: [{ date: '2026-11-30', newLinks: 4, pointsAwarded: 8100, pointsRedeemed: 3000 }],
         previous: { ...FIGURES, period: { from: '2026-10-02', to: '2026-10-31' } },
+        couponsIssued: 240,
+        couponsUsed: 31,
       },
     },
   },

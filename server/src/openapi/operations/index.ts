@@ -1,7 +1,9 @@
 import type { Operations } from '../describe.ts'
 import { adminOperations } from './admin.ts'
+import { couponOperations } from './coupons.ts'
 import { customerOperations } from './customer.ts'
 import { integrationOperations } from './integration.ts'
+import { marketingOperations } from './marketing.ts'
 import { metaOperations } from './meta.ts'
 import { staffOperations } from './staff.ts'
 
@@ -15,4 +17,6 @@ export const operations: Operations = {
   ...staffOperations,
   ...adminOperations,
   ...integrationOperations,
+  ...marketingOperations,
+  ...couponOperations,
 }

@@ -3,6 +3,21 @@ import * as s from '../schemas.ts'
 
 const MEMBER = { cardNumber: '************0011', name: '山田 花子', points: 1250, rank: 'silver' }
 const QR = 'UJZDEGXDNCF32EPF3DHODZDOCIS2JHTLGMXG'
+const COUPON = {
+  id: 12,
+  couponId: 3,
+  title: '冬のご褒美 300円引き',
+  description: '¥3,000以上のお買い上げで使えます。',
+  imageUrl: null,
+  reward: { type: 'discountYen', amount: 300 },
+  validFrom: '2026-12-01T00:00:00.000Z',
+  validUntil: '2026-12-31T14:59:59.999Z',
+  minPurchaseYen: 3000,
+  storeCodes: null,
+  status: 'available',
+  usedAt: null,
+  usesLeft: 1,
+}
 
 /** The till: a staff session, or a POS API key of the store where its scopes allow. */
 export const staffOperations = {
@@ -66,9 +81,9 @@ export const staffOperations = {
     requestExample: { qrToken: QR },
     ok: {
       status: 200,
-      description: 'The member, and when the token expires.',
+      description: 'The member, when the token expires, and the coupons usable here now.',
       schema: s.scanned,
-      example: { member: MEMBER, expiresAt: '2026-11-30T03:01:00.000Z' },
+      example: { member: MEMBER, expiresAt: '2026-11-30T03:01:00.000Z', coupons: [COUPON] },
     },
     errors: ['QR_INVALID', 'QR_EXPIRED', 'QR_ALREADY_USED', 'CARD_NOT_FOUND', 'FORBIDDEN'],
   },
