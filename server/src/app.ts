@@ -283,6 +283,7 @@ export function createApp(deps: AppDeps) {
       line,
       audit,
       expiryDays: config.points.expiryDays,
+      coupons,
     }),
     consoleCookie: cookie,
     staffAdmin: createStaffAdmin({ db, clock }),
