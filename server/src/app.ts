@@ -296,7 +296,14 @@ export function createApp(deps: AppDeps) {
     cardImports: createCardImportJobs({ db, clock, pinKey: secrets.pinHashKey, stats }),
     exports: createExports({ db, clock, timeZone: config.points.timeZone }),
     coupons,
-    couponTill: createCouponTill({ db, clock, rules: config.points, points, coupons }),
+    couponTill: createCouponTill({
+      db,
+      clock,
+      rules: config.points,
+      points,
+      coupons,
+      onRedeemed: (tx, e) => webhooks.onCouponRedeemed(tx, e),
+    }),
     couponWallet: createCouponWallet({ db, clock }),
   }
 
