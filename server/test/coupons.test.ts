@@ -604,7 +604,7 @@ describe('counting', () => {
   })
 })
 
-describe('for the automations (wired at merge)', () => {
+describe('for the automations', () => {
   it('couponExpiring: usable copies ending within N days, not yet reminded, once', async () => {
     const tag = newTag()
     const [m] = await members(ctx, tag, 1)
