@@ -284,6 +284,7 @@ export function createApp(deps: AppDeps) {
       line,
       audit,
       expiryDays: config.points.expiryDays,
+      coupons,
     }),
     consoleCookie: cookie,
     staffAdmin: createStaffAdmin({ db, clock }),
@@ -296,7 +297,14 @@ export function createApp(deps: AppDeps) {
     cardImports: createCardImportJobs({ db, clock, pinKey: secrets.pinHashKey, stats }),
     exports: createExports({ db, clock, timeZone: config.points.timeZone }),
     coupons,
-    couponTill: createCouponTill({ db, clock, rules: config.points, points, coupons }),
+    couponTill: createCouponTill({
+      db,
+      clock,
+      rules: config.points,
+      points,
+      coupons,
+      onRedeemed: (tx, e) => webhooks.onCouponRedeemed(tx, e),
+    }),
     couponWallet: createCouponWallet({ db, clock }),
   }
 

@@ -27,6 +27,7 @@ import { createLogger } from './logger.ts'
 import { metrics } from './metrics.ts'
 import { loadSecrets } from './secrets.ts'
 import { createAuditService } from './services/audit.ts'
+import { createCoupons } from './services/coupons.ts'
 import { createDailyStats } from './services/daily-stats.ts'
 import { backfillDailyStats } from './services/daily-stats-backfill.ts'
 import { runExclusive } from './services/jobs.ts'
@@ -221,6 +222,12 @@ const stopMarketingJobs = startMarketingJobs({
     line,
     audit: createAuditService({ db, clock: systemClock, timeZone: config.points.timeZone }),
     expiryDays: config.points.expiryDays,
+    coupons: createCoupons({
+      db,
+      clock: systemClock,
+      timeZone: config.points.timeZone,
+      expiryDays: config.points.expiryDays,
+    }),
   }),
 })
 

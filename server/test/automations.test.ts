@@ -1,13 +1,15 @@
+import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { tokyoDay } from '../src/repositories/member-facts.ts'
 import { memberPreferences } from '../src/repositories/member-preferences.ts'
 import { messagingSettings } from '../src/repositories/messaging-settings.ts'
 import { createAuditService } from '../src/services/audit.ts'
+import { createCoupons } from '../src/services/coupons.ts'
 import { createMarketing } from '../src/services/marketing.ts'
 import { marketingTick } from '../src/services/marketing-jobs.ts'
 import { bearerHeaders, roleHeaders } from './admin-support.ts'
-import { multicastsTo, seedMembers, TEXT } from './campaign-support.ts'
+import { multicastsTo, rankSegment, seedMembers, TEXT } from './campaign-support.ts'
 import { createMessagingContext } from './messaging-support.ts'
 
 const ctx = await createMessagingContext()
@@ -24,6 +26,12 @@ const instance = () =>
     line: ctx.line,
     audit: createAuditService({ db: ctx.db, clock: ctx.clock, timeZone: 'Asia/Tokyo' }),
     expiryDays: ctx.config.points.expiryDays,
+    coupons: createCoupons({
+      db: ctx.db,
+      clock: ctx.clock,
+      timeZone: 'Asia/Tokyo',
+      expiryDays: ctx.config.points.expiryDays,
+    }),
   })
 
 let admin: Record<string, string>
@@ -51,12 +59,41 @@ async function runOn(n: number, kind: string) {
 const reachedUsers = (users: readonly string[]) =>
   multicastsTo(ctx, users).flatMap((c) => (c.body as { to: string[] }).to)
 
+/** Creates a coupon through the route ending `ms` from now; its id. */
+async function couponEnding(ms: number, title = 'クーポン'): Promise<number> {
+  admin = await bearerHeaders(ctx, 'role-operator')
+  const res = await ctx.call('POST', '/api/admin/coupons', {
+    headers: admin,
+    body: {
+      title,
+      reward: { type: 'discountYen', amount: 100 },
+      validFrom: new Date(ctx.clock.now() - DAY).toISOString(),
+      validUntil: new Date(ctx.clock.now() + ms).toISOString(),
+    },
+  })
+  expect(res.status, JSON.stringify(res.json)).toBe(201)
+  return res.json.id as number
+}
+
+/** Issues coupon `id` to the members of rank `tag` (no notice). */
+async function issueTo(id: number, tag: string) {
+  const res = await ctx.call('POST', `/api/admin/coupons/${id}/issue`, {
+    headers: { ...admin, 'Idempotency-Key': randomUUID() },
+    body: { segment: rankSegment(tag) },
+  })
+  expect(res.status, JSON.stringify(res.json)).toBe(200)
+}
+
+const count = async (q: ReturnType<typeof sql>) =>
+  Number((await ctx.db.execute<{ n: number | string }>(q))[0]?.n ?? -1)
+
 describe('automations', () => {
   it('are configured per kind; bad params and unknown kinds are refused', async () => {
     const list = await ctx.call('GET', '/api/admin/automations', { headers: admin })
     expect(list.status).toBe(200)
     expect(list.json.items.map((a: { kind: string }) => a.kind).sort()).toEqual([
       'birthday',
+      'couponExpiring',
       'pointsExpiring',
       'winBack',
     ])
@@ -173,6 +210,87 @@ describe('automations', () => {
     expect(reached).not.toContain(never.user)
     await messagingSettings.put(ctx.db, { capMessages: 2, capDays: 7, automationHour: 10 }, 0)
     await configure('winBack', { daysWithoutVisit: 60 }, false)
+  })
+
+  it('couponExpiring: N days before a member coupon ends, once per member coupon, one message for several', async () => {
+    ctx.clock.set(jst(2027, 6, 1, 10, 0))
+    const [a, b, optedOut] = await seedMembers(ctx.db, 3, 'ce')
+    if (!a || !b || !optedOut) throw new Error('no members')
+    await memberPreferences.setPromotions(ctx.db, optedOut.user, false, ctx.clock.now())
+    const soon = await couponEnding(2 * DAY, 'もうすぐ')
+    const also = await couponEnding(2.5 * DAY, 'こちらも')
+    const later = await couponEnding(10 * DAY, 'まだ先')
+    for (const id of [soon, also, later]) await issueTo(id, 'ce')
+    await configure('couponExpiring', { daysBefore: 3 })
+    // Each member holds two copies ending within 3 days: one message each; the opted out none.
+    expect((await runOn(2, 'couponExpiring')).find((o) => o?.ran)).toMatchObject({
+      targeted: 3,
+      queued: 2,
+      excluded: 1,
+    })
+    await ctx.drain()
+    const reached = reachedUsers([a.user, b.user, optedOut.user])
+    expect(reached.sort()).toEqual([a.user, b.user].sort())
+    const reminded = (cardId: number) =>
+      count(sql`SELECT count(*) AS n FROM coupon_reminders r
+        JOIN member_coupons m ON m.id = r.member_coupon_id WHERE m.card_id = ${cardId}`)
+    expect([await reminded(a.cardId), await reminded(b.cardId)]).toEqual([2, 2])
+    expect(await reminded(optedOut.cardId)).toBe(0)
+    // The next day: only the opted-out member is still due (and still excluded).
+    ctx.clock.advance(DAY)
+    expect((await runOn(1, 'couponExpiring'))[0]).toMatchObject({
+      ran: true,
+      targeted: 1,
+      queued: 0,
+    })
+    // Eight days on, the third coupon is due: a new reminder, once.
+    ctx.clock.advance(7 * DAY)
+    await memberPreferences.setPromotions(ctx.db, optedOut.user, true, ctx.clock.now())
+    expect((await runOn(1, 'couponExpiring'))[0]).toMatchObject({
+      ran: true,
+      targeted: 3,
+      queued: 3,
+    })
+    expect([await reminded(a.cardId), await reminded(b.cardId)]).toEqual([3, 3])
+    await configure('couponExpiring', { daysBefore: 3 }, false)
+  })
+
+  it('params.couponId: each member messaged is issued the coupon in the run; an unknown or ended coupon is refused', async () => {
+    ctx.clock.set(jst(2027, 7, 1, 10, 0))
+    admin = await bearerHeaders(ctx, 'role-operator')
+    const put = (params: Record<string, unknown>) =>
+      ctx.call('PUT', '/api/admin/automations/birthday', {
+        headers: admin,
+        body: { enabled: true, messages: TEXT, params },
+      })
+    const unknown = await put({ couponId: 999_999 })
+    expect(unknown.status).toBe(400)
+    expect(unknown.json.error).toMatchObject({ code: 'VALIDATION_FAILED' })
+    expect(unknown.json.error.message).toContain('params.couponId')
+    const ended = await couponEnding(30 * DAY, 'おわり')
+    expect(
+      (await ctx.call('POST', `/api/admin/coupons/${ended}/end`, { headers: admin })).status,
+    ).toBe(200)
+    const refused = await put({ couponId: ended })
+    expect(refused.status).toBe(400)
+    expect(refused.json.error.message).toContain('ended')
+    const gift = await couponEnding(60 * DAY, '誕生日クーポン')
+    await configure('birthday', { couponId: gift })
+    const [a, b, optedOut] = await seedMembers(ctx.db, 3, 'jul', { birthDate: '1995-07-15' })
+    if (!a || !b || !optedOut) throw new Error('no members')
+    await memberPreferences.setPromotions(ctx.db, optedOut.user, false, ctx.clock.now())
+    expect((await runOn(2, 'birthday')).find((o) => o?.ran)).toMatchObject({
+      targeted: 3,
+      queued: 2,
+    })
+    const holders = await ctx.db.execute<{ cardId: number | string; source: string }>(
+      sql`SELECT card_id AS "cardId", source FROM member_coupons WHERE coupon_id = ${gift}
+        ORDER BY card_id`,
+    )
+    expect(holders.map((h) => [Number(h.cardId), h.source])).toEqual(
+      [a.cardId, b.cardId].sort((x, y) => x - y).map((id) => [id, 'automation']),
+    )
+    await configure('birthday', { couponId: null }, false)
   })
 
   it('the server runs them at the configured Asia/Tokyo hour; runs are listed with their counts', async () => {

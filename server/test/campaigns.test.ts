@@ -5,6 +5,7 @@ import { retryKeyFor } from '../src/line/outbox.ts'
 import { lineFriends } from '../src/repositories/line-friends.ts'
 import { memberPreferences } from '../src/repositories/member-preferences.ts'
 import { createAuditService } from '../src/services/audit.ts'
+import { createCoupons } from '../src/services/coupons.ts'
 import { createMarketing } from '../src/services/marketing.ts'
 import { bearerHeaders, roleHeaders } from './admin-support.ts'
 import { createCampaign, multicastsTo, rankSegment, seedMembers, TEXT } from './campaign-support.ts'
@@ -314,6 +315,12 @@ describe('campaigns', () => {
       line: ctx.line,
       audit: createAuditService({ db: ctx.db, clock: ctx.clock, timeZone: 'Asia/Tokyo' }),
       expiryDays: ctx.config.points.expiryDays,
+      coupons: createCoupons({
+        db: ctx.db,
+        clock: ctx.clock,
+        timeZone: 'Asia/Tokyo',
+        expiryDays: ctx.config.points.expiryDays,
+      }),
     }).campaigns
     expect(await campaigns.startDue()).toBe(0)
     ctx.clock.advance(3_600_000)

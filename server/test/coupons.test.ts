@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { messagingSettings } from '../src/repositories/messaging-settings.ts'
 import { couponExpiringTargets, markCouponReminded } from '../src/services/coupon-expiring.ts'
 import { createCoupons } from '../src/services/coupons.ts'
 import { consoleSignIn, cookieHeaders, roleHeaders } from './admin-support.ts'
@@ -235,6 +236,46 @@ describe('issuing to a segment', () => {
     expect(await pushed(blocked.user)).toBe(0)
     // b still got the coupon: the opt-out stops messages, not coupons.
     expect((await walletOf(ctx, b.user)).some((x) => x.couponId === c.id)).toBe(true)
+  })
+
+  it('with notify, goes through the promotions gate: the frequency cap holds the notice, not the coupon', async () => {
+    await messagingSettings.put(ctx.db, { capMessages: 1, capDays: 7, automationHour: 10 }, 0)
+    try {
+      const tag = newTag()
+      const [a, b] = await members(ctx, tag, 2)
+      if (!a || !b) throw new Error('members')
+      const first = await createCoupon(ctx, operator, { title: '一枚目' })
+      const second = await createCoupon(ctx, operator, { title: '二枚目' })
+      const pushed = async (user: string, title: string) =>
+        count(sql`SELECT count(*) AS n FROM outbox WHERE kind = 'push' AND line_user_id = ${user}
+          AND payload LIKE ${`%${title}%`}`)
+      expect((await issue(ctx, operator, first.id, tag, { notify: true })).json).toEqual({
+        issued: 2,
+        skipped: 0,
+      })
+      for (const m of [a, b]) expect(await pushed(m.user, '一枚目')).toBe(1)
+      // Each notice is recorded by the gate, so it counts toward the cap at once.
+      expect(
+        await count(sql`SELECT count(*) AS n FROM promo_sends
+          WHERE source = ${`coupon-notice:${first.id}`} AND line_user_id IN (${a.user}, ${b.user})`),
+      ).toBe(2)
+      // At the cap (1 in 7 days): the second coupon is issued, its notice is not pushed.
+      expect((await issue(ctx, operator, second.id, tag, { notify: true })).json).toEqual({
+        issued: 2,
+        skipped: 0,
+      })
+      for (const m of [a, b]) {
+        expect(await pushed(m.user, '二枚目')).toBe(0)
+        expect((await walletOf(ctx, m.user)).some((x) => x.couponId === second.id)).toBe(true)
+      }
+      const audit = await row<{ detail: string }>(
+        ctx.db,
+        sql`SELECT detail FROM audit_log WHERE action = 'coupon.issue' AND target = ${`coupon:${second.id}`}`,
+      )
+      expect(JSON.parse(String(audit?.detail))).toMatchObject({ notified: 0, notNotified: 2 })
+    } finally {
+      await messagingSettings.put(ctx.db, { capMessages: 2, capDays: 7, automationHour: 10 }, 0)
+    }
   })
 
   it('refuses to issue an ended coupon (410) and an unknown one (404)', async () => {
@@ -563,7 +604,7 @@ describe('counting', () => {
   })
 })
 
-describe('for the automations (wired at merge)', () => {
+describe('for the automations', () => {
   it('couponExpiring: usable copies ending within N days, not yet reminded, once', async () => {
     const tag = newTag()
     const [m] = await members(ctx, tag, 1)

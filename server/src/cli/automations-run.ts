@@ -4,6 +4,7 @@ import { createLineMessaging } from '../line/line-service.ts'
 import { createLogger } from '../logger.ts'
 import { createAuditService } from '../services/audit.ts'
 import { createAutomations } from '../services/automations.ts'
+import { createCoupons } from '../services/coupons.ts'
 import { HELP_OPTION, parseCommand } from './args.ts'
 import { withDatabase } from './database.ts'
 import { dryRunDatabase } from './dry-run.ts'
@@ -17,7 +18,8 @@ const command = {
   name: 'automations:run',
   help: `Usage: pnpm automations:run [--dry-run]
 
-Runs the enabled automated messages (birthday, pointsExpiring, winBack) that have not run
+Runs the enabled automated messages (birthday, pointsExpiring, winBack, couponExpiring) that
+have not run
 today (Asia/Tokyo): finds the members each is due for, leaves out those who turned
 promotions off, blocked the account or reached the frequency cap, and queues the messages
 (the servers' outbox workers send them). Idempotent: running it twice, or while a server
@@ -42,6 +44,12 @@ const outcomes = await withDatabase(async ({ config, db }) => {
     kick: () => {},
     audit: createAuditService({ db: target, clock: systemClock, timeZone: config.points.timeZone }),
     expiryDays: config.points.expiryDays,
+    coupons: createCoupons({
+      db: target,
+      clock: systemClock,
+      timeZone: config.points.timeZone,
+      expiryDays: config.points.expiryDays,
+    }),
   }).runDue()
 })
 for (const r of outcomes) {

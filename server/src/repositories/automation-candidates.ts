@@ -9,6 +9,8 @@ export interface Candidate {
   lineUserId: string
   /** What makes it once: the birthday's year, the expiry date, the lapse's last visit day. */
   occurrence: string
+  /** The member coupons a `couponExpiring` reminder is about. */
+  memberCouponIds?: number[]
 }
 
 type Row = { cardId: number | string; lineUserId: string; o: number | string | null }

@@ -1,6 +1,7 @@
 import { z } from 'zod'
-import type { Executor } from '../db/seam.ts'
+import type { Executor, Tx } from '../db/seam.ts'
 import { automationCandidates, type Candidate } from '../repositories/automation-candidates.ts'
+import { couponExpiringTargets, markCouponReminded } from './coupon-expiring.ts'
 
 /** What a kind's candidates are computed from. */
 export interface DueContext {
@@ -20,6 +21,8 @@ export interface AutomationKind {
   params: z.ZodType<Record<string, unknown>>
   defaults: Record<string, unknown>
   candidates(ex: Executor, params: Record<string, unknown>, x: DueContext): Promise<Candidate[]>
+  /** In the run's transaction, for the members messaged (after the promotions gate). */
+  onSent?(tx: Tx, sent: readonly Candidate[], now: number): Promise<void>
 }
 
 const couponId = z.number().int().positive().nullable().optional()
@@ -31,8 +34,33 @@ const days = (what: string) =>
     .max(3650, `${what} must be at most 3650`)
 
 /**
- * The kinds (the contract's; add one here, e.g. `couponExpiring` once coupons land, and it is
- * configurable, runs daily and is recorded like the others).
+ * A member's usable copies ending within `daysBefore` days and not reminded of yet: one
+ * candidate per card (one message however many copies), the occurrence its first copy.
+ */
+async function couponExpiring(ex: Executor, daysBefore: number, now: number) {
+  const byCard = new Map<number, Candidate & { memberCouponIds: number[] }>()
+  for await (const page of couponExpiringTargets(ex, now, daysBefore)) {
+    for (const r of page) {
+      const cardId = Number(r.cardId)
+      const id = Number(r.memberCouponId)
+      const c = byCard.get(cardId)
+      if (c) c.memberCouponIds.push(id)
+      else {
+        byCard.set(cardId, {
+          cardId,
+          lineUserId: r.lineUserId,
+          occurrence: `copy:${id}`,
+          memberCouponIds: [id],
+        })
+      }
+    }
+  }
+  return [...byCard.values()].sort((a, b) => a.cardId - b.cardId)
+}
+
+/**
+ * The kinds (the contract's; add one here and it is configurable, runs daily and is recorded
+ * like the others).
  */
 export const AUTOMATION_KINDS: Record<string, AutomationKind> = {
   /** In the member's birth month, once a year (the first daily run of the month that can). */
@@ -53,6 +81,20 @@ export const AUTOMATION_KINDS: Record<string, AutomationKind> = {
     params: z.strictObject({ daysWithoutVisit: days('daysWithoutVisit'), couponId }),
     defaults: { daysWithoutVisit: 60 },
     candidates: (ex, p, x) => automationCandidates.winBack(ex, x.today, Number(p.daysWithoutVisit)),
+  },
+  /**
+   * `daysBefore` days before a member's coupon ends (usable, not ended); once per member
+   * coupon: every copy a reminder is about is marked reminded (coupon_reminders) in the run.
+   */
+  couponExpiring: {
+    params: z.strictObject({ daysBefore: days('daysBefore'), couponId }),
+    defaults: { daysBefore: 3 },
+    candidates: (ex, p, x) => couponExpiring(ex, Number(p.daysBefore), x.now),
+    async onSent(tx, sent, now) {
+      for (const c of sent) {
+        for (const id of c.memberCouponIds ?? []) await markCouponReminded(tx, id, now)
+      }
+    },
   },
 }
 

@@ -6,9 +6,11 @@ import { DomainError, NotFound } from '../domain/errors.ts'
 import type { Outbox } from '../line/outbox.ts'
 import { type Candidate, tokyoDate } from '../repositories/automation-candidates.ts'
 import { type AutomationRunRow, automations } from '../repositories/automations.ts'
+import { coupons as couponRows } from '../repositories/coupons.ts'
 import { tokyoDay } from '../repositories/member-facts.ts'
 import type { AuditActor, AuditService } from './audit.ts'
 import { AUTOMATION_KINDS, type DueContext, isAutomationKind } from './automation-kinds.ts'
+import type { CouponsService } from './coupons.ts'
 import { queueMulticasts } from './deliveries.ts'
 import { admitPromotions, excludedTotal } from './promotions.ts'
 
@@ -70,16 +72,20 @@ export interface AutomationsDeps {
   kick: () => void
   audit: AuditService
   expiryDays: number
+  /** Issues `params.couponId` to each member a run messages. */
+  coupons: Pick<CouponsService, 'issueToCard'>
 }
 
 const PAGE = 50
 
 /**
- * Automated messages (docs/segments.md): birthday, pointsExpiring, winBack, each configured
+ * Automated messages (docs/segments.md): birthday, pointsExpiring, winBack, couponExpiring,
+ * each configured
  * in the console and run daily. A kind's run on an Asia/Tokyo date is taken once (a unique
  * key, in the transaction that queues its messages: two instances at once, or the command
  * and a server, run it once); each member gets an occurrence (a birthday year, an expiry
- * date, a lapse) at most once, through the promotions gate (opt-out, blocked, cap).
+ * date, a lapse, a member coupon) at most once, through the promotions gate (opt-out, blocked,
+ * cap). With `params.couponId`, each member messaged is issued that coupon in the same run.
  */
 export function createAutomations(deps: AutomationsDeps) {
   const { db, clock, audit } = deps
@@ -153,6 +159,13 @@ export function createAutomations(deps: AutomationsDeps) {
       for (let i = 0; i < sends.length; i += 500) {
         await automations.recordSends(tx, config.kind, sends.slice(i, i + 500), now)
       }
+      await AUTOMATION_KINDS[config.kind]?.onSent?.(tx, sends, now)
+      const couponId = config.params.couponId
+      if (typeof couponId === 'number') {
+        // Each member messaged gets the coupon with the message (a usable copy held: none).
+        for (const c of sends)
+          await deps.coupons.issueToCard(tx, couponId, c.cardId, 'automation', now)
+      }
       const batches = await queueMulticasts(tx, deps.outbox, {
         prefix: `automation-run:${runId}`,
         owner: { automationRunId: runId },
@@ -207,6 +220,14 @@ export function createAutomations(deps: AutomationsDeps) {
       }
       if (body.enabled && !lineMessagesSchema.safeParse(body.messages).success) {
         throw new InvalidAutomation('messages: an enabled automation needs 1 to 5 messages')
+      }
+      const couponId = params.data.couponId
+      if (typeof couponId === 'number') {
+        const c = await couponRows.byId(db, couponId)
+        if (!c) throw new InvalidAutomation(`params.couponId: no coupon ${couponId}`)
+        if (c.endedAt !== null || clock.now() >= Number(c.endsAt)) {
+          throw new InvalidAutomation(`params.couponId: coupon ${couponId} has ended`)
+        }
       }
       await db.transaction(async (tx) => {
         await automations.put(tx, {

@@ -1,17 +1,16 @@
-import type { Database, Tx } from '../db/seam.ts'
+import type { Executor, Tx } from '../db/seam.ts'
 import { type ExpiringCopy, memberCoupons } from '../repositories/member-coupons.ts'
 
 const DAY_MS = 86_400_000
 
 /**
- * The `couponExpiring` automation's targets (to be wired into the automation framework of the
- * campaigns work at merge): usable copies of linked members that end within `daysBefore` days
+ * The `couponExpiring` automation's targets (services/automation-kinds.ts): usable copies of linked members that end within `daysBefore` days
  * of `now` and were not reminded of yet, a page at a time. For each member messaged, call
  * `markCouponReminded` in the transaction that queues the message: false means another run
  * (or instance) reminded that copy already, so nothing is sent twice.
  */
 export async function* couponExpiringTargets(
-  db: Database,
+  db: Executor,
   now: number,
   daysBefore: number,
   pageSize = 500,

@@ -28,12 +28,28 @@ import type { PointsService } from './points.ts'
 import { QR_SPEND } from './qr-use.ts'
 import type { StaffPrincipal } from './staff.ts'
 
+/** A coupon use, as told to listeners in its transaction (webhooks: `coupon.redeemed`). */
+export interface CouponRedeemed {
+  redemptionId: number
+  memberCouponId: number
+  couponId: number
+  couponTitle: string
+  cardId: number
+  storeCode: string
+  staffId: string
+  purchaseAmount: number | null
+  pointsAwarded: number
+  at: number
+}
+
 export interface CouponTillDeps {
   db: Database
   clock: Clock
   rules: PointsRules
   points: PointsService
   coupons: Pick<CouponsService, 'copyEnd'>
+  /** Called in the use's transaction, after it is written (a rollback undoes what it queued). */
+  onRedeemed?: ((tx: Tx, e: CouponRedeemed) => Promise<void>) | undefined
 }
 
 const dateOf = (ms: number) => new Date(ms).toISOString()
@@ -44,7 +60,14 @@ const dateOf = (ms: number) => new Date(ms).toISOString()
  * manager's reversal within the void window. A bonus-points reward moves points in the same
  * transaction as the use (ledger type `coupon`).
  */
-export function createCouponTill({ db, clock, rules, points, coupons: defs }: CouponTillDeps) {
+export function createCouponTill({
+  db,
+  clock,
+  rules,
+  points,
+  coupons: defs,
+  onRedeemed,
+}: CouponTillDeps) {
   const till = points.till
 
   /** Why a copy cannot be used here and now (throws), in the contract's errors. */
@@ -169,6 +192,18 @@ export function createCouponTill({ db, clock, rules, points, coupons: defs }: Co
           at: now,
         })
         await issueFollowUp(tx, mc, now)
+        await onRedeemed?.(tx, {
+          redemptionId,
+          memberCouponId: Number(mc.id),
+          couponId: Number(mc.couponId),
+          couponTitle: mc.title,
+          cardId: card.cardId,
+          storeCode: staff.storeCode,
+          staffId: staff.staffId,
+          purchaseAmount: input.purchaseAmount ?? null,
+          pointsAwarded,
+          at: now,
+        })
         const r: CouponRedeemResult = {
           redemptionId,
           memberCouponId: Number(mc.id),

@@ -9,11 +9,12 @@ import { memberCoupons } from '../repositories/member-coupons.ts'
 import { tokyoDay } from '../repositories/member-facts.ts'
 import { type AuditActor, dayStartIn, recordAudit } from './audit.ts'
 import { createCalendar, utcOffsetMs } from './calendar.ts'
-import { allowedByFrequencyCap, type CouponNoticeSender } from './coupon-notice.ts'
+import type { CouponNoticeSender } from './coupon-notice.ts'
 import { rewardColumns, toCoupon } from './coupon-view.ts'
 import { type CsvCell, csvStream } from './csv-export.ts'
 import { decodeCursor, encodeCursor } from './history-page.ts'
 import type { IdempotencyClaim } from './idempotency.ts'
+import { admitPromotions, excludedTotal } from './promotions.ts'
 
 const DAY_MS = 86_400_000
 const PAGE = 50
@@ -170,8 +171,9 @@ export function createCoupons(deps: CouponsDeps) {
 
     /**
      * Issues copy 1 to every member the segment matches now who holds none, a batch per
-     * transaction; with `notify`, queues a promotional notice to each newly issued member who
-     * is reachable (a friend, promotions on) and within the frequency cap. The Idempotency-Key
+     * transaction; with `notify`, queues a promotional notice to each newly issued member the
+     * promotions gate admits (`admitPromotions`: a friend, promotions on, under the frequency
+     * cap; recorded in promo_sends as `coupon-notice:<id>`). The Idempotency-Key
      * is claimed with the audit entry: a repeat gets the first answer; a retry after a failure
      * issues only what is missing (the unique copy index).
      */
@@ -193,6 +195,7 @@ export function createCoupons(deps: CouponsDeps) {
       let matched = 0
       let issued = 0
       let notified = 0
+      let notNotified = 0
       for (;;) {
         const page = await memberCoupons.segmentPage(db, input.segment, x, after, batch)
         const last = page.at(-1)
@@ -208,12 +211,18 @@ export function createCoupons(deps: CouponsDeps) {
             validUntil,
           })
           let sent = 0
+          let held = 0
           if (notice && got.length > 0) {
             const fresh = new Set(got)
-            const reachable = page
-              .filter((m) => fresh.has(Number(m.cardId)) && Number(m.reachable) === 1)
-              .map((m) => m.lineUserId)
-            for (const userId of await allowedByFrequencyCap(tx, reachable, now)) {
+            // The promotions gate: friends with promotions on, under the frequency cap; the
+            // notice is recorded there (promo_sends), so it counts toward the cap at once.
+            const admission = await admitPromotions(tx, {
+              users: page.filter((m) => fresh.has(Number(m.cardId))).map((m) => m.lineUserId),
+              source: `coupon-notice:${id}`,
+              now,
+            })
+            held = excludedTotal(admission.excluded)
+            for (const userId of admission.admitted) {
               const n = {
                 userId,
                 couponId: id,
@@ -224,10 +233,11 @@ export function createCoupons(deps: CouponsDeps) {
               if (await notice(tx, n)) sent++
             }
           }
-          return { issued: got.length, sent }
+          return { issued: got.length, sent, held }
         })
         issued += done.issued
         notified += done.sent
+        notNotified += done.held
         if (page.length < batch) break
       }
       const result = { issued, skipped: matched - issued }
@@ -237,7 +247,13 @@ export function createCoupons(deps: CouponsDeps) {
           ...actor,
           action: 'coupon.issue',
           target: `coupon:${id}`,
-          detail: { segment: input.segment, ...result, notify: input.notify === true, notified },
+          detail: {
+            segment: input.segment,
+            ...result,
+            notify: input.notify === true,
+            notified,
+            notNotified,
+          },
         })
         await claim.complete(tx, 200, result)
         return result

@@ -6,6 +6,7 @@ import type { AuditService } from './audit.ts'
 import { createAutomations } from './automations.ts'
 import { createCampaignTools } from './campaign-tools.ts'
 import { createCampaigns } from './campaigns.ts'
+import type { CouponsService } from './coupons.ts'
 import { createSavedSegments } from './saved-segments.ts'
 
 export interface MarketingDeps {
@@ -15,6 +16,8 @@ export interface MarketingDeps {
   line: Pick<LineMessaging, 'client' | 'outbox' | 'kickSoon'>
   audit: AuditService
   expiryDays: number
+  /** Issues an automation's `params.couponId`. */
+  coupons: Pick<CouponsService, 'issueToCard'>
 }
 
 /** Segment delivery (docs/segments.md): saved segments, campaigns, their tools, automations. */
@@ -25,7 +28,11 @@ export function createMarketing(deps: MarketingDeps) {
     savedSegments: createSavedSegments({ db, clock, audit, expiryDays: deps.expiryDays }),
     campaigns: createCampaigns({ ...base, logger, expiryDays: deps.expiryDays }),
     campaignTools: createCampaignTools(base),
-    automations: createAutomations({ ...base, expiryDays: deps.expiryDays }),
+    automations: createAutomations({
+      ...base,
+      expiryDays: deps.expiryDays,
+      coupons: deps.coupons,
+    }),
   }
 }
 

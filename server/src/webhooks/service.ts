@@ -11,6 +11,7 @@ import { NotFound, WebhookTargetRefused } from '../domain/errors.ts'
 import type { Logger } from '../logger.ts'
 import { webhooks as rows, type WebhookEndpointStats } from '../repositories/webhooks.ts'
 import { type AuditActor, recordAudit } from '../services/audit.ts'
+import type { CouponRedeemed } from '../services/coupon-till.ts'
 import type { MembershipEvents } from '../services/membership.ts'
 import type { LedgerChange } from '../services/points.ts'
 import { totpSealer } from '../services/totp.ts'
@@ -180,6 +181,26 @@ export function createWebhooks(deps: WebhooksDeps) {
         staffId: c.staffId,
         purchaseAmount: c.purchaseAmount,
         occurredAt: new Date(c.at).toISOString(),
+      }))
+    },
+
+    /**
+     * The till's coupon hook, in the transaction of the use: `coupon.redeemed` (after the
+     * `points.changed` of a bonus-points reward, in the member's order). A reversal sends no
+     * event of its own; its bonus points' `void` entry sends `points.changed`.
+     */
+    async onCouponRedeemed(tx: Tx, e: CouponRedeemed): Promise<void> {
+      await emit(tx, 'coupon.redeemed', `card:${e.cardId}`, async (ex) => ({
+        redemptionId: e.redemptionId,
+        memberCouponId: e.memberCouponId,
+        couponId: e.couponId,
+        couponTitle: e.couponTitle,
+        ...(await cardData(ex, e.cardId)),
+        storeCode: e.storeCode,
+        staffId: e.staffId,
+        purchaseAmount: e.purchaseAmount,
+        pointsAwarded: e.pointsAwarded,
+        occurredAt: new Date(e.at).toISOString(),
       }))
     },
 
