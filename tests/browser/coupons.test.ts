@@ -13,6 +13,7 @@ import {
   watchPageErrors,
 } from '../support/browser.ts'
 import { type RunningServer, removeDataDir, startServer } from '../support/server.ts'
+import { submitStaffSignIn } from '../support/sign-in.ts'
 
 /**
  * Issue 16's proof in Chromium against the real server (demo mode): an operator creates a
@@ -62,7 +63,8 @@ describe('LINE-only coupons in Chromium (demo mode)', () => {
 
   it('an operator creates and issues a coupon; the member sees it; the clerk applies it; the app shows it used', async () => {
     const member = newLineUserId()
-    await linkByApi(server.url, member, '4900000000000011', '1234')
+    // The demo's third card: the demo's own coupons go to the first.
+    await linkByApi(server.url, member, '4900000000000037', '3456')
     const desk = await newContext(browser, server.url, { width: 1366, height: 900 })
     const phone = await newPhone(browser, server.url, { user: member })
     const tablet = await newContext(browser, server.url, { width: 1280, height: 800 })
@@ -71,11 +73,8 @@ describe('LINE-only coupons in Chromium (demo mode)', () => {
       const console = await desk.newPage()
       await console.goto('/admin/coupons')
       await expect.poll(() => new URL(console.url()).pathname).toBe('/admin/sign-in')
-      await console.getByLabel('スタッフID').fill('demo-admin')
-      await console.getByLabel('パスワード', { exact: true }).fill('demo-admin-pass')
-      await console.getByRole('button', { name: 'ログイン' }).click()
+      await submitStaffSignIn(console, 'demo-admin', 'demo-admin-pass')
       await console.getByTestId('coupons').waitFor()
-      await console.getByTestId('no-coupons').waitFor()
       await console.getByTestId('new-coupon').click()
       await console.getByTestId('coupon-new').waitFor()
       // Nothing filled in: every problem is named, nothing is sent.
