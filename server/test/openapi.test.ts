@@ -138,6 +138,7 @@ describe('GET /api/openapi.json (issue 17, decision 087)', () => {
       'POST /api/admin/coupons/{id}/issue',
       'POST /api/admin/members/{cardId}/adjust',
       'POST /api/staff/adjust',
+      'POST /api/staff/card/award',
       'POST /api/staff/coupons/redeem',
       'POST /api/staff/coupons/reverse',
       'POST /api/staff/points',

@@ -22,6 +22,8 @@ import {
   type MemberCoupon,
   memberSchema,
   messagingSettingsSchema,
+  type RecoveryCodeStatus,
+  type RecoveryCodes,
   SEGMENT_MAX_ITEMS,
   type Segment,
   STAFF_ROLES,
@@ -583,3 +585,19 @@ export const couponRedeemBody = z.strictObject({
 })
 
 export const couponReverseBody = z.strictObject({ redemptionId: bodyId })
+
+/** A card found by its number at the till (`POST /api/staff/card/lookup`). */
+export const cardLookedUp = z.object({
+  member,
+  linked: z.boolean().describe('Whether the card is linked to a LINE account'),
+})
+
+/** TOTP recovery codes, shown once. */
+export const recoveryCodes = z.object({
+  recoveryCodes: z.array(z.string()).describe('10 single-use codes, shown this once'),
+}) satisfies z.ZodType<RecoveryCodes>
+
+export const recoveryCodeStatus = z.object({
+  remaining: z.number().int().min(0),
+  generatedAt: iso.nullable(),
+}) satisfies z.ZodType<RecoveryCodeStatus>

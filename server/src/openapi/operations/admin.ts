@@ -119,7 +119,36 @@ export const adminOperations = {
     tag: 'Console',
     auth: 'admin',
     requestExample: { code: '123456' },
-    ok: { status: 204, description: 'Enrolled.' },
+    ok: {
+      status: 200,
+      description: 'Enrolled; the recovery codes are shown this once.',
+      schema: s.recoveryCodes,
+      example: { recoveryCodes: ['K7QWM-3XRTP', 'V9HCN-2LDFZ'] },
+    },
+  },
+  'GET /api/admin/totp/recovery-codes': {
+    summary: 'How many recovery codes are left',
+    tag: 'Console',
+    auth: 'admin',
+    ok: {
+      status: 200,
+      description: 'Unused codes left, and when they were made.',
+      schema: s.recoveryCodeStatus,
+      example: { remaining: 9, generatedAt: '2026-11-30T01:00:00.000Z' },
+    },
+  },
+  'POST /api/admin/totp/recovery-codes': {
+    summary: 'Replace the recovery codes (needs a current TOTP code)',
+    description: 'Every old code stops working; the new ones are shown this once.',
+    tag: 'Console',
+    auth: 'admin',
+    requestExample: { code: '123456' },
+    ok: {
+      status: 200,
+      description: 'The new codes.',
+      schema: s.recoveryCodes,
+      example: { recoveryCodes: ['K7QWM-3XRTP', 'V9HCN-2LDFZ'] },
+    },
   },
   'GET /api/admin/audit': {
     summary: 'The audit trail, newest first',

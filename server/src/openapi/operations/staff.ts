@@ -210,4 +210,37 @@ export const staffOperations = {
       },
     },
   },
+  'POST /api/staff/card/lookup': {
+    summary: 'Find a member by the plastic card’s number',
+    description:
+      'For a customer without a phone: the card number typed or read by a barcode scanner ' +
+      '(spaces and hyphens ignored). Award only: redeeming and coupons need the member QR. ' +
+      'Every look-up counts against the guessing limit (per session and per store).',
+    tag: 'Till & POS',
+    auth: { till: null },
+    requestExample: { cardNumber: '4900 0000 0000 0011' },
+    ok: {
+      status: 200,
+      description: 'The member (card number masked), and whether the card is linked.',
+      schema: s.cardLookedUp,
+      example: { member: MEMBER, linked: true },
+    },
+    errors: ['CARD_NUMBER_INVALID', 'CARD_NOT_FOUND', 'TOO_MANY_ATTEMPTS'],
+  },
+  'POST /api/staff/card/award': {
+    summary: 'Award points to a plastic card by its number',
+    description:
+      'Like an award with the QR, for a card identified by its number: ' +
+      'floor(amount × rate × rank multiplier); safe to retry with the same Idempotency-Key.',
+    tag: 'Till & POS',
+    auth: { till: null },
+    requestExample: { cardNumber: '4900000000000011', purchaseAmount: 3000 },
+    ok: {
+      status: 200,
+      description: 'The points awarded and the new balance.',
+      schema: s.tillResult,
+      example: { transactionId: '8812', points: 30, balance: 1280 },
+    },
+    errors: ['CARD_NUMBER_INVALID', 'CARD_NOT_FOUND', 'TOO_MANY_ATTEMPTS'],
+  },
 } satisfies Operations
