@@ -13,7 +13,7 @@ import { loadSecrets } from '../src/secrets.ts'
 import { awardPointsFor, type LedgerChange, startOfDay } from '../src/services/points.ts'
 import { runPointsHousekeeping, startPointsJobs } from '../src/services/points-jobs.ts'
 import { cardState, linkedMember, signInStaff, tillCall } from './points-support.ts'
-import { addCard, createTestContext, row } from './support.ts'
+import { addCard, createTestContext, openTestDatabase, row } from './support.ts'
 
 const DAY = 86_400_000
 
@@ -205,9 +205,11 @@ describe('expiry (fake clock)', () => {
   })
 
   it('runs on the configured interval inside the server', async () => {
+    // The pool's wait for a connection is a timer too: it must not fire as fake time jumps.
+    const db = await openTestDatabase(':memory:', { connectTimeoutMs: 0 })
     vi.useFakeTimers()
     try {
-      const ctx = await createTestContext({ env: { POINTS_EXPIRY_INTERVAL_MINUTES: '10' } })
+      const ctx = await createTestContext({ env: { POINTS_EXPIRY_INTERVAL_MINUTES: '10' }, db })
       const card = await addCard(ctx.db, ctx.secrets, { points: 30 })
       ctx.clock.advance(400 * DAY)
       const logger = memoryLogger()

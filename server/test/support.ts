@@ -44,14 +44,18 @@ export const ON_POSTGRES = process.env.TEST_DATABASE === 'postgres'
  * A fresh database for a test file, closed (and on PostgreSQL dropped) after it: a copy of the
  * run's migrated template on PostgreSQL (`TEST_DATABASE=postgres`), else SQLite at `path`.
  */
-export async function openTestDatabase(path = ':memory:'): Promise<Database> {
+export async function openTestDatabase(
+  path = ':memory:',
+  /** PostgreSQL only: `0` waits for a connection without a timer (for tests faking timers). */
+  pg: { connectTimeoutMs?: number } = {},
+): Promise<Database> {
   if (!ON_POSTGRES) {
     const db = openSqlite(path)
     afterAll(() => db.close())
     return db
   }
   const fresh = await freshPgDatabase()
-  const db = await openPg(fresh.url)
+  const db = await openPg(fresh.url, pg)
   afterAll(async () => {
     await db.close()
     await fresh.drop()

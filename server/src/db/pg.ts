@@ -33,7 +33,7 @@ const MAX_ATTEMPTS = 5
 /** Migrates (under the migration lock) and opens the pool. */
 export async function openPg(
   url: string,
-  opts: { max?: number; logger?: Logger } = {},
+  opts: { max?: number; logger?: Logger; connectTimeoutMs?: number } = {},
 ): Promise<PostgresDatabase> {
   await migratePostgres(url)
   const handle = openPostgres(url, opts)
