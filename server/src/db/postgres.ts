@@ -51,7 +51,7 @@ function parseInt8AsNumber(): void {
 
 /**
  * Opens a pool of at most `max` connections (10 by default) to `url` (`postgres://…`),
- * waiting at most `connectTimeoutMs` (5 s by default) for a connection.
+ * waiting at most `connectTimeoutMs` (10 s by default) for a connection.
  * It does not migrate: call `migratePostgres` first. A connection that fails while idle is
  * dropped by the pool (and reported to `logger`); the next query opens a new one.
  */
@@ -65,7 +65,7 @@ export function openPostgres(
     max: opts.max ?? 10,
     // Waiting for a connection (a new one, or a free one of the pool) ends after this: the
     // request gets a 503 rather than hanging on a server that is unreachable or saturated.
-    connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
     application_name: 'membercard',
     // A statement running over 30 s is ended by the server (the request gets a 503).
     statement_timeout: 30_000,
