@@ -21,7 +21,8 @@ export function useCouponAdminText() {
       days: t('coupons.daysAfterIssue', { days: c.validDaysAfterIssue, until: date(c.validUntil) }),
     })
   }
-  /** The usage rate as a percentage with one decimal (the server's 0–1 figure). */
-  const rate = (r: number) => `${(Math.round(r * 1000) / 10).toFixed(1)}%`
+  /** The usage rate as a percentage with one decimal (the server's 0–1 figure; null: none issued). */
+  const rate = (r: number | null) =>
+    r === null ? '—' : `${(Math.round(r * 1000) / 10).toFixed(1)}%`
   return { ...i18n, reward, validity, rate }
 }
