@@ -70,6 +70,10 @@ export interface AdminKpis extends KpiPeriodFigures {
   daily: { date: string; newLinks: number; pointsAwarded: number; pointsRedeemed: number }[]
   /** The period of equal length just before: flows in it, states at its end. */
   previous: KpiPeriodFigures
+  /** Coupon copies issued in the period. */
+  couponsIssued: number
+  /** Coupon uses in the period (reversed ones not counted). */
+  couponsUsed: number
 }
 
 /** A member in `GET /api/admin/members` → 200 `{"items", "nextCursor"}`. */

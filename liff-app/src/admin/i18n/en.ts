@@ -118,6 +118,7 @@ export const adminEn: AdminMessages = {
       pointsExpired: 'Points expired',
       outstandingPoints: 'Outstanding points',
       active: 'Active members (30 / 90 days)',
+      coupons: 'Coupons (issued / used)',
     },
     hints: {
       linkRate: 'Share of friends who have linked a card',

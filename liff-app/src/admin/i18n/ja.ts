@@ -118,6 +118,7 @@ export const adminJa = {
       pointsExpired: '失効ポイント',
       outstandingPoints: '未使用ポイント残高',
       active: 'アクティブ会員（30日／90日）',
+      coupons: 'クーポン（配布／利用）',
     },
     hints: {
       linkRate: '友だちのうち会員証と連携している割合',

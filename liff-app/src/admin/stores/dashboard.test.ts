@@ -19,6 +19,8 @@ function kpis(over: Partial<Kpis> = {}): Kpis {
     outstandingPoints: 750,
     activeMembers30: 2,
     activeMembers90: 3,
+    couponsIssued: 5,
+    couponsUsed: 2,
     previous: {
       period: { from: '2026-02-01', to: '2026-03-02' },
       friends: 8,
