@@ -189,7 +189,9 @@ describe('LINE-only coupons in Chromium (demo mode)', () => {
       expect(await console.getByTestId('coupon-rate').textContent()).toContain('100.0%')
       // And so does the dashboard: copies issued in the period / uses (one, this one).
       await console.goto('/admin')
-      await expect.poll(() => console.getByTestId('kpi-coupons').textContent()).toMatch(/\d+ \/ 1\b/)
+      await expect
+        .poll(() => console.getByTestId('kpi-coupons').textContent())
+        .toMatch(/\d+ \/ 1\b/)
     } finally {
       await Promise.all([desk.close(), phone.close(), tablet.close()])
     }
