@@ -522,15 +522,18 @@ async function staffLogin(
   return ((await login.json()) as { token: string }).token
 }
 
-/** An award for a random one of `members`, with a new Idempotency-Key, by the clerk. */
-function awardBody(members: Member[], staffToken: string): Setup {
+/**
+ * An award for a random one of `members`, with a new Idempotency-Key, by the till whose
+ * bearer is `bearer` (the clerk's staff token, or the store's POS API key).
+ */
+function awardBody(members: Member[], bearer: string): Setup {
   return (req) => {
     const m = members[Math.floor(Math.random() * members.length)]!
     return {
       ...req,
       headers: {
         ...req.headers,
-        authorization: `Bearer ${staffToken}`,
+        authorization: `Bearer ${bearer}`,
         'content-type': 'application/json',
         'idempotency-key': randomUUID(),
       },
@@ -747,6 +750,13 @@ async function main() {
       { DATABASE_PATH: dbPath },
       `${CLERK_PASSWORD}\n`,
     )
+    // A POS API key of the clerk's store, for the award through a key (issue 17).
+    const posKey = timed(
+      ['pnpm', '--silent', 'apikey:create', '--store', 'S001', '--name', 'bench POS'],
+      { DATABASE_PATH: dbPath },
+    )
+      .stdout.split('\n')[0]!
+      .trim()
     const consoleIo = !SKIP.has('console-io') && !ONLY.size
     if (consoleIo) {
       timed(
@@ -758,7 +768,8 @@ async function main() {
     const server = await startNode(
       'server/src/index.ts',
       [],
-      serverEnv(lineBase, { DATABASE_PATH: dbPath }),
+      // The key's own rate limit (20 a second by default) would cap the key's award row.
+      serverEnv(lineBase, { DATABASE_PATH: dbPath, API_KEY_RATE_PER_SECOND: '100000' }),
       () => '/healthz',
     )
     log(`server up at ${server.base}; linking ${AWARD_MEMBERS} members`)
@@ -821,6 +832,13 @@ async function main() {
       load(`${server.base}/api/staff/points`, 'POST', awardBody(members, staffToken)),
     )
     await measure('write baseline #2', W)
+    // The same award through the store's POS API key, between two through the staff session.
+    await measure('award api key', () =>
+      load(`${server.base}/api/staff/points`, 'POST', awardBody(members, posKey)),
+    )
+    await measure('award staff #2', () =>
+      load(`${server.base}/api/staff/points`, 'POST', awardBody(members, staffToken)),
+    )
 
     // The console's import (the till meanwhile) and export, on this server (bench/console-io.ts).
     if (consoleIo) {
@@ -923,6 +941,13 @@ async function main() {
       ['write baseline #1', 'write baseline #2'],
       'write',
       70,
+    )
+    row(
+      '`POST /api/staff/points` award through a POS API key (`Authorization: Bearer <key>`)',
+      'award api key',
+      ['award', 'award staff #2'],
+      'staff session',
+      null,
     )
   }
 
