@@ -83,7 +83,19 @@ async function start(label: string, path: string): Promise<Target> {
   const env = { ...process.env, DATABASE_PATH: dbPath }
   for (const cmd of [
     ['pnpm', '--silent', 'cards:import', csv],
-    ['pnpm', '--silent', 'staff:add', '--id', 'clerk', '--store', 'S001', '--role', 'clerk'],
+    [
+      'pnpm',
+      '--silent',
+      'staff:add',
+      '--id',
+      'clerk',
+      '--store',
+      'S001',
+      '--store-name',
+      'Bench',
+      '--role',
+      'clerk',
+    ],
   ]) {
     const r = spawnSync(cmd[0]!, cmd.slice(1), {
       cwd: path,

@@ -14,13 +14,14 @@ const STATS = createDailyStats('Asia/Tokyo')
 
 async function linkedMember(o: { rank: string; points?: number }) {
   const card = await addCard(db, secrets, o)
-  const headers = await ctx.userHeaders(ctx.newUser())
+  const user = ctx.newUser()
+  const headers = await ctx.userHeaders(user)
   const linked = await call('POST', '/api/link', {
     headers,
     body: linkBody(card.cardNumber, card.pin),
   })
   expect(linked.status).toBe(201)
-  return { card, headers }
+  return { card, user, headers }
 }
 
 describe('GET /api/me: expiry and rank', () => {
@@ -82,6 +83,27 @@ describe('GET /api/me: expiry and rank', () => {
     const r = (await call('GET', '/api/me', { headers: regular.headers })).json.member
     expect(r.nextRank).toMatchObject({ rank: 'silver', threshold: 500, earned: 200 })
     expect(r.rankMultiplier).toBe(1)
+  })
+
+  it('counts an award towards the next rank until it is a year old, with nothing written in between', async () => {
+    const { card, user, headers } = await linkedMember({ rank: 'regular' })
+    await db.transaction(async (tx) => {
+      await appendToLedger(tx, STATS, {
+        cardId: card.cardId,
+        type: 'award',
+        points: 300,
+        at: ctx.clock.now() - 360 * DAY,
+      })
+    })
+    const earned = async (h: Record<string, string>) =>
+      (await call('GET', '/api/me', { headers: h })).json.member.nextRank.earned
+    // The link bonus (200) and the award of 360 days ago, read twice (the second from memory).
+    expect(await earned(headers)).toBe(500)
+    expect(await earned(headers)).toBe(500)
+    ctx.clock.advance(6 * DAY)
+    // The award is now 366 days old; the bonus still counts.
+    const later = await ctx.userHeaders(user)
+    expect(await earned(later)).toBe(200)
   })
 
   it('reads POINTS_RANK_THRESHOLDS lowest first, allows none, and refuses a malformed one', () => {

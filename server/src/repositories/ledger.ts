@@ -140,11 +140,6 @@ const history = query<{ cardId: number; before: number; limit: number }, History
     ORDER BY l.id DESC LIMIT ${p.limit}`,
 )
 /** Points earned (awards and bonuses, less voided awards) by a card since a time. */
-const earnedSince = query<{ cardId: number; since: number }, { earned: number | string | null }>(
-  (p) => sql`SELECT SUM(CASE WHEN type IN ('award', 'bonus') THEN points
-        WHEN type = 'void' AND points < 0 THEN points ELSE 0 END) AS earned
-    FROM ledger WHERE card_id = ${p.cardId} AND created_at >= ${p.since}`,
-)
 
 /** The append-only points ledger (the database refuses updates and deletes). */
 export const ledger = {
@@ -190,8 +185,6 @@ export const ledger = {
     },
   ) => db.all(day, f),
   /** Points the card earned since `since` (awards and bonuses, less voided awards). */
-  earnedSince: async (db: Executor, cardId: number, since: number) =>
-    Math.max(0, Number((await db.get(earnedSince, { cardId, since }))?.earned ?? 0)),
   /** A card's entries before `before`, newest first. */
   history: (db: Executor, cardId: number, before: number, limit: number) =>
     db.all(history, { cardId, before, limit }),

@@ -24,6 +24,30 @@ const activeLinkColumns = sql`SELECT l.id AS "linkId", c.id AS "cardId",
 export const activeLinkByUser = query<{ userId: string }, ActiveLink>(
   (p) => sql`${activeLinkColumns} AND l.line_user_id = ${p.userId}`,
 )
+/** An active link with its card and the points the card earned since `since`. */
+export interface ActiveStanding extends ActiveLink {
+  /** Awards and bonuses since `since`, less voided awards (null: none). */
+  earned: number | string | null
+  /** The oldest entry counted in `earned`, or null. */
+  oldest: number | string | null
+  since: number | string
+}
+
+/** A LINE user's active link, its card and what the card earned since `since` (`GET /api/me`). */
+export const activeStandingByUser = query<{ userId: string; since: number }, ActiveStanding>(
+  (p) => sql`SELECT l.id AS "linkId", c.id AS "cardId",
+      c.card_number AS "cardNumber", c.name, c.rank, c.points,
+      c.last_activity_at AS "lastActivityAt",
+      (SELECT SUM(CASE WHEN e.type IN ('award', 'bonus') THEN e.points
+           WHEN e.type = 'void' AND e.points < 0 THEN e.points ELSE 0 END)
+         FROM ledger e WHERE e.card_id = c.id AND e.created_at >= ${p.since}) AS earned,
+      (SELECT MIN(e.created_at) FROM ledger e
+         WHERE e.card_id = c.id AND e.created_at >= ${p.since}
+           AND (e.type IN ('award', 'bonus') OR (e.type = 'void' AND e.points < 0))) AS oldest,
+      CAST(${p.since} AS BIGINT) AS since
+    FROM line_links l JOIN point_cards c ON c.id = l.card_id
+    WHERE l.unlinked_at IS NULL AND l.line_user_id = ${p.userId}`,
+)
 const activeLinkById = query<{ linkId: number }, ActiveLink>(
   (p) => sql`${activeLinkColumns} AND l.id = ${p.linkId}`,
 )
@@ -69,6 +93,9 @@ const close = query<{ userId: string; at: number }, { cardId: number }>(
 /** Links between a LINE user and a card; an unlink closes the row, a relink adds a new one. */
 export const links = {
   activeByUser: (db: Executor, userId: string) => db.get(activeLinkByUser, { userId }),
+  /** See `activeStandingByUser`. */
+  activeStandingByUser: (db: Executor, userId: string, since: number) =>
+    db.get(activeStandingByUser, { userId, since }),
   activeById: (db: Executor, linkId: number) => db.get(activeLinkById, { linkId }),
   activeOfCard: (db: Executor, cardId: number) => db.get(activeLinkOfCard, { cardId }),
   /** The id of the user's active link, or undefined. */

@@ -1,8 +1,9 @@
-import type { MeMember, Member } from '@membercard/shared'
+import type { MeMember } from '@membercard/shared'
 import type { Clock } from '../clock.ts'
 import type { Ratio } from '../config.ts'
-import type { Executor } from '../db/seam.ts'
-import { ledger } from '../repositories/ledger.ts'
+import type { Database } from '../db/seam.ts'
+import { type ActiveStanding, activeStandingByUser, links } from '../repositories/links.ts'
+import { toMember } from './member.ts'
 
 const DAY_MS = 86_400_000
 /** Rank progress counts the points earned within this many days. */
@@ -16,6 +17,15 @@ export interface StandingRules {
   rankThresholds: { rank: string; points: number }[]
 }
 
+/** A member's standing, and the window its rank progress was counted in. */
+interface Standing {
+  member: Readonly<MeMember>
+  /** The window's start. */
+  since: number
+  /** The oldest entry counted, or null: the figure holds while the window has not passed it. */
+  oldest: number | null
+}
+
 const multiplierOf = (rules: StandingRules, rank: string) => {
   const m = rules.rankMultipliers[rank]
   return m ? m.num / m.den : 1
@@ -26,13 +36,9 @@ const multiplierOf = (rules: StandingRules, rank: string) => {
  * services/points.ts: the whole balance, `expiryDays` after the last activity), the rank's
  * multiplier, and the next rank above the member's with the points earned towards it.
  */
-export async function memberStanding(
-  db: Executor,
-  clock: Clock,
-  rules: StandingRules,
-  linked: { cardId: number; member: Member; lastActivityAt: number | null },
-): Promise<MeMember> {
-  const { member, lastActivityAt } = linked
+export function memberStanding(rules: StandingRules, row: ActiveStanding): Standing {
+  const member = toMember(row)
+  const { lastActivityAt } = row
   const pointsExpireAt =
     rules.expiryDays > 0 && member.points > 0 && lastActivityAt !== null
       ? new Date(lastActivityAt + rules.expiryDays * DAY_MS).toISOString()
@@ -43,13 +49,41 @@ export async function memberStanding(
     ? {
         rank: next.rank,
         threshold: next.points,
-        earned: await ledger.earnedSince(
-          db,
-          linked.cardId,
-          clock.now() - RANK_PERIOD_DAYS * DAY_MS,
-        ),
+        earned: Math.max(0, Number(row.earned ?? 0)),
         multiplier: multiplierOf(rules, next.rank),
       }
     : null
-  return { ...member, pointsExpireAt, rankMultiplier: multiplierOf(rules, member.rank), nextRank }
+  return {
+    member: Object.freeze({
+      ...member,
+      pointsExpireAt,
+      rankMultiplier: multiplierOf(rules, member.rank),
+      nextRank,
+    }),
+    since: Number(row.since),
+    oldest: row.oldest === null ? null : Number(row.oldest),
+  }
+}
+
+/**
+ * `GET /api/me`'s member: the standing of a LINE user's linked card, or null when unlinked.
+ * Read through a cache where the dialect can keep one (db/fresh-cache.ts): a kept standing is
+ * exact until the database changes, which empties the cache, or until the oldest entry its
+ * rank progress counted leaves the rank period, when it is read again.
+ */
+export function createStandings(db: Database, clock: Clock, rules: StandingRules) {
+  const sinceNow = () => clock.now() - RANK_PERIOD_DAYS * DAY_MS
+  const cached = db.cached({
+    query: activeStandingByUser,
+    params: (userId: string) => ({ userId, since: sinceNow() }),
+    value: (row): Standing | null => (row ? memberStanding(rules, row) : null),
+  })
+  return async (userId: string): Promise<Readonly<MeMember> | null> => {
+    const kept = await cached.batched(userId)
+    if (!kept) return null
+    const since = sinceNow()
+    if (since >= kept.since && (kept.oldest === null || since <= kept.oldest)) return kept.member
+    const row = await links.activeStandingByUser(db, userId, since)
+    return row ? memberStanding(rules, row).member : null
+  }
 }

@@ -2,9 +2,7 @@ import { randomInt } from 'node:crypto'
 import {
   cardNumberProblem,
   luhnCheckDigit,
-  type MeMember,
   type Member,
-  maskCardNumber,
   normalizeCardNumber,
 } from '@membercard/shared'
 import type { Clock } from '../clock.ts'
@@ -26,7 +24,6 @@ import { deviceKeys } from '../repositories/device-keys.ts'
 import { issuedCards } from '../repositories/issued-cards.ts'
 import { linkBonuses } from '../repositories/link-bonuses.ts'
 import {
-  type ActiveLink,
   activeLinkByUser,
   activeLinkIdByUser,
   type LinkMethod,
@@ -37,8 +34,12 @@ import { createDailyStats, type DailyStats } from './daily-stats.ts'
 import { historyPage } from './history-page.ts'
 import { appendToLedger } from './ledger.ts'
 import { createLinkLimits } from './link-limits.ts'
-import { memberStanding, type StandingRules } from './member-standing.ts'
+import { toMember } from './member.ts'
+import { createStandings, type StandingRules } from './member-standing.ts'
 import { cardKey, hashPin, verifyPin } from './pin.ts'
+
+/** A linked card as the API shows a member (services/member.ts). */
+export { toMember }
 
 /**
  * Called inside the transaction that links or unlinks (its `tx`), so what they write (the
@@ -85,16 +86,6 @@ export interface LinkInput {
 function normalizePin(pin: string): string | undefined {
   const ascii = pin.normalize('NFKC').trim()
   return /^\d{4}$/.test(ascii) ? ascii : undefined
-}
-
-/** A linked card as the API shows a member (the number masked). */
-export function toMember(row: Pick<ActiveLink, 'cardNumber' | 'name' | 'rank' | 'points'>): Member {
-  return {
-    cardNumber: maskCardNumber(row.cardNumber),
-    name: row.name,
-    points: row.points,
-    rank: row.rank,
-  }
 }
 
 /** The active link of `userId` as a member; throws when it vanished inside `tx`. */
@@ -148,6 +139,7 @@ export function createMembership({
           })
         : null,
   })
+  const standingOf = createStandings(db, clock, { expiryDays, ...rankRules })
   const activeLinkIdCached = db.cached({
     query: activeLinkIdByUser,
     params: (userId: string) => ({ userId }),
@@ -207,10 +199,7 @@ export function createMembership({
      * `GET /api/me`: the user's member with when the balance expires and what the rank brings
      * (services/member-standing.ts), or null when not linked.
      */
-    async standingOf(userId: string): Promise<MeMember | null> {
-      const linked = await memberOfCached.batched(userId)
-      return linked ? memberStanding(db, clock, { expiryDays, ...rankRules }, linked) : null
-    },
+    standingOf,
 
     /** The id of the LINE user's active link, or null when unlinked (cached). */
     activeLinkId: activeLinkIdCached,
