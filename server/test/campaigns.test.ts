@@ -201,6 +201,65 @@ describe('campaigns', () => {
     }
   })
 
+  it('counts the messages still queued for LINE against the quota: two campaigns cannot both take the last messages', async () => {
+    await seedMembers(ctx.db, 25, 'quota-a')
+    await seedMembers(ctx.db, 25, 'quota-b')
+    await ctx.drain()
+    const unsent = (await outboxRows(ctx)).filter((r) => r.sentAt === null && r.failedAt === null)
+    expect(unsent).toEqual([])
+    ctx.standIn.setQuota({ type: 'limited', value: 1000 })
+    ctx.standIn.setConsumption(960)
+    try {
+      // 25 of the 40 left are queued, not yet sent: LINE has not counted them.
+      await createCampaign(ctx, admin, { name: 'first', segment: rankSegment('quota-a') })
+      const second = await createCampaign(
+        ctx,
+        admin,
+        { name: 'second', segment: rankSegment('quota-b') },
+        422,
+      )
+      expect(second.json.error.code).toBe('QUOTA_EXCEEDED')
+      expect(second.json.error.message).toContain('at most 15')
+      await ctx.drain()
+      // Sent, they are LINE's count: the answer is the same.
+      const again = await createCampaign(
+        ctx,
+        admin,
+        { name: 'second again', segment: rankSegment('quota-b') },
+        422,
+      )
+      expect(again.json.error.message).toContain('at most 15')
+    } finally {
+      ctx.standIn.setQuota({ type: 'limited', value: 1_000_000 })
+      ctx.standIn.setConsumption(0)
+    }
+  })
+
+  it('of two campaigns created at once that together exceed the quota, exactly one is queued', async () => {
+    await seedMembers(ctx.db, 25, 'race-a')
+    await seedMembers(ctx.db, 25, 'race-b')
+    await ctx.drain()
+    ctx.standIn.setQuota({ type: 'limited', value: 1000 })
+    ctx.standIn.setConsumption(960)
+    try {
+      const results = await Promise.all(
+        ['race-a', 'race-b'].map((rank) =>
+          ctx.call('POST', '/api/admin/campaigns', {
+            headers: { ...admin, 'Idempotency-Key': randomUUID() },
+            body: { name: rank, segment: rankSegment(rank), messages: TEXT },
+          }),
+        ),
+      )
+      expect(results.map((r) => r.status).sort()).toEqual([201, 422])
+      const queued = (await outboxRows(ctx)).filter((r) => r.sentAt === null && r.failedAt === null)
+      expect(queued.length).toBe(1)
+    } finally {
+      ctx.standIn.setQuota({ type: 'limited', value: 1_000_000 })
+      ctx.standIn.setConsumption(0)
+      await ctx.drain()
+    }
+  })
+
   it('cancels during sending: unsent batches stop and their members keep their promotion slot', async () => {
     const { createLineMessaging } = await import('../src/line/line-service.ts')
     const members = await seedMembers(ctx.db, 1203, 'cancel')

@@ -106,6 +106,21 @@ const backlog = query<Record<string, never>, { n: number; oldest: number | null 
     WHERE sent_at IS NULL AND failed_at IS NULL`,
 )
 
+/**
+ * Messages queued but not sent that LINE will count against the month's quota: one per push,
+ * one per recipient of a multicast (replies are free).
+ */
+const pendingQuotaSqlite = query<Record<string, never>, { n: number | string | null }>(
+  () => sql`SELECT SUM(CASE kind WHEN 'push' THEN 1
+      WHEN 'multicast' THEN json_array_length(payload, '$.to') ELSE 0 END) AS n
+    FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL`,
+)
+const pendingQuotaPg = query<Record<string, never>, { n: number | string | null }>(
+  () => sql`SELECT SUM(CASE kind WHEN 'push' THEN 1
+      WHEN 'multicast' THEN json_array_length(payload::json -> 'to') ELSE 0 END) AS n
+    FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL`,
+)
+
 export const outbox = {
   /** Queues a row; false when a row with its retry key exists already. */
   insert: async (db: Executor, row: OutboxInsert) => (await db.get(insert, row)) !== undefined,
@@ -161,6 +176,11 @@ export const outbox = {
   releaseClaims: (db: Executor) => db.run(releaseClaims, {}),
   /** Deletes rows sent or given up before `before`; how many. */
   purge: (db: Executor, before: number) => db.run(purge, { before }),
+  /** Messages queued, not yet sent, that will count against LINE's monthly quota. */
+  pendingQuotaMessages: async (db: Executor): Promise<number> =>
+    Number(
+      (await db.get(db.dialect === 'postgres' ? pendingQuotaPg : pendingQuotaSqlite, {}))?.n ?? 0,
+    ),
   /** Rows neither sent nor given up on, and when the oldest of them was queued. */
   backlog: async (db: Executor) => (await db.get(backlog, {})) ?? { n: 0, oldest: null },
 }

@@ -16,7 +16,7 @@ import type { AuditActor, AuditService } from './audit.ts'
 import { batchRetryKeys, campaignSource, queueMulticasts } from './deliveries.ts'
 import type { IdempotencyClaim } from './idempotency.ts'
 import { admitPromotions, excludedTotal } from './promotions.ts'
-import { readQuota } from './quota.ts'
+import { type Quota, readQuota } from './quota.ts'
 
 /** A campaign as the API answers it. */
 export interface Campaign {
@@ -106,19 +106,24 @@ export function createCampaigns(deps: CampaignsDeps) {
     return admission.admitted.length
   }
 
-  /** Refuses (QUOTA_EXCEEDED) when `reachable` is more than the plan has left this month. */
-  async function checkQuota(reachable: number): Promise<void> {
-    const quota = await readQuota(deps.client)
-    if (quota.remaining !== null && reachable > quota.remaining) {
-      throw new QuotaExceeded(reachable, quota.remaining)
-    }
+  /**
+   * Refuses (QUOTA_EXCEEDED) when `reachable` is more than the plan has left this month: what
+   * LINE says remains (`quota`, read before), less the messages still queued in the outbox,
+   * which LINE has not counted yet.
+   */
+  async function checkQuota(ex: Executor, quota: Quota, reachable: number): Promise<void> {
+    if (quota.remaining === null) return
+    const left = Math.max(0, quota.remaining - (await outboxRows.pendingQuotaMessages(ex)))
+    if (reachable > left) throw new QuotaExceeded(reachable, left)
   }
 
   /**
    * Queues, in `tx`, the campaign's batches: its members now, through the promotions gate
-   * (recorded for the cap), in multicasts of ≤ 500 with stable retry keys.
+   * (recorded for the cap), in multicasts of ≤ 500 with stable retry keys. The quota is checked
+   * again here, under the gate's lock, so two campaigns started at once cannot both take the
+   * same messages (QUOTA_EXCEEDED rolls the transaction back).
    */
-  async function queue(tx: Tx, row: CampaignRow, now: number): Promise<void> {
+  async function queue(tx: Tx, row: CampaignRow, now: number, quota: Quota): Promise<void> {
     const segment = JSON.parse(row.segment) as Segment
     const members = await segmentMembers.all(tx, segment, context(now))
     const source = campaignSource(row.id)
@@ -127,6 +132,7 @@ export function createCampaigns(deps: CampaignsDeps) {
       source,
       now,
     })
+    await checkQuota(tx, quota, admission.admitted.length)
     const batches = await queueMulticasts(tx, deps.outbox, {
       prefix: source,
       owner: { campaignId: row.id },
@@ -167,7 +173,8 @@ export function createCampaigns(deps: CampaignsDeps) {
       const now = clock.now()
       const scheduledAt = input.scheduledAt ? Date.parse(input.scheduledAt) : null
       const later = scheduledAt !== null && scheduledAt > now
-      await checkQuota(await reachableNow(db, input.segment, now))
+      const quota = await readQuota(deps.client)
+      await checkQuota(db, quota, await reachableNow(db, input.segment, now))
       return db.transaction(async (tx) => {
         await claim.enter(tx)
         const id = await campaigns.insert(tx, {
@@ -180,7 +187,7 @@ export function createCampaigns(deps: CampaignsDeps) {
           by: who.actor,
           at: now,
         })
-        if (!later) await queue(tx, await byId(tx, id), now)
+        if (!later) await queue(tx, await byId(tx, id), now, quota)
         const campaign = campaignOf(await byId(tx, id))
         await audit.record(tx, {
           ...who,
@@ -247,20 +254,32 @@ export function createCampaigns(deps: CampaignsDeps) {
       for (const id of await campaigns.due(db, now)) {
         const row = await campaigns.byId(db, id)
         if (!row) continue
+        const quota = await readQuota(deps.client)
         let quotaProblem: string | null = null
         try {
-          await checkQuota(await reachableNow(db, JSON.parse(row.segment) as Segment, now))
+          await checkQuota(
+            db,
+            quota,
+            await reachableNow(db, JSON.parse(row.segment) as Segment, now),
+          )
+          await db.transaction(async (tx) => {
+            if (!(await campaigns.claimStart(tx, id, now))) return
+            await queue(tx, await byId(tx, id), now, quota)
+            started++
+          })
         } catch (err) {
           if (!(err instanceof QuotaExceeded)) throw err
           quotaProblem = err.message
         }
-        await db.transaction(async (tx) => {
-          if (!(await campaigns.claimStart(tx, id, now))) return
-          if (quotaProblem) await campaigns.fail(tx, id, now, quotaProblem)
-          else await queue(tx, await byId(tx, id), now)
-          started++
-        })
-        if (quotaProblem) deps.logger.warn('scheduled campaign refused by the quota', { id })
+        if (quotaProblem !== null) {
+          const problem = quotaProblem
+          await db.transaction(async (tx) => {
+            if (!(await campaigns.claimStart(tx, id, now))) return
+            await campaigns.fail(tx, id, now, problem)
+            started++
+          })
+          deps.logger.warn('scheduled campaign refused by the quota', { id })
+        }
       }
       return started
     },
