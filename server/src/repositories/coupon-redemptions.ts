@@ -11,6 +11,8 @@ export interface RedemptionInsert {
   staffId: string
   purchaseAmount: number | null
   ledgerId: number | null
+  /** The follow-up copy this use issued, if any (withdrawn by a reversal: decision 096). */
+  followUpMemberCouponId: number | null
   idempotencyKey: string | null
   at: number
 }
@@ -22,6 +24,7 @@ export interface RedemptionRow {
   cardId: number
   storeCode: string
   ledgerId: number | null
+  followUpMemberCouponId: number | null
   createdAt: number
   reversedAt: number | null
 }
@@ -43,15 +46,17 @@ export interface RedemptionExportRow {
 
 const insert = query<RedemptionInsert, { id: number }>(
   (p) => sql`INSERT INTO coupon_redemptions (member_coupon_id, use_no, coupon_id, card_id,
-      store_code, staff_id, purchase_amount, ledger_id, idempotency_key, created_at)
+      store_code, staff_id, purchase_amount, ledger_id, follow_up_member_coupon_id,
+      idempotency_key, created_at)
     VALUES (${p.memberCouponId}, ${p.useNo}, ${p.couponId}, ${p.cardId}, ${p.storeCode},
-      ${p.staffId}, ${p.purchaseAmount}, ${p.ledgerId}, ${p.idempotencyKey}, ${p.at})
+      ${p.staffId}, ${p.purchaseAmount}, ${p.ledgerId}, ${p.followUpMemberCouponId},
+      ${p.idempotencyKey}, ${p.at})
     RETURNING id`,
 )
 const byId = query<{ id: number }, RedemptionRow>(
   (p) => sql`SELECT id, member_coupon_id AS "memberCouponId", coupon_id AS "couponId",
       card_id AS "cardId", store_code AS "storeCode", ledger_id AS "ledgerId",
-      created_at AS "createdAt", reversed_at AS "reversedAt"
+      follow_up_member_coupon_id AS "followUpMemberCouponId", created_at AS "createdAt", reversed_at AS "reversedAt"
     FROM coupon_redemptions WHERE id = ${p.id}`,
 )
 /** Marks a use reversed unless it is already: the one statement two managers race on. */

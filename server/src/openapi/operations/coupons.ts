@@ -198,8 +198,9 @@ export const couponOperations = {
   'POST /api/staff/coupons/reverse': {
     summary: 'Reverse a coupon use (manager, within the void window)',
     description:
-      'The copy gets its use back; the bonus points it gave are taken back. Takes an ' +
-      '`Idempotency-Key`.',
+      'The copy gets its use back; the bonus points it gave are taken back, and so is the ' +
+      'follow-up coupon it issued (409 `COUPON_ALREADY_USED` when that one is used). Takes ' +
+      'an `Idempotency-Key`.',
     tag: 'Till & POS',
     auth: { till: null },
     body: s.couponReverseBody,
@@ -216,6 +217,7 @@ export const couponOperations = {
       'ALREADY_VOIDED',
       'VOID_WINDOW_PASSED',
       'INSUFFICIENT_POINTS',
+      'COUPON_ALREADY_USED',
     ],
   },
 } satisfies Operations

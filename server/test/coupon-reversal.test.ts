@@ -1,0 +1,118 @@
+import { sql } from 'drizzle-orm'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { roleHeaders } from './admin-support.ts'
+import { copyOf, createCoupon, issue, members, newTag, walletOf } from './coupons-support.ts'
+import { cardState, signInStaff, tillCall } from './points-support.ts'
+import { createTestContext, row } from './support.ts'
+
+/**
+ * Reversing a coupon use takes back the follow-up coupon it issued ("second-visit" chains,
+ * decision 096): withdrawn while unused, the reversal refused (409) once it is used.
+ */
+const ctx = await createTestContext({
+  env: { LINK_BONUS_POINTS: '0', POINTS_VOID_WINDOW_MINUTES: '60' },
+})
+let staff: Awaited<ReturnType<typeof signInStaff>>
+let operator: Record<string, string>
+
+beforeAll(async () => {
+  staff = await signInStaff(ctx)
+  operator = (await roleHeaders(ctx)).operator
+})
+
+const redeem = (body: { qrToken: string; memberCouponId: number }) =>
+  tillCall(ctx, staff.clerk, '/api/staff/coupons/redeem', body)
+const reverse = (redemptionId: number) =>
+  tillCall(ctx, staff.manager, '/api/staff/coupons/reverse', { redemptionId })
+
+async function copiesOf(cardId: number, couponId: number) {
+  const r = await row<{ n: number }>(
+    ctx.db,
+    sql`SELECT count(*) AS n FROM member_coupons WHERE card_id = ${cardId}
+      AND coupon_id = ${couponId}`,
+  )
+  return Number(r?.n)
+}
+
+/** A member holding the first coupon of a chain first → second (bonus points 30 on the first). */
+async function chain() {
+  const tag = newTag()
+  const [m] = await members(ctx, tag, 1, 100)
+  if (!m) throw new Error('member')
+  const second = await createCoupon(ctx, operator, { title: '2回目' })
+  const first = await createCoupon(ctx, operator, {
+    title: '1回目',
+    reward: { type: 'bonusPoints', points: 30 },
+    followUpCouponId: second.id,
+  })
+  await issue(ctx, operator, first.id, tag)
+  const copy = await copyOf(ctx, m.user, first.id)
+  const used = await redeem({ qrToken: m.qrNow(), memberCouponId: copy.id })
+  expect(used.status, JSON.stringify(used.json)).toBe(200)
+  return { m, first, second, copy, redemptionId: used.json.redemptionId as number }
+}
+
+describe('reversing a use that issued a follow-up coupon', () => {
+  it('withdraws the unused follow-up copy in the same transaction', async () => {
+    const { m, first, second, copy, redemptionId } = await chain()
+    expect((await copyOf(ctx, m.user, second.id)).status).toBe('available')
+    const done = await reverse(redemptionId)
+    expect(done.status, JSON.stringify(done.json)).toBe(200)
+    expect(done.json).toEqual({ redemptionId, memberCouponId: copy.id, balance: 100 })
+    expect((await walletOf(ctx, m.user)).map((x) => x.couponId)).toEqual([first.id])
+    expect(await copiesOf(m.cardId, second.id)).toBe(0)
+    const detail = await ctx.call('GET', `/api/admin/coupons/${second.id}`, { headers: operator })
+    expect(detail.json).toMatchObject({ issued: 0, used: 0 })
+    // Used again, the chain gives the follow-up again (one copy, usable).
+    const again = await redeem({ qrToken: m.qrNow(), memberCouponId: copy.id })
+    expect(again.status).toBe(200)
+    expect((await copyOf(ctx, m.user, second.id)).status).toBe('available')
+    expect(await copiesOf(m.cardId, second.id)).toBe(1)
+  })
+
+  it('refuses with 409 COUPON_ALREADY_USED once the follow-up is used, and changes nothing', async () => {
+    const { m, first, second, redemptionId } = await chain()
+    const next = await copyOf(ctx, m.user, second.id)
+    const usedNext = await redeem({ qrToken: m.qrNow(), memberCouponId: next.id })
+    expect(usedNext.status).toBe(200)
+    const refused = await reverse(redemptionId)
+    expect(refused.status).toBe(409)
+    expect(refused.json.error.code).toBe('COUPON_ALREADY_USED')
+    expect(refused.json.error.message).toMatch(/follow-up coupon/)
+    expect((await copyOf(ctx, m.user, first.id)).status).toBe('used')
+    expect((await copyOf(ctx, m.user, second.id)).status).toBe('used')
+    expect(await cardState(ctx, m.cardId)).toEqual({ ledgerSum: 130, balance: 130 })
+    const reversedAt = await row<{ at: number | null }>(
+      ctx.db,
+      sql`SELECT reversed_at AS at FROM coupon_redemptions WHERE id = ${redemptionId}`,
+    )
+    expect(reversedAt?.at).toBeNull()
+    // Reverse the follow-up's use first; then the first use reverses, and the follow-up copy
+    // (its use reversed, so it has a redemption row) is ended rather than deleted.
+    expect((await reverse(usedNext.json.redemptionId)).status).toBe(200)
+    const done = await reverse(redemptionId)
+    expect(done.status, JSON.stringify(done.json)).toBe(200)
+    expect(await cardState(ctx, m.cardId)).toEqual({ ledgerSum: 100, balance: 100 })
+    expect((await copyOf(ctx, m.user, first.id)).status).toBe('available')
+    expect((await copyOf(ctx, m.user, second.id)).status).toBe('expired')
+  })
+
+  it('keeps a follow-up copy the member held before the use (the use issued none)', async () => {
+    const tag = newTag()
+    const [m] = await members(ctx, tag, 1)
+    if (!m) throw new Error('member')
+    const second = await createCoupon(ctx, operator, { title: '2回目' })
+    const first = await createCoupon(ctx, operator, { followUpCouponId: second.id })
+    await issue(ctx, operator, second.id, tag)
+    await issue(ctx, operator, first.id, tag)
+    const used = await redeem({
+      qrToken: m.qrNow(),
+      memberCouponId: (await copyOf(ctx, m.user, first.id)).id,
+    })
+    expect(used.status).toBe(200)
+    expect(await copiesOf(m.cardId, second.id)).toBe(1)
+    expect((await reverse(used.json.redemptionId)).status).toBe(200)
+    expect((await copyOf(ctx, m.user, second.id)).status).toBe('available')
+    expect(await copiesOf(m.cardId, second.id)).toBe(1)
+  })
+})
