@@ -116,3 +116,67 @@ describe('reversing a use that issued a follow-up coupon', () => {
     expect(await copiesOf(m.cardId, second.id)).toBe(1)
   })
 })
+
+interface Use {
+  redemptionId: number
+  couponTitle: string
+  cardNumber: string
+  memberName: string
+  staffId: string
+  pointsAwarded: number
+  followUpTitle: string | null
+  reversedBy: string | null
+  reversible: boolean
+}
+
+async function uses(headers: Record<string, string>, query = ''): Promise<Use[]> {
+  const res = await ctx.call('GET', `/api/staff/coupons/uses${query}`, { headers })
+  expect(res.status, JSON.stringify(res.json)).toBe(200)
+  return res.json.items
+}
+
+describe('the till’s list of today’s coupon uses (GET /api/staff/coupons/uses)', () => {
+  it('lists the store’s uses newest first, reversible for a manager only, until reversed', async () => {
+    const { m, redemptionId } = await chain()
+    const mine = (items: Use[]) => items.find((u) => u.redemptionId === redemptionId)
+    const forManager = await uses(staff.manager)
+    expect(forManager[0]?.redemptionId).toBe(redemptionId)
+    expect(mine(forManager)).toMatchObject({
+      couponTitle: '1回目',
+      staffId: expect.any(String),
+      pointsAwarded: 30,
+      followUpTitle: '2回目',
+      reversedBy: null,
+      reversible: true,
+    })
+    expect(mine(forManager)?.cardNumber).toMatch(/^\*+\d{4}$/)
+    expect(mine(forManager)?.cardNumber).not.toContain(m.cardNumber.slice(0, 6))
+    expect(mine(await uses(staff.clerk))?.reversible).toBe(false)
+    expect(mine(await uses(staff.otherManager))).toBeUndefined()
+    // mine=1: only the signed-in staff member's uses (the clerk made it, not the manager).
+    expect(mine(await uses(staff.manager, '?mine=1'))).toBeUndefined()
+    expect(mine(await uses(staff.clerk, '?mine=1'))).toBeDefined()
+    expect((await reverse(redemptionId)).status).toBe(200)
+    expect(mine(await uses(staff.manager))).toMatchObject({
+      reversedBy: expect.any(String),
+      reversible: false,
+    })
+  })
+
+  it('answers 401 without a staff token and 400 for a bad cursor', async () => {
+    expect((await ctx.call('GET', '/api/staff/coupons/uses')).status).toBe(401)
+    const bad = await ctx.call('GET', '/api/staff/coupons/uses?before=x', {
+      headers: staff.manager,
+    })
+    expect(bad.status).toBe(400)
+    expect(bad.json.error.code).toBe('VALIDATION_FAILED')
+  })
+
+  it('a use past the void window is no longer reversible', async () => {
+    const { redemptionId } = await chain()
+    ctx.clock.advance(61 * 60_000)
+    const fresh = await signInStaff(ctx)
+    const item = (await uses(fresh.manager)).find((u) => u.redemptionId === redemptionId)
+    expect(item?.reversible).toBe(false)
+  })
+})
