@@ -244,7 +244,9 @@ const sqliteRead =
     db.pragma('busy_timeout = 10000')
     try {
       const st = db.prepare(text.replace(/\$\d+/g, '?'))
-      return (st.reader ? st.all(...params) : (st.run(...params), [])) as R[]
+      if (st.reader) return st.all(...params) as R[]
+      st.run(...params)
+      return []
     } finally {
       db.close()
     }
