@@ -180,3 +180,38 @@ describe('the till’s list of today’s coupon uses (GET /api/staff/coupons/use
     expect(item?.reversible).toBe(false)
   })
 })
+
+describe('a reversal racing a use of the follow-up it issued', () => {
+  it('ends one way or the other: never a reversed use with its follow-up used', async () => {
+    staff = await signInStaff(ctx) // the test before moved the clock past the sessions' idle end
+    for (let round = 0; round < 15; round++) {
+      const { m, second, redemptionId } = await chain()
+      const next = await copyOf(ctx, m.user, second.id)
+      const [rev, use] = await Promise.all([
+        reverse(redemptionId),
+        redeem({ qrToken: m.qrNow(), memberCouponId: next.id }),
+      ])
+      const state = await row<{ reversed: number | null; uses: number | null }>(
+        ctx.db,
+        sql`SELECT r.reversed_at AS reversed,
+            (SELECT m.uses - m.reversals FROM member_coupons m WHERE m.id = ${next.id}) AS uses
+          FROM coupon_redemptions r WHERE r.id = ${redemptionId}`,
+      )
+      if (rev.status === 200) {
+        // The follow-up went with the reversal: its use was refused, and the copy is gone.
+        expect([404, 409]).toContain(use.status)
+        expect(state?.uses ?? null).toBeNull()
+        expect(state?.reversed).not.toBeNull()
+      } else {
+        expect(rev.status).toBe(409)
+        expect(rev.json.error.code).toBe('COUPON_ALREADY_USED')
+        expect(use.status).toBe(200)
+        expect(Number(state?.uses)).toBe(1)
+        expect(state?.reversed ?? null).toBeNull()
+      }
+      expect(await cardState(ctx, m.cardId)).toEqual(
+        rev.status === 200 ? { ledgerSum: 100, balance: 100 } : { ledgerSum: 130, balance: 130 },
+      )
+    }
+  })
+})
