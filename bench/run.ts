@@ -21,7 +21,10 @@
  * data rows, bench/admin-data.ts, sized by BENCH_DASHBOARD_LEDGER_ROWS and _CARDS); `segments`
  * (segment counts on BENCH_SEGMENT_MEMBERS, 1,000,000) or `segments-pg`. BENCH_ONLY=segments
  * runs only those. `console-io`: the till's award latency during a console import of 1,000,000
- * rows, and the members export afterwards (bench/console-io.ts).
+ * rows, and the members export afterwards (bench/console-io.ts). `coupons` (bench/coupons.ts):
+ * issuing a coupon to BENCH_COUPON_MEMBERS (100,000) members and the redemption's throughput
+ * against the award, on SQLite and PostgreSQL (`coupons-pg` leaves PostgreSQL out);
+ * BENCH_ONLY=coupons runs only those.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import {
@@ -44,6 +47,7 @@ import { startPgCluster } from '../server/test/support/pg-cluster.ts'
 import { measureAdminData } from './admin-data.ts'
 import { benchCardNumber, benchPin, writeCardsCsv } from './cards-csv.ts'
 import { EXPORT_MEMBERS, fillCards, measureConsoleIo, measureMembersExport } from './console-io.ts'
+import { measureCoupons } from './coupons.ts'
 import { type FrontEndResult, measureFrontEnd } from './front-end.ts'
 import { measureSegments } from './segments.ts'
 
@@ -621,6 +625,16 @@ async function main() {
     rows.push(...(await measureSegments(log, SKIP.has('pg') || SKIP.has('segments-pg'))))
     if (ONLY.size === 1 && ONLY.has('segments')) {
       log('BENCH_ONLY=segments: no table')
+      return
+    }
+  }
+
+  // -- coupons (bench/coupons.ts): issuing to 100,000 members; redemption vs the award (A B A)
+  if (!SKIP.has('coupons') && (!ONLY.size || ONLY.has('coupons'))) {
+    const couponRows = await measureCoupons(log, SKIP.has('pg') || SKIP.has('coupons-pg'))
+    rows.push(...couponRows)
+    if (ONLY.size === 1 && ONLY.has('coupons')) {
+      log(`BENCH_ONLY=coupons: no table\n${JSON.stringify(couponRows, null, 2)}`)
       return
     }
   }

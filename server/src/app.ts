@@ -57,6 +57,7 @@ import { createAuditService } from './services/audit.ts'
 import { createCardImportJobs } from './services/card-import-job.ts'
 import { couponNoticeSender } from './services/coupon-push.ts'
 import { createCouponTill } from './services/coupon-till.ts'
+import { createCouponTillUses } from './services/coupon-till-uses.ts'
 import { createCouponWallet } from './services/coupon-wallet.ts'
 import { createCoupons } from './services/coupons.ts'
 import { createDailyStats } from './services/daily-stats.ts'
@@ -305,6 +306,7 @@ export function createApp(deps: AppDeps) {
       coupons,
       onRedeemed: (tx, e) => webhooks.onCouponRedeemed(tx, e),
     }),
+    couponTillUses: createCouponTillUses({ db, clock, rules: config.points }),
     couponWallet: createCouponWallet({ db, clock }),
   }
 

@@ -435,6 +435,12 @@ describe('real marketing and coupon answers fit the documented schemas', () => {
       },
       { redemptionId: redeemed.redemptionId },
     )
+    const uses = await call(
+      'GET /api/staff/coupons/uses',
+      '/api/staff/coupons/uses',
+      staff.manager as Record<string, string>,
+    )
+    expect(uses.items[0]).toMatchObject({ redemptionId: redeemed.redemptionId, reversible: false })
     await call('GET /api/admin/coupons/{id}', `/api/admin/coupons/${coupon.id}`, op)
     await call('POST /api/admin/coupons/{id}/end', `/api/admin/coupons/${coupon.id}/end`, op)
     await call('GET /api/admin/kpis', '/api/admin/kpis', op)

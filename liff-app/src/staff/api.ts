@@ -180,6 +180,15 @@ export function createTillApi(
       (await mutate(key, (init) => coupons.reverse.$post({ json: { redemptionId } }, init)).then(
         (r) => r.json(),
       )) as CouponReversal,
+    /** Today's coupon uses of the store (`GET /api/staff/coupons/uses`, decision 097). */
+    couponUses: (mine: boolean, before?: string) =>
+      ok(
+        send(() =>
+          staff.coupons.uses.$get({
+            query: { ...(mine ? { mine: '1' } : {}), ...(before ? { before } : {}) },
+          }),
+        ),
+      ),
     today: (mine: boolean, before?: string) =>
       ok(
         send(() =>

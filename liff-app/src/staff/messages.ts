@@ -1,4 +1,5 @@
 import { couponMessages } from './coupon-messages.ts'
+import { couponUsesMessages } from './coupon-uses-messages.ts'
 
 /** The till's messages, merged by the app's i18n setup under the `staff` key. */
 const ja = {
@@ -99,6 +100,7 @@ const ja = {
     points: '1以上のポイント数を数字で入力してください。',
   },
   coupons: couponMessages.ja,
+  couponUses: couponUsesMessages.ja,
   today: {
     title: '本日の取引',
     mine: '自分の取引だけ表示',
@@ -280,6 +282,7 @@ const en: StaffMessages = {
     points: 'Enter 1 point or more, in digits.',
   },
   coupons: couponMessages.en,
+  couponUses: couponUsesMessages.en,
   today: {
     title: "Today's transactions",
     mine: 'Only mine',

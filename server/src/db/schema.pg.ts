@@ -963,6 +963,11 @@ export const couponRedemptions = pgTable(
     purchaseAmount: int('purchase_amount'),
     /** The `coupon` ledger entry of a bonus-points reward. */
     ledgerId: int('ledger_id'),
+    /**
+     * The follow-up copy this use issued (a "second-visit" chain), withdrawn by a reversal while
+     * unused (decision 096). No foreign key: the withdrawn copy is deleted.
+     */
+    followUpMemberCouponId: int('follow_up_member_coupon_id'),
     idempotencyKey: text('idempotency_key'),
     createdAt: int('created_at').notNull(),
     reversedAt: int('reversed_at'),

@@ -1014,6 +1014,11 @@ export const couponRedemptions = sqliteTable(
     purchaseAmount: integer('purchase_amount'),
     /** The `coupon` ledger entry of a bonus-points reward. */
     ledgerId: integer('ledger_id'),
+    /**
+     * The follow-up copy this use issued (a "second-visit" chain), withdrawn by a reversal while
+     * unused (decision 096). No foreign key: the withdrawn copy is deleted.
+     */
+    followUpMemberCouponId: integer('follow_up_member_coupon_id'),
     idempotencyKey: text('idempotency_key'),
     createdAt: integer('created_at').notNull(),
     reversedAt: integer('reversed_at'),

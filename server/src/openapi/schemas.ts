@@ -28,6 +28,7 @@ import {
   type Segment,
   STAFF_ROLES,
   segmentConditionSchema,
+  type TillCouponUse,
   type TillResult,
   type TillRules,
   type TillTransaction,
@@ -574,6 +575,25 @@ export const couponReversed = z.object({
   memberCouponId: z.number().int(),
   balance: z.number().int().min(0),
 }) satisfies z.ZodType<CouponReverseResult>
+
+export const tillCouponUse = z.object({
+  redemptionId: z.number().int(),
+  memberCouponId: z.number().int(),
+  couponId: z.number().int(),
+  couponTitle: z.string(),
+  createdAt: iso,
+  staffId: z.string(),
+  cardNumber: z.string().describe('Masked'),
+  memberName: z.string(),
+  purchaseAmount: z.number().int().nullable(),
+  pointsAwarded: z.number().int().min(0),
+  followUpTitle: z.string().nullable().describe('The follow-up coupon the use issued'),
+  reversedAt: iso.nullable(),
+  reversedBy: z.string().nullable(),
+  reversible: z.boolean(),
+}) satisfies z.ZodType<TillCouponUse>
+
+export const tillCouponUses = z.object({ items: z.array(tillCouponUse), nextCursor: cursor })
 
 /** The coupon till bodies, as the document shows them (ids: a number or its digits). */
 const bodyId = z.union([z.number().int().positive(), z.string().regex(/^[1-9][0-9]{0,14}$/)])

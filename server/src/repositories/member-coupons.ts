@@ -72,6 +72,27 @@ const giveBackUse = query<{ id: number }>(
   (p) => sql`UPDATE member_coupons SET reversals = reversals + 1
     WHERE id = ${p.id} AND reversals < uses`,
 )
+/**
+ * Locks a copy that has no use standing (every use reversed, or none): its uses, or no row
+ * when a use stands (or the copy is gone). The first step of a withdrawal (decision 096).
+ */
+const lockUnused = query<{ id: number }, { uses: number }>(
+  (p) => sql`UPDATE member_coupons SET uses = uses WHERE id = ${p.id} AND uses = reversals
+    RETURNING uses`,
+)
+const deleteReminder = query<{ id: number }>(
+  (p) => sql`DELETE FROM coupon_reminders WHERE member_coupon_id = ${p.id}`,
+)
+const deleteCopy = query<{ id: number }>(
+  (p) => sql`DELETE FROM member_coupons WHERE id = ${p.id} AND uses = 0`,
+)
+/** Ends a copy now (kept: its reversed uses have redemption rows). */
+const endNow = query<{ id: number; at: number }>(
+  (p) => sql`UPDATE member_coupons
+    SET valid_until = CASE WHEN valid_until > ${p.at} THEN ${p.at} ELSE valid_until END
+    WHERE id = ${p.id}`,
+)
+
 /** The next copy for a card, unless it holds a usable one already (a follow-up). */
 const issueNext = query<
   {
@@ -124,6 +145,24 @@ export const memberCoupons = {
     return row === undefined ? undefined : Number(row.uses)
   },
   giveBackUse: (db: Executor, id: number) => db.run(giveBackUse, { id }),
+
+  /**
+   * Takes back a copy unless a use of it stands: a never-used copy is deleted (with its
+   * reminder), one whose uses were all reversed is ended now. `'used'` when a use stands,
+   * `'gone'` when there is no such copy, `'withdrawn'` otherwise. Locks the copy first, so a
+   * use at another till waits for this transaction (or this one finds it used).
+   */
+  async withdraw(db: Executor, id: number, at: number): Promise<'withdrawn' | 'used' | 'gone'> {
+    const row = await db.get(lockUnused, { id })
+    if (!row) return (await db.get(byId, { id })) ? 'used' : 'gone'
+    if (Number(row.uses) === 0) {
+      await db.run(deleteReminder, { id })
+      await db.run(deleteCopy, { id })
+    } else {
+      await db.run(endNow, { id, at })
+    }
+    return 'withdrawn'
+  },
 
   /**
    * One page (by card id, after `after`) of the members `segment` matches now: linked cards,

@@ -12,6 +12,7 @@ import type { ApiKeys } from '../services/api-keys.ts'
 import type { AuditService } from '../services/audit.ts'
 import type { CardImportJobs } from '../services/card-import-job.ts'
 import type { CouponTill } from '../services/coupon-till.ts'
+import type { CouponTillUses } from '../services/coupon-till-uses.ts'
 import type { CouponWallet } from '../services/coupon-wallet.ts'
 import type { CouponsService } from '../services/coupons.ts'
 import type { DailyStats } from '../services/daily-stats.ts'
@@ -87,6 +88,8 @@ export interface RouteDeps {
   coupons: CouponsService
   /** Coupons at the till: usable after a scan, use, reversal. */
   couponTill: CouponTill
+  /** The store's coupon uses of today, for a reversal at the till. */
+  couponTillUses: CouponTillUses
   /** The member's own coupons. */
   couponWallet: CouponWallet
 }

@@ -103,12 +103,19 @@ export function createCouponTill({
     }
   }
 
-  /** In `tx`: the follow-up coupon of a used one, to the same card, if it is still running. */
-  async function issueFollowUp(tx: Tx, mc: MemberCouponRow, now: number) {
-    if (mc.followUpCouponId === null) return
+  /**
+   * In `tx`: the follow-up coupon of a used one, to the same card, if it is still running and
+   * the card holds no usable copy; the new copy's id (a reversal withdraws it).
+   */
+  async function issueFollowUp(
+    tx: Tx,
+    mc: MemberCouponRow,
+    now: number,
+  ): Promise<number | undefined> {
+    if (mc.followUpCouponId === null) return undefined
     const next = await coupons.byId(tx, Number(mc.followUpCouponId))
-    if (!next || next.endedAt !== null || now >= Number(next.endsAt)) return
-    await memberCoupons.issueNext(tx, {
+    if (!next || next.endedAt !== null || now >= Number(next.endsAt)) return undefined
+    return memberCoupons.issueNext(tx, {
       couponId: Number(next.id),
       cardId: Number(mc.cardId),
       source: 'followUp',
@@ -179,6 +186,7 @@ export function createCouponTill({
           balance = e.balance
           ledgerId = e.id
         }
+        const followUpId = await issueFollowUp(tx, mc, now)
         const redemptionId = await couponRedemptions.insert(tx, {
           memberCouponId: Number(mc.id),
           useNo,
@@ -188,10 +196,10 @@ export function createCouponTill({
           staffId: staff.staffId,
           purchaseAmount: input.purchaseAmount ?? null,
           ledgerId,
+          followUpMemberCouponId: followUpId ?? null,
           idempotencyKey: claim.key,
           at: now,
         })
-        await issueFollowUp(tx, mc, now)
         await onRedeemed?.(tx, {
           redemptionId,
           memberCouponId: Number(mc.id),
@@ -240,6 +248,17 @@ export function createCouponTill({
         // Two managers at once: the second waits here and then finds it reversed.
         if (!(await couponRedemptions.reverse(tx, redemptionId, now, staff.staffId))) {
           throw new AlreadyVoided()
+        }
+        // The follow-up copy this use issued goes with it (decision 096), locked before the
+        // used copy: a use locks one copy, so copies-then-coupon-then-card stays one order.
+        if (r.followUpMemberCouponId !== null) {
+          const fate = await memberCoupons.withdraw(tx, Number(r.followUpMemberCouponId), now)
+          if (fate === 'used') {
+            throw new CouponAlreadyUsed(
+              'The follow-up coupon this use gave the member has been used already, so the use ' +
+                'cannot be reversed. Reverse that use first.',
+            )
+          }
         }
         await memberCoupons.giveBackUse(tx, Number(r.memberCouponId))
         await coupons.giveBackUse(tx, Number(r.couponId))

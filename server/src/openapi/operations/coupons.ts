@@ -198,8 +198,9 @@ export const couponOperations = {
   'POST /api/staff/coupons/reverse': {
     summary: 'Reverse a coupon use (manager, within the void window)',
     description:
-      'The copy gets its use back; the bonus points it gave are taken back. Takes an ' +
-      '`Idempotency-Key`.',
+      'The copy gets its use back; the bonus points it gave are taken back, and so is the ' +
+      'follow-up coupon it issued (409 `COUPON_ALREADY_USED` when that one is used). Takes ' +
+      'an `Idempotency-Key`.',
     tag: 'Till & POS',
     auth: { till: null },
     body: s.couponReverseBody,
@@ -216,6 +217,42 @@ export const couponOperations = {
       'ALREADY_VOIDED',
       'VOID_WINDOW_PASSED',
       'INSUFFICIENT_POINTS',
+      'COUPON_ALREADY_USED',
     ],
+  },
+  'GET /api/staff/coupons/uses': {
+    summary: 'Today’s coupon uses of this store, newest first',
+    description:
+      'What a manager reverses a use from: `reversible` is true for a manager while the use ' +
+      'is not reversed and within the void window. `mine=1` for only the signed-in staff ' +
+      'member’s; page with `before`.',
+    tag: 'Till & POS',
+    auth: { till: null },
+    ok: {
+      status: 200,
+      description: 'One page (100 at most).',
+      schema: s.tillCouponUses,
+      example: {
+        items: [
+          {
+            redemptionId: 7,
+            memberCouponId: 12,
+            couponId: 3,
+            couponTitle: COUPON.title,
+            createdAt: '2026-11-30T03:00:00.000Z',
+            staffId: 'clerk01',
+            cardNumber: '************0011',
+            memberName: '山田 花子',
+            purchaseAmount: 4200,
+            pointsAwarded: 0,
+            followUpTitle: null,
+            reversedAt: null,
+            reversedBy: null,
+            reversible: true,
+          },
+        ],
+        nextCursor: null,
+      },
+    },
   },
 } satisfies Operations

@@ -229,6 +229,11 @@ export const mktEn: Shape<typeof mktJa> = {
     enabled: 'On',
     daysBefore: 'Days before',
     daysWithoutVisit: 'Days without a visit',
+    coupon: 'Coupon to give with it (optional)',
+    couponNone: 'No coupon',
+    couponHint:
+      'Each member messaged gets one copy of this coupon (not a member who holds a usable one already). Only active coupons can be chosen.',
+    couponEnded: '{title} (ended: remove it)',
     save: 'Save',
     saved: 'Automation saved.',
     lastRun: 'Last run',

@@ -221,6 +221,11 @@ export const mktJa = {
     enabled: '有効',
     daysBefore: '何日前に送るか',
     daysWithoutVisit: '来店がない日数',
+    coupon: 'あわせて配布するクーポン（任意）',
+    couponNone: 'クーポンなし',
+    couponHint:
+      'メッセージを送った会員に、このクーポンを1枚ずつ配布します（同じクーポンを使える状態で持っている会員には配布しません）。選べるのは配布中のクーポンです。',
+    couponEnded: '{title}（終了・外してください）',
     save: '保存',
     saved: '自動配信を保存しました。',
     lastRun: '前回の実行',

@@ -1,0 +1,1 @@
+ALTER TABLE `coupon_redemptions` ADD `follow_up_member_coupon_id` integer;
