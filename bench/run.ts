@@ -21,7 +21,9 @@
  * data rows, bench/admin-data.ts, sized by BENCH_DASHBOARD_LEDGER_ROWS and _CARDS); `segments`
  * (segment counts on BENCH_SEGMENT_MEMBERS, 1,000,000) or `segments-pg`. BENCH_ONLY=segments
  * runs only those. `console-io`: the till's award latency during a console import of 1,000,000
- * rows, and the members export afterwards (bench/console-io.ts).
+ * rows, and the members export afterwards (bench/console-io.ts). `campaigns`: a campaign to
+ * 100,000 members, its enqueue and its end-to-end send to the stand-in LINE at LINE's multicast
+ * limit (bench/campaigns.ts), or `campaigns-pg`; BENCH_ONLY=campaigns runs only those.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import {
@@ -42,6 +44,7 @@ import Database from 'better-sqlite3'
 import pg from 'pg'
 import { startPgCluster } from '../server/test/support/pg-cluster.ts'
 import { measureAdminData } from './admin-data.ts'
+import { measureCampaigns } from './campaigns.ts'
 import { benchCardNumber, benchPin, writeCardsCsv } from './cards-csv.ts'
 import { EXPORT_MEMBERS, fillCards, measureConsoleIo, measureMembersExport } from './console-io.ts'
 import { type FrontEndResult, measureFrontEnd } from './front-end.ts'
@@ -567,7 +570,7 @@ async function main() {
   const raw: Record<string, unknown> = {}
 
   // -- the import of a million rows, exactly as an operator runs it
-  if (!SKIP.has('import')) {
+  if (!SKIP.has('import') && (!ONLY.size || ONLY.has('import'))) {
     const big = join(work, 'cards-1m.csv')
     log(`generating ${IMPORT_ROWS} rows`)
     await writeCardsCsv(big, IMPORT_ROWS)
@@ -619,10 +622,14 @@ async function main() {
   // -- segment counts on 1,000,000 members (bench/segments.ts); BENCH_ONLY=segments runs only them
   if (!SKIP.has('segments') && (!ONLY.size || ONLY.has('segments'))) {
     rows.push(...(await measureSegments(log, SKIP.has('pg') || SKIP.has('segments-pg'))))
-    if (ONLY.size === 1 && ONLY.has('segments')) {
-      log('BENCH_ONLY=segments: no table')
-      return
-    }
+  }
+  // -- a campaign to 100,000 members: enqueue, and the send at LINE's pace (bench/campaigns.ts)
+  if (!SKIP.has('campaigns') && (!ONLY.size || ONLY.has('campaigns'))) {
+    rows.push(...(await measureCampaigns(log, SKIP)))
+  }
+  if (ONLY.size && [...ONLY].every((o) => o === 'segments' || o === 'campaigns')) {
+    log(`BENCH_ONLY=${[...ONLY].join(',')}: no table`)
+    return
   }
 
   // 100,000 members for each server's database
