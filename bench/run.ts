@@ -25,6 +25,9 @@
  * issuing a coupon to BENCH_COUPON_MEMBERS (100,000) members and the redemption's throughput
  * against the award, on SQLite and PostgreSQL (`coupons-pg` leaves PostgreSQL out);
  * BENCH_ONLY=coupons runs only those.
+ * `campaigns`: a campaign to
+ * 100,000 members, its enqueue and its end-to-end send to the stand-in LINE at LINE's multicast
+ * limit (bench/campaigns.ts), or `campaigns-pg`; BENCH_ONLY=campaigns runs only those.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import {
@@ -45,6 +48,7 @@ import Database from 'better-sqlite3'
 import pg from 'pg'
 import { startPgCluster } from '../server/test/support/pg-cluster.ts'
 import { measureAdminData } from './admin-data.ts'
+import { measureCampaigns } from './campaigns.ts'
 import { benchCardNumber, benchPin, writeCardsCsv } from './cards-csv.ts'
 import { EXPORT_MEMBERS, fillCards, measureConsoleIo, measureMembersExport } from './console-io.ts'
 import { measureCoupons } from './coupons.ts'
@@ -571,7 +575,7 @@ async function main() {
   const raw: Record<string, unknown> = {}
 
   // -- the import of a million rows, exactly as an operator runs it
-  if (!SKIP.has('import')) {
+  if (!SKIP.has('import') && (!ONLY.size || ONLY.has('import'))) {
     const big = join(work, 'cards-1m.csv')
     log(`generating ${IMPORT_ROWS} rows`)
     await writeCardsCsv(big, IMPORT_ROWS)
@@ -623,10 +627,14 @@ async function main() {
   // -- segment counts on 1,000,000 members (bench/segments.ts); BENCH_ONLY=segments runs only them
   if (!SKIP.has('segments') && (!ONLY.size || ONLY.has('segments'))) {
     rows.push(...(await measureSegments(log, SKIP.has('pg') || SKIP.has('segments-pg'))))
-    if (ONLY.size === 1 && ONLY.has('segments')) {
-      log('BENCH_ONLY=segments: no table')
-      return
-    }
+  }
+  // -- a campaign to 100,000 members: enqueue, and the send at LINE's pace (bench/campaigns.ts)
+  if (!SKIP.has('campaigns') && (!ONLY.size || ONLY.has('campaigns'))) {
+    rows.push(...(await measureCampaigns(log, SKIP)))
+  }
+  if (ONLY.size && [...ONLY].every((o) => o === 'segments' || o === 'campaigns')) {
+    log(`BENCH_ONLY=${[...ONLY].join(',')}: no table`)
+    return
   }
 
   // -- coupons (bench/coupons.ts): issuing to 100,000 members; redemption vs the award (A B A)

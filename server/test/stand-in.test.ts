@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { createLineStandIn, MAX_RECORDED, MAX_RETRY_KEYS } from '../src/line/stand-in.ts'
+import {
+  createLineStandIn,
+  MAX_RECORDED,
+  MAX_RETRY_KEYS,
+  RATE_LIMITED_MESSAGE,
+} from '../src/line/stand-in.ts'
 
 describe('the stand-in LINE platform', () => {
   it('remembers only the newest Messaging API calls, so a long-running demo does not grow', async () => {
@@ -75,5 +80,49 @@ describe('the stand-in LINE platform', () => {
       uniqueImpression: null,
       uniqueClick: null,
     })
+  })
+
+  it('answers 429 past a configured rate limit in any sliding second, and has none by default', async () => {
+    let t = 1_000_000
+    const multicast = (line: Awaited<ReturnType<typeof createLineStandIn>>, key: string) =>
+      line.app.request('/v2/bot/message/multicast', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-line-retry-key': key },
+        body: JSON.stringify({
+          to: [`U${key.padStart(32, '0')}`],
+          messages: [{ type: 'text', text: 'x' }],
+        }),
+      })
+    const limited = await createLineStandIn({
+      issuer: 'https://access.line.me',
+      channelId: '1',
+      now: () => t,
+      rateLimits: { '/v2/bot/message/multicast': 3 },
+    })
+    for (const k of ['1', '2', '3']) expect((await multicast(limited, k)).status).toBe(200)
+    const over = await multicast(limited, '4')
+    expect(over.status).toBe(429)
+    expect(await over.json()).toEqual({ message: RATE_LIMITED_MESSAGE })
+    // A push is not limited by the multicast's limit.
+    const push = await limited.app.request('/v2/bot/message/push', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ to: 'U1', messages: [{ type: 'text', text: 'x' }] }),
+    })
+    expect(push.status).toBe(200)
+    t += 999 // still within the second of the first three
+    expect((await multicast(limited, '4')).status).toBe(429)
+    t += 1 // the first three are a second old: the refused call's retry key was not used up
+    expect((await multicast(limited, '4')).status).toBe(200)
+    expect(limited.rateLimited()).toBe(2)
+    expect(limited.deliveries.size).toBe(4)
+
+    const unlimited = await createLineStandIn({
+      issuer: 'https://access.line.me',
+      channelId: '1',
+      now: () => t,
+    })
+    for (let i = 0; i < 50; i++) expect((await multicast(unlimited, String(i))).status).toBe(200)
+    expect(unlimited.rateLimited()).toBe(0)
   })
 })

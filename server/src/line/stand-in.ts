@@ -20,7 +20,16 @@ export interface LineStandInOptions {
   /** Registered callback URLs of web login; unset → any http(s) `redirect_uri`. */
   callbackUrls?: () => readonly string[]
   now?: () => number
+  /**
+   * Most requests a second the stand-in takes on a path (e.g. LINE's 200 for
+   * `/v2/bot/message/multicast`), in any sliding second; more are answered 429 as LINE does.
+   * Unset (the default): no limit.
+   */
+  rateLimits?: Readonly<Record<string, number>>
 }
+
+/** The answer of LINE to a call over its rate limit (429). */
+export const RATE_LIMITED_MESSAGE = 'The API rate limit has been exceeded. Try again later.'
 
 /** The channel secret the stand-in uses when none is given (tests set the same one). */
 export const STAND_IN_CHANNEL_SECRET = 'stand-in-login-channel-secret'
@@ -55,6 +64,23 @@ export async function createLineStandIn(opts: LineStandInOptions) {
   const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' }
   const calls: RecordedCall[] = []
   const failures: { prefix: string; status: number; times: number }[] = []
+  /** Per rate-limited path: when its calls of the last second arrived (oldest first). */
+  const recentCalls = new Map<string, number[]>()
+  /** Calls answered 429 for the rate limit. */
+  let rateLimited = 0
+
+  /** Whether a call to `path` now is over its rate limit (if not, it counts toward it). */
+  function overRateLimit(path: string): boolean {
+    const limit = opts.rateLimits?.[path]
+    if (limit === undefined) return false
+    const t = now()
+    const recent = recentCalls.get(path) ?? []
+    while (recent.length > 0 && (recent[0] as number) <= t - 1000) recent.shift()
+    recentCalls.set(path, recent)
+    if (recent.length >= limit) return true
+    recent.push(t)
+    return false
+  }
   let richMenuSeq = 0
 
   async function mintIdToken(o: MintOptions = {}): Promise<string> {
@@ -163,6 +189,10 @@ export async function createLineStandIn(opts: LineStandInOptions) {
     for (const name of ['content-type', 'x-line-retry-key', 'authorization']) {
       const v = c.req.header(name)
       if (v !== undefined) headers[name] = name === 'authorization' ? v.replace(/\s.+$/, ' ***') : v
+    }
+    if (overRateLimit(path)) {
+      rateLimited++
+      return c.json({ message: RATE_LIMITED_MESSAGE }, 429)
     }
     const failure = failures.find((f) => path.startsWith(f.prefix) && f.times > 0)
     if (failure) {
@@ -328,6 +358,8 @@ export async function createLineStandIn(opts: LineStandInOptions) {
     defaultRichMenu: () => defaultRichMenuId,
     /** Multicast deliveries per user. */
     deliveries,
+    /** How many calls were answered 429 for a rate limit (`rateLimits`). */
+    rateLimited: () => rateLimited,
     /** Sets the plan's quota (`{type: 'none'}` or `{type: 'limited', value}`). */
     setQuota(q: { type: 'none' } | { type: 'limited'; value: number }) {
       quota = q

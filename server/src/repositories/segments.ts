@@ -44,11 +44,10 @@ function condition(k: SegmentCondition, x: SegmentContext): SQL {
         : sql`f.last_visit_day >= ${edge}`
     }
     case 'visitsInLast90Days': {
-      // Members with more than `n` visit days in (today - 90, today]: one range scan of the
-      // day index and a grouping, not a count per member.
-      const more = (n: number) => sql`c.id IN (SELECT v.card_id FROM member_visit_days v
-        WHERE v.day > ${x.today - 90} AND v.day <= ${x.today}
-        GROUP BY v.card_id HAVING count(*) > ${n})`
+      // Members with more than `n` visit days in (today - 90, today]: a range of the member's
+      // (card, day) key, not `c.id IN (…)`: see `visitedStore`.
+      const more = (n: number) => sql`(SELECT count(*) FROM member_visit_days v
+        WHERE v.card_id = c.id AND v.day > ${x.today - 90} AND v.day <= ${x.today}) > ${n}`
       if (k.op === '>=') return k.value <= 0 ? sql`1 = 1` : more(k.value - 1)
       return sql`NOT (${more(k.value)})`
     }
@@ -66,8 +65,11 @@ function condition(k: SegmentCondition, x: SegmentContext): SQL {
         : sql`l.linked_at >= ${dayStart(day)}`
     }
     case 'visitedStore':
-      return sql`c.id IN (SELECT s.card_id FROM member_store_visits s
-        WHERE s.store_code IN (${list(k.value)}))`
+      // EXISTS, not `c.id IN (…)`: under an `any`, PostgreSQL runs an IN subquery whose result
+      // outgrows work_mem once per member (a million members: past the statement timeout),
+      // while EXISTS probes the (card, store) key (decision 099).
+      return sql`EXISTS (SELECT 1 FROM member_store_visits s
+        WHERE s.card_id = c.id AND s.store_code IN (${list(k.value)}))`
   }
 }
 
