@@ -1,3 +1,4 @@
+import type { Segment } from '@membercard/shared'
 import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { tokyoDay } from '../src/repositories/member-facts.ts'
@@ -11,7 +12,7 @@ const now = Date.UTC(2026, 10, 23, 3, 0, 0)
 await fillSegmentMembers(db, MEMBERS, now)
 
 /** The segment of the bench that timed out on PostgreSQL with a million members. */
-const segment = {
+const segment: Segment = {
   any: [
     {
       all: [
@@ -21,7 +22,7 @@ const segment = {
     },
     { field: 'pointsExpiringWithinDays', op: '<=', value: 30 },
   ],
-} as const
+}
 
 /** The same count by hand, from the fill's formulas (server/test/support/segment-fill.ts). */
 function byHand() {
