@@ -24,7 +24,7 @@ const card = (n: number) => {
 async function target(dir: string) {
   if (!ON_POSTGRES) {
     const path = join(dir, 'db.sqlite')
-    return { env: { DATABASE_PATH: path }, open: (): Promise<Database> => openSqlite(path) }
+    return { env: { DATABASE_PATH: path }, open: async (): Promise<Database> => openSqlite(path) }
   }
   const db = await freshPgDatabase()
   afterAll(() => db.drop())
