@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { sql } from 'drizzle-orm'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../src/db/client.ts'
 import { loadSecrets } from '../src/secrets.ts'
@@ -72,6 +73,11 @@ describe('pnpm cards:unlock', () => {
     try {
       const after = createCardLocks({ db: check, clock: { now: () => Date.now() }, secrets })
       expect(await after.lockOf(card.cardId)).toBeNull()
+      // Audit-logged as the command's act.
+      const [entry] = await check.execute<{ actor: string; action: string }>(
+        sql`SELECT actor, action FROM audit_log WHERE target = ${String(card.cardId)}`,
+      )
+      expect(entry).toEqual({ actor: 'cli', action: 'member.clearLock' })
     } finally {
       await check.close()
     }

@@ -341,15 +341,26 @@ describe('rate limits on linking', () => {
     const locks = createCardLocks({ db, clock, secrets })
     const lock = await locks.lockOf(card.cardId)
     expect(lock?.until).toBeGreaterThan(clock.now())
-    const cleared = await locks.clear(card.cardId)
+    const by = { actor: 'ops-1', address: '203.0.113.9' }
+    const cleared = await locks.clear(by, card.cardId)
     expect(cleared).toMatchObject({ cardId: card.cardId, wasLockedUntil: lock?.until })
     expect(cleared.clearedFailures).toBeGreaterThanOrEqual(LINK_LIMITS.card.free)
     expect(await locks.lockOf(card.cardId)).toBeNull()
+    // Recorded with who cleared it, in the same transaction (docs/decisions/035).
+    const entry = await row<{ actor: string; action: string; detail: string }>(
+      db,
+      sql`SELECT actor, action, detail FROM audit_log WHERE target = ${String(card.cardId)}`,
+    )
+    expect(entry).toMatchObject({ actor: 'ops-1', action: 'member.clearLock' })
+    expect(JSON.parse(entry?.detail ?? '{}')).toEqual({
+      failuresCleared: cleared.clearedFailures,
+      wasLockedUntil: new Date(lock?.until ?? 0).toISOString(),
+    })
     expect((await link(ctx.newUser(), linkBody(card.cardNumber, card.pin))).status).toBe(201)
     expect(await locks.lockOf(other.cardId)).not.toBeNull()
     expect((await link(ctx.newUser(), linkBody(other.cardNumber, other.pin))).status).toBe(429)
     await expect(locks.lockOf(999_999)).rejects.toMatchObject({ code: 'CARD_NOT_FOUND' })
-    await expect(locks.clearByNumber('4111111111111111')).rejects.toMatchObject({
+    await expect(locks.clearByNumber(by, '4111111111111111')).rejects.toMatchObject({
       code: 'CARD_NOT_FOUND',
     })
   })

@@ -72,6 +72,10 @@ describe('the public HTTP server', () => {
     expect(server.maxConnections).toBe(SERVER_LIMITS.maxConnections)
     expect(SERVER_LIMITS.headersTimeoutMs).toBeLessThanOrEqual(10_000)
     expect(SERVER_LIMITS.requestTimeoutMs).toBeLessThanOrEqual(30_000)
+    // The caps of decision 036: one address cannot hold every connection.
+    expect(SERVER_LIMITS.maxConnections).toBeLessThanOrEqual(4096)
+    expect(SERVER_LIMITS.maxConnectionsPerAddress).toBeLessThanOrEqual(256)
+    expect(SERVER_LIMITS.maxConnectionsPerAddress).toBeLessThan(SERVER_LIMITS.maxConnections)
   })
 
   it('cuts off clients that send headers or a body too slowly, and serves others meanwhile', async () => {

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MAX_RECORDED } from '../../server/src/line/stand-in.ts'
-import { type RunningServer, removeDataDir, startServer } from '../support/server.ts'
+import { ROOT, type RunningServer, removeDataDir, startServer } from '../support/server.ts'
 import {
   call,
   idTokenFor,
@@ -69,6 +70,8 @@ describe('steady load', () => {
   let server: RunningServer
   let members: LinkedMember[]
   let staff: string
+  /** When the server started listening (its security purge runs a minute later). */
+  let startedAt = 0
   beforeAll(async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'membercard-soak-'))
     server = await startServer({
@@ -83,6 +86,8 @@ describe('steady load', () => {
       { cardNumber: '4900000000000029', pin: '2345', points: 0 },
       { cardNumber: '4900000000000037', pin: '3456', points: 0 },
     ]
+    startedAt = Date.now()
+    seedOldSecurityRecords(server.databasePath)
     members = []
     for (const c of cards) members.push(await linkMember(server.url, c))
     staff = await staffToken(server.url)
@@ -215,4 +220,69 @@ describe('steady load', () => {
     // this check passed or failed on where in the turn the two snapshots fell.
     expect(heapEnd - heapStart).toBeLessThan(1.5 * 1024 * 1024)
   }, 300_000)
+
+  it('purges old security records on its own schedule, a minute after start (issue 13 item 10)', async () => {
+    // Seeded before the first run (beforeAll); the soak above usually outlasts it.
+    const deadline = startedAt + 100_000
+    let left = readSecurityRecords(server.databasePath)
+    while (left.old > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500))
+      left = readSecurityRecords(server.databasePath)
+    }
+    expect(left).toEqual({ old: 0, live: 1, leased: 1 })
+  }, 120_000)
 })
+
+type Sqlite = new (
+  path: string,
+) => {
+  prepare(sql: string): { run(...args: unknown[]): unknown; get(...args: unknown[]): unknown }
+  close(): void
+}
+const openDb = (path: string) =>
+  new (createRequire(join(ROOT, 'server/package.json'))('better-sqlite3') as Sqlite)(path)
+
+/** Rows past their retention of each kind the purge removes (decision 036), and one live token. */
+function seedOldSecurityRecords(path: string) {
+  const db = openDb(path)
+  const now = Date.now()
+  const day = 86_400_000
+  try {
+    db.prepare(
+      'INSERT INTO link_attempts (line_user_id, card_key, created_at) VALUES (?, ?, ?)',
+    ).run('soak-old', 'soak-old', now - 31 * day)
+    db.prepare('INSERT INTO login_attempts (staff_id, ip, created_at) VALUES (?, ?, ?)').run(
+      'soak-old',
+      'soak-old',
+      now - 2 * day,
+    )
+    db.prepare(
+      'INSERT INTO staff_sessions (token_hash, staff_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
+    ).run('soak-old', 'demo-clerk', now - 2 * day, now - day)
+    const token =
+      'INSERT INTO account_link_tokens (token_hash, line_user_id, created_at, expires_at) VALUES (?, ?, ?, ?)'
+    db.prepare(token).run('soak-old', 'soak-old', now - day, now - day + 600_000)
+    db.prepare(token).run('soak-live', 'soak-live', now, now + 3 * 3_600_000)
+  } finally {
+    db.close()
+  }
+}
+
+/** How many seeded old rows are left, whether the live token is, and the purge's lease. */
+function readSecurityRecords(path: string) {
+  const db = openDb(path)
+  const n = (sql: string) => Number((db.prepare(sql).get() as { n: number }).n)
+  try {
+    return {
+      old:
+        n("SELECT count(*) AS n FROM link_attempts WHERE line_user_id = 'soak-old'") +
+        n("SELECT count(*) AS n FROM login_attempts WHERE staff_id = 'soak-old'") +
+        n("SELECT count(*) AS n FROM staff_sessions WHERE token_hash = 'soak-old'") +
+        n("SELECT count(*) AS n FROM account_link_tokens WHERE token_hash = 'soak-old'"),
+      live: n("SELECT count(*) AS n FROM account_link_tokens WHERE token_hash = 'soak-live'"),
+      leased: n("SELECT count(*) AS n FROM job_leases WHERE name = 'security-purge'"),
+    }
+  } finally {
+    db.close()
+  }
+}

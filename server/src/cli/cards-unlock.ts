@@ -3,6 +3,7 @@ import { maskCardNumber, normalizeCardNumber } from '@membercard/shared'
 import { systemClock } from '../clock.ts'
 import { CardNotFound, CardNumberInvalid } from '../domain/errors.ts'
 import { loadSecrets } from '../secrets.ts'
+import { CLI_ACTOR } from '../services/audit.ts'
 import { createCardLocks } from '../services/card-locks.ts'
 import { HELP_OPTION, parseCommand, refuse } from './args.ts'
 import { withDatabase } from './database.ts'
@@ -18,6 +19,7 @@ const command = {
 Clears the PIN-guessing lock of a point card, so its owner can link it at once. Wrong PINs
 entered so far no longer count for the card (they still count for the LINE accounts that
 entered them). Check who the member is first: the lock is there to stop strangers guessing.
+Recorded in the audit trail.
 
   --card <number>  the card number as printed (16 digits; spaces and hyphens allowed)
   -h, --help       print this help`,
@@ -34,7 +36,7 @@ try {
       db,
       clock: systemClock,
       secrets: loadSecrets(config.secretsPath, config),
-    }).clearByNumber(cardNumber),
+    }).clearByNumber(CLI_ACTOR, cardNumber),
   )
   const masked = maskCardNumber(normalizeCardNumber(cardNumber))
   console.log(

@@ -3,8 +3,11 @@ import type { Clock } from '../clock.ts'
 import type { Database } from '../db/seam.ts'
 import { CardNotFound, CardNumberInvalid } from '../domain/errors.ts'
 import { type CardRow, cards } from '../repositories/cards.ts'
+import { linkAttempts } from '../repositories/link-attempts.ts'
 import type { Secrets } from '../secrets.ts'
-import { createLinkLimits } from './link-limits.ts'
+import { type AuditActor, recordAudit } from './audit.ts'
+import { waitFor } from './backoff.ts'
+import { createLinkLimits, LINK_LIMITS } from './link-limits.ts'
 import { cardKey } from './pin.ts'
 
 /** What clearing a card's lock did. */
@@ -18,8 +21,8 @@ export interface ClearedLock {
 
 /**
  * The PIN-guessing lock of a card (link-limits.ts): whether it is locked, and clearing it —
- * an operator's act after checking the member at the store (console, `pnpm cards:unlock`).
- * Audit logging is the caller's (it knows who acted).
+ * an operator's act after checking the member at the store (console, `pnpm cards:unlock`),
+ * recorded in the audit trail (`member.clearLock`, who acted) in the transaction that clears.
  */
 export function createCardLocks({
   db,
@@ -39,12 +42,25 @@ export function createCardLocks({
     return card
   }
 
-  async function clear(card: CardRow): Promise<ClearedLock> {
-    const now = clock.now()
+  async function clear(by: AuditActor, card: CardRow): Promise<ClearedLock> {
     const key = keyOf(card)
-    const wasLockedUntil = await limits.cardLockedUntil(key, now)
-    const clearedFailures = await limits.clearCard(key, now)
-    return { cardId: card.id, wasLockedUntil, clearedFailures }
+    return db.transaction(async (tx) => {
+      const now = clock.now()
+      const failures = await linkAttempts.byCardSince(tx, key, now - LINK_LIMITS.card.windowMs)
+      const wait = waitFor(LINK_LIMITS.card, failures, now)
+      const wasLockedUntil = wait > 0 ? now + wait : null
+      const clearedFailures = await linkAttempts.clearCard(tx, key, now)
+      await recordAudit(tx, clock, {
+        ...by,
+        action: 'member.clearLock',
+        target: String(card.id),
+        detail: {
+          failuresCleared: clearedFailures,
+          wasLockedUntil: wasLockedUntil === null ? null : new Date(wasLockedUntil).toISOString(),
+        },
+      })
+      return { cardId: card.id, wasLockedUntil, clearedFailures }
+    })
   }
 
   return {
@@ -53,19 +69,19 @@ export function createCardLocks({
       const until = await limits.cardLockedUntil(keyOf(await byId(cardId)), clock.now())
       return until === null ? null : { until }
     },
-    /** Clears the lock of the card with this id; throws `CardNotFound`. */
-    clear: async (cardId: number) => clear(await byId(cardId)),
+    /** Clears the lock of the card with this id, audit-logged; throws `CardNotFound`. */
+    clear: async (by: AuditActor, cardId: number) => clear(by, await byId(cardId)),
     /**
      * Clears the lock of the card with this number (as printed, spaces allowed); throws
      * `CardNumberInvalid` or `CardNotFound`.
      */
-    async clearByNumber(cardNumber: string): Promise<ClearedLock> {
+    async clearByNumber(by: AuditActor, cardNumber: string): Promise<ClearedLock> {
       const normalized = normalizeCardNumber(cardNumber)
       const problem = cardNumberProblem(normalized)
       if (problem) throw new CardNumberInvalid(problem)
       const card = await cards.byNumber(db, normalized)
       if (!card) throw new CardNotFound()
-      return clear(card)
+      return clear(by, card)
     },
   }
 }

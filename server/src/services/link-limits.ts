@@ -84,8 +84,5 @@ export function createLinkLimits(db: Database) {
       const wait = await cardWaitMs(db, key, now)
       return wait > 0 ? now + wait : null
     },
-
-    /** Clears the card's lock and its escalation (an operator's act); failures cleared. */
-    clearCard: (key: string, now: number) => linkAttempts.clearCard(db, key, now),
   }
 }

@@ -179,24 +179,10 @@ export function createMembersService({ db, clock, membership, points, audit, loc
       })
     },
 
-    /** Forgets the card's failed link attempts: its PIN-guessing lock ends now. */
+    /** Forgets the card's failed link attempts: its PIN-guessing lock ends now (audit-logged). */
     async clearLock(who: AuditActor, cardId: number): Promise<void> {
       await cardOf(cardId)
-      const cleared = await locks.clear(cardId)
-      await db.transaction((tx) =>
-        audit.record(tx, {
-          ...who,
-          action: 'member.clearLock',
-          target: String(cardId),
-          detail: {
-            failuresCleared: cleared.clearedFailures,
-            wasLockedUntil:
-              cleared.wasLockedUntil === null
-                ? null
-                : new Date(cleared.wasLockedUntil).toISOString(),
-          },
-        }),
-      )
+      await locks.clear(who, cardId)
     },
   }
 }

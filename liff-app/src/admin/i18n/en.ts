@@ -271,6 +271,11 @@ export const adminEn: AdminMessages = {
     disable: 'Disable',
     enable: 'Enable',
     disableConfirm: '{staffId} will be disabled and signed out on every device.',
+    remove: 'Remove',
+    removeConfirm:
+      '{staffId} will be removed and signed out on every device. This cannot be undone (the points history keeps the staff ID).',
+    removeTyped: 'Type the staff ID to confirm',
+    removed: 'Account removed.',
     storeRequired: 'Clerks and managers need a store.',
     passwordShort: 'Use at least 8 characters.',
     fieldsMissing: 'Fill in the required fields.',

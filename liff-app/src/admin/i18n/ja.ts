@@ -271,6 +271,11 @@ export const adminJa = {
     disable: '無効化',
     enable: '有効化',
     disableConfirm: '{staffId} を無効にします。すべての端末でログアウトされます。',
+    remove: '削除',
+    removeConfirm:
+      '{staffId} を削除します。すべての端末でログアウトされ、元に戻せません（ポイント履歴のスタッフIDは残ります）。',
+    removeTyped: '確認のためスタッフIDを入力',
+    removed: 'アカウントを削除しました。',
     storeRequired: '店舗スタッフと店長には所属店舗が必要です。',
     passwordShort: 'パスワードは8文字以上にしてください。',
     fieldsMissing: '必須項目を入力してください。',
