@@ -174,7 +174,9 @@ export function createCampaigns(deps: CampaignsDeps) {
       const scheduledAt = input.scheduledAt ? Date.parse(input.scheduledAt) : null
       const later = scheduledAt !== null && scheduledAt > now
       const quota = await readQuota(deps.client)
-      await checkQuota(db, quota, await reachableNow(db, input.segment, now))
+      // A campaign sent now is checked where its batches are queued; a scheduled one here, and
+      // again when it starts.
+      if (later) await checkQuota(db, quota, await reachableNow(db, input.segment, now))
       return db.transaction(async (tx) => {
         await claim.enter(tx)
         const id = await campaigns.insert(tx, {
