@@ -108,15 +108,18 @@ export const segments = {
     const facts = usesFacts(s) ? sql`LEFT JOIN member_facts f ON f.card_id = c.id` : sql``
     const from = sql`FROM line_links l JOIN point_cards c ON c.id = l.card_id ${facts}
       WHERE l.unlinked_at IS NULL AND ${predicate(s, x)}`
-    const [all] = await db.execute<{ n: number | string }>(sql`SELECT count(*) AS n ${from}`)
-    // The unreachable are few (blocked or opted out): counted from their own small sets.
-    const [unreachable] = await db.execute<{ n: number | string }>(
-      sql`SELECT count(*) AS n ${from} AND l.line_user_id IN (
-        SELECT line_user_id FROM line_friends WHERE blocked_at IS NOT NULL
-        UNION SELECT line_user_id FROM member_preferences WHERE promotions = 0)`,
+    // One pass over the matched members; the unreachable are few (blocked or opted out), so
+    // their set is built once and probed per member.
+    const [row] = await db.execute<{ n: number | string; u: number | string | null }>(
+      sql`SELECT count(*) AS n,
+          SUM(CASE WHEN l.line_user_id IN (
+            SELECT line_user_id FROM line_friends WHERE blocked_at IS NOT NULL
+            UNION SELECT line_user_id FROM member_preferences WHERE promotions = 0)
+          THEN 1 ELSE 0 END) AS u
+        ${from}`,
     )
-    const matched = Number(all?.n ?? 0)
-    return { matched, reachable: matched - Number(unreachable?.n ?? 0) }
+    const matched = Number(row?.n ?? 0)
+    return { matched, reachable: matched - Number(row?.u ?? 0) }
   },
 }
 
