@@ -150,9 +150,10 @@ describe('campaigns', () => {
       clock: ctx.clock,
       config: ctx.config,
       logger: ctx.logger,
-      // One call a second: each batch waits for the next window (the wall clock is fake).
+      // Two calls a second at most in any second, not only in each clock second: one call a
+      // one-second window, and each batch waits for the next window (the wall clock is fake).
       worker: {
-        maxPerSecond: 1,
+        maxPerSecond: 2,
         wallClock: () => wall,
         sleep: async (ms) => {
           waits.push(ms)

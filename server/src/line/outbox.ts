@@ -8,6 +8,7 @@ import { outbox as outboxRows } from '../repositories/outbox.ts'
 import { rateWindows } from '../repositories/rate-windows.ts'
 import { webhookEvents } from '../repositories/webhook-events.ts'
 import { type CallFailure, classifyError } from './messaging-client.ts'
+import { paceOf } from './pace.ts'
 
 /** The kinds of outbox rows and what each carries. */
 export interface OutboxPayloads {
@@ -216,7 +217,8 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
   const pollMs = deps.pollMs ?? 1_000
   const gatherMs = deps.gatherMs ?? 20
   const callTimeoutMs = deps.callTimeoutMs ?? 30_000
-  const concurrency = Math.max(1, Math.min(deps.concurrency ?? 10, maxPerSecond))
+  const pace = paceOf(maxPerSecond)
+  const concurrency = Math.max(1, Math.min(deps.concurrency ?? 10, pace.perWindow))
   const random = deps.random ?? Math.random
   const wallClock = deps.wallClock ?? Date.now
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
@@ -323,9 +325,9 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
         const wall = wallClock()
         const taken = await rateWindows.take(tx, {
           key: RATE_KEY,
-          window: wall - (wall % 1_000),
+          window: wall - (wall % pace.windowMs),
           n: toSend.length,
-          limit: maxPerSecond,
+          limit: pace.perWindow,
         })
         if (!taken) throw new WindowFull()
       }
@@ -403,7 +405,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       } catch (err) {
         if (!(err instanceof WindowFull)) throw err
         const wall = wallClock()
-        await sleep(1_000 - (wall % 1_000))
+        await sleep(pace.windowMs - (wall % pace.windowMs))
         continue
       }
       if (chunk.claimed === 0) break
