@@ -3,6 +3,7 @@ import type { ApiKeyScope, WebhookEventType } from '@membercard/shared'
 import { isErrorBody } from '@membercard/shared/errors'
 import { hc } from 'hono/client'
 import { ApiFailure } from '../lib/api.ts'
+import { readFailure } from '../lib/failure.ts'
 import type { AuditFilter, ImportJob, Role } from './types.ts'
 
 /** What the client needs from the console's session. */
@@ -14,8 +15,7 @@ export interface AdminSession {
 }
 
 async function failureOf(res: Response): Promise<ApiFailure> {
-  const body: unknown = await res.json().catch(() => null)
-  const retry = Number(res.headers.get('Retry-After'))
+  const { body, retryAfterSeconds } = await readFailure(res)
   const code = isErrorBody(body)
     ? body.error.code
     : res.status >= 500
@@ -25,7 +25,7 @@ async function failureOf(res: Response): Promise<ApiFailure> {
         : res.status === 404
           ? 'NOT_FOUND'
           : 'VALIDATION_FAILED'
-  return new ApiFailure(code, res.status, Number.isFinite(retry) && retry > 0 ? retry : null)
+  return new ApiFailure(code, res.status, retryAfterSeconds)
 }
 
 /**

@@ -2,6 +2,7 @@ import type { AppType } from '@membercard/server'
 import type { IssueCardRequest, LinkRequest } from '@membercard/shared'
 import type { ErrorCode } from '@membercard/shared/errors'
 import { hc } from 'hono/client'
+import { readFailure } from './failure.ts'
 
 /** A failed call: the contract's error code, or `NETWORK` when no answer came. */
 export class ApiFailure extends Error {
@@ -28,21 +29,10 @@ export interface ApiSession {
 
 const AUTH_CODES: ReadonlySet<string> = new Set(['ID_TOKEN_EXPIRED', 'INVALID_ID_TOKEN'])
 
-/**
- * The code of an error answer (`{"error": {"code", "message"}}`), if the body is one. The
- * server only sends codes of the shared list (its types say so), so the card needs no copy of
- * that list to read one: it stays out of the card's first JavaScript (decision 019).
- */
-function errorCodeOf(body: unknown): ErrorCode | undefined {
-  const code = (body as { error?: { code?: unknown } } | null)?.error?.code
-  return typeof code === 'string' && /^[A-Z_]+$/.test(code) ? (code as ErrorCode) : undefined
-}
-
 async function failureOf(res: Response): Promise<ApiFailure> {
-  const body: unknown = await res.json().catch(() => null)
-  const retry = Number(res.headers.get('Retry-After'))
-  const code = errorCodeOf(body) ?? (res.status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_FAILED')
-  return new ApiFailure(code, res.status, Number.isFinite(retry) && retry > 0 ? retry : null)
+  const f = await readFailure(res)
+  const code = f.code ?? (res.status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_FAILED')
+  return new ApiFailure(code, res.status, f.retryAfterSeconds)
 }
 
 /**

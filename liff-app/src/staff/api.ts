@@ -2,6 +2,7 @@ import type { AppType } from '@membercard/server'
 import { type ErrorCode, isErrorBody } from '@membercard/shared/errors'
 import { hc } from 'hono/client'
 import type { CouponRedemption, CouponReversal } from '../coupons/types.ts'
+import { readFailure } from '../lib/failure.ts'
 import type { TillErrorCode } from './errors.ts'
 import { staffToken } from './token.ts'
 
@@ -55,12 +56,11 @@ function couponCodeOf(body: unknown): TillErrorCode | null {
 }
 
 async function failureOf(res: Response): Promise<TillApiError> {
-  const body: unknown = await res.json().catch(() => null)
-  const retry = Number(res.headers.get('Retry-After'))
+  const { body, retryAfterSeconds } = await readFailure(res)
   const code = isErrorBody(body)
     ? body.error.code
     : (couponCodeOf(body) ?? (res.status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_FAILED'))
-  return new TillApiError(code, res.status, Number.isFinite(retry) && retry > 0 ? retry : null)
+  return new TillApiError(code, res.status, retryAfterSeconds)
 }
 
 /** Answers worth retrying with the SAME key: the first attempt may or may not have counted. */

@@ -1,5 +1,6 @@
 import type { Segment } from '@membercard/shared'
 import { ApiFailure } from '../../lib/api.ts'
+import { readFailure } from '../../lib/failure.ts'
 import type { AdminSession } from '../api.ts'
 import type { LineMessage } from './flex-card.ts'
 import type {
@@ -32,22 +33,11 @@ export class MktFailure extends ApiFailure {
 }
 
 async function failureOf(res: Response): Promise<MktFailure> {
-  const body = (await res.json().catch(() => null)) as {
-    error?: { code?: unknown; message?: unknown }
-  } | null
-  const code = body?.error?.code
-  const known = typeof code === 'string' && /^[A-Z_]+$/.test(code)
-  return new MktFailure(
-    (known
-      ? code
-      : res.status >= 500
-        ? 'INTERNAL_ERROR'
-        : res.status === 404
-          ? 'NOT_FOUND'
-          : 'VALIDATION_FAILED') as ApiFailure['code'],
-    res.status,
-    typeof body?.error?.message === 'string' ? body.error.message : '',
-  )
+  const f = await readFailure(res)
+  const code =
+    f.code ??
+    (res.status >= 500 ? 'INTERNAL_ERROR' : res.status === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED')
+  return new MktFailure(code, res.status, f.message)
 }
 
 /**
