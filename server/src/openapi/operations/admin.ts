@@ -405,7 +405,9 @@ export const adminOperations = {
     summary: 'Upload the CSV file of an import',
     description:
       'The body is the file itself (`Content-Type: text/csv`), streamed: see the point-card CSV ' +
-      'format in the contract. Nothing of a file with a bad row is kept.',
+      'format in the contract. Answered once the whole file has arrived (it may take up to 30 ' +
+      'minutes to send); it is then read, checked and merged in the background: poll the job ' +
+      'until it is `done` or `failed`. Nothing of a file with a bad row is kept.',
     tag: 'Console',
     auth: 'admin',
     headers: [
@@ -416,8 +418,19 @@ export const adminOperations = {
         schema: { type: 'string', enum: ['text/csv'] },
       },
     ],
-    ok: { status: 200, description: 'The job after reading.', schema: s.importJob, example: JOB },
-    errors: ['NOT_FOUND', 'ALREADY_EXISTS', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE'],
+    ok: {
+      status: 202,
+      description: 'The job, reading the file received.',
+      schema: s.importJob,
+      example: { ...JOB, status: 'reading' },
+    },
+    errors: [
+      'NOT_FOUND',
+      'ALREADY_EXISTS',
+      'UNSUPPORTED_MEDIA_TYPE',
+      'PAYLOAD_TOO_LARGE',
+      'VALIDATION_FAILED',
+    ],
   },
   'GET /api/admin/exports/members.csv': {
     summary: 'Every member as CSV (admin only)',
