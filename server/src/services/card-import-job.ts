@@ -335,6 +335,7 @@ export function createCardImportJobs({
         }
       }
       if (!hooks.accept()) return undefined
+      await spool.remove() // read to its end: the staged rows are all that is needed now
       await db.transaction((tx) =>
         cardImportJobs.merging(tx, { id, bytesRead, rowsRead, now: clock.now() }),
       )
@@ -350,6 +351,7 @@ export function createCardImportJobs({
         write,
       )
       if (result.errors.length > 0) {
+        await spool.remove()
         await unstage(id)
         await finish(id, actor, 'failed', result.rows, result.errors)
       } else {
@@ -357,6 +359,7 @@ export function createCardImportJobs({
       }
     } catch (err) {
       logger?.error('card import failed', { id, error: (err as Error).message.slice(0, 300) })
+      await spool.remove().catch(() => {})
       // Not merged yet: the file is refused whole. (A failure while merging leaves the job
       // `merging`: `recover` finishes it.) Another process that took the job over owns it.
       if (!(err instanceof LeaseLost)) {
