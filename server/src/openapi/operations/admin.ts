@@ -254,6 +254,16 @@ export const adminOperations = {
     ok: { status: 204, description: 'Changed.' },
     errors: ['NOT_FOUND'],
   },
+  'DELETE /api/admin/staff/{staffId}/totp': {
+    summary: 'Reset another account’s second factor (admin only)',
+    description:
+      'Removes the account’s TOTP secret and recovery codes and ends all its sessions: it signs ' +
+      'in next with its password alone and enrolls again. Not one’s own account (400).',
+    tag: 'Console',
+    auth: 'admin',
+    ok: { status: 204, description: 'Reset.' },
+    errors: ['NOT_FOUND', 'VALIDATION_FAILED'],
+  },
   'DELETE /api/admin/staff/{staffId}': {
     summary: 'Remove a staff account (admin only)',
     tag: 'Console',
