@@ -21,7 +21,8 @@
  * data rows, bench/admin-data.ts, sized by BENCH_DASHBOARD_LEDGER_ROWS and _CARDS); `segments`
  * (segment counts on BENCH_SEGMENT_MEMBERS, 1,000,000) or `segments-pg`. BENCH_ONLY=segments
  * runs only those. `console-io`: the till's award latency during a console import of 1,000,000
- * rows, and the members export afterwards (bench/console-io.ts).
+ * rows, and the members export afterwards (bench/console-io.ts); BENCH_ONLY=console-io with
+ * BENCH_SKIP=import,import-pg,pg,segments,dashboard,dashboard-pg runs only those (logged, no table).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import {
@@ -757,7 +758,7 @@ async function main() {
     )
       .stdout.split('\n')[0]!
       .trim()
-    const consoleIo = !SKIP.has('console-io') && !ONLY.size
+    const consoleIo = !SKIP.has('console-io') && (!ONLY.size || ONLY.has('console-io'))
     if (consoleIo) {
       timed(
         ['pnpm', '--silent', 'staff:add', ...ADMIN],

@@ -271,6 +271,10 @@ export const adminEn: AdminMessages = {
     disable: 'Disable',
     enable: 'Enable',
     disableConfirm: '{staffId} will be disabled and signed out on every device.',
+    resetTotp: 'Reset 2-step verification',
+    resetTotpConfirm:
+      "{staffId}'s authenticator and recovery codes will be removed and it will be signed out on every device. It signs in next with its password alone and sets up 2-step verification again. Confirm who is asking first.",
+    resetTotpDone: "{staffId}'s 2-step verification was reset.",
     storeRequired: 'Clerks and managers need a store.',
     passwordShort: 'Use at least 8 characters.',
     fieldsMissing: 'Fill in the required fields.',
@@ -339,6 +343,7 @@ export const adminEn: AdminMessages = {
       staff_update: 'Account changed',
       staff_password: 'Password reset',
       staff_remove: 'Account removed',
+      staff_totpReset: '2-step verification reset',
       store_create: 'Store added',
       store_update: 'Store changed',
       apikey_create: 'API key created',
