@@ -440,7 +440,10 @@ export function createCardImportJobs({
           await failIfReading(id, actor, 0, reason)
           throw tooLarge ? err : new ImportUploadBroken()
         }
-        const job = await this.get(id)
+        const job = await this.get(id).catch(async (err: unknown) => {
+          await spool.remove()
+          throw err
+        })
         handedOver = true
         void readFile(id, actor, spool, lease)
         return job
