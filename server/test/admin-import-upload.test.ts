@@ -12,6 +12,7 @@ import { fakeClock } from '../src/clock.ts'
 import { createRequestListener } from '../src/http/node-listener.ts'
 import { createPublicServer } from '../src/http/public-server.ts'
 import { memoryLogger } from '../src/logger.ts'
+import { cardImportJobs } from '../src/repositories/card-import-jobs.ts'
 import {
   createCardImportJobs,
   IMPORT_LEASE_MS,
@@ -304,6 +305,18 @@ describe(`imports whose process stopped between two steps, on ${dialect}`, () =>
       const left = await jobOf(id)
       expect(left).toMatchObject({ status: 'merging', rowsMerged: 2 * MERGE_STEP_ROWS })
       expect((await cardsOf(from, from + total)).n).toBe(2 * MERGE_STEP_ROWS)
+      // A step from a line the job has moved past (another process's, late) is refused.
+      const stale = { afterLine: 0, rows: 1, throughLine: 2, created: 1 }
+      const late = await ctx.db.transaction((tx) =>
+        cardImportJobs.merged(
+          tx,
+          id,
+          { ...stale, updated: 0, unchanged: 0, pointsIgnored: 0 },
+          clock.now(),
+        ),
+      )
+      expect(late).toBe(false)
+      expect(await jobOf(id)).toMatchObject({ rowsMerged: 2 * MERGE_STEP_ROWS })
 
       const next = imports(clock, root)
       // The first process's lease still holds: nobody takes its import over yet.
