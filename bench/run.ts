@@ -28,6 +28,8 @@
  * `campaigns`: a campaign to
  * 100,000 members, its enqueue and its end-to-end send to the stand-in LINE at LINE's multicast
  * limit (bench/campaigns.ts), or `campaigns-pg`; BENCH_ONLY=campaigns runs only those.
+ * BENCH_ONLY=console-io with
+ * BENCH_SKIP=import,import-pg,pg,segments,dashboard,dashboard-pg runs only those (logged, no table).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import {
@@ -779,7 +781,7 @@ async function main() {
     )
       .stdout.split('\n')[0]!
       .trim()
-    const consoleIo = !SKIP.has('console-io') && !ONLY.size
+    const consoleIo = !SKIP.has('console-io') && (!ONLY.size || ONLY.has('console-io'))
     if (consoleIo) {
       timed(
         ['pnpm', '--silent', 'staff:add', ...ADMIN],

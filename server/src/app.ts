@@ -54,7 +54,7 @@ import { webhookRoutes } from './routes/webhook.ts'
 import type { Secrets } from './secrets.ts'
 import { createApiKeys } from './services/api-keys.ts'
 import { createAuditService } from './services/audit.ts'
-import { createCardImportJobs } from './services/card-import-job.ts'
+import { type CardImportJobs, createCardImportJobs } from './services/card-import-job.ts'
 import { couponNoticeSender } from './services/coupon-push.ts'
 import { createCouponTill } from './services/coupon-till.ts'
 import { createCouponTillUses } from './services/coupon-till-uses.ts'
@@ -98,6 +98,8 @@ export interface AppDeps {
   line?: LineMessaging
   /** Outbound webhooks (endpoints, events, delivery worker); built from the config when absent. */
   webhooks?: Webhooks
+  /** The console's card imports (index.ts resumes interrupted ones); built when absent. */
+  cardImports?: CardImportJobs
 }
 
 /**
@@ -295,7 +297,9 @@ export function createApp(deps: AppDeps) {
       sealer: totpSealer(secrets.pinHashKey),
       issuer: config.storeName,
     }),
-    cardImports: createCardImportJobs({ db, clock, pinKey: secrets.pinHashKey, stats }),
+    cardImports:
+      deps.cardImports ??
+      createCardImportJobs({ db, clock, pinKey: secrets.pinHashKey, stats, logger }),
     exports: createExports({ db, clock, timeZone: config.points.timeZone }),
     coupons,
     couponTill: createCouponTill({

@@ -27,6 +27,7 @@ import { createLogger } from './logger.ts'
 import { metrics } from './metrics.ts'
 import { loadSecrets } from './secrets.ts'
 import { createAuditService } from './services/audit.ts'
+import { createCardImportJobs } from './services/card-import-job.ts'
 import { createCoupons } from './services/coupons.ts'
 import { createDailyStats } from './services/daily-stats.ts'
 import { backfillDailyStats } from './services/daily-stats-backfill.ts'
@@ -97,6 +98,15 @@ if (!existsSync(resolve(staticRoot, 'index.html'))) {
   )
 }
 
+// The console's card imports: the app takes the files; interrupted ones are finished below.
+const cardImports = createCardImportJobs({
+  db,
+  clock: systemClock,
+  pinKey: secrets.pinHashKey,
+  stats: createDailyStats(config.points.timeZone),
+  logger,
+})
+
 const app = createApp({
   db,
   clock: systemClock,
@@ -107,6 +117,7 @@ const app = createApp({
   line,
   webhooks,
   staticRoot,
+  cardImports,
 })
 
 // Header, request and keep-alive timeouts and connection caps for a public endpoint.
@@ -256,6 +267,19 @@ const queueExpiryNotices = async () => {
 }
 setTimeout(queueExpiryNotices, 10_000).unref()
 setInterval(queueExpiryNotices, 60 * 60_000).unref()
+
+// Console imports a stopped process left reading or merging (docs/decisions/086): at start and
+// every minute, each once its process's lease has run out, on one instance at a time.
+const recoverImports = async () => {
+  try {
+    const n = await cardImports.recover()
+    if (n > 0) logger.info('interrupted card imports finished', { count: n })
+  } catch (err) {
+    logger.error('card import recovery failed', { error: (err as Error).message.slice(0, 200) })
+  }
+}
+void recoverImports()
+setInterval(recoverImports, 60_000).unref()
 
 /**
  * Ctrl-C (SIGINT) or SIGTERM: stop taking connections, let the requests and the outbox sends

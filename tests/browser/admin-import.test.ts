@@ -29,7 +29,7 @@ describe('importing point cards from the console in Chromium', () => {
     pageErrors = watchPageErrors(browser)
   })
   afterEach(() => {
-    // The refused upload answers 200 with the errors; nothing else may fail on the page.
+    // The upload answers 202, the refused job then shows its errors; nothing may fail on the page.
     expect(pageErrors.take()).toEqual([])
   })
   afterAll(async () => {
@@ -80,7 +80,7 @@ describe('importing point cards from the console in Chromium', () => {
       )
       expect(await page.getByTestId('count-created').textContent()).toBe('0')
       saveArtifact('admin-import-2-refused.png', await page.screenshot({ fullPage: true }))
-      // The progress bar moved before the answer came.
+      // The progress bar moved before the job ended.
       expect([...seen].some((v) => v > 0 && v < 100)).toBe(true)
     } finally {
       await desk.close()

@@ -141,6 +141,8 @@ export function createAdminApi(
           admin.staff[':staffId'].password.$post({ param: { staffId }, json: { password } }),
         ),
       ),
+    resetSecondFactor: (staffId: string) =>
+      done(send(() => admin.staff[':staffId'].totp.$delete({ param: { staffId } }))),
     removeStaff: (staffId: string) =>
       done(send(() => admin.staff[':staffId'].$delete({ param: { staffId } }))),
 

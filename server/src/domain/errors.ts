@@ -321,3 +321,10 @@ export class WebhookTargetRefused extends DomainError {
     super('VALIDATION_FAILED', message)
   }
 }
+
+/** An import's upload that ended before its end (the client went away, or took too long). */
+export class ImportUploadBroken extends DomainError {
+  constructor() {
+    super('VALIDATION_FAILED', 'The upload broke off before its end: upload the file again.')
+  }
+}

@@ -37,6 +37,8 @@ export interface MergeCard {
 
 /** What one merge step adds to the job's counts. */
 export interface MergeStep {
+  /** The resume line the step started from (the step is refused if the job moved on). */
+  afterLine: number
   rows: number
   throughLine: number
   created: number
@@ -76,12 +78,16 @@ const merging = query<{ id: number; bytesRead: number; rowsRead: number; now: nu
   (p) => sql`UPDATE card_import_jobs SET status = 'merging', bytes_read = ${p.bytesRead},
     rows_read = ${p.rowsRead}, updated_at = ${p.now} WHERE id = ${p.id}`,
 )
-const merged = query<MergeStep & { id: number; now: number }>(
+const merged = query<MergeStep & { id: number; now: number }, { id: number }>(
   (p) => sql`UPDATE card_import_jobs SET rows_merged = rows_merged + ${p.rows},
     merged_through_line = ${p.throughLine}, created = created + ${p.created},
     updated = updated + ${p.updated}, unchanged = unchanged + ${p.unchanged},
     points_ignored = points_ignored + ${p.pointsIgnored}, updated_at = ${p.now}
-    WHERE id = ${p.id}`,
+    WHERE id = ${p.id} AND status = 'merging' AND merged_through_line = ${p.afterLine}
+    RETURNING id`,
+)
+const unfinished = query<Record<string, never>, { id: number }>(
+  () => sql`SELECT id FROM card_import_jobs WHERE status IN ('reading', 'merging') ORDER BY id`,
 )
 const finish = query<{ id: number; status: 'done' | 'failed'; errors: string; now: number }>(
   (p) => sql`UPDATE card_import_jobs SET status = ${p.status}, errors = ${p.errors},
@@ -132,8 +138,14 @@ export const cardImportJobs = {
   ) => db.run(progress, p),
   merging: (db: Executor, p: { id: number; bytesRead: number; rowsRead: number; now: number }) =>
     db.run(merging, p),
-  merged: (db: Executor, id: number, step: MergeStep, now: number) =>
-    db.run(merged, { id, now, ...step }),
+  /**
+   * Records a merge step: false (nothing written) when the job is no longer merging from
+   * `step.afterLine` (another process merged it meanwhile: the step must roll back).
+   */
+  merged: async (db: Executor, id: number, step: MergeStep, now: number) =>
+    (await db.get(merged, { id, now, ...step })) !== undefined,
+  /** The jobs reading or merging (their process may have stopped: see `recover`). */
+  unfinished: async (db: Executor) => (await db.all(unfinished, {})).map((r) => Number(r.id)),
   finish: (db: Executor, id: number, status: 'done' | 'failed', errors: string, now: number) =>
     db.run(finish, { id, status, errors, now }),
 

@@ -10,6 +10,10 @@ const take = query<Lease & { now: number; expiresAt: number }, { holder: string 
       WHERE job_leases.expires_at < ${p.now}
     RETURNING holder`,
 )
+const extend = query<Lease & { expiresAt: number }, { holder: string }>(
+  (p) => sql`UPDATE job_leases SET expires_at = ${p.expiresAt}
+    WHERE name = ${p.name} AND holder = ${p.holder} RETURNING holder`,
+)
 const release = query<Lease>(
   (p) => sql`DELETE FROM job_leases WHERE name = ${p.name} AND holder = ${p.holder}`,
 )
@@ -27,6 +31,9 @@ export const jobLeases = {
    */
   take: async (db: Executor, l: Lease & { now: number; expiresAt: number }) =>
     (await db.get(take, l))?.holder === l.holder,
+  /** Moves the lease's end to `expiresAt` if `holder` still holds it; false when it does not. */
+  extend: async (db: Executor, l: Lease & { expiresAt: number }) =>
+    (await db.get(extend, l)) !== undefined,
   /** Gives the lease back, if `holder` still holds it. */
   release: (db: Executor, l: Lease) => db.run(release, l),
   /** The live lease of `name` at `now`, if any. */

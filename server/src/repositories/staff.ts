@@ -128,6 +128,11 @@ const takeTotpStep = query<{ id: string; step: number }>(
   (p) => sql`UPDATE staff SET totp_last_step = ${p.step}
     WHERE id = ${p.id} AND (totp_last_step IS NULL OR totp_last_step < ${p.step})`,
 )
+const clearTotp = query<{ id: string; at: number }>(
+  (p) => sql`UPDATE staff SET totp_secret = NULL, totp_pending_secret = NULL,
+      totp_last_step = NULL, updated_at = ${p.at}
+    WHERE id = ${p.id}`,
+)
 
 /** Staff accounts, and the stores they are created at. */
 export const staffAccounts = {
@@ -189,4 +194,6 @@ export const staffAccounts = {
    */
   takeTotpStep: async (db: Executor, id: string, step: number) =>
     (await db.run(takeTotpStep, { id, step })) === 1,
+  /** Removes the account's TOTP secret (and any pending one); the rows changed (0 or 1). */
+  clearTotp: (db: Executor, id: string, at: number) => db.run(clearTotp, { id, at }),
 }

@@ -66,6 +66,11 @@ export function adminAccountRoutes({ staffAdmin, requireAdmin, clientAddress }: 
         return c.body(null, 204)
       },
     )
+    .delete('/staff/:staffId/totp', requireAdmin, validate('param', staffParam), async (c) => {
+      const { staffId } = c.req.valid('param')
+      await staffAdmin.resetSecondFactor(auditActor(c, clientAddress), staffId)
+      return c.body(null, 204)
+    })
     .delete('/staff/:staffId', requireAdmin, validate('param', staffParam), async (c) => {
       const { staffId } = c.req.valid('param')
       await staffAdmin.removeStaff(auditActor(c, clientAddress), staffId)

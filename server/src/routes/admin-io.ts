@@ -5,6 +5,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { ApiError } from '../http/api-error.ts'
 import { auditActor } from '../http/audit-actor.ts'
+import { allowSlowBody } from '../http/public-server.ts'
 import { validate } from '../http/validate.ts'
 import type { Env, RouteDeps } from './deps.ts'
 
@@ -15,6 +16,13 @@ const jobParam = z.strictObject({
     .positive()
     .max(2 ** 53 - 1),
 })
+
+/**
+ * How long an import's file may take to arrive, instead of the server's 30 s for a whole
+ * request: 200 MB at about 115 kB/s (docs/decisions/086). A stalled upload is still closed by
+ * the server's idle timeout.
+ */
+export const IMPORT_UPLOAD_MS = 30 * 60_000
 
 /** The one upload path that takes a body other than JSON (app.ts lets it past the JSON gate). */
 export const IMPORT_FILE_PATH = /^\/api\/admin\/imports\/\d+\/file$/
@@ -51,17 +59,20 @@ export function adminIoRoutes({ cardImports, exports, requireAdmin, clientAddres
       }
       const length = c.req.header('Content-Length')
       const size = length !== undefined && /^\d+$/.test(length) ? Number(length) : null
+      // An operator's file for a job: it may take longer to arrive than other requests.
+      allowSlowBody(c.env, IMPORT_UPLOAD_MS)
       const raw = c.req.raw.body
       const body = raw
         ? Readable.fromWeb(raw as unknown as NodeReadableStream<Uint8Array>)
         : Readable.from([])
-      const job = await cardImports.upload(
+      // Answered once the file is on disk; it is read and merged in the background.
+      const job = await cardImports.receive(
         c.req.valid('param').id,
         auditActor(c, clientAddress),
         body,
         size,
       )
-      return c.json(job, 200)
+      return c.json(job, 202)
     })
     .get('/exports/members.csv', requireAdmin, async (c) => {
       const stream = await exports.members(auditActor(c, clientAddress))

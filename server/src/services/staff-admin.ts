@@ -231,6 +231,39 @@ export function createStaffAdmin({ db, clock }: { db: Database; clock: Clock }) 
       })
     },
 
+    /**
+     * Resets another account's second factor (its TOTP secret and recovery codes), for an
+     * account that lost its phone and its codes: every session of the account ends, and it
+     * signs in next with its password alone and is asked to enroll again (decision 091).
+     * Not one's own: that would let a stolen session drop the factor that guards the account.
+     */
+    async resetSecondFactor(by: AuditActor, staffId: string): Promise<void> {
+      if (by.actor === staffId) {
+        throw new StaffChangeInvalid(
+          'Your own second factor cannot be reset here: another admin must do it.',
+        )
+      }
+      await db.transaction(async (tx) => {
+        const now = clock.now()
+        const state = await staffAccounts.totpState(tx, staffId)
+        if (!state) throw new NotFound(`No staff account has the ID ${staffId}.`)
+        const codes = await recoveryCodes.status(tx, staffId)
+        await staffAccounts.clearTotp(tx, staffId, now)
+        await recoveryCodes.removeAll(tx, staffId)
+        const sessions = await staffSessions.revokeAll(tx, staffId, now)
+        await recordAudit(tx, clock, {
+          ...by,
+          action: 'staff.totpReset',
+          target: `staff:${staffId}`,
+          detail: {
+            wasEnrolled: state.totpSecret !== null,
+            recoveryCodesRemoved: codes.remaining,
+            sessionsRevoked: sessions,
+          },
+        })
+      })
+    },
+
     /** Removes an account and its sessions (the ledger keeps the staff ID it recorded). */
     async removeStaff(by: AuditActor, staffId: string): Promise<void> {
       await db.transaction(async (tx) => {

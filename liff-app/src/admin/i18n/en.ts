@@ -276,6 +276,10 @@ export const adminEn: AdminMessages = {
       '{staffId} will be removed and signed out on every device. This cannot be undone (the points history keeps the staff ID).',
     removeTyped: 'Type the staff ID to confirm',
     removed: 'Account removed.',
+    resetTotp: 'Reset 2-step verification',
+    resetTotpConfirm:
+      "{staffId}'s authenticator and recovery codes will be removed and it will be signed out on every device. It signs in next with its password alone and sets up 2-step verification again. Confirm who is asking first.",
+    resetTotpDone: "{staffId}'s 2-step verification was reset.",
     storeRequired: 'Clerks and managers need a store.',
     passwordShort: 'Use at least 8 characters.',
     fieldsMissing: 'Fill in the required fields.',
@@ -344,6 +348,7 @@ export const adminEn: AdminMessages = {
       staff_update: 'Account changed',
       staff_password: 'Password reset',
       staff_remove: 'Account removed',
+      staff_totpReset: '2-step verification reset',
       store_create: 'Store added',
       store_update: 'Store changed',
       apikey_create: 'API key created',

@@ -276,6 +276,10 @@ export const adminJa = {
       '{staffId} を削除します。すべての端末でログアウトされ、元に戻せません（ポイント履歴のスタッフIDは残ります）。',
     removeTyped: '確認のためスタッフIDを入力',
     removed: 'アカウントを削除しました。',
+    resetTotp: '2段階認証をリセット',
+    resetTotpConfirm:
+      '{staffId} の認証アプリの登録とリカバリーコードを削除し、すべての端末でログアウトさせます。次回はパスワードだけでログインし、2段階認証を設定し直します。本人確認を済ませてから実行してください。',
+    resetTotpDone: '{staffId} の2段階認証をリセットしました。',
     storeRequired: '店舗スタッフと店長には所属店舗が必要です。',
     passwordShort: 'パスワードは8文字以上にしてください。',
     fieldsMissing: '必須項目を入力してください。',
@@ -344,6 +348,7 @@ export const adminJa = {
       staff_update: 'アカウント変更',
       staff_password: 'パスワード再設定',
       staff_remove: 'アカウント削除',
+      staff_totpReset: '2段階認証のリセット',
       store_create: '店舗追加',
       store_update: '店舗変更',
       apikey_create: 'APIキー発行',

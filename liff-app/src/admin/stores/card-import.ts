@@ -31,24 +31,33 @@ export const useCardImportStore = defineStore('admin-card-import', () => {
     running.value = true
     error.value = null
     const api = adminApi()
-    let finished = false
+    let sent = false
     try {
       job.value = await api.openImport(file.size)
       const id = job.value.id
+      const wait = () => new Promise((resolve) => setTimeout(resolve, POLL_MS))
+      // Read while the file is sent (its progress is the server's once it reads it).
       const poll = async () => {
-        while (!finished) {
-          await new Promise((resolve) => setTimeout(resolve, POLL_MS))
-          if (finished) return
+        while (!sent) {
+          await wait()
+          if (sent) return
           const seen = await api.importJob(id).catch(() => null)
-          if (seen && !finished) job.value = seen
+          if (seen && !sent) job.value = seen
         }
       }
       void poll()
-      job.value = await api.uploadImport(id, file)
+      // Answered once the whole file has arrived: the server reads and merges it afterwards.
+      const received = await api.uploadImport(id, file)
+      sent = true
+      job.value = received
+      while (job.value.status !== 'done' && job.value.status !== 'failed') {
+        await wait()
+        job.value = await api.importJob(id)
+      }
     } catch (err) {
       error.value = err
     } finally {
-      finished = true
+      sent = true
       running.value = false
     }
   }

@@ -55,6 +55,22 @@ describe('the stores and staff store', () => {
     expect(staff.staff.map((s) => s.staffId)).toEqual(['hq-admin', 'clerk-1'])
   })
 
+  it('resets another account’s second factor and shows it not enrolled', async () => {
+    const other = { ...admin, staffId: 'hq-admin-2' }
+    const { calls } = fakeAdmin(
+      {
+        'DELETE /api/admin/staff/hq-admin-2/totp': () => new Response(null, { status: 204 }),
+        'GET /api/admin/staff': () => json({ items: [admin, { ...other, totpEnrolled: false }] }),
+      },
+      { signedIn: {} },
+    )
+    const staff = useStaffStore()
+    await staff.resetSecondFactor('hq-admin-2')
+    expect((calls[0] as Request).method).toBe('DELETE')
+    expect(new URL((calls[0] as Request).url).pathname).toBe('/api/admin/staff/hq-admin-2/totp')
+    expect(staff.staff.find((s) => s.staffId === 'hq-admin-2')?.totpEnrolled).toBe(false)
+  })
+
   it('passes on the refusal to disable the last admin, list unchanged', async () => {
     fakeAdmin(
       {

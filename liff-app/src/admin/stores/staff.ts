@@ -64,6 +64,11 @@ export const useStaffStore = defineStore('admin-staff', () => {
   async function resetPassword(staffId: string, password: string): Promise<void> {
     await adminApi().resetPassword(staffId, password)
   }
+  /** Removes another account's TOTP and recovery codes and ends its sessions (admin). */
+  async function resetSecondFactor(staffId: string): Promise<void> {
+    await adminApi().resetSecondFactor(staffId)
+    await reloadStaff()
+  }
   async function removeStaff(staffId: string): Promise<void> {
     await adminApi().removeStaff(staffId)
     await reloadStaff()
@@ -80,6 +85,7 @@ export const useStaffStore = defineStore('admin-staff', () => {
     addStaff,
     updateStaff,
     resetPassword,
+    resetSecondFactor,
     removeStaff,
   }
 })

@@ -254,6 +254,16 @@ export const adminOperations = {
     ok: { status: 204, description: 'Changed.' },
     errors: ['NOT_FOUND'],
   },
+  'DELETE /api/admin/staff/{staffId}/totp': {
+    summary: 'Reset another account’s second factor (admin only)',
+    description:
+      'Removes the account’s TOTP secret and recovery codes and ends all its sessions: it signs ' +
+      'in next with its password alone and enrolls again. Not one’s own account (400).',
+    tag: 'Console',
+    auth: 'admin',
+    ok: { status: 204, description: 'Reset.' },
+    errors: ['NOT_FOUND', 'VALIDATION_FAILED'],
+  },
   'DELETE /api/admin/staff/{staffId}': {
     summary: 'Remove a staff account (admin only)',
     tag: 'Console',
@@ -405,7 +415,9 @@ export const adminOperations = {
     summary: 'Upload the CSV file of an import',
     description:
       'The body is the file itself (`Content-Type: text/csv`), streamed: see the point-card CSV ' +
-      'format in the contract. Nothing of a file with a bad row is kept.',
+      'format in the contract. Answered once the whole file has arrived (it may take up to 30 ' +
+      'minutes to send); it is then read, checked and merged in the background: poll the job ' +
+      'until it is `done` or `failed`. Nothing of a file with a bad row is kept.',
     tag: 'Console',
     auth: 'admin',
     headers: [
@@ -416,8 +428,19 @@ export const adminOperations = {
         schema: { type: 'string', enum: ['text/csv'] },
       },
     ],
-    ok: { status: 200, description: 'The job after reading.', schema: s.importJob, example: JOB },
-    errors: ['NOT_FOUND', 'ALREADY_EXISTS', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE'],
+    ok: {
+      status: 202,
+      description: 'The job, reading the file received.',
+      schema: s.importJob,
+      example: { ...JOB, status: 'reading' },
+    },
+    errors: [
+      'NOT_FOUND',
+      'ALREADY_EXISTS',
+      'UNSUPPORTED_MEDIA_TYPE',
+      'PAYLOAD_TOO_LARGE',
+      'VALIDATION_FAILED',
+    ],
   },
   'GET /api/admin/exports/members.csv': {
     summary: 'Every member as CSV (admin only)',
