@@ -57,6 +57,12 @@ export function allowSlowBody(env: unknown, ms: number): void {
   if (incoming !== undefined) slowBodies.set(incoming, performance.now() + ms)
 }
 
+/** Whether a body follows the request's headers (a length above 0, or chunked). */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length']
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+}
+
 /** Cuts off a request whose body is late, as Node's own `requestTimeout` does. */
 function timeOut(req: IncomingMessage, res: ServerResponse): void {
   const socket = req.socket
@@ -88,7 +94,11 @@ export function createPublicServer(
       connectionsCheckingInterval: limits.checkIntervalMs,
     },
     (req, res) => {
-      arriving.set(req, { res, deadline: performance.now() + limits.requestTimeoutMs })
+      // A request without a body has arrived whole (its headers have their own timeout);
+      // tracking every request would keep each one alive for up to a check interval.
+      if (hasBody(req)) {
+        arriving.set(req, { res, deadline: performance.now() + limits.requestTimeoutMs })
+      }
       listener(req, res)
     },
   )
