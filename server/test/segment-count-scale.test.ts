@@ -53,9 +53,28 @@ describe('a segment count over many members', () => {
         await tx.execute(sql`SET LOCAL work_mem = '64kB'`)
         await tx.execute(sql`SET LOCAL statement_timeout = '5s'`)
       }
-      return segments.count(tx, segment, { now, today: tokyoDay(now), expiryDays: 365 })
+      // As is: `count` would raise work_mem for its own transaction.
+      return segments.countAsIs(tx, segment, { now, today: tokyoDay(now), expiryDays: 365 })
     })
     expect(answer).toEqual(byHand())
     expect(answer.matched).toBeGreaterThan(1000)
+  }, 120_000)
+
+  it('gives the same count with its own settings, which stay inside its transaction', async () => {
+    const answer = await segments.count(db, segment, { now, today: tokyoDay(now), expiryDays: 365 })
+    expect(answer).toEqual(byHand())
+    if (ON_POSTGRES) {
+      // Every connection of the pool is back at the server's settings (SET LOCAL, never SET).
+      const shown = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          db.transaction(async (tx) => {
+            const [jit] = await tx.execute<{ jit: string }>(sql`SHOW jit`)
+            const [mem] = await tx.execute<{ work_mem: string }>(sql`SHOW work_mem`)
+            return `${jit?.jit} ${mem?.work_mem}`
+          }),
+        ),
+      )
+      expect(new Set(shown)).toEqual(new Set(['on 4MB']))
+    }
   }, 120_000)
 })

@@ -183,7 +183,6 @@ export const memberCoupons = {
                  WHERE mp.line_user_id = l.line_user_id AND mp.promotions = 0)
           THEN 0 ELSE 1 END AS reachable
         FROM line_links l JOIN point_cards c ON c.id = l.card_id
-          LEFT JOIN member_facts f ON f.card_id = c.id
         WHERE l.unlinked_at IS NULL AND c.id > ${after} AND ${predicate(segment, x)}
         ORDER BY c.id LIMIT ${limit}`,
     )

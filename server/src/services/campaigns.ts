@@ -95,7 +95,7 @@ export function createCampaigns(deps: CampaignsDeps) {
   })
 
   /** How many of the segment's members a campaign would reach now (nothing recorded). */
-  async function reachableNow(ex: Executor, segment: Segment, now: number): Promise<number> {
+  async function reachableNow(ex: Database | Tx, segment: Segment, now: number): Promise<number> {
     const members = await segmentMembers.all(ex, segment, context(now))
     const admission = await admitPromotions(ex, {
       users: members.map((m) => m.lineUserId),
