@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { serveStatic } from '@hono/node-server/serve-static'
 import type { ClientConfig } from '@membercard/shared'
-import { type Context, Hono } from 'hono'
+import { type Context, Hono, type Next } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import type { Clock } from './clock.ts'
@@ -366,11 +366,22 @@ export function createApp(deps: AppDeps) {
   // in demo mode that is this server; served before the body limit (rich menu images).
   const standIn = deps.standIn
   if (standIn) app.all('/v2/bot/*', (c) => standIn.app.fetch(c.req.raw))
-  const limitBody = bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: (c) =>
-      c.json(errorBody('PAYLOAD_TOO_LARGE', `The body is over ${MAX_BODY_BYTES} bytes.`), 413),
-  })
+  const tooLarge = (c: Context) =>
+    c.json(errorBody('PAYLOAD_TOO_LARGE', `The body is over ${MAX_BODY_BYTES} bytes.`), 413)
+  const countBody = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge })
+  // A body of declared length is judged by its Content-Length, as bodyLimit judges it, but
+  // without touching `c.req.raw.body`: @hono/node-server then reads the body straight from the
+  // socket when the route asks for it, instead of building a fetch Request and a web stream
+  // (decision 102). Node's parser delivers exactly the declared length and refuses a request
+  // that declares both a length and a transfer encoding. A chunked body is counted by bodyLimit.
+  const limitBody = async (c: Context, next: Next): Promise<Response | undefined> => {
+    const length = c.req.header('Content-Length')
+    if (length === undefined || c.req.header('Transfer-Encoding') !== undefined) {
+      return (await countBody(c, next)) ?? undefined
+    }
+    if (Number.parseInt(length, 10) > MAX_BODY_BYTES) return tooLarge(c)
+    await next()
+  }
   // One middleware for what every request passes (each level of Hono's middleware chain costs
   // a card request a promise and a closure): pages get the document headers; an API request
   // that sends a body must send JSON; a body over the limit is refused. GET and HEAD bodies

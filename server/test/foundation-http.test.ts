@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -6,7 +7,7 @@ import { ConfigError, loadConfig } from '../src/config.ts'
 import { openDatabase } from '../src/db/client.ts'
 import type { SqliteDatabase } from '../src/db/sqlite.ts'
 import { loadSecrets } from '../src/secrets.ts'
-import { createTestContext } from './support.ts'
+import { createTestContext, serveApp } from './support.ts'
 
 const ctx = await createTestContext()
 
@@ -37,6 +38,53 @@ describe('HTTP basics', () => {
     })
     expect(res.status).toBe(413)
     expect(res.json.error.code).toBe('PAYLOAD_TOO_LARGE')
+  })
+
+  it('judges a served body by its declared length, and counts a chunked one', async () => {
+    const base = new URL(await serveApp(ctx.app))
+    const headers = await ctx.userHeaders(ctx.newUser())
+    // Sends `body` (in 16 KiB chunks when `chunked`) and reads the answer.
+    const post = (body: string, chunked: boolean) =>
+      new Promise<{ status: number; code: string | undefined }>((resolve, reject) => {
+        const req = request(
+          {
+            host: base.hostname,
+            port: base.port,
+            path: '/api/link',
+            method: 'POST',
+            headers: {
+              ...headers,
+              'Content-Type': 'application/json',
+              ...(chunked ? {} : { 'Content-Length': String(Buffer.byteLength(body)) }),
+            },
+          },
+          (res) => {
+            let text = ''
+            res.setEncoding('utf8')
+            res.on('data', (d: string) => {
+              text += d
+            })
+            res.on('end', () => {
+              const parsed = JSON.parse(text) as { error?: { code: string } }
+              resolve({ status: res.statusCode ?? 0, code: parsed.error?.code })
+            })
+          },
+        )
+        req.on('error', (err: NodeJS.ErrnoException) => {
+          // The server may answer 413 and close before the whole body is written.
+          if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') reject(err)
+        })
+        for (let at = 0; at < body.length; at += 16 * 1024)
+          req.write(body.slice(at, at + 16 * 1024))
+        req.end()
+      })
+    const big = JSON.stringify({ cardNumber: 'x'.repeat(70 * 1024), pin: '1' })
+    expect(await post(big, false)).toEqual({ status: 413, code: 'PAYLOAD_TOO_LARGE' })
+    expect(await post(big, true)).toEqual({ status: 413, code: 'PAYLOAD_TOO_LARGE' })
+    // Within the limit the body reaches the route either way (its validation answers).
+    const small = JSON.stringify({ cardNumber: 'x', pin: '1' })
+    expect(await post(small, false)).toEqual({ status: 400, code: 'VALIDATION_FAILED' })
+    expect(await post(small, true)).toEqual({ status: 400, code: 'VALIDATION_FAILED' })
   })
 
   it('tags every answer with a request ID and sends security headers (through the Node layer)', async () => {
