@@ -15,6 +15,7 @@ import {
   retryKeyFor,
 } from '../src/line/outbox.ts'
 import { memoryLogger } from '../src/logger.ts'
+import { outbox as outboxRepository } from '../src/repositories/outbox.ts'
 import { outboxRows } from './messaging-support.ts'
 import { openTestDatabase } from './support.ts'
 
@@ -192,6 +193,49 @@ describe('the outbox worker', () => {
     } finally {
       vi.useRealTimers()
     }
+  })
+
+  it('a kicked run ends on a short claim; a user’s second push goes out in a run after gatherMs', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const claims = vi.spyOn(outboxRepository, 'claim')
+    try {
+      const p = probe(5)
+      const { db, worker, enqueue } = await setup({ every: p.every, pollMs: 60_000, gatherMs: 50 })
+      const sentRows = () => count(db, sql`sent_at IS NOT NULL`)
+      worker.start()
+      await vi.advanceTimersByTimeAsync(0) // the start-up run (nothing queued)
+      await worker.runOnce()
+      claims.mockClear()
+      await enqueue('push', { to: 'U1', messages: [1] }, { userId: 'U1' })
+      await enqueue('push', { to: 'U1', messages: [2] }, { userId: 'U1' })
+      await enqueue('push', { to: 'U2', messages: [1] }, { userId: 'U2' })
+      worker.kick()
+      // One claim takes U1's first push and U2's (one row per user): fewer than a chunk, so
+      // the run ends there, without one more claim.
+      await vi.advanceTimersByTimeAsync(50)
+      await vi.advanceTimersByTimeAsync(5)
+      await vi.waitFor(async () => expect(await sentRows()).toBe(2), { timeout: 10_000 })
+      await vi.waitFor(() => expect(claims).toHaveBeenCalledTimes(1), { timeout: 10_000 })
+      // U1's second push goes out in the run gatherMs later, not at the next poll (60 s).
+      await vi.advanceTimersByTimeAsync(50)
+      await vi.advanceTimersByTimeAsync(5)
+      await vi.waitFor(async () => expect(await sentRows()).toBe(3), { timeout: 10_000 })
+      expect([...p.order].sort()).toEqual(['push:U1', 'push:U1', 'push:U2'])
+      expect(p.order.at(-1)).toBe('push:U1')
+      await worker.stop()
+    } finally {
+      claims.mockRestore()
+      vi.useRealTimers()
+    }
+  })
+
+  it('a run asked for (runOnce) goes on until nothing is due: one user’s pushes in one call', async () => {
+    const { db, worker, enqueue, sent } = await setup()
+    await enqueue('push', { to: 'U3', messages: [1] }, { userId: 'U3' })
+    await enqueue('push', { to: 'U3', messages: [2] }, { userId: 'U3' })
+    expect((await worker.runOnce()).sent).toBe(2)
+    expect(sent).toEqual(['U3:[1]', 'U3:[2]'])
+    expect(await count(db, sql`sent_at IS NULL`)).toBe(0)
   })
 
   it('a claimed row is not taken again until the lease passes (a crashed worker)', async () => {

@@ -228,6 +228,8 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
   let running: Promise<RunResult> | undefined
   let started = false
   let again = false
+  /** The last run ended on a short claim: run again after `gatherMs` (see `runOnce`). */
+  let followUp = false
   /** Settles once the claims of a previous process are released (SQLite, at start). */
   let ready: Promise<unknown> = Promise.resolve()
 
@@ -394,14 +396,15 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
    * `concurrency` rows (at most one per user: see repositories/outbox.ts) and sends each
    * chunk's calls at the same time, until nothing is due or `batchSize` rows were taken.
    */
-  async function runOnce(): Promise<RunResult> {
+  async function runOnce(drain: boolean): Promise<RunResult> {
     await ready
     const result: RunResult = { sent: 0, retried: 0, failed: 0, skipped: 0 }
     let budget = batchSize
     while (budget > 0) {
+      const limit = Math.min(concurrency, budget)
       let chunk: Awaited<ReturnType<typeof claimChunk>>
       try {
-        chunk = await claimChunk(Math.min(concurrency, budget), result)
+        chunk = await claimChunk(limit, result)
       } catch (err) {
         if (!(err instanceof WindowFull)) throw err
         const wall = wallClock()
@@ -410,19 +413,36 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       }
       if (chunk.claimed === 0) break
       budget -= chunk.claimed
-      if (chunk.rows.length === 0) continue
-      const outcomes = await Promise.all(chunk.rows.map(send))
-      await record(chunk.rows, outcomes, chunk.claimedAt, result)
+      if (chunk.rows.length > 0) {
+        const outcomes = await Promise.all(chunk.rows.map(send))
+        await record(chunk.rows, outcomes, chunk.claimedAt, result)
+      }
+      // A short claim took every row due but a second row of a user it claimed (one per user
+      // a claim). A kicked run leaves those to a run after `gatherMs`, which also takes what is
+      // queued meanwhile, rather than making one more claim now that, under a steady load of
+      // pushes, finds nothing; a run asked for (`runOnce`) goes on until nothing is due.
+      if (!drain && chunk.claimed < limit) {
+        followUp = true
+        break
+      }
     }
     // The batch ran out with rows perhaps still due: go on at once.
     if (budget <= 0) again = true
     return result
   }
 
-  /** Runs once, or joins the run under way. */
-  function run(): Promise<RunResult> {
+  let runningDrains = false
+  /**
+   * Runs once, or joins the run under way; a run that must `drain` waits for a kicked run under
+   * way (which may stop short) and then runs itself.
+   */
+  function run(drain: boolean): Promise<RunResult> {
+    if (running && drain && !runningDrains) {
+      return running.catch(() => undefined).then(() => run(true))
+    }
     if (!running) {
-      running = runOnce().finally(() => {
+      runningDrains = drain
+      running = runOnce(drain).finally(() => {
         running = undefined
       })
     }
@@ -435,23 +455,24 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     timerDue = Date.now() + ms
     timer = setTimeout(() => {
       timer = undefined
-      run()
+      run(false)
         .catch((err: unknown) => {
           logger.error('outbox worker run failed', {
             error: err instanceof Error ? err.message.slice(0, 200) : String(err),
           })
         })
         .finally(() => {
-          const more = again
+          const next = again ? 0 : followUp ? gatherMs : pollMs
           again = false
-          schedule(more ? 0 : pollMs)
+          followUp = false
+          schedule(next)
         })
     }, ms)
     timer.unref?.()
   }
 
   return {
-    runOnce: run,
+    runOnce: () => run(true),
     /**
      * Deletes what is no longer needed: outbox rows sent or given up over `keepMs` ago, and
      * webhook event IDs older than that (LINE redelivers within hours, not weeks).
