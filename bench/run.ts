@@ -64,7 +64,7 @@ const IMPORT_ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000)
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean))
 /** Only these load scenarios (comma-separated names as logged), e.g. to profile one. */
 const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean))
-/** A folder: the server runs with --cpu-prof and writes its profile there on exit. */
+/** A folder: the server and the baselines run with --cpu-prof and write their profiles there on exit. */
 const PROFILE_DIR = process.env.BENCH_PROFILE
 const MEMBERS = 100_000
 const AWARD_MEMBERS = 1000
@@ -221,7 +221,7 @@ async function startNode(
 ) {
   const port = await freePort()
   const flags =
-    PROFILE_DIR && file.startsWith('server/')
+    PROFILE_DIR && (file.startsWith('server/') || file === 'bench/baselines.ts')
       ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR)}`]
       : []
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', file, ...args], {
@@ -673,7 +673,7 @@ async function main() {
     results[name] = await f()
     const r = results[name]
     log(
-      `${name}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, server CPU ${r.cpuUsPerRequest ?? '?'} µs/req${r.dbCpuUsPerRequest === undefined ? '' : `, PostgreSQL CPU ${r.dbCpuUsPerRequest ?? '?'} µs/req`}; load ${r.loadAverage}`,
+      `${name}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, server CPU ${r.cpuUsPerRequest ?? '?'} µs/req${r.dbCpuUsPerRequest === undefined ? '' : `, PostgreSQL CPU ${r.dbCpuUsPerRequest ?? '?'} µs/req`}${r.dbTransactionsPerRequest === undefined ? '' : `, ${r.dbTransactionsPerRequest} transactions/req`}; load ${r.loadAverage}`,
     )
   }
   const wrapped = new Set<string>()
