@@ -147,7 +147,37 @@ const num = (v: unknown) => Number(v ?? 0)
 /** Daily counters: increments, and the sums the dashboard reads. */
 export const dailyStats = {
   /** Adds `counts` to the row of (day, store, shard), creating it when missing. */
-  add: (db: Executor, key: Key, counts: StatCounts) => db.run(add, { ...key, ...counts }),
+  /**
+   * Adds `c` (absent fields: 0) to the row of `key`. The parameters are one object literal:
+   * spreading the key and 21 counts into one object cost an award ~25 µs (decision 102).
+   */
+  add: (db: Executor, key: Key, c: Partial<StatCounts>) =>
+    db.run(add, {
+      day: key.day,
+      storeCode: key.storeCode,
+      shard: key.shard,
+      newLinks: c.newLinks ?? 0,
+      unlinks: c.unlinks ?? 0,
+      linkedFriends: c.linkedFriends ?? 0,
+      friends: c.friends ?? 0,
+      newCards: c.newCards ?? 0,
+      bonusPoints: c.bonusPoints ?? 0,
+      pointsAwarded: c.pointsAwarded ?? 0,
+      pointsRedeemed: c.pointsRedeemed ?? 0,
+      pointsExpired: c.pointsExpired ?? 0,
+      netPoints: c.netPoints ?? 0,
+      scans: c.scans ?? 0,
+      awards: c.awards ?? 0,
+      redeems: c.redeems ?? 0,
+      visitsLinked: c.visitsLinked ?? 0,
+      visitsUnlinked: c.visitsUnlinked ?? 0,
+      purchasesLinked: c.purchasesLinked ?? 0,
+      purchaseYenLinked: c.purchaseYenLinked ?? 0,
+      purchasesUnlinked: c.purchasesUnlinked ?? 0,
+      purchaseYenUnlinked: c.purchaseYenUnlinked ?? 0,
+      active30: c.active30 ?? 0,
+      active90: c.active90 ?? 0,
+    }),
   /** States (friends, linked members, ...) as of the end of days a, b and c. */
   async statesAt(
     db: Executor,

@@ -54,7 +54,7 @@ export function createDailyStats(timeZone: string) {
     counts: Partial<StatCounts>,
   ) {
     const day = typeof at === 'number' ? calendar.dayOf(at) : at.day
-    await dailyStats.add(tx, { day, storeCode, shard }, { ...noCounts(), ...counts })
+    await dailyStats.add(tx, { day, storeCode, shard }, counts)
   }
 
   /**
