@@ -116,6 +116,19 @@ const count = async (db: Database, where: ReturnType<typeof sql>) =>
     (await db.execute<{ n: number }>(sql`SELECT count(*) AS n FROM outbox WHERE ${where}`))[0]?.n,
   )
 
+/**
+ * A started worker whose executors take 5 ms each (`probe`), polling every 60 s and gathering
+ * kicks for 50 ms, after its start-up run; call with fake timers on.
+ */
+async function startedOnFakeTimers() {
+  const p = probe(5)
+  const { db, worker, enqueue } = await setup({ every: p.every, pollMs: 60_000, gatherMs: 50 })
+  worker.start()
+  await vi.advanceTimersByTimeAsync(0) // the start-up run (nothing queued)
+  await worker.runOnce()
+  return { p, worker, enqueue, sentRows: () => count(db, sql`sent_at IS NOT NULL`) }
+}
+
 describe('the outbox worker', () => {
   it('a call that never answers counts as a retryable failure after the timeout', async () => {
     const t = await setup({ push: () => new Promise(() => {}), callTimeoutMs: 30 })
@@ -167,12 +180,7 @@ describe('the outbox worker', () => {
     // database's own I/O (PostgreSQL) runs in real time and is waited for with vi.waitFor.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
     try {
-      const p = probe(5)
-      const { db, worker, enqueue } = await setup({ every: p.every, pollMs: 60_000, gatherMs: 50 })
-      const sentRows = () => count(db, sql`sent_at IS NOT NULL`)
-      worker.start()
-      await vi.advanceTimersByTimeAsync(0) // the start-up run (nothing queued)
-      await worker.runOnce()
+      const { p, worker, enqueue, sentRows } = await startedOnFakeTimers()
       const firstKick = Date.now()
       for (let i = 0; i < 8; i++) {
         await enqueue('push', { to: `U${i}`, messages: [] }, { userId: `U${i}` })
@@ -197,34 +205,39 @@ describe('the outbox worker', () => {
 
   it('a kicked run ends on a short claim; a user’s second push goes out in a run after gatherMs', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
-    const claims = vi.spyOn(outboxRepository, 'claim')
+    // The (fake) time of every claim, and whether it took rows.
+    const claimed: { at: number; rows: number }[] = []
+    const claim = outboxRepository.claim.bind(outboxRepository)
+    const spy = vi.spyOn(outboxRepository, 'claim').mockImplementation(async (...args) => {
+      const rows = await claim(...args)
+      claimed.push({ at: Date.now(), rows: rows.length })
+      return rows
+    })
     try {
-      const p = probe(5)
-      const { db, worker, enqueue } = await setup({ every: p.every, pollMs: 60_000, gatherMs: 50 })
-      const sentRows = () => count(db, sql`sent_at IS NOT NULL`)
-      worker.start()
-      await vi.advanceTimersByTimeAsync(0) // the start-up run (nothing queued)
-      await worker.runOnce()
-      claims.mockClear()
+      const { p, worker, enqueue, sentRows } = await startedOnFakeTimers()
+      claimed.length = 0
       await enqueue('push', { to: 'U1', messages: [1] }, { userId: 'U1' })
       await enqueue('push', { to: 'U1', messages: [2] }, { userId: 'U1' })
       await enqueue('push', { to: 'U2', messages: [1] }, { userId: 'U2' })
       worker.kick()
-      // One claim takes U1's first push and U2's (one row per user): fewer than a chunk, so
-      // the run ends there, without one more claim.
       await vi.advanceTimersByTimeAsync(50)
-      await vi.advanceTimersByTimeAsync(5)
-      await vi.waitFor(async () => expect(await sentRows()).toBe(2), { timeout: 10_000 })
-      await vi.waitFor(() => expect(claims).toHaveBeenCalledTimes(1), { timeout: 10_000 })
-      // U1's second push goes out in the run gatherMs later, not at the next poll (60 s).
-      await vi.advanceTimersByTimeAsync(50)
-      await vi.advanceTimersByTimeAsync(5)
-      await vi.waitFor(async () => expect(await sentRows()).toBe(3), { timeout: 10_000 })
+      // Waiting moves the fake clock 1 ms a check, so a claim made at once is seen at once.
+      await vi.waitFor(async () => expect(await sentRows()).toBe(3), {
+        timeout: 10_000,
+        interval: 1,
+      })
+      // The first claim took U1's first push and U2's (one row per user): fewer than a chunk,
+      // so the run ended there. No claim followed until the run gatherMs later, which took
+      // U1's second push.
+      const [first, second] = claimed
+      expect(first?.rows).toBe(2)
+      expect(second?.rows).toBe(1)
+      expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(50)
       expect([...p.order].sort()).toEqual(['push:U1', 'push:U1', 'push:U2'])
       expect(p.order.at(-1)).toBe('push:U1')
       await worker.stop()
     } finally {
-      claims.mockRestore()
+      spy.mockRestore()
       vi.useRealTimers()
     }
   })
