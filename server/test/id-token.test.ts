@@ -118,6 +118,11 @@ describe('LINE ID token verification', () => {
       }),
     ).toString('base64url')
     expect((await me(`${h}.${forgedPayload}.${s}`)).status).toBe(401)
+    // also once the genuine token is verified and remembered (the cache is keyed by the
+    // signature): the forged one is verified, refused, and the genuine one still served
+    expect((await me(good)).status).toBe(200)
+    expect((await me(`${h}.${forgedPayload}.${s}`)).status).toBe(401)
+    expect((await me(good)).status).toBe(200)
   })
 
   it('answers ID_TOKEN_EXPIRED for an expired token, within a small clock tolerance', async () => {
