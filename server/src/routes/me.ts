@@ -1,8 +1,11 @@
 import type { MeMember } from '@membercard/shared'
-import { Hono } from 'hono'
+import { Hono, type TypedResponse } from 'hono'
 import type { Env, RouteDeps } from './deps.ts'
 
 const UNLINKED = JSON.stringify({ linked: false })
+
+/** The answer's type for the typed client (`hc<AppType>`): what `c.json` would declare. */
+type MeAnswer = TypedResponse<{ linked: true; member: MeMember } | { linked: false }, 200, 'json'>
 
 /** `GET /api/me`: whether the LINE user is linked, and to whom. */
 export function meRoutes({ membership, customerAuth }: RouteDeps) {
@@ -22,8 +25,9 @@ export function meRoutes({ membership, customerAuth }: RouteDeps) {
     // A returning user is answered from the fresh-cache at once; the reads of new users whose
     // tokens were verified together share one read transaction (db/fresh-cache.ts).
     const member = await membership.standingOf(c.get('lineUserId'))
-    return c.body(member ? answerOf(member) : UNLINKED, 200, {
+    const res = c.body(member ? answerOf(member) : UNLINKED, 200, {
       'Content-Type': 'application/json',
     })
+    return res as unknown as Response & MeAnswer
   })
 }

@@ -1,7 +1,7 @@
 import type { LedgerType } from '@membercard/shared'
 import type { Tx } from '../db/seam.ts'
 import { cards } from '../repositories/cards.ts'
-import { dailyStats, noCounts, type StatCounts } from '../repositories/daily-stats.ts'
+import { dailyStats, type StatCounts } from '../repositories/daily-stats.ts'
 import { lineFriends } from '../repositories/line-friends.ts'
 import { links } from '../repositories/links.ts'
 import { type Calendar, createCalendar } from './calendar.ts'
